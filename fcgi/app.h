@@ -1,0 +1,46 @@
+/* app.h -- what a handler gets: the parsed request, the caller's verified
+ * claims, this thread's database connection, and a place for its answer.
+ * Handlers read like the rule they implement: parse -> authorize -> one
+ * transaction -> respond, and return ERR_NONE or the error they set. */
+#ifndef REFUNDD_APP_H
+#define REFUNDD_APP_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "router.h"
+
+struct app_ctx {
+	const struct config       *cfg;
+	const struct http_request *req;
+	struct http_response      *resp;
+	struct db                 *db;
+	const struct route_match  *match;
+	struct auth_claims         who;     /* valid unless the route is public */
+	json_t                    *body;    /* parsed JSON object (ROUTE_BODY) */
+	struct problem             problem;
+	int64_t                    now;     /* unix seconds when the request began */
+};
+
+/* Records a refusal and returns err, so handlers can `return app_fail(...)`.
+ * code NULL uses the default code of err. */
+enum app_err app_fail(struct app_ctx *c, enum app_err err, const char *code,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same, with extra members for the problem body (ownership taken). */
+enum app_err app_fail_with(struct app_ctx *c, enum app_err err, const char *code,
+                           json_t *extra, const char *detail);
+/* Answers status with body (ownership taken). */
+enum app_err app_reply(struct app_ctx *c, int status, json_t *body);
+/* The caller as the database should see it. */
+struct db_identity app_identity(const struct app_ctx *c);
+const char *app_param(const struct app_ctx *c, int i);
+int app_is_staff(const struct app_ctx *c);
+
+/* The route table (routes.c). */
+extern const struct route app_routes[];
+extern const size_t app_route_count;
+
+#endif

@@ -1,0 +1,293 @@
+/* config.c -- settings from conf/refundd.conf (parsed by inih), overridden
+ * by REFUNDD_<SECTION>_<KEY> environment variables, then validated.
+ * Every key is one row of the table below; there is no other way in. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum key_type { KEY_STRING, KEY_INT, KEY_LONG };
+
+struct config_key {
+	const char   *section;
+	const char   *name;
+	enum key_type type;
+	size_t        offset;
+	size_t        size;       /* buffer size for strings */
+	long          min, max;   /* for numbers */
+};
+
+#define STR(sec, key, field) \
+	{ sec, key, KEY_STRING, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0 }
+#define NUM(sec, key, type, field, lo, hi) \
+	{ sec, key, type, offsetof(struct config, field), 0, lo, hi }
+
+static const struct config_key keys[] = {
+	STR("server", "listen", listen),
+	NUM("server", "threads", KEY_INT, threads, 1, 256),
+	STR("server", "user", user),
+	NUM("server", "max_body", KEY_LONG, max_body, 256, 16L * 1024 * 1024),
+	STR("db", "conninfo", db_conninfo),
+	STR("db", "password_file", db_password_file),
+	STR("db", "owner_conninfo", db_owner_conninfo),
+	STR("db", "owner_password_file", db_owner_password_file),
+	NUM("db", "statement_timeout_ms", KEY_INT, db_statement_timeout_ms, 10, 600000),
+	STR("jwt", "alg", jwt_alg),
+	STR("jwt", "key_file", jwt_key_file),
+	STR("jwt", "issuer", jwt_issuer),
+	STR("jwt", "audience", jwt_audience),
+	NUM("jwt", "leeway", KEY_INT, jwt_leeway_s, 0, 3600),
+	STR("app", "timezone", timezone),
+	STR("app", "sql_dir", sql_dir),
+};
+
+struct load_state {
+	struct config *cfg;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->listen, sizeof cfg->listen, "var/run/refundd.sock");
+	cfg->threads = 4;
+	cfg->max_body = 64 * 1024;
+	snprintf(cfg->db_conninfo, sizeof cfg->db_conninfo, "dbname=refundd");
+	cfg->db_statement_timeout_ms = 5000;
+	snprintf(cfg->jwt_alg, sizeof cfg->jwt_alg, "HS256");
+	cfg->jwt_leeway_s = 30;
+	snprintf(cfg->timezone, sizeof cfg->timezone, "Asia/Shanghai");
+	snprintf(cfg->sql_dir, sizeof cfg->sql_dir, "sql");
+}
+
+static const struct config_key *find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcasecmp(keys[i].section, section) == 0 &&
+		    strcasecmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Strict integer parse: the whole string, in range, errno saved. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	int saved = errno;
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	int bad = errno != 0 || end == s || *end != '\0' || v < min || v > max;
+	errno = saved;
+	if (bad)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_value(struct config *cfg, const struct config_key *k,
+                     const char *value, char *err, size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+	long v;
+
+	if (k->type == KEY_STRING) {
+		if (strlen(value) >= k->size) {
+			snprintf(err, errlen, "%s.%s: value too long (max %zu)",
+			         k->section, k->name, k->size - 1);
+			return -1;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	}
+	if (parse_long(value, k->min, k->max, &v) != 0) {
+		snprintf(err, errlen, "%s.%s: '%s' is not an integer in [%ld, %ld]",
+		         k->section, k->name, value, k->min, k->max);
+		return -1;
+	}
+	if (k->type == KEY_INT)
+		*(int *)(void *)field = (int)v;
+	else
+		*(long *)(void *)field = v;
+	return 0;
+}
+
+static int on_ini_entry(void *user, const char *section, const char *name,
+                        const char *value)
+{
+	struct load_state *st = user;
+	const struct config_key *k = find_key(section, name);
+
+	if (st->failed)
+		return 0;
+	if (k == NULL) {
+		snprintf(st->err, st->errlen, "unknown setting [%s] %s", section, name);
+		st->failed = 1;
+		return 0;
+	}
+	if (set_value(st->cfg, k, value, st->err, st->errlen) != 0) {
+		st->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* REFUNDD_SERVER_THREADS overrides [server] threads, and so on. */
+static int apply_env(struct config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char name[96];
+		int n = snprintf(name, sizeof name, "REFUNDD_%s_%s",
+		                 keys[i].section, keys[i].name);
+		for (int j = 0; j < n; j++)
+			name[j] = (char)toupper((unsigned char)name[j]);
+		const char *v = getenv(name);
+		if (v != NULL && set_value(cfg, &keys[i], v, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int validate(struct config *cfg, char *err, size_t errlen)
+{
+	if (strcmp(cfg->jwt_alg, "HS256") == 0)
+		cfg->jwt_pin = JWT_PIN_HS256;
+	else if (strcmp(cfg->jwt_alg, "RS256") == 0)
+		cfg->jwt_pin = JWT_PIN_RS256;
+	else if (strcmp(cfg->jwt_alg, "ES256") == 0)
+		cfg->jwt_pin = JWT_PIN_ES256;
+	else {
+		snprintf(err, errlen, "jwt.alg: '%s' is not HS256, RS256 or ES256",
+		         cfg->jwt_alg);
+		return -1;
+	}
+	if (cfg->listen[0] == '\0') {
+		snprintf(err, errlen, "server.listen: empty");
+		return -1;
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct load_state st = { cfg, err, errlen, 0 };
+
+	set_defaults(cfg);
+	if (path != NULL) {
+		int rc = ini_parse(path, on_ini_entry, &st);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: cannot open", path);
+			return -1;
+		}
+		if (st.failed)
+			return -1;
+		if (rc > 0) {
+			snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+			return -1;
+		}
+	}
+	if (apply_env(cfg, err, errlen) != 0)
+		return -1;
+	return validate(cfg, err, errlen);
+}
+
+int config_read_file(const char *path, size_t max, unsigned char **out,
+                     size_t *outlen, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto err;
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f) || n > max) {
+		snprintf(err, errlen, "%s: %s", path,
+		         ferror(f) ? "read error" : "file too large");
+		goto err;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return 0;
+err:
+	free(buf);
+	fclose(f);
+	return -1;
+}
+
+/* Secret files usually end with a newline that is not part of the secret. */
+static void chomp(unsigned char *buf, size_t *len)
+{
+	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
+		buf[--*len] = '\0';
+}
+
+/* A password file, if one is named: its first line, without the newline. */
+static int read_password(const char *path, char **out, char *err, size_t errlen)
+{
+	unsigned char *pw = NULL;
+	size_t len;
+
+	*out = NULL;
+	if (path[0] == '\0')
+		return 0;
+	if (config_read_file(path, 4096, &pw, &len, err, errlen) != 0)
+		return -1;
+	chomp(pw, &len);
+	*out = (char *)pw;
+	return 0;
+}
+
+int config_load_owner_secret(struct config *cfg, char *err, size_t errlen)
+{
+	return read_password(cfg->db_owner_password_file, &cfg->db_owner_password,
+	                     err, errlen);
+}
+
+int config_load_secrets(struct config *cfg, char *err, size_t errlen)
+{
+	/* libjwt decodes any token as alg "none" when given no key
+	 * (../shared/PITFALLS.md): refuse to start without one. */
+	if (cfg->jwt_key_file[0] == '\0') {
+		snprintf(err, errlen, "jwt.key_file: not set; refusing to start without a key");
+		return -1;
+	}
+	if (config_read_file(cfg->jwt_key_file, 64 * 1024, &cfg->jwt_key,
+	                     &cfg->jwt_key_len, err, errlen) != 0)
+		return -1;
+	if (cfg->jwt_pin == JWT_PIN_HS256) {
+		chomp(cfg->jwt_key, &cfg->jwt_key_len);
+		if (cfg->jwt_key_len < 32) {
+			snprintf(err, errlen, "%s: an HS256 secret needs at least 32 bytes",
+			         cfg->jwt_key_file);
+			return -1;
+		}
+	}
+	return read_password(cfg->db_password_file, &cfg->db_password, err, errlen);
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->jwt_key);
+	free(cfg->db_password);
+	free(cfg->db_owner_password);
+	cfg->jwt_key = NULL;
+	cfg->db_password = NULL;
+	cfg->db_owner_password = NULL;
+}

@@ -1,0 +1,53 @@
+/* config.h -- refundd settings: read once at start from an INI file, then
+ * REFUNDD_<SECTION>_<KEY> environment variables, then secret files.
+ * After config_load() returns the struct is never written again, so every
+ * thread may read it without locks (the only global state we allow). */
+#ifndef REFUNDD_CONFIG_H
+#define REFUNDD_CONFIG_H
+
+#include <stddef.h>
+
+enum jwt_pin { JWT_PIN_HS256, JWT_PIN_RS256, JWT_PIN_ES256 };
+
+struct config {
+	/* [server] */
+	char   listen[256];       /* unix socket path, host:port, or "inherit" */
+	int    threads;
+	char   user[64];          /* drop to this user when started as root */
+	long   max_body;          /* bytes; bigger bodies get 413 */
+	/* [db] */
+	char   db_conninfo[1024];
+	char   db_password_file[512];
+	int    db_statement_timeout_ms;
+	char   db_owner_conninfo[1024];      /* for migrate; empty: conninfo */
+	char   db_owner_password_file[512];
+	/* [jwt] */
+	char   jwt_alg[8];
+	char   jwt_key_file[512];
+	char   jwt_issuer[256];   /* empty: iss not checked */
+	char   jwt_audience[256]; /* empty: aud not checked */
+	int    jwt_leeway_s;
+	/* [app] */
+	char   timezone[64];
+	char   sql_dir[512];
+	/* derived and loaded by config_load() */
+	enum jwt_pin jwt_pin;
+	unsigned char *jwt_key;   /* secret or PEM public key; owned here */
+	size_t jwt_key_len;
+	char  *db_password;       /* NULL when no password file; owned here */
+	char  *db_owner_password; /* read only by `refundd migrate` */
+};
+
+/* Defaults, then the file (NULL or missing path: defaults only when
+ * optional), then the environment. Returns 0, or -1 with err filled. */
+int  config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Reads the JWT key and DB password files named in cfg. */
+int  config_load_secrets(struct config *cfg, char *err, size_t errlen);
+/* Reads the owner's password file (for migrations only). */
+int  config_load_owner_secret(struct config *cfg, char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* Reads a whole file (at most max bytes) into a NUL-terminated heap buffer. */
+int  config_read_file(const char *path, size_t max, unsigned char **out,
+                      size_t *outlen, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,239 @@
+/* db.c -- the per-thread PostgreSQL connection (PITFALLS.md, "PostgreSQL
+ * from a threaded worker"): one PGconn per thread, statements prepared per
+ * connection and again after a reconnect, statement_timeout set at connect
+ * so a slow query answers 503 long before nginx gives up, and a ROLLBACK
+ * after any request that left a transaction open. Error text from the
+ * server goes to the log, never into a response. */
+#include "db.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DB_MAX_PREPARED 192
+#define BACKOFF_MIN_MS  100
+#define BACKOFF_MAX_MS  5000
+
+struct db {
+	const struct config  *cfg;
+	PGconn               *conn;
+	const struct db_stmt *prepared[DB_MAX_PREPARED];
+	int                   nprepared;
+	long long             retry_at_ms;   /* no connect attempt before this */
+	int                   backoff_ms;
+	char                  sqlstate[6];
+	char                  constraint[64];
+};
+
+static const struct db_stmt set_identity = {
+	"db_set_identity",
+	"SELECT set_config('refundd.sub', $1, true), set_config('refundd.role', $2, true),"
+	" set_config('refundd.request_id', $3, true), set_config('refundd.client_addr', $4, true)"
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db *db_new(const struct config *cfg)
+{
+	struct db *db = calloc(1, sizeof *db);
+	if (db != NULL) {
+		db->cfg = cfg;
+		db->backoff_ms = BACKOFF_MIN_MS;
+	}
+	return db;
+}
+
+static void disconnect(struct db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+void db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	disconnect(db);
+	free(db);
+}
+
+static int connect_now(struct db *db)
+{
+	char options[64];
+	snprintf(options, sizeof options, "-c statement_timeout=%d",
+	         db->cfg->db_statement_timeout_ms);
+	const char *keys[] = { "dbname", "password", "connect_timeout",
+	                       "application_name", "options", NULL };
+	const char *vals[] = { db->cfg->db_conninfo, db->cfg->db_password, "2",
+	                       "refundd", options, NULL };
+	if (db->cfg->db_password == NULL)
+		keys[1] = "connect_timeout", vals[1] = "2";
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	log_event("error", "db_connect", PQerrorMessage(db->conn));
+	disconnect(db);
+	return -1;
+}
+
+enum app_err db_ready(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return ERR_NONE;
+	if (db->conn != NULL)
+		disconnect(db);
+	if (now_ms() < db->retry_at_ms)
+		return ERR_DB_UNAVAILABLE;
+	if (connect_now(db) != 0) {
+		db->retry_at_ms = now_ms() + db->backoff_ms;
+		db->backoff_ms = db->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+		                                                     : db->backoff_ms * 2;
+		return ERR_DB_UNAVAILABLE;
+	}
+	db->backoff_ms = BACKOFF_MIN_MS;
+	return ERR_NONE;
+}
+
+/* Maps a failed result to our error kinds; remembers SQLSTATE and
+ * constraint for handlers that turn a violation into a domain code. */
+static enum app_err classify(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+	snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
+	if (PQstatus(db->conn) != CONNECTION_OK || state == NULL ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return ERR_DB_UNAVAILABLE;
+	if (strcmp(state, "57014") == 0)
+		return ERR_DB_TIMEOUT;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strncmp(state, "23", 2) == 0)
+		return ERR_CONFLICT;
+	if (strncmp(state, "22", 2) == 0)
+		return ERR_VALIDATION;
+	return ERR_INTERNAL;
+}
+
+static int is_prepared(const struct db *db, const struct db_stmt *st)
+{
+	for (int i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return 1;
+	return 0;
+}
+
+static enum app_err prepare(struct db *db, const struct db_stmt *st)
+{
+	PGresult *res;
+	enum app_err err = ERR_NONE;
+
+	if (is_prepared(db, st))
+		return ERR_NONE;
+	if (db->nprepared == DB_MAX_PREPARED)
+		return ERR_INTERNAL;
+	res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_event("error", st->name, PQresultErrorMessage(res));
+		err = classify(db, res);
+	} else
+		db->prepared[db->nprepared++] = st;
+	PQclear(res);
+	return err;
+}
+
+enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
+                     const char *const *params, PGresult **out)
+{
+	enum app_err err;
+	PGresult *res;
+
+	*out = NULL;
+	if ((err = db_ready(db)) != ERR_NONE || (err = prepare(db, st)) != ERR_NONE)
+		return err;
+	res = PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+	switch (PQresultStatus(res)) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		*out = res;
+		return ERR_NONE;
+	default:
+		err = classify(db, res);
+		if (err == ERR_INTERNAL || err == ERR_DB_UNAVAILABLE)
+			log_event("error", st->name, PQresultErrorMessage(res));
+		PQclear(res);
+		return err;
+	}
+}
+
+/* Constant transaction control has no parameters to bind. */
+static enum app_err run_control(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	enum app_err err = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_NONE
+	                                                           : classify(db, res);
+	PQclear(res);
+	return err;
+}
+
+enum app_err db_begin(struct db *db, const struct db_identity *who)
+{
+	const char *params[4] = { who->sub, who->role, who->request_id, who->client_addr };
+	enum app_err err;
+	PGresult *res;
+
+	if ((err = db_ready(db)) != ERR_NONE || (err = run_control(db, "BEGIN")) != ERR_NONE)
+		return err;
+	err = db_exec(db, &set_identity, 4, params, &res);
+	PQclear(res);
+	if (err != ERR_NONE)
+		db_rollback(db);
+	return err;
+}
+
+enum app_err db_commit(struct db *db)
+{
+	return run_control(db, "COMMIT");
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+void db_after_request(struct db *db)
+{
+	if (db->conn == NULL)
+		return;
+	if (PQtransactionStatus(db->conn) == PQTRANS_INTRANS ||
+	    PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+		db_rollback(db);
+}
+
+const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
+const char *db_constraint(const struct db *db) { return db->constraint; }
+
+const char *db_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+long long db_int(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+int db_bool(const PGresult *res, int row, int col)
+{
+	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}

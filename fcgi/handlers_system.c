@@ -1,0 +1,33 @@
+/* handlers_system.c -- GET /api/v1/health (public) and GET /api/v1/me. */
+#include "handlers_system.h"
+
+static const struct db_stmt q_ping = { "system_ping", "SELECT 1" };
+
+/* 503 while the database cannot answer: a load balancer takes this
+ * instance out instead of sending it requests that would fail. */
+enum app_err handle_health(struct app_ctx *c)
+{
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_ping, 0, NULL, &res);
+	json_t *body;
+
+	PQclear(res);
+	if (err != ERR_NONE) {
+		body = json_pack("{s:s, s:s, s:s}", "status", "unavailable", "db", "down",
+		                 "version", REFUNDD_VERSION);
+		return app_fail_with(c, ERR_DB_UNAVAILABLE, NULL, body,
+		                     "the database does not answer");
+	}
+	body = json_pack("{s:s, s:s, s:s}", "status", "ok", "db", "ok",
+	                 "version", REFUNDD_VERSION);
+	return app_reply(c, 200, body);
+}
+
+enum app_err handle_me(struct app_ctx *c)
+{
+	json_t *body = json_pack("{s:s, s:s, s:I, s:I}", "sub", c->who.sub,
+	                         "role", auth_role_name(c->who.role),
+	                         "exp", (json_int_t)c->who.exp,
+	                         "iat", (json_int_t)c->who.iat);
+	return app_reply(c, 200, body);
+}

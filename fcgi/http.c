@@ -1,0 +1,222 @@
+/* http.c -- responses, RFC 9457 problem details and the small parsers of
+ * request metadata. Pure: no FastCGI, no database. */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	int status;
+	const char *code;
+	const char *title;
+} err_table[ERR__MAX] = {
+	[ERR_NONE]                   = { 200, "ok", "OK" },
+	[ERR_BAD_REQUEST]            = { 400, "bad_request", "Bad request" },
+	[ERR_INVALID_JSON]           = { 400, "invalid_json", "Body is not valid JSON" },
+	[ERR_INVALID_UTF8]           = { 400, "invalid_utf8", "Input is not valid UTF-8" },
+	[ERR_UNAUTHORIZED]           = { 401, "invalid_token", "Authentication required" },
+	[ERR_FORBIDDEN]              = { 403, "forbidden", "Not allowed for this role" },
+	[ERR_NOT_FOUND]              = { 404, "not_found", "Not found" },
+	[ERR_METHOD_NOT_ALLOWED]     = { 405, "method_not_allowed", "Method not allowed" },
+	[ERR_NOT_ACCEPTABLE]         = { 406, "not_acceptable", "Not acceptable" },
+	[ERR_CONFLICT]               = { 409, "conflict", "Conflict with the current state" },
+	[ERR_PAYLOAD_TOO_LARGE]      = { 413, "payload_too_large", "Request body too large" },
+	[ERR_UNSUPPORTED_MEDIA_TYPE] = { 415, "unsupported_media_type", "Content-Type must be application/json" },
+	[ERR_VALIDATION]             = { 422, "validation_failed", "Request is not valid" },
+	[ERR_INTERNAL]               = { 500, "internal", "Internal error" },
+	[ERR_DB_UNAVAILABLE]         = { 503, "db_unavailable", "Database unavailable, try again" },
+	[ERR_DB_TIMEOUT]             = { 503, "db_timeout", "Database too slow, try again" },
+};
+
+int http_err_status(enum app_err err)
+{
+	return err < ERR__MAX ? err_table[err].status : 500;
+}
+
+const char *http_err_code(enum app_err err)
+{
+	return err < ERR__MAX ? err_table[err].code : "internal";
+}
+
+const char *http_err_title(enum app_err err)
+{
+	return err < ERR__MAX ? err_table[err].title : "Internal error";
+}
+
+void http_response_reset(struct http_response *resp)
+{
+	free(resp->body);
+	memset(resp, 0, sizeof *resp);
+}
+
+int http_respond_text(struct http_response *resp, int status,
+                      const char *content_type, char *body, size_t len)
+{
+	free(resp->body);
+	resp->status = status;
+	snprintf(resp->content_type, sizeof resp->content_type, "%s", content_type);
+	resp->body = body;
+	resp->body_len = len;
+	return 0;
+}
+
+int http_respond_json(struct http_response *resp, int status, json_t *body)
+{
+	char *text = NULL;
+
+	if (body != NULL) {
+		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(body);
+		if (text == NULL)
+			return -1;
+	}
+	return http_respond_text(resp, status, "application/json", text,
+	                         text ? strlen(text) : 0);
+}
+
+int http_respond_problem(struct http_response *resp, const char *request_id,
+                         const struct problem *p)
+{
+	json_t *body = json_object();
+	enum app_err err = p->err == ERR_NONE ? ERR_INTERNAL : p->err;
+	const char *code = p->code ? p->code : http_err_code(err);
+	char *text;
+
+	if (p->extra != NULL)
+		json_object_update(body, p->extra);
+	json_object_set_new(body, "type", json_string("about:blank"));
+	json_object_set_new(body, "title", json_string(http_err_title(err)));
+	json_object_set_new(body, "status", json_integer(http_err_status(err)));
+	json_object_set_new(body, "code", json_string(code));
+	json_object_set_new(body, "detail",
+	                    json_string(p->detail[0] ? p->detail : http_err_title(err)));
+	json_object_set_new(body, "request_id", json_string(request_id));
+	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(body);
+	if (text == NULL)
+		return -1;
+	return http_respond_text(resp, http_err_status(err),
+	                         "application/problem+json", text, strlen(text));
+}
+
+void http_add_header(struct http_response *resp, const char *name, const char *value)
+{
+	size_t used = strlen(resp->headers);
+	snprintf(resp->headers + used, sizeof resp->headers - used, "%s: %s\r\n",
+	         name, value);
+}
+
+enum http_length http_parse_content_length(const char *s, long max, long *out)
+{
+	long v = 0;
+
+	*out = 0;
+	if (s == NULL || *s == '\0')
+		return HTTP_LENGTH_OK;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return HTTP_LENGTH_INVALID;
+		if (v > max)
+			return HTTP_LENGTH_TOO_LARGE; /* stop before overflowing */
+		v = v * 10 + (*p - '0');
+	}
+	if (v > max)
+		return HTTP_LENGTH_TOO_LARGE;
+	*out = v;
+	return HTTP_LENGTH_OK;
+}
+
+int http_is_json_type(const char *ct)
+{
+	static const char json[] = "application/json";
+	size_t n = sizeof json - 1;
+
+	if (ct == NULL || strncasecmp(ct, json, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int http_url_decode(const char *s, size_t n, char *buf, size_t len, int plus_is_space)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -1;
+			int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (c == '+' && plus_is_space)
+			c = ' ';
+		if (c == '\0' || o + 1 >= len)
+			return -1;
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return http_utf8_valid(buf, o) ? 0 : -1;
+}
+
+int http_query_param(const char *query, const char *name, char *buf, size_t len)
+{
+	size_t nlen = strlen(name);
+	const char *p = query;
+
+	while (p != NULL && *p) {
+		const char *end = strchr(p, '&');
+		size_t seg = end ? (size_t)(end - p) : strlen(p);
+		if (seg > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+			return http_url_decode(p + nlen + 1, seg - nlen - 1, buf, len, 1) == 0 ? 1 : -1;
+		if (seg == nlen && strncmp(p, name, nlen) == 0)
+			return http_url_decode("", 0, buf, len, 1) == 0 ? 1 : -1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* RFC 3629: refuse overlong forms, surrogates, code points over U+10FFFF,
+ * and NUL (a C string cannot carry it honestly). */
+int http_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t need;
+		unsigned cp, min;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) { i++; continue; }
+		if (c >= 0xC2 && c <= 0xDF)      { need = 1; cp = c & 0x1F; min = 0x80; }
+		else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
+		else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
+		else return 0;
+		if (i + need >= len)
+			return 0;
+		for (size_t k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}

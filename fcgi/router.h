@@ -1,0 +1,41 @@
+/* router.h -- method + path pattern to handler. Patterns are literal
+ * segments and "{name}" segments; the table is static data in routes.c. */
+#ifndef REFUNDD_ROUTER_H
+#define REFUNDD_ROUTER_H
+
+#include <stddef.h>
+#include "http.h"
+
+struct app_ctx;
+typedef enum app_err (*route_handler)(struct app_ctx *ctx);
+
+enum route_flags {
+	ROUTE_PUBLIC = 1 << 0,   /* no token needed */
+	ROUTE_BODY   = 1 << 1,   /* takes a JSON object body */
+};
+
+struct route {
+	const char   *method;
+	const char   *pattern;   /* also the route's name in logs and metrics */
+	route_handler handler;
+	unsigned      roles;     /* mask of enum auth_role; ignored when public */
+	unsigned      flags;
+};
+
+#define ROUTE_MAX_PARAMS 3
+#define ROUTE_PARAM_MAX  128
+
+struct route_match {
+	const struct route *route;
+	char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX]; /* decoded {..} values */
+	int  nparams;
+	char allow[96];          /* for 405: methods the path accepts */
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
+
+enum route_result router_match(const struct route *table, size_t n,
+                               const char *method, const char *path,
+                               struct route_match *m);
+
+#endif

@@ -1,0 +1,327 @@
+/* server.c -- worker threads, each looping on FCGX_Accept_r with its own
+ * database connection, and the translation between libfcgi and struct
+ * http_request / http_response.
+ *
+ * libfcgi notes (../shared/PITFALLS.md, "libfcgi 2.4.2 in a thread pool"):
+ * no mutex around FCGX_Accept_r on Linux; a thread parked on a kept
+ * connection never sees FCGX_ShutdownPending, so we check our own
+ * `stopping` flag before each accept; shutdown(listen_fd) wakes threads
+ * blocked in accept (close() does not); FCGX_GetParam pointers die at
+ * FCGX_Finish_r, so nothing here outlives one request. */
+#include "server.h"
+
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "log.h"
+
+#define SHUTDOWN_DEADLINE_S 20
+
+struct server {
+	const struct config *cfg;
+	int                  listen_fd;
+	atomic_bool          stopping;
+	atomic_int           running;    /* threads still in their loop */
+};
+
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* X-Request-Id from nginx when it is sane, otherwise 128 random bits. */
+static void set_request_id(struct http_request *r, const char *given)
+{
+	unsigned char raw[16];
+	size_t n = given ? strlen(given) : 0;
+
+	if (n > 0 && n < sizeof r->request_id &&
+	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n) {
+		memcpy(r->request_id, given, n + 1);
+		return;
+	}
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		memset(raw, 0, sizeof raw);
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(r->request_id + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Splits REQUEST_URI (still percent-encoded, so "%2F" stays inside one
+ * segment) into path and query. */
+static void split_uri(const char *uri, char *path, size_t len, const char **query)
+{
+	const char *q = strchr(uri, '?');
+	size_t n = q ? (size_t)(q - uri) : strlen(uri);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(path, uri, n);
+	path[n] = '\0';
+	*query = q ? q + 1 : "";
+}
+
+static const char *uri_or_root(const char *uri)
+{
+	return uri != NULL && uri[0] == '/' ? uri : "/";
+}
+
+/* Reads the body: at most max bytes; fewer than announced is 400, more is
+ * 413 (PITFALLS.md, "Request bodies"). */
+static enum app_err read_body(FCGX_Request *fr, struct http_request *r, long max)
+{
+	long announced;
+	enum http_length rc = http_parse_content_length(
+		FCGX_GetParam("CONTENT_LENGTH", fr->envp), max, &announced);
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	int chunked = cl == NULL || *cl == '\0';
+	long want = chunked ? max + 1 : announced;
+	long got = 0;
+
+	if (rc == HTTP_LENGTH_INVALID)
+		return ERR_BAD_REQUEST;
+	if (rc == HTTP_LENGTH_TOO_LARGE)
+		return ERR_PAYLOAD_TOO_LARGE;
+	r->body = malloc((size_t)want + 1);
+	if (r->body == NULL)
+		return ERR_INTERNAL;
+	while (got < want) {
+		int n = FCGX_GetStr(r->body + got, (int)(want - got), fr->in);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	r->body[got] = '\0';
+	r->body_len = (size_t)got;
+	if (chunked && got > max)
+		return ERR_PAYLOAD_TOO_LARGE;
+	return !chunked && got < announced ? ERR_BAD_REQUEST : ERR_NONE;
+}
+
+/* After an early answer the unread body must not confuse the next request
+ * on a kept connection (PITFALLS.md): discard a bounded amount. */
+static void drain_body(FCGX_Request *fr)
+{
+	char buf[4096];
+	int budget = 256;
+	while (budget-- > 0 && FCGX_GetStr(buf, sizeof buf, fr->in) > 0)
+		;
+}
+
+static enum app_err authenticate(struct app_ctx *c)
+{
+	const struct config *cfg = c->cfg;
+	struct auth_verifier v = { cfg->jwt_pin, cfg->jwt_key, cfg->jwt_key_len,
+	                           cfg->jwt_issuer, cfg->jwt_audience, cfg->jwt_leeway_s };
+	const char *token = NULL;
+	size_t len = 0;
+	enum auth_err rc = auth_parse_bearer(c->req->authorization, &token, &len);
+
+	if (rc == AUTH_OK)
+		rc = auth_verify(&v, token, len, c->now, &c->who);
+	if (rc != AUTH_OK) {
+		http_add_header(c->resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		return app_fail(c, ERR_UNAUTHORIZED, NULL, "%s", auth_err_text(rc));
+	}
+	if ((c->match->route->roles & c->who.role) == 0)
+		return app_fail(c, ERR_FORBIDDEN, NULL, "role %s may not call %s %s",
+		                auth_role_name(c->who.role), c->req->method,
+		                c->match->route->pattern);
+	return ERR_NONE;
+}
+
+static enum app_err parse_body(struct app_ctx *c, FCGX_Request *fr)
+{
+	struct http_request *r = (struct http_request *)c->req;
+	json_error_t jerr;
+	enum app_err err;
+
+	if (!http_is_json_type(r->content_type))
+		return app_fail(c, ERR_UNSUPPORTED_MEDIA_TYPE, NULL,
+		                "send the body as application/json");
+	if ((err = read_body(fr, r, c->cfg->max_body)) != ERR_NONE)
+		return app_fail(c, err, NULL, err == ERR_PAYLOAD_TOO_LARGE
+		                ? "body over %ld bytes" : "body shorter than Content-Length (%ld)",
+		                c->cfg->max_body);
+	if (!http_utf8_valid(r->body, r->body_len))
+		return app_fail(c, ERR_INVALID_UTF8, NULL, "body is not valid UTF-8");
+	c->body = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (c->body == NULL)
+		return app_fail(c, ERR_INVALID_JSON, NULL, "line %d: %s", jerr.line, jerr.text);
+	if (!json_is_object(c->body))
+		return app_fail(c, ERR_INVALID_JSON, NULL, "body must be a JSON object");
+	return ERR_NONE;
+}
+
+static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
+{
+	struct route_match *m = (struct route_match *)c->match;
+	enum route_result found = router_match(app_routes, app_route_count,
+	                                       c->req->method, c->req->path, m);
+	enum app_err err;
+
+	if (found == ROUTE_NOT_FOUND)
+		return app_fail(c, ERR_NOT_FOUND, NULL, "no such resource");
+	if (found == ROUTE_METHOD_NOT_ALLOWED) {
+		http_add_header(c->resp, "Allow", m->allow);
+		return app_fail(c, ERR_METHOD_NOT_ALLOWED, NULL, "allowed: %s", m->allow);
+	}
+	if (!(m->route->flags & ROUTE_PUBLIC) && (err = authenticate(c)) != ERR_NONE)
+		return err;
+	if ((m->route->flags & ROUTE_BODY) && (err = parse_body(c, fr)) != ERR_NONE)
+		return err;
+	return m->route->handler(c);
+}
+
+static void write_response(FCGX_Request *fr, const struct http_request *r,
+                           const struct http_response *resp)
+{
+	FCGX_FPrintF(fr->out, "Status: %d\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n%s",
+	             resp->status, r->request_id, resp->headers);
+	if (resp->body != NULL)
+		FCGX_FPrintF(fr->out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+		             resp->content_type, resp->body_len);
+	else
+		FCGX_FPrintF(fr->out, "Content-Length: 0\r\n\r\n");
+	if (resp->body != NULL)
+		FCGX_PutStr(resp->body, (int)resp->body_len, fr->out);
+}
+
+static void handle(struct server *s, struct db *db, FCGX_Request *fr)
+{
+	int64_t start = monotonic_us();
+	char path[2048];
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	struct route_match match;
+	struct app_ctx c = { .cfg = s->cfg, .req = &req, .resp = &resp, .db = db,
+	                     .match = &match, .now = (int64_t)time(NULL) };
+
+	req.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	split_uri(uri_or_root(FCGX_GetParam("REQUEST_URI", fr->envp)), path, sizeof path, &req.query);
+	req.path = path;
+	req.content_type = FCGX_GetParam("CONTENT_TYPE", fr->envp);
+	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
+	req.accept = FCGX_GetParam("HTTP_ACCEPT", fr->envp);
+	req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
+	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+	if (req.method == NULL)
+		req.method = "GET";
+	set_request_id(&req, FCGX_GetParam("HTTP_X_REQUEST_ID", fr->envp));
+	memset(&match, 0, sizeof match);
+
+	if (dispatch(&c, fr) != ERR_NONE || c.problem.err != ERR_NONE) {
+		if (c.problem.err == ERR_NONE)
+			c.problem.err = ERR_INTERNAL;
+		http_respond_problem(&resp, req.request_id, &c.problem);
+		drain_body(fr);
+	}
+	db_after_request(db);
+	write_response(fr, &req, &resp);
+
+	struct log_request line = {
+		req.request_id, req.method, match.route ? match.route->pattern : req.path,
+		resp.status, monotonic_us() - start, c.who.sub[0] ? c.who.sub : NULL,
+		c.problem.err != ERR_NONE ? (c.problem.code ? c.problem.code : http_err_code(c.problem.err)) : NULL,
+	};
+	log_request(&line);
+	json_decref(c.body);
+	json_decref(c.problem.extra);
+	free(req.body);
+	http_response_reset(&resp);
+}
+
+static void *worker(void *arg)
+{
+	struct server *s = arg;
+	struct db *db = db_new(s->cfg);
+	FCGX_Request fr;
+
+	if (db == NULL || FCGX_InitRequest(&fr, s->listen_fd, 0) != 0) {
+		log_event("error", "worker_start", "out of memory");
+		goto out;
+	}
+	while (!atomic_load(&s->stopping)) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		handle(s, db, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+out:
+	db_free(db);
+	atomic_fetch_sub(&s->running, 1);
+	return NULL;
+}
+
+static int wait_for_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+/* Waits for the workers to finish their requests in flight, but never
+ * longer than the deadline: a thread stuck on a client must not keep the
+ * process alive forever. */
+static void stop_workers(struct server *s, pthread_t *threads, int n)
+{
+	atomic_store(&s->stopping, true);
+	FCGX_ShutdownPending();
+	shutdown(s->listen_fd, SHUT_RDWR);
+	for (int waited = 0; atomic_load(&s->running) > 0 && waited < SHUTDOWN_DEADLINE_S * 10; waited++)
+		usleep(100000);
+	if (atomic_load(&s->running) > 0) {
+		log_event("warn", "shutdown", "deadline passed with requests in flight");
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+}
+
+int server_run(const struct config *cfg, int listen_fd)
+{
+	struct server s = { .cfg = cfg, .listen_fd = listen_fd };
+	pthread_t *threads = calloc((size_t)cfg->threads, sizeof *threads);
+	pthread_attr_t attr;
+	int started = 0;
+	char msg[400];
+
+	if (threads == NULL || FCGX_Init() != 0)
+		return free(threads), -1;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1024 * 1024);
+	for (; started < cfg->threads; started++) {
+		atomic_fetch_add(&s.running, 1);
+		if (pthread_create(&threads[started], &attr, worker, &s) != 0) {
+			atomic_fetch_sub(&s.running, 1);
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	snprintf(msg, sizeof msg, "%d threads on %s", started, cfg->listen);
+	log_event("info", "started", msg);
+	int sig = started > 0 ? wait_for_signal() : 0;
+	snprintf(msg, sizeof msg, "signal %d: finishing requests in flight", sig);
+	log_event("info", "stopping", msg);
+	stop_workers(&s, threads, started);
+	free(threads);
+	return started > 0 ? 0 : -1;
+}
