@@ -1,0 +1,220 @@
+# scripts/lib.sh -- the steps scripts/run, scripts/test and the container
+# entrypoint share: packages, build, a private PostgreSQL cluster, refundd
+# and nginx. Sourced, never run. Every function works as root (services
+# then run as unprivileged users) and as a normal user (sudo for apt).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+SERVICE_USER=refundd          # refundd and nginx workers when started as root
+
+# Debian packages to build, run and test the stack.
+PACKAGES=(build-essential cmake pkg-config libfcgi-dev libjwt-dev libjansson-dev
+          libinih-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
+          postgresql-client-15 nginx curl openssl ca-certificates tzdata
+          nodejs npm procps)
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+is_root() { [ "$(id -u)" = 0 ]; }
+as_root() { if is_root; then "$@"; else sudo -n "$@"; fi; }
+
+# Installs what is missing (apt-get update first, as a fresh machine needs).
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_service_user() {
+	is_root || return 0
+	id -u "$SERVICE_USER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$SERVICE_USER"
+}
+
+# build_tree DIR [cmake args...]
+build_tree() {
+	local dir=$1; shift
+	cmake -S "$REPO" -B "$dir" "$@" >/dev/null
+	cmake --build "$dir" -j2 -- --no-print-directory >/dev/null
+}
+
+# Runs a command as the user that owns the cluster (never root: initdb refuses).
+as_pg() {
+	if is_root; then su -s /bin/sh postgres -c "$(printf '%q ' "$@")"; else "$@"; fi
+}
+
+random_secret() { head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48; }
+
+# pg_init RUNDIR: a cluster under RUNDIR/pg, reachable only by its unix socket
+# in RUNDIR/pg-socket, with password authentication for every role.
+pg_init() {
+	local rd=$1
+	[ -f "$rd/pg/PG_VERSION" ] && return 0
+	log "creating a PostgreSQL cluster in $rd/pg"
+	mkdir -p "$rd/pg" "$rd/pg-socket" "$rd/secrets"
+	random_secret > "$rd/secrets/pg-superuser"
+	random_secret > "$rd/secrets/pg-owner"
+	random_secret > "$rd/secrets/pg-app"
+	if is_root; then
+		chown postgres "$rd/pg" "$rd/pg-socket"
+		cp "$rd/secrets/pg-superuser" "$rd/pg/.pwfile" && chown postgres "$rd/pg/.pwfile"
+	else
+		cp "$rd/secrets/pg-superuser" "$rd/pg/.pwfile"
+	fi
+	as_pg "$PGBIN/initdb" -D "$rd/pg" -U postgres --auth=scram-sha-256 \
+		--pwfile="$rd/pg/.pwfile" -E UTF8 --locale=C.UTF-8 >/dev/null
+	rm -f "$rd/pg/.pwfile"
+	cat >> "$rd/pg/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$rd/pg-socket'
+fsync = on
+max_connections = 200
+timezone = 'UTC'
+CONF
+}
+
+pg_start() {
+	local rd=$1
+	as_pg "$PGBIN/pg_ctl" -D "$rd/pg" -l "$rd/pg/server.log" -w -t 60 start >/dev/null
+}
+
+pg_stop() {
+	local rd=$1
+	[ -f "$rd/pg/postmaster.pid" ] || return 0
+	as_pg "$PGBIN/pg_ctl" -D "$rd/pg" -m fast -w -t 60 stop >/dev/null || true
+}
+
+# psql as the superuser: psql_super RUNDIR [psql args...]
+psql_super() {
+	local rd=$1; shift
+	PGPASSWORD=$(cat "$rd/secrets/pg-superuser") psql -X -q -v ON_ERROR_STOP=1 \
+		-h "$rd/pg-socket" -U postgres "$@"
+}
+
+# Roles and database: the owner runs migrations, the app role only serves.
+pg_create_db() {
+	local rd=$1
+	psql_super "$rd" -d postgres \
+		-v owner_pw="$(cat "$rd/secrets/pg-owner")" -v app_pw="$(cat "$rd/secrets/pg-app")" <<'SQL'
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'refundd_owner') AS need_roles \gset
+\if :need_roles
+CREATE ROLE refundd_owner LOGIN PASSWORD :'owner_pw';
+CREATE ROLE refundd_app LOGIN PASSWORD :'app_pw' NOINHERIT;
+\endif
+SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = 'refundd') AS need_db \gset
+\if :need_db
+CREATE DATABASE refundd OWNER refundd_owner;
+\endif
+SQL
+	psql_super "$rd" -d refundd -c 'ALTER SCHEMA public OWNER TO refundd_owner'
+}
+
+# The environment refundd reads (conf/refundd.conf plus these overrides).
+refundd_env() {
+	local rd=$1
+	export REFUNDD_CONFIG=$REPO/conf/refundd.conf
+	export REFUNDD_SERVER_LISTEN=$rd/run/refundd.sock
+	export REFUNDD_SERVER_USER=$(is_root && echo "$SERVICE_USER" || true)
+	export REFUNDD_DB_CONNINFO="host=$rd/pg-socket dbname=refundd user=refundd_app"
+	export REFUNDD_DB_PASSWORD_FILE=$rd/secrets/pg-app
+	export REFUNDD_DB_OWNER_CONNINFO="host=$rd/pg-socket dbname=refundd user=refundd_owner"
+	export REFUNDD_DB_OWNER_PASSWORD_FILE=$rd/secrets/pg-owner
+	export REFUNDD_JWT_KEY_FILE=$rd/jwt-secret
+	export REFUNDD_APP_SQL_DIR=$REPO/sql
+}
+
+# Makes the HS256 secret of a local run (at least 32 random bytes).
+ensure_jwt_secret() {
+	local rd=$1
+	[ -s "$rd/jwt-secret" ] || (umask 077 && random_secret > "$rd/jwt-secret")
+}
+
+# refundd_start RUNDIR BINARY: migrate, then serve in the background.
+refundd_start() {
+	local rd=$1 bin=$2
+	mkdir -p "$rd/run"
+	is_root && chown "$SERVICE_USER" "$rd/run" && chmod 0750 "$rd/run"
+	refundd_env "$rd"
+	"$bin" migrate
+	"$bin" serve 2>>"$rd/refundd.log" &
+	echo $! > "$rd/refundd.pid"
+	local i
+	for i in $(seq 100); do
+		[ -S "$rd/run/refundd.sock" ] && return 0
+		kill -0 "$(cat "$rd/refundd.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -5 "$rd/refundd.log" >&2
+	return 1
+}
+
+# refundd_stop RUNDIR: SIGTERM, wait; returns refundd's exit status.
+refundd_stop() {
+	local rd=$1 pid
+	[ -f "$rd/refundd.pid" ] || return 0
+	pid=$(cat "$rd/refundd.pid"); rm -f "$rd/refundd.pid"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	# wait only works for our own children; otherwise poll.
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	return $rc
+}
+
+# nginx_start RUNDIR PORT: renders conf/nginx.conf and starts nginx.
+nginx_start() {
+	local rd=$1 port=$2 www=$REPO/www user_line="" rate=${REFUNDD_RATE:-100} burst=${REFUNDD_BURST:-200}
+	mkdir -p "$rd/nginx-tmp"
+	if is_root; then
+		# the workers run as SERVICE_USER, which may not reach into the checkout
+		rm -rf "$rd/www" && cp -r "$REPO/www" "$rd/www" && chmod -R a+rX "$rd/www"
+		www=$rd/www
+		user_line="user $SERVICE_USER;"
+	fi
+	sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUNDIR@|$rd|g" -e "s|@PORT@|$port|" \
+	    -e "s|@LISTEN_HOST@|127.0.0.1|" -e "s|@WWW@|$www|" \
+	    -e "s|@UPSTREAM@|unix:$rd/run/refundd.sock|" -e "s|@RATE@|$rate|" \
+	    -e "s|@BURST@|$burst|" -e "s|@MAX_BODY@|64k|" \
+	    "$REPO/conf/nginx.conf" > "$rd/nginx.conf"
+	nginx -q -c "$rd/nginx.conf" -p "$rd" -e "$rd/nginx-error.log"
+}
+
+nginx_stop() {
+	local rd=$1
+	[ -f "$rd/nginx.pid" ] || return 0
+	nginx -q -c "$rd/nginx.conf" -p "$rd" -e "$rd/nginx-error.log" -s quit 2>/dev/null || true
+	local i
+	for i in $(seq 50); do [ -f "$rd/nginx.pid" ] || return 0; sleep 0.1; done
+}
+
+# wait_health URL: until /api/v1/health answers 200 (30 s at most).
+wait_health() {
+	local url=$1 i
+	for i in $(seq 150); do
+		curl -fsS -o /dev/null "$url/api/v1/health" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + RANDOM % 20000))
+}
+
+# A directory every service user can traverse (a root-owned checkout under
+# a 0700 temporary folder is not).
+make_rundir() {
+	local rd=$1
+	mkdir -p "$rd"
+	chmod 0755 "$rd"
+}
+
+# Run directly, the file calls one of its functions: tests use
+# `bash scripts/lib.sh pg_stop RUNDIR` to take the database away.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then "$@"; fi

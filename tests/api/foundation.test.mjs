@@ -1,0 +1,146 @@
+// foundation.test.mjs -- health, me, authentication refusals, routing,
+// body limits, headers set by nginx, thread pinning and database outage.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { api, assertProblem, token, signHS256, b64url, BASE, THREADS, pgctl, sleep } from './lib.mjs';
+
+test('health answers ok with the database up, without a token', async () => {
+  const r = await api('GET', '/api/v1/health');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.status, 'ok');
+  assert.equal(r.json.db, 'ok');
+  assert.match(r.json.version, /^\d+\.\d+\.\d+$/);
+});
+
+test('me returns the caller as seen', async () => {
+  const r = await api('GET', '/api/v1/me', { tok: token('acct-1', 'customer') });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.sub, 'acct-1');
+  assert.equal(r.json.role, 'customer');
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+const bad = {
+  'no token': null,
+  'expired': signHS256({ alg: 'HS256' }, { sub: 'a', role: 'customer', exp: now() - 120 }),
+  'alg none': `${b64url('{"alg":"none"}')}.${b64url(JSON.stringify({ sub: 'a', role: 'admin', exp: now() + 600 }))}.`,
+  'lower-case alg': signHS256({ alg: 'hs256' }, { sub: 'a', role: 'customer', exp: now() + 600 }),
+  'wrong secret': signHS256({ alg: 'HS256' }, { sub: 'a', role: 'customer', exp: now() + 600 }, 'x'.repeat(40)),
+  'duplicate role': signHS256({ alg: 'HS256' }, '{"sub":"a","role":"customer","role":"admin","exp":' + (now() + 600) + '}'),
+  'string exp': signHS256({ alg: 'HS256' }, { sub: 'a', role: 'customer', exp: String(now() + 600) }),
+  'unknown role': signHS256({ alg: 'HS256' }, { sub: 'a', role: 'root', exp: now() + 600 }),
+  'missing sub': signHS256({ alg: 'HS256' }, { role: 'customer', exp: now() + 600 }),
+  'not yet valid': signHS256({ alg: 'HS256' }, { sub: 'a', role: 'customer', nbf: now() + 600, exp: now() + 900 }),
+  'garbage': 'not.a.token',
+};
+
+for (const [name, tok] of Object.entries(bad)) {
+  test(`401 for a token that is ${name}`, async () => {
+    const r = await api('GET', '/api/v1/me', { tok: tok ?? undefined });
+    assertProblem(assert, r, 401, 'invalid_token');
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+  });
+}
+
+test('401 for a flipped signature byte', async () => {
+  const t = token('a', 'customer');
+  const last = t.at(-2) === 'A' ? 'B' : 'A';
+  const r = await api('GET', '/api/v1/me', { tok: t.slice(0, -2) + last + t.at(-1) });
+  assertProblem(assert, r, 401, 'invalid_token');
+});
+
+test('401 for two Authorization headers joined by nginx', async () => {
+  const t = token('a', 'customer');
+  const r = await api('GET', '/api/v1/me', { headers: { Authorization: `Bearer ${t}, Bearer ${t}` } });
+  assertProblem(assert, r, 401, 'invalid_token');
+});
+
+test('401 for an oversized token, and the worker keeps serving', async () => {
+  const r = await api('GET', '/api/v1/me', { tok: 'a'.repeat(9000) });
+  assert.ok([401, 400, 431, 494].includes(r.status), `got ${r.status}`);
+  const ok = await api('GET', '/api/v1/me', { tok: token('a', 'customer') });
+  assert.equal(ok.status, 200);
+});
+
+test('404 problem for an unknown path, 405 with Allow for a wrong method', async () => {
+  const t = token('a', 'customer');
+  assertProblem(assert, await api('GET', '/api/v1/nothing-here', { tok: t }), 404, 'not_found');
+  const r = await api('DELETE', '/api/v1/me', { tok: t });
+  assertProblem(assert, r, 405, 'method_not_allowed');
+  assert.equal(r.headers.get('allow'), 'GET');
+});
+
+test('request id: a given X-Request-Id is echoed, otherwise one is made', async () => {
+  const r = await api('GET', '/api/v1/nothing', { headers: { 'X-Request-Id': 'trace-abc-123' } });
+  assert.equal(r.headers.get('x-request-id'), 'trace-abc-123');
+  assert.equal(r.json.request_id, 'trace-abc-123');
+  const hostile = await api('GET', '/api/v1/nothing', { headers: { 'X-Request-Id': 'a"b<script>' } });
+  assert.match(hostile.headers.get('x-request-id'), /^[0-9a-f]{32}$/);
+  const none = await api('GET', '/api/v1/health');
+  assert.match(none.headers.get('x-request-id'), /^[0-9a-zA-Z._-]{16,}$/);
+});
+
+test('security headers on pages, API answers and errors', async () => {
+  for (const path of ['/', '/api/v1/health', '/api/v1/me', '/missing.html']) {
+    const r = await fetch(BASE + path);
+    const csp = r.headers.get('content-security-policy');
+    assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.match(csp, /script-src 'self'/, path);
+    assert.doesNotMatch(csp, /unsafe-inline/, path);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', path);
+  }
+});
+
+test('nginx refuses bodies over client_max_body_size with 413', async () => {
+  const r = await fetch(BASE + '/api/v1/me', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: 'x'.repeat(70 * 1024) });
+  assert.equal(r.status, 413);
+});
+
+// A kept FastCGI connection pins a worker thread (PITFALLS.md): with
+// threads + 1 clients holding keep-alive connections to nginx and sending
+// their requests slowly, every one of them must still be answered, twice.
+test(`threads + 1 (${THREADS + 1}) slow keep-alive clients all get answers`, async () => {
+  const url = new URL(BASE);
+  const t = token('slow', 'customer');
+  const request = `GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t}\r\n\r\n`;
+  const client = () => new Promise((resolve, reject) => {
+    const sock = net.connect(Number(url.port), url.hostname);
+    let data = '', sent = 0;
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`timeout, got: ${data.slice(0, 80)}`)); }, 15000);
+    const sendSlowly = async () => {
+      for (let i = 0; i < request.length; i += 40) { sock.write(request.slice(i, i + 40)); await sleep(30); }
+      sent++;
+    };
+    sock.on('connect', sendSlowly);
+    sock.on('data', (d) => {
+      data += d;
+      const answers = data.split('HTTP/1.1 200').length - 1;
+      if (answers === 1 && sent === 1 && data.endsWith('}')) sendSlowly();
+      if (answers === 2 && data.endsWith('}')) { clearTimeout(timer); sock.end(); resolve(answers); }
+    });
+    sock.on('error', reject);
+  });
+  const results = await Promise.all(Array.from({ length: THREADS + 1 }, client));
+  assert.deepEqual(results, Array(THREADS + 1).fill(2));
+});
+
+test('health turns 503 while PostgreSQL is down and 200 after it restarts', async () => {
+  pgctl('pg_stop');
+  try {
+    const down = await api('GET', '/api/v1/health');
+    assertProblem(assert, down, 503, 'db_unavailable');
+    const me = await api('GET', '/api/v1/me', { tok: token('a', 'customer') });
+    assert.equal(me.status, 200, 'me needs no database');
+  } finally {
+    pgctl('pg_start');
+  }
+  let status = 0;
+  for (let i = 0; i < 50 && status !== 200; i++) {
+    status = (await api('GET', '/api/v1/health')).status;
+    if (status !== 200) await sleep(200);
+  }
+  assert.equal(status, 200);
+});
