@@ -185,16 +185,23 @@ static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 	return m->route->handler(c);
 }
 
+/* The head is formatted with snprintf: libfcgi's own FCGX_FPrintF knows no
+ * %zu and silently writes nothing for it. */
 static void write_response(FCGX_Request *fr, const struct http_request *r,
                            const struct http_response *resp)
 {
-	FCGX_FPrintF(fr->out, "Status: %d\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n%s",
-	             resp->status, r->request_id, resp->headers);
-	if (resp->body != NULL)
-		FCGX_FPrintF(fr->out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-		             resp->content_type, resp->body_len);
-	else
-		FCGX_FPrintF(fr->out, "Content-Length: 0\r\n\r\n");
+	char head[1024];
+	int n = snprintf(head, sizeof head,
+	                 "Status: %d\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n"
+	                 "%s%s%s%sContent-Length: %zu\r\n\r\n",
+	                 resp->status, r->request_id, resp->headers,
+	                 resp->body ? "Content-Type: " : "",
+	                 resp->body ? resp->content_type : "", resp->body ? "\r\n" : "",
+	                 resp->body ? resp->body_len : 0);
+
+	if (n < 0 || (size_t)n >= sizeof head)
+		n = snprintf(head, sizeof head, "Status: 500\r\nContent-Length: 0\r\n\r\n");
+	FCGX_PutStr(head, n, fr->out);
 	if (resp->body != NULL)
 		FCGX_PutStr(resp->body, (int)resp->body_len, fr->out);
 }

@@ -11,8 +11,13 @@ SERVICE_USER=refundd          # refundd and nginx workers when started as root
 # Debian packages to build, run and test the stack.
 PACKAGES=(build-essential cmake pkg-config libfcgi-dev libjwt-dev libjansson-dev
           libinih-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
-          postgresql-client-15 nginx curl openssl ca-certificates tzdata
-          nodejs npm procps)
+          postgresql-client-15 nginx curl openssl ca-certificates tzdata procps)
+
+# Node.js runs the API and browser tests; the machine may bring its own.
+ensure_node() {
+	command -v node >/dev/null && command -v npm >/dev/null && return 0
+	ensure_packages nodejs npm
+}
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 is_root() { [ "$(id -u)" = 0 ]; }
@@ -60,15 +65,13 @@ pg_init() {
 	random_secret > "$rd/secrets/pg-superuser"
 	random_secret > "$rd/secrets/pg-owner"
 	random_secret > "$rd/secrets/pg-app"
+	(umask 077 && cp "$rd/secrets/pg-superuser" "$rd/pwfile.tmp")
 	if is_root; then
-		chown postgres "$rd/pg" "$rd/pg-socket"
-		cp "$rd/secrets/pg-superuser" "$rd/pg/.pwfile" && chown postgres "$rd/pg/.pwfile"
-	else
-		cp "$rd/secrets/pg-superuser" "$rd/pg/.pwfile"
+		chown postgres "$rd/pg" "$rd/pg-socket" "$rd/pwfile.tmp"
 	fi
 	as_pg "$PGBIN/initdb" -D "$rd/pg" -U postgres --auth=scram-sha-256 \
-		--pwfile="$rd/pg/.pwfile" -E UTF8 --locale=C.UTF-8 >/dev/null
-	rm -f "$rd/pg/.pwfile"
+		--pwfile="$rd/pwfile.tmp" -E UTF8 --locale=C.UTF-8 >/dev/null
+	rm -f "$rd/pwfile.tmp"
 	cat >> "$rd/pg/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$rd/pg-socket'
@@ -140,6 +143,7 @@ refundd_start() {
 	mkdir -p "$rd/run"
 	is_root && chown "$SERVICE_USER" "$rd/run" && chmod 0750 "$rd/run"
 	refundd_env "$rd"
+	rm -f "$rd/run/refundd.sock"   # so the wait below sees the new one
 	"$bin" migrate
 	"$bin" serve 2>>"$rd/refundd.log" &
 	echo $! > "$rd/refundd.pid"
