@@ -50,3 +50,67 @@ int app_is_staff(const struct app_ctx *c)
 {
 	return (c->who.role & AUTH_ROLES_STAFF) != 0;
 }
+
+enum app_err app_page_params(struct app_ctx *c, int *limit, char *cursor, size_t len)
+{
+	static const struct field_spec limit_spec = { "limit", FIELD_INT, false, false, 1, 100, NULL };
+	static const struct field_spec cursor_spec = { "cursor", FIELD_ID, false, false, 0, 64, NULL };
+	char buf[128];
+	struct field_value v;
+
+	*limit = 20;
+	cursor[0] = '\0';
+	int found = http_query_param(c->req->query, "limit", buf, sizeof buf);
+	if (found < 0 || (found && validate_text(buf, &limit_spec, &v) != VALIDATE_OK))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_limit", "limit must be 1..100");
+	if (found)
+		*limit = (int)v.num;
+	found = http_query_param(c->req->query, "cursor", buf, sizeof buf);
+	if (found < 0 || (found && validate_text(buf, &cursor_spec, &v) != VALIDATE_OK))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
+	if (found)
+		snprintf(cursor, len, "%s", buf);
+	return ERR_NONE;
+}
+
+enum app_err app_page_reply(struct app_ctx *c, PGresult *res, int limit)
+{
+	json_t *items = json_array();
+	int n = PQntuples(res);
+	int shown = n > limit ? limit : n;
+
+	for (int i = 0; i < shown; i++) {
+		json_t *item = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+		if (item == NULL) {
+			json_decref(items);
+			return app_fail(c, ERR_INTERNAL, NULL, "stored row not understood");
+		}
+		json_array_append_new(items, item);
+	}
+	json_t *next = n > limit ? json_string(PQgetvalue(res, shown - 1, 1)) : json_null();
+	return app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *what)
+{
+	json_t *item;
+
+	if (PQntuples(res) == 0)
+		return app_fail(c, ERR_NOT_FOUND, NULL, "no such %s", what);
+	item = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	if (item == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "stored row not understood");
+	return app_reply(c, 200, item);
+}
+
+enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t n,
+                      struct field_value *out)
+{
+	struct validate_error verr;
+
+	if (validate_object(c->body, specs, n, out, &verr) == VALIDATE_OK)
+		return ERR_NONE;
+	return app_fail_with(c, ERR_VALIDATION, validate_err_code(verr.err),
+	                     json_pack("{s:s}", "field", verr.field),
+	                     verr.field[0] ? verr.field : "body");
+}

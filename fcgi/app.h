@@ -12,6 +12,7 @@
 #include "db.h"
 #include "http.h"
 #include "router.h"
+#include "validate.h"
 
 struct app_ctx {
 	const struct config       *cfg;
@@ -38,6 +39,19 @@ enum app_err app_reply(struct app_ctx *c, int status, json_t *body);
 struct db_identity app_identity(const struct app_ctx *c);
 const char *app_param(const struct app_ctx *c, int i);
 int app_is_staff(const struct app_ctx *c);
+
+/* Keyset pagination: ?limit= (1..100, default 20) and ?cursor= (an id).
+ * cursor is "" when absent. Fails with 400 on bad values. */
+enum app_err app_page_params(struct app_ctx *c, int *limit, char *cursor, size_t len);
+/* Answers {"items":[...],"next_cursor":...} from a result whose column 0
+ * is an item's JSON text and column 1 its cursor; the statement fetched
+ * limit + 1 rows so that a next page is known to exist. */
+enum app_err app_page_reply(struct app_ctx *c, PGresult *res, int limit);
+/* Answers 200 with column 0 of row 0 (JSON text), or 404 when no row. */
+enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *what);
+/* Validates the body against a field table; 422 with the field named. */
+enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t n,
+                      struct field_value *out);
 
 /* The route table (routes.c). */
 extern const struct route app_routes[];

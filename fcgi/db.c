@@ -68,7 +68,7 @@ void db_free(struct db *db)
 static int connect_now(struct db *db)
 {
 	char options[64];
-	snprintf(options, sizeof options, "-c statement_timeout=%d",
+	snprintf(options, sizeof options, "-c statement_timeout=%d -c TimeZone=UTC",
 	         db->cfg->db_statement_timeout_ms);
 	const char *keys[] = { "dbname", "password", "connect_timeout",
 	                       "application_name", "options", NULL };

@@ -1,0 +1,196 @@
+/* quote.c -- see quote.h. The SQL that gathers a quote's inputs lives here
+ * and nowhere else. */
+#include "quote.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+
+/* Columns, in order: order facts 0..18, policy 19..36, sums 37..38.
+ * "Requests this month" counts the account's requests for the same product
+ * type since the start of the calendar month in the reseller's time zone
+ * ($3), withdrawn ones excepted: seeds 001/002 allow one refund request
+ * per account per month. */
+#define QUOTE_INPUTS_SQL \
+	"SELECT o.account, o.product_type, o.status, o.billing_mode, o.amount_paid, o.currency," \
+	" coalesce(extract(epoch FROM o.paid_at), 0)::bigint," \
+	" coalesce(extract(epoch FROM o.period_start), 0)::bigint," \
+	" coalesce(extract(epoch FROM o.period_end), 0)::bigint," \
+	" o.quantity, o.bonus_quantity, o.used_quantity, o.in_use," \
+	" coalesce(o.service_status, 'none'), o.promo, o.third_party_cost, o.payment_method," \
+	" o.id, p.product_type IS NOT NULL," \
+	" p.version, p.refundable, p.window_rule, p.window_days, p.window_requires_unused," \
+	" p.after_window, p.handling_fee_bps, p.deduct_third_party, p.promo_refundable," \
+	" p.monthly_limit, array_to_string(p.payout_methods, ','), p.payout_default," \
+	" array_to_string(p.payout_methods_after_window, ','), p.payout_default_after_window," \
+	" p.review_sla_days, p.auto_approve_max, p.second_approval_over, p.product_type," \
+	" refund_committed(o.id, NULL) + (SELECT coalesce(sum(r.quoted_amount), 0) FROM refund_requests r" \
+	"   WHERE r.order_id = o.id AND r.status IN ('submitted', 'in_review', 'needs_info'," \
+	"   'awaiting_second_approval', 'appealed'))," \
+	" (SELECT count(*) FROM refund_requests r WHERE r.account = o.account" \
+	"   AND r.product_type = o.product_type AND r.status <> 'withdrawn'" \
+	"   AND r.created_at >= date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3)" \
+	" FROM orders o LEFT JOIN LATERAL (SELECT * FROM refund_policies p" \
+	"   WHERE p.product_type = o.product_type ORDER BY p.version DESC LIMIT 1) p ON true" \
+	" WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)"
+
+static const struct db_stmt q_inputs = { "quote_inputs", QUOTE_INPUTS_SQL };
+/* Locks the order row: requests for one order are created one at a time. */
+static const struct db_stmt q_inputs_locked = { "quote_inputs_locked",
+	QUOTE_INPUTS_SQL " FOR UPDATE OF o" };
+
+static void copy_text(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static unsigned payout_mask(const char *list)
+{
+	unsigned mask = 0;
+	if (strstr(list, "original_route")) mask |= PAYOUT_BIT(PAYOUT_ORIGINAL_ROUTE);
+	if (strstr(list, "balance")) mask |= PAYOUT_BIT(PAYOUT_BALANCE);
+	return mask;
+}
+
+static int read_order(const PGresult *r, struct quote_inputs *in)
+{
+	struct order_facts *o = &in->order;
+
+	copy_text(in->account, sizeof in->account, db_text(r, 0, 0));
+	copy_text(o->product_type, sizeof o->product_type, db_text(r, 0, 1));
+	copy_text(o->currency, sizeof o->currency, db_text(r, 0, 5));
+	copy_text(in->payment_method, sizeof in->payment_method, db_text(r, 0, 16));
+	copy_text(in->order_id, sizeof in->order_id, db_text(r, 0, 17));
+	o->amount_paid = db_int(r, 0, 4);
+	o->paid_at = db_int(r, 0, 6);
+	o->period_start = db_int(r, 0, 7);
+	o->period_end = db_int(r, 0, 8);
+	o->quantity = db_int(r, 0, 9);
+	o->bonus_quantity = db_int(r, 0, 10);
+	o->used_quantity = db_int(r, 0, 11);
+	o->in_use = db_bool(r, 0, 12);
+	o->promo = db_bool(r, 0, 14);
+	o->third_party_cost = db_int(r, 0, 15);
+	if (order_status_parse(db_text(r, 0, 2), &o->status) != POLICY_OK ||
+	    order_billing_parse(db_text(r, 0, 3), &o->billing_mode) != POLICY_OK ||
+	    order_service_parse(db_text(r, 0, 13), &o->service_status) != POLICY_OK)
+		return -1;
+	return 0;
+}
+
+static int read_policy(const PGresult *r, struct refund_policy *p)
+{
+	copy_text(p->product_type, sizeof p->product_type, db_text(r, 0, 36));
+	p->version = (int)db_int(r, 0, 19);
+	p->refundable = db_bool(r, 0, 20);
+	p->window_days = (int)db_int(r, 0, 22);
+	p->window_requires_unused = db_bool(r, 0, 23);
+	p->handling_fee_bps = (int)db_int(r, 0, 25);
+	p->deduct_third_party = db_bool(r, 0, 26);
+	p->promo_refundable = db_bool(r, 0, 27);
+	p->monthly_limit = (int)db_int(r, 0, 28);
+	p->payout_methods = payout_mask(db_text(r, 0, 29));
+	p->payout_methods_after_window = payout_mask(db_text(r, 0, 31));
+	p->review_sla_days = (int)db_int(r, 0, 33);
+	p->auto_approve_max = db_int(r, 0, 34);
+	p->second_approval_over = db_int(r, 0, 35);
+	if (policy_window_parse(db_text(r, 0, 21), &p->window_rule) != POLICY_OK ||
+	    policy_after_window_parse(db_text(r, 0, 24), &p->after_window) != POLICY_OK ||
+	    payout_method_parse(db_text(r, 0, 30), &p->payout_default) != POLICY_OK ||
+	    payout_method_parse(db_text(r, 0, 32), &p->payout_default_after_window) != POLICY_OK)
+		return -1;
+	return 0;
+}
+
+enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
+                        struct quote_inputs *in)
+{
+	const char *owner = c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL;
+	const char *params[3] = { order_id, owner, c->cfg->timezone };
+	PGresult *res = NULL;
+	enum app_err err;
+
+	memset(in, 0, sizeof *in);
+	if ((err = db_exec(c->db, lock ? &q_inputs_locked : &q_inputs, 3, params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not load the order");
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return app_fail(c, ERR_NOT_FOUND, "order_not_found", "no order %s", order_id);
+	}
+	in->has_policy = db_bool(res, 0, 18);
+	in->already_refunded = db_int(res, 0, 37);
+	in->requests_this_month = (int)db_int(res, 0, 38);
+	if (read_order(res, in) != 0 || (in->has_policy && read_policy(res, &in->policy) != 0))
+		err = app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
+	PQclear(res);
+	return err;
+}
+
+enum app_err quote_compute(struct app_ctx *c, const struct quote_inputs *in,
+                           struct quote *q)
+{
+	enum policy_err perr;
+
+	if (!in->has_policy)
+		return app_fail(c, ERR_VALIDATION, "no_policy",
+		                "no refund policy for product type %s", in->order.product_type);
+	perr = policy_quote(&in->order, &in->policy, in->already_refunded,
+	                    in->requests_this_month, c->now, q);
+	if (perr != POLICY_OK)
+		return app_fail(c, ERR_INTERNAL, NULL, "policy engine: %s", policy_err_code(perr));
+	return ERR_NONE;
+}
+
+static json_t *payout_list(unsigned mask)
+{
+	json_t *list = json_array();
+	for (int m = 0; m < PAYOUT__MAX; m++)
+		if (mask & PAYOUT_BIT(m))
+			json_array_append_new(list, json_string(payout_method_name((enum payout_method)m)));
+	return list;
+}
+
+static json_t *breakdown_json(const struct quote *q)
+{
+	json_t *lines = json_array();
+	for (size_t i = 0; i < q->n_lines; i++)
+		json_array_append_new(lines, json_pack("{s:s, s:I, s:I}",
+			"label", policy_line_name(q->lines[i].label),
+			"amount", (json_int_t)q->lines[i].amount,
+			"units", (json_int_t)q->lines[i].units));
+	return lines;
+}
+
+static json_t *remedy_json(enum policy_remedy r)
+{
+	if (r == POLICY_REMEDY_NONE)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "code", policy_remedy_name(r),
+	                 "zh-CN", policy_remedy_text(r, POLICY_LANG_ZH_CN),
+	                 "en", policy_remedy_text(r, POLICY_LANG_EN));
+}
+
+json_t *quote_to_json(const struct quote *q, const struct quote_inputs *in)
+{
+	json_t *reasons = json_array();
+	char ends[32], amount_text[48];
+
+	for (size_t i = 0; i < q->n_reasons; i++)
+		json_array_append_new(reasons, json_string(policy_reason_name(q->reasons[i])));
+	if (money_format(q->amount, q->currency, amount_text, sizeof amount_text) != MONEY_OK)
+		amount_text[0] = '\0';
+	validate_format_time(q->window_ends_at, ends, sizeof ends);
+	return json_pack("{s:s, s:b, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:i}",
+		"order_id", in->order_id, "eligible", q->eligible,
+		"decision", policy_decision_name(q->decision),
+		"amount", (json_int_t)q->amount, "amount_text", amount_text,
+		"currency", q->currency, "rule", policy_rule_name(q->rule),
+		"breakdown", breakdown_json(q), "reasons", reasons,
+		"remedy", remedy_json(q->remedy),
+		"window_ends_at", q->has_window ? json_string(ends) : json_null(),
+		"payout_methods", payout_list(q->payout_methods),
+		"payout_default", payout_method_name(q->payout_default),
+		"policy_version", q->policy_version);
+}
