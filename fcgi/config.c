@@ -77,14 +77,16 @@ static const struct config_key *find_key(const char *section, const char *name)
 	return NULL;
 }
 
-/* Strict integer parse: the whole string, in range, errno saved. */
+/* Strict integer parse: the whole string, in range, errno saved. strtol
+ * alone would also take leading blanks and a '+' sign. */
 static int parse_long(const char *s, long min, long max, long *out)
 {
 	int saved = errno;
 	char *end = NULL;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	int bad = errno != 0 || end == s || *end != '\0' || v < min || v > max;
+	int bad = errno != 0 || end == s || *end != '\0' || v < min || v > max ||
+	          !(isdigit((unsigned char)s[0]) || s[0] == '-');
 	errno = saved;
 	if (bad)
 		return -1;

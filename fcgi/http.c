@@ -78,6 +78,18 @@ int http_respond_json(struct http_response *resp, int status, json_t *body)
 	                         text ? strlen(text) : 0);
 }
 
+/* The detail as a JSON string. app_fail's vsnprintf may cut a multi-byte
+ * character at the end of detail[], and json_string() refuses invalid
+ * UTF-8 (the member would vanish): keep the valid prefix, else the title. */
+static json_t *detail_json(const struct problem *p, enum app_err err)
+{
+	size_t n = strnlen(p->detail, sizeof p->detail);
+
+	while (n > 0 && !http_utf8_valid(p->detail, n))
+		n--;
+	return n > 0 ? json_stringn(p->detail, n) : json_string(http_err_title(err));
+}
+
 int http_respond_problem(struct http_response *resp, const char *request_id,
                          const struct problem *p)
 {
@@ -92,8 +104,7 @@ int http_respond_problem(struct http_response *resp, const char *request_id,
 	json_object_set_new(body, "title", json_string(http_err_title(err)));
 	json_object_set_new(body, "status", json_integer(http_err_status(err)));
 	json_object_set_new(body, "code", json_string(code));
-	json_object_set_new(body, "detail",
-	                    json_string(p->detail[0] ? p->detail : http_err_title(err)));
+	json_object_set_new(body, "detail", detail_json(p, err));
 	json_object_set_new(body, "request_id", json_string(request_id));
 	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(body);
@@ -117,15 +128,15 @@ enum http_length http_parse_content_length(const char *s, long max, long *out)
 	*out = 0;
 	if (s == NULL || *s == '\0')
 		return HTTP_LENGTH_OK;
+	if (s[strspn(s, "0123456789")] != '\0')
+		return HTTP_LENGTH_INVALID;
 	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return HTTP_LENGTH_INVALID;
-		if (v > max)
-			return HTTP_LENGTH_TOO_LARGE; /* stop before overflowing */
-		v = v * 10 + (*p - '0');
+		int d = *p - '0';
+		/* v * 10 + d > max, asked without overflowing even for LONG_MAX */
+		if (d > max || v > (max - d) / 10)
+			return HTTP_LENGTH_TOO_LARGE;
+		v = v * 10 + d;
 	}
-	if (v > max)
-		return HTTP_LENGTH_TOO_LARGE;
 	*out = v;
 	return HTTP_LENGTH_OK;
 }
