@@ -137,15 +137,16 @@ ensure_jwt_secret() {
 	[ -s "$rd/jwt-secret" ] || (umask 077 && random_secret > "$rd/jwt-secret")
 }
 
-# refundd_start RUNDIR BINARY: migrate, then serve in the background.
+# refundd_start RUNDIR BINARY: in the background, scripts/entrypoint.sh (the
+# container's entrypoint too) waits for the database, migrates, then execs
+# `BINARY serve`, which keeps the pid recorded here.
 refundd_start() {
 	local rd=$1 bin=$2
 	mkdir -p "$rd/run"
 	is_root && chown "$SERVICE_USER" "$rd/run" && chmod 0750 "$rd/run"
 	refundd_env "$rd"
 	rm -f "$rd/run/refundd.sock"   # so the wait below sees the new one
-	"$bin" migrate
-	"$bin" serve 2>>"$rd/refundd.log" &
+	REFUNDD_BIN=$bin "$REPO/scripts/entrypoint.sh" 2>>"$rd/refundd.log" &
 	echo $! > "$rd/refundd.pid"
 	local i
 	for i in $(seq 100); do
@@ -168,6 +169,15 @@ refundd_stop() {
 	# wait only works for our own children; otherwise poll.
 	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 	return $rc
+}
+
+# load_demo RUNDIR: the demo policies, orders and holidays (sql/demo/).
+load_demo() {
+	local rd=$1 f
+	for f in "$REPO"/sql/demo/*.sql; do
+		[ -e "$f" ] && psql_super "$rd" -d refundd -f "$f"
+	done
+	return 0
 }
 
 # nginx_start RUNDIR PORT: renders conf/nginx.conf and starts nginx.

@@ -359,7 +359,7 @@ static void test_to_local_matches_glibc(void **state)
 
 		setenv("TZ", zone_names[z], 1);
 		tzset();
-		for (t = -2145916800; t < INT64_C(4102444800); t += 9 * HOUR + 59 * 60 + 59)
+		for (t = -2145916800; t < INT64_C(4102444800); t += 99 * HOUR + 59 * 60 + 59)
 			check_against_localtime(&zones[z], t);
 	}
 	unsetenv("TZ");
@@ -421,7 +421,7 @@ static void test_local_round_trip(void **state)
 	for (z = 0; z < TEST_ZONE__MAX; z++) {
 		int64_t t;
 
-		for (t = at("2025-01-01T00:00:00Z"); t < at("2028-01-01T00:00:00Z"); t += 1799) {
+		for (t = at("2025-01-01T00:00:00Z"); t < at("2028-01-01T00:00:00Z"); t += 17999) {
 			struct calendar_local l, back;
 			int64_t r;
 

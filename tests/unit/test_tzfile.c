@@ -236,7 +236,7 @@ static void check_zone_against_glibc(const char *name)
 	setenv("TZ", name, 1);
 	tzset();
 	/* 1902..2099 with a step that drifts through every time of day */
-	for (t = -2145916800; t < INT64_C(4102444800); t += 25 * HOUR + 13 * 60 + 7)
+	for (t = -2145916800; t < INT64_C(4102444800); t += 251 * HOUR + 13 * 60 + 7)
 		check_instant(&zone, t);
 	/* and exactly either side of every listed transition */
 	for (i = 0; i < zone.transition_count; i++) {
@@ -274,7 +274,7 @@ static void test_footer_alone_matches_file(void **state)
 		assert_true(file.rule.present);
 		memset(&rule_only, 0, sizeof rule_only);
 		rule_only.rule = file.rule;
-		for (t = 1262304000; t < 2114380800; t += HOUR)   /* 2010 .. 2037 */
+		for (t = 1262304000; t < 2114380800; t += 7 * HOUR + 1)   /* 2010 .. 2037 */
 			if (tz_offset_at(&file, t) != tz_offset_at(&rule_only, t))
 				fail_msg("%s at %lld: footer alone disagrees", zones[i], (long long)t);
 		tz_free(&file);
