@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+struct tz_zone;
+
 enum jwt_pin { JWT_PIN_HS256, JWT_PIN_RS256, JWT_PIN_ES256 };
 
 struct config {
@@ -36,6 +38,7 @@ struct config {
 	size_t jwt_key_len;
 	char  *db_password;       /* NULL when no password file; owned here */
 	char  *db_owner_password; /* read only by `refundd migrate` */
+	const struct tz_zone *zone; /* app.timezone, loaded by `serve`; not owned */
 };
 
 /* Defaults, then the file (NULL or missing path: defaults only when

@@ -22,6 +22,7 @@
 #include "listener.h"
 #include "migrate.h"
 #include "server.h"
+#include "tzfile.h"
 
 static int usage(void)
 {
@@ -66,7 +67,27 @@ static void block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+static int serve_with_zone(struct config *cfg);
+
 static int cmd_serve(struct config *cfg)
+{
+	char err[512];
+	struct tz_zone zone;
+	int rc;
+
+	/* Business days and "this month" are the reseller's: load the zone
+	 * once, before threads, and share it read-only. */
+	if (tz_load(&zone, cfg->timezone, err, sizeof err) != TZ_OK) {
+		fprintf(stderr, "refundd: app.timezone: %s\n", err);
+		return 1;
+	}
+	cfg->zone = &zone;
+	rc = serve_with_zone(cfg);
+	tz_free(&zone);
+	return rc;
+}
+
+static int serve_with_zone(struct config *cfg)
 {
 	char err[512];
 	int fd;

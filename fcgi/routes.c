@@ -5,6 +5,8 @@
 #include "app.h"
 #include "handlers_orders.h"
 #include "handlers_policies.h"
+#include "handlers_refunds.h"
+#include "handlers_review.h"
 #include "handlers_system.h"
 
 #define ANY        AUTH_ROLES_ANY
@@ -12,6 +14,8 @@
 #define CUSTOMER   AUTH_ROLE_CUSTOMER
 #define SYSTEM     AUTH_ROLE_SYSTEM
 #define ADMIN      AUTH_ROLE_ADMIN
+#define REVIEWERS  (AUTH_ROLE_SUPPORT | AUTH_ROLE_SUPERVISOR)
+#define AUDITORS   (AUTH_ROLE_ADMIN | AUTH_ROLE_SUPERVISOR)
 
 const struct route app_routes[] = {
 	{ "GET",  "/api/v1/health", handle_health, 0, ROUTE_PUBLIC },
@@ -29,6 +33,23 @@ const struct route app_routes[] = {
 	{ "PUT",  "/api/v1/policies/{product_type}", handle_policy_put, ADMIN, ROUTE_BODY },
 	{ "GET",  "/api/v1/holidays", handle_holidays_get, STAFF, 0 },
 	{ "PUT",  "/api/v1/holidays", handle_holidays_put, ADMIN, ROUTE_BODY },
+
+	{ "POST", "/api/v1/refunds", handle_refund_submit, CUSTOMER, ROUTE_BODY },
+	{ "GET",  "/api/v1/refunds", handle_refunds_list, CUSTOMER | STAFF, 0 },
+	{ "GET",  "/api/v1/refunds/{id}", handle_refund_get, CUSTOMER | STAFF, 0 },
+	{ "POST", "/api/v1/refunds/{id}/withdraw", handle_refund_withdraw, CUSTOMER, 0 },
+	{ "POST", "/api/v1/refunds/{id}/messages", handle_refund_message, CUSTOMER | REVIEWERS, ROUTE_BODY },
+	{ "POST", "/api/v1/refunds/{id}/appeal", handle_refund_appeal, CUSTOMER, ROUTE_BODY },
+	{ "POST", "/api/v1/refunds/{id}/confirm", handle_refund_confirm, CUSTOMER, 0 },
+	{ "POST", "/api/v1/refunds/{id}/decline", handle_refund_decline, CUSTOMER, 0 },
+	{ "GET",  "/api/v1/queue", handle_queue, REVIEWERS, 0 },
+	{ "POST", "/api/v1/refunds/{id}/claim", handle_refund_claim, REVIEWERS, 0 },
+	{ "POST", "/api/v1/refunds/{id}/request-info", handle_refund_request_info, REVIEWERS, ROUTE_BODY },
+	{ "POST", "/api/v1/refunds/{id}/approve", handle_refund_approve, REVIEWERS, ROUTE_BODY },
+	{ "POST", "/api/v1/refunds/{id}/reject", handle_refund_reject, REVIEWERS, ROUTE_BODY },
+	{ "GET",  "/api/v1/notifications", handle_notifications, CUSTOMER, 0 },
+	{ "GET",  "/api/v1/audit", handle_audit_list, AUDITORS, 0 },
+	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
 };
 
 const size_t app_route_count = sizeof app_routes / sizeof app_routes[0];

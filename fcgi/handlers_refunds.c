@@ -1,0 +1,404 @@
+/* handlers_refunds.c -- POST /api/v1/refunds and the read side: GET
+ * /api/v1/refunds[/{id}], GET /api/v1/queue, GET /api/v1/notifications,
+ * GET /api/v1/audit[/verify].
+ *
+ * Submitting: the amount is never taken from the client. The server
+ * quotes the order now, under a lock on the order row; the client sends
+ * the amount it was shown (expected_amount) and gets 409 quote_changed
+ * with the new quote when they differ. Idempotency-Key: the same key and
+ * body give the first answer again; the key is locked first so that two
+ * identical submissions racing each other cannot both create a request. */
+#include "handlers_refunds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "quote.h"
+#include "refunds.h"
+#include "workdays.h"
+
+static const struct db_stmt q_idem_lock = { "refunds_idem_lock",
+	"SELECT pg_advisory_xact_lock(hashtext('idempotency:' || $1 || ':' || $2))" };
+static const struct db_stmt q_idem_get = { "refunds_idem_get",
+	"SELECT status, response, request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex')"
+	" FROM idempotency_keys WHERE account = $1 AND key = $2" };
+static const struct db_stmt q_idem_put = { "refunds_idem_put",
+	"INSERT INTO idempotency_keys (account, key, request_hash, status, response)"
+	" VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $4::int, $5)" };
+static const struct db_stmt q_insert = { "refunds_insert",
+	"INSERT INTO refund_requests (order_id, account, product_type, provider, status,"
+	" reason_code, reason_text, payout_method, quote, quoted_amount, currency, policy_version,"
+	" approved_amount, approved_method, first_approver, due_at)"
+	" SELECT o.id, o.account, o.product_type, o.provider, $2, $3, $4, $5, $6::jsonb,"
+	" $7::bigint, o.currency, $8::int, $9::bigint, $10, $11, to_timestamp($12::bigint)"
+	" FROM orders o WHERE o.id = $1 RETURNING id::text, to_jsonb(refund_requests)::text" };
+
+static const char *const reason_codes[] = { "changed_mind", "bought_by_mistake",
+	"not_as_described", "service_problem", "duplicate_purchase", "other", NULL };
+static const char *const payout_names[] = { "original_route", "balance", NULL };
+
+enum submit_field { SF_ORDER_ID, SF_REASON_CODE, SF_REASON_TEXT, SF_PAYOUT_METHOD,
+                    SF_EXPECTED_AMOUNT, SF__MAX };
+static const struct field_spec submit_fields[SF__MAX] = {
+	[SF_ORDER_ID]        = { "order_id", FIELD_ID, true, false, 1, 64, NULL },
+	[SF_REASON_CODE]     = { "reason_code", FIELD_ENUM, true, false, 0, 40, reason_codes },
+	[SF_REASON_TEXT]     = { "reason_text", FIELD_STRING, false, false, 0, 2000, NULL },
+	[SF_PAYOUT_METHOD]   = { "payout_method", FIELD_ENUM, true, false, 0, 32, payout_names },
+	[SF_EXPECTED_AMOUNT] = { "expected_amount", FIELD_INT, false, true, 0, INT64_C(100000000000000), NULL },
+};
+
+struct submission {
+	const char        *key;          /* Idempotency-Key */
+	char              *canonical;    /* the body, keys sorted: what the key is bound to */
+	struct field_value v[SF__MAX];
+	struct quote_inputs in;
+	struct quote       q;
+	bool               auto_approve;
+	int64_t            due_at;
+};
+
+static enum app_err check_key(struct app_ctx *c, const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	if (n == 0)
+		return app_fail(c, ERR_BAD_REQUEST, "idempotency_key_required",
+		                "send an Idempotency-Key header (e.g. a UUID)");
+	if (n > 128 || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != n)
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_idempotency_key",
+		                "Idempotency-Key: up to 128 letters, digits, '-', '_', '.', ':'");
+	return ERR_NONE;
+}
+
+/* 1: answered from a stored response; 0: new key; <0: error set. */
+static int replay(struct app_ctx *c, const struct submission *s)
+{
+	const char *params[3] = { c->who.sub, s->key, s->canonical };
+	PGresult *res = NULL;
+	enum app_err err;
+	int rc = 0;
+
+	if ((err = db_exec(c->db, &q_idem_lock, 2, params, &res)) == ERR_NONE) {
+		PQclear(res);
+		err = db_exec(c->db, &q_idem_get, 3, params, &res);
+	}
+	if (err != ERR_NONE) {
+		app_fail(c, err, NULL, "could not check the Idempotency-Key");
+		return -1;
+	}
+	if (PQntuples(res) == 1 && !db_bool(res, 0, 2)) {
+		app_fail(c, ERR_VALIDATION, "idempotency_key_reused",
+		         "this Idempotency-Key was used with another body");
+		rc = -1;
+	} else if (PQntuples(res) == 1) {
+		app_reply(c, (int)db_int(res, 0, 0), json_loads(PQgetvalue(res, 0, 1), 0, NULL));
+		http_add_header(c->resp, "Idempotent-Replayed", "true");
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static json_t *quote_extra(const struct submission *s)
+{
+	return json_pack("{s:o}", "quote", quote_to_json(&s->q, &s->in));
+}
+
+/* The quote now decides: eligible, the amount the customer saw, the method. */
+static enum app_err judge(struct app_ctx *c, struct submission *s)
+{
+	enum payout_method m;
+	enum app_err err;
+
+	if ((err = quote_load(c, s->v[SF_ORDER_ID].str, true, &s->in)) != ERR_NONE ||
+	    (err = quote_compute(c, &s->in, &s->q)) != ERR_NONE)
+		return err;
+	if (!s->q.eligible)
+		return app_fail_with(c, ERR_VALIDATION, "not_eligible", quote_extra(s),
+		                     "this order cannot be refunded now; see quote.reasons");
+	if (s->v[SF_EXPECTED_AMOUNT].present && s->v[SF_EXPECTED_AMOUNT].num != s->q.amount)
+		return app_fail_with(c, ERR_CONFLICT, "quote_changed", quote_extra(s),
+		                     "the refund amount has changed since it was shown; confirm the new quote");
+	payout_method_parse(s->v[SF_PAYOUT_METHOD].str, &m);
+	if (!(s->q.payout_methods & PAYOUT_BIT(m)))
+		return app_fail_with(c, ERR_VALIDATION, "payout_method_not_allowed", quote_extra(s),
+		                     "this payout method is not offered for this refund");
+	s->auto_approve = policy_auto_approvable(&s->in.policy, &s->q) &&
+	                  !policy_needs_second_approval(&s->in.policy, s->q.amount);
+	return workdays_add(c, c->now, s->in.policy.review_sla_days, &s->due_at);
+}
+
+static enum app_err insert_request(struct app_ctx *c, struct submission *s, char *id, size_t len)
+{
+	json_t *qj = quote_to_json(&s->q, &s->in);
+	char *quote = json_dumps(qj, JSON_COMPACT);
+	char amount[24], version[16], due[24];
+	const char *approved = s->auto_approve ? amount : NULL;
+	PGresult *res = NULL;
+
+	json_decref(qj);
+	snprintf(amount, sizeof amount, "%lld", (long long)s->q.amount);
+	snprintf(version, sizeof version, "%d", s->q.policy_version);
+	snprintf(due, sizeof due, "%lld", (long long)s->due_at);
+	const char *params[12] = { s->in.order_id, s->auto_approve ? "approved" : "submitted",
+		s->v[SF_REASON_CODE].str, s->v[SF_REASON_TEXT].present ? s->v[SF_REASON_TEXT].str : "",
+		s->v[SF_PAYOUT_METHOD].str, quote, amount, version, approved,
+		s->auto_approve ? s->v[SF_PAYOUT_METHOD].str : NULL,
+		s->auto_approve ? "system:auto-approve" : NULL, due };
+	enum app_err err = db_exec(c->db, &q_insert, 12, params, &res);
+	free(quote);
+	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_one_open") == 0)
+		return app_fail(c, ERR_CONFLICT, "open_request_exists",
+		                "this order already has an open refund request");
+	if (err != ERR_NONE)
+		return app_fail(c, err, NULL, "could not store the refund request");
+	snprintf(id, len, "%s", PQgetvalue(res, 0, 0));
+	err = audit_record(c, s->auto_approve ? "refund.submit_auto_approved" : "refund.submit",
+	                   "refund", id, NULL, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return err;
+}
+
+static enum app_err submit(struct app_ctx *c, struct submission *s)
+{
+	struct db_identity who = app_identity(c);
+	char id[24], status[8] = "201", *detail = NULL;
+	enum app_err err;
+	int replayed;
+
+	if ((err = db_begin(c->db, &who)) != ERR_NONE)
+		return app_fail(c, err, NULL, "database unavailable");
+	if ((replayed = replay(c, s)) != 0)
+		return replayed > 0 ? ERR_NONE : c->problem.err;
+	if ((err = judge(c, s)) != ERR_NONE || (err = insert_request(c, s, id, sizeof id)) != ERR_NONE ||
+	    (err = audit_notify(c, c->who.sub, id, s->auto_approve ? "refund.approved"
+	                                                          : "refund.submitted", NULL)) != ERR_NONE ||
+	    (err = refunds_detail(c, id, &detail)) != ERR_NONE)
+		return c->problem.err ? c->problem.err : err;
+	const char *params[5] = { c->who.sub, s->key, s->canonical, status, detail };
+	PGresult *res = NULL;
+	if ((err = db_exec(c->db, &q_idem_put, 5, params, &res)) == ERR_NONE)
+		err = db_commit(c->db);
+	PQclear(res);
+	if (err == ERR_NONE)
+		err = app_reply(c, 201, json_loads(detail, 0, NULL));
+	else
+		app_fail(c, err, NULL, "could not save the refund request");
+	free(detail);
+	return err;
+}
+
+enum app_err handle_refund_submit(struct app_ctx *c)
+{
+	struct submission s = { .key = c->req->idempotency_key };
+	enum app_err err;
+
+	if ((err = check_key(c, s.key)) != ERR_NONE ||
+	    (err = app_body(c, submit_fields, SF__MAX, s.v)) != ERR_NONE)
+		return err;
+	s.canonical = json_dumps(c->body, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s.canonical == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	err = submit(c, &s);
+	free(s.canonical);
+	return err;
+}
+
+/* ---- the read side ---- */
+
+static const struct db_stmt q_list = { "refunds_list",
+	"SELECT (to_jsonb(r) - 'quote')::text, r.id FROM refund_requests r"
+	" WHERE ($1::text IS NULL OR r.account = $1) AND ($2::text IS NULL OR r.status = $2)"
+	" AND ($3::bigint IS NULL OR r.id < $3::bigint) ORDER BY r.id DESC LIMIT $4::int + 1" };
+
+/* Served by the partial index refund_requests_queue (due_at, id): the
+ * status list below is the index's predicate, word for word. */
+static const struct db_stmt q_queue = { "refunds_queue",
+	"SELECT ((to_jsonb(r) - 'quote') || jsonb_build_object('overdue', r.due_at < now()))::text,"
+	" extract(epoch FROM r.due_at)::bigint || ':' || r.id FROM refund_requests r"
+	" WHERE r.status IN ('submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed')"
+	" AND ($1::text IS NULL OR r.status = $1) AND ($2::text IS NULL OR r.provider = $2)"
+	" AND ($3::text IS NULL OR r.product_type = $3)"
+	" AND ($4::text IS NULL OR ($4 = '' AND r.assignee IS NULL) OR r.assignee = $4)"
+	" AND (NOT $5::boolean OR r.due_at < now())"
+	" AND ($6::bigint IS NULL OR (r.due_at, r.id) > (to_timestamp($6::bigint), $7::bigint))"
+	" ORDER BY r.due_at, r.id LIMIT $8::int + 1" };
+
+static const struct db_stmt q_notifications = { "refunds_notifications",
+	"SELECT jsonb_build_object('id', n.id, 'kind', n.kind, 'refund_id', n.refund_id,"
+	" 'payload', n.payload, 'created_at', n.created_at)::text, n.id FROM notifications n"
+	" WHERE n.account = $1 AND n.channel = 'in_app' AND ($2::bigint IS NULL OR n.id < $2::bigint)"
+	" ORDER BY n.id DESC LIMIT $3::int + 1" };
+
+static const struct db_stmt q_audit = { "audit_list",
+	"SELECT jsonb_build_object('id', e.id, 'at', e.at, 'actor', e.actor, 'role', e.actor_role,"
+	" 'action', e.action, 'entity', e.entity, 'entity_id', e.entity_id, 'before', e.before,"
+	" 'after', e.after, 'request_id', e.request_id, 'client_addr', e.client_addr,"
+	" 'hash', encode(e.hash, 'hex'), 'prev_hash', encode(e.prev_hash, 'hex'))::text, e.id"
+	" FROM audit_events e WHERE ($1::text IS NULL OR e.entity = $1)"
+	" AND ($2::text IS NULL OR e.entity_id = $2) AND ($3::bigint IS NULL OR e.id > $3::bigint)"
+	" ORDER BY e.id LIMIT $4::int + 1" };
+
+static const struct db_stmt q_verify = { "audit_verify",
+	"SELECT ok, checked, first_bad_id FROM audit_verify()" };
+
+/* A query filter: absent -> NULL; present -> validated text in buf. */
+static enum app_err filter(struct app_ctx *c, const struct field_spec *spec, char *buf,
+                           size_t len, const char **out)
+{
+	struct field_value v;
+	int found = http_query_param(c->req->query, spec->name, buf, len);
+
+	*out = NULL;
+	if (found == 0)
+		return ERR_NONE;
+	if (found < 0 || validate_text(buf, spec, &v) != VALIDATE_OK)
+		return app_fail_with(c, ERR_BAD_REQUEST, "invalid_filter",
+		                     json_pack("{s:s}", "field", spec->name), "invalid query parameter");
+	*out = buf;
+	return ERR_NONE;
+}
+
+static const char *const refund_states[] = { "submitted", "in_review", "needs_info",
+	"awaiting_second_approval", "awaiting_confirmation", "approved", "paying", "paid",
+	"rejected", "appealed", "withdrawn", NULL };
+static const char *const queue_states[] = { "submitted", "in_review", "needs_info",
+	"awaiting_second_approval", "appealed", NULL };
+static const char *const assignee_values[] = { "me", "none", NULL };
+static const char *const bool_values[] = { "true", "false", NULL };
+
+/* Runs a list statement whose last parameter is the limit. */
+static enum app_err list(struct app_ctx *c, const struct db_stmt *st, int n,
+                         const char **params, int limit)
+{
+	char limit_text[8];
+	PGresult *res = NULL;
+	enum app_err err;
+
+	snprintf(limit_text, sizeof limit_text, "%d", limit);
+	params[n - 1] = limit_text;
+	if ((err = db_exec(c->db, st, n, params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not read the list");
+	err = app_page_reply(c, res, limit);
+	PQclear(res);
+	return err;
+}
+
+/* Cursors of id-ordered lists are the last id. */
+static enum app_err id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,
+                              const char **out)
+{
+	enum app_err err = app_page_params(c, limit, cursor, len);
+	size_t n = strlen(cursor);
+
+	*out = n ? cursor : NULL;
+	if (err == ERR_NONE && n && (n > 18 || strspn(cursor, "0123456789") != n))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
+	return err;
+}
+
+enum app_err handle_refunds_list(struct app_ctx *c)
+{
+	static const struct field_spec status_spec = { "status", FIELD_ENUM, false, false, 0, 32, refund_states };
+	char cursor[80], status[40];
+	const char *params[4] = { c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL };
+	int limit;
+	enum app_err err;
+
+	if ((err = id_cursor(c, &limit, cursor, sizeof cursor, &params[2])) != ERR_NONE ||
+	    (err = filter(c, &status_spec, status, sizeof status, &params[1])) != ERR_NONE)
+		return err;
+	return list(c, &q_list, 4, params, limit);
+}
+
+enum app_err handle_refund_get(struct app_ctx *c)
+{
+	return refunds_reply(c, app_param(c, 0), 200);
+}
+
+/* due_at seconds and id from "<seconds>:<id>". */
+static enum app_err queue_cursor(struct app_ctx *c, const char *cursor, char *due, char *id)
+{
+	const char *colon = strchr(cursor, ':');
+	size_t n = colon ? (size_t)(colon - cursor) : 0;
+
+	if (colon == NULL || n == 0 || n > 15 || strspn(cursor, "0123456789") != n ||
+	    strlen(colon + 1) == 0 || strlen(colon + 1) > 18 ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
+	memcpy(due, cursor, n);
+	due[n] = '\0';
+	strcpy(id, colon + 1);
+	return ERR_NONE;
+}
+
+enum app_err handle_queue(struct app_ctx *c)
+{
+	static const struct field_spec specs[] = {
+		{ "status", FIELD_ENUM, false, false, 0, 32, queue_states },
+		{ "provider", FIELD_CODE, false, false, 1, 31, NULL },
+		{ "product_type", FIELD_CODE, false, false, 1, 31, NULL },
+		{ "assignee", FIELD_ENUM, false, false, 0, 8, assignee_values },
+		{ "overdue", FIELD_ENUM, false, false, 0, 8, bool_values },
+	};
+	char bufs[5][40], cursor[80], due[24], id[24];
+	const char *params[8] = { 0 }, *values[5], *assignee;
+	int limit;
+	enum app_err err;
+
+	for (int i = 0; i < 5; i++)
+		if ((err = filter(c, &specs[i], bufs[i], sizeof bufs[i], &values[i])) != ERR_NONE)
+			return err;
+	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE ||
+	    (cursor[0] && (err = queue_cursor(c, cursor, due, id)) != ERR_NONE))
+		return err;
+	assignee = values[3] == NULL ? NULL : strcmp(values[3], "me") == 0 ? c->who.sub : "";
+	params[0] = values[0], params[1] = values[1], params[2] = values[2];
+	params[3] = assignee;
+	params[4] = values[4] && strcmp(values[4], "true") == 0 ? "true" : "false";
+	params[5] = cursor[0] ? due : NULL;
+	params[6] = cursor[0] ? id : NULL;
+	return list(c, &q_queue, 8, params, limit);
+}
+
+enum app_err handle_notifications(struct app_ctx *c)
+{
+	char cursor[80];
+	const char *params[3] = { c->who.sub };
+	int limit;
+	enum app_err err = id_cursor(c, &limit, cursor, sizeof cursor, &params[1]);
+
+	return err != ERR_NONE ? err : list(c, &q_notifications, 3, params, limit);
+}
+
+enum app_err handle_audit_list(struct app_ctx *c)
+{
+	static const struct field_spec entity_spec = { "entity", FIELD_CODE, false, false, 1, 40, NULL };
+	static const struct field_spec id_spec = { "id", FIELD_ID, false, false, 1, 80, NULL };
+	char cursor[80], entity[48], id[96];
+	const char *params[4] = { 0 };
+	int limit;
+	enum app_err err;
+
+	if ((err = id_cursor(c, &limit, cursor, sizeof cursor, &params[2])) != ERR_NONE ||
+	    (err = filter(c, &entity_spec, entity, sizeof entity, &params[0])) != ERR_NONE ||
+	    (err = filter(c, &id_spec, id, sizeof id, &params[1])) != ERR_NONE)
+		return err;
+	return list(c, &q_audit, 4, params, limit);
+}
+
+enum app_err handle_audit_verify(struct app_ctx *c)
+{
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_verify, 0, NULL, &res);
+
+	if (err != ERR_NONE)
+		return app_fail(c, err, NULL, "could not verify the audit trail");
+	json_t *body = json_pack("{s:b, s:I, s:o}", "ok", db_bool(res, 0, 0),
+	                         "checked", (json_int_t)db_int(res, 0, 1),
+	                         "first_bad_id", PQgetisnull(res, 0, 2) ? json_null()
+	                                         : json_integer(db_int(res, 0, 2)));
+	PQclear(res);
+	return app_reply(c, 200, body);
+}

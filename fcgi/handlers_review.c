@@ -1,0 +1,286 @@
+/* handlers_review.c -- one shape for every transition (DESIGN.md §3):
+ * parse the body -> begin -> lock the request -> ask the state machine
+ * (refund_state.c) -> store the new state -> audit event -> outbox row
+ * -> commit -> answer with the request. A refusal changes nothing. Two
+ * concurrent calls on one request queue on its row lock; the second sees
+ * the first one's state and is refused with 409 and that state. */
+#include "handlers_review.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "refunds.h"
+
+struct action_input {
+	enum refund_action        action;
+	bool                      has_amount;
+	int64_t                   amount;
+	bool                      has_method;
+	enum refund_payout_method method;
+	const char               *note;          /* decision note */
+	const char               *reject_reason;
+	const char               *message;       /* also stored as a message */
+	const char               *notify;        /* outbox kind, NULL: none */
+};
+
+/* AUTH_ROLE_x is REFUND_ROLE_BIT(REFUND_ROLE_x): the bit's position. */
+static enum refund_role role_of(const struct app_ctx *c)
+{
+	int r = 0;
+	while (r < REFUND_ROLE__MAX && !(c->who.role & REFUND_ROLE_BIT(r)))
+		r++;
+	return (enum refund_role)r;
+}
+
+static struct refund_facts facts_of(const struct app_ctx *c, const struct refund_row *row,
+                                    const struct action_input *in)
+{
+	bool second = row->state == REFUND_STATE_AWAITING_SECOND_APPROVAL;
+	struct refund_facts f = {
+		.state = row->state,
+		.quoted_amount = row->quoted_amount,
+		.submitted_method = row->method,
+		.approve_amount = second ? row->approved_amount
+		                         : (in->has_amount ? in->amount : row->quoted_amount),
+		.approve_method = second ? row->approved_method
+		                         : (in->has_method ? in->method : row->method),
+		.has_note = (in->note && in->note[0]) || (in->message && in->message[0]),
+		.second_approval_over = row->second_approval_over,
+		.auto_approve_max = row->auto_approve_max,
+		.quote_full_in_window = row->quote_full_in_window,
+		.first_approver_sub = row->first_approver,
+		.actor_sub = c->who.sub,
+		.appeal_used = row->appealed,
+		.actor_is_owner = strcmp(row->account, c->who.sub) == 0,
+	};
+	return f;
+}
+
+static enum app_err refuse(struct app_ctx *c, enum refund_refusal r, const struct refund_row *row)
+{
+	int status = refund_refusal_http_status(r);
+	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 404 ? ERR_NOT_FOUND :
+	                   status == 409 ? ERR_CONFLICT : status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
+
+	if (err == ERR_NOT_FOUND)   /* reveal nothing about another account's request */
+		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
+	return app_fail_with(c, err, refund_refusal_code(r),
+	                     json_pack("{s:s}", "status", refund_state_name(row->state)),
+	                     "this action is not possible now");
+}
+
+static void change_of(const struct app_ctx *c, const struct refund_row *row,
+                      const struct action_input *in, const struct refund_facts *f,
+                      const struct refund_outcome *out, struct refund_change *ch, char *amount)
+{
+	memset(ch, 0, sizeof *ch);
+	ch->next = out->next;
+	ch->appealed = out->consumes_appeal;
+	if (in->action == REFUND_ACTION_CLAIM)
+		ch->assignee = c->who.sub;
+	if (in->action == REFUND_ACTION_REJECT) {
+		ch->reject_reason = in->reject_reason;
+		ch->decision_note = in->note;
+	}
+	if (in->action != REFUND_ACTION_APPROVE)
+		return;
+	ch->decision_note = in->note;
+	if (row->state == REFUND_STATE_AWAITING_SECOND_APPROVAL) {
+		ch->second_approver = c->who.sub;
+		return;
+	}
+	snprintf(amount, 24, "%lld", (long long)f->approve_amount);
+	ch->approved_amount = amount;
+	ch->approved_method = refund_payout_method_name(f->approve_method);
+	ch->first_approver = c->who.sub;
+}
+
+static enum app_err record(struct app_ctx *c, const struct refund_row *row,
+                           const struct action_input *in, const char *after)
+{
+	char action[48];
+	enum app_err err = ERR_NONE;
+
+	snprintf(action, sizeof action, "refund.%s", refund_action_name(in->action));
+	if (in->message && in->message[0])
+		err = refunds_add_message(c, row->id, in->message);
+	if (err == ERR_NONE)
+		err = audit_record(c, action, "refund", row->id, row->before, after);
+	if (err == ERR_NONE && in->notify) {
+		json_t *now = json_loads(after, 0, NULL);
+		json_t *payload = json_pack("{s:s, s:O?}", "order_id", row->order_id,
+		                            "status", json_object_get(now, "status"));
+		char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+		err = audit_notify(c, row->account, row->id, in->notify, text);
+		free(text);
+		json_decref(payload);
+		json_decref(now);
+	}
+	return err;
+}
+
+static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
+{
+	struct db_identity who = app_identity(c);
+	struct refund_row row;
+	struct refund_outcome out;
+	struct refund_change ch;
+	char amount[24], *after = NULL;
+	enum app_err err;
+
+	if ((err = db_begin(c->db, &who)) != ERR_NONE)
+		return app_fail(c, err, NULL, "database unavailable");
+	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE)
+		goto out;
+	struct refund_facts f = facts_of(c, &row, in);
+	enum refund_refusal r = refund_transition(&f, in->action, role_of(c), &out);
+	if (r != REFUND_OK) {
+		err = refuse(c, r, &row);
+		goto out;
+	}
+	change_of(c, &row, in, &f, &out, &ch, amount);
+	if ((err = refunds_update(c, &row, &ch, &after)) != ERR_NONE ||
+	    (err = record(c, &row, in, after)) != ERR_NONE ||
+	    (err = db_commit(c->db)) != ERR_NONE)
+		goto out;
+	err = refunds_reply(c, row.id, 200);
+out:
+	free(after);
+	refunds_row_free(&row);
+	return c->problem.err ? c->problem.err : err;
+}
+
+static const char *const payout_names[] = { "original_route", "balance", NULL };
+static const char *const reject_reasons[] = { "policy_ineligible", "insufficient_information",
+	"abuse_suspected", "duplicate_request", "other", NULL };
+
+enum app_err handle_refund_claim(struct app_ctx *c)
+{
+	struct action_input in = { .action = REFUND_ACTION_CLAIM, .notify = "refund.in_review" };
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_request_info(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "message", FIELD_STRING, true, false, 1, 4000, NULL },
+	};
+	struct field_value v[1];
+	enum app_err err = app_body(c, fields, 1, v);
+	struct action_input in = { .action = REFUND_ACTION_REQUEST_INFO,
+	                           .notify = "refund.needs_info" };
+
+	if (err != ERR_NONE)
+		return err;
+	in.message = v[0].str;
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_approve(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "amount", FIELD_INT, false, false, 1, INT64_C(100000000000000), NULL },
+		{ "payout_method", FIELD_ENUM, false, false, 0, 32, payout_names },
+		{ "note", FIELD_STRING, false, false, 0, 2000, NULL },
+	};
+	struct field_value v[3];
+	enum app_err err = app_body(c, fields, 3, v);
+	struct action_input in = { .action = REFUND_ACTION_APPROVE, .notify = "refund.decided" };
+
+	if (err != ERR_NONE)
+		return err;
+	in.has_amount = v[0].present;
+	in.amount = v[0].num;
+	in.has_method = v[1].present && refund_payout_method_parse(v[1].str, &in.method);
+	in.note = v[2].present ? v[2].str : NULL;
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_reject(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "reason_code", FIELD_ENUM, true, false, 0, 32, reject_reasons },
+		{ "note", FIELD_STRING, false, false, 0, 2000, NULL },
+	};
+	struct field_value v[2];
+	enum app_err err = app_body(c, fields, 2, v);
+	struct action_input in = { .action = REFUND_ACTION_REJECT, .notify = "refund.rejected" };
+
+	if (err != ERR_NONE)
+		return err;
+	in.reject_reason = v[0].str;
+	in.note = v[1].present ? v[1].str : NULL;
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_withdraw(struct app_ctx *c)
+{
+	struct action_input in = { .action = REFUND_ACTION_WITHDRAW, .notify = "refund.withdrawn" };
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_appeal(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "message", FIELD_STRING, false, false, 0, 4000, NULL },
+	};
+	struct field_value v[1];
+	enum app_err err = app_body(c, fields, 1, v);
+	struct action_input in = { .action = REFUND_ACTION_APPEAL, .notify = "refund.appealed" };
+
+	if (err != ERR_NONE)
+		return err;
+	in.message = v[0].present ? v[0].str : NULL;
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_confirm(struct app_ctx *c)
+{
+	struct action_input in = { .action = REFUND_ACTION_CONFIRM, .notify = "refund.approved" };
+	return run_action(c, &in);
+}
+
+enum app_err handle_refund_decline(struct app_ctx *c)
+{
+	struct action_input in = { .action = REFUND_ACTION_DECLINE, .notify = "refund.appealed" };
+	return run_action(c, &in);
+}
+
+/* A message on the request. A customer's answer to needs_info is the
+ * customer_reply transition and returns the request to in_review; any
+ * other message leaves the state alone. */
+enum app_err handle_refund_message(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "body", FIELD_STRING, true, false, 1, 4000, NULL },
+	};
+	struct field_value v[1];
+	struct db_identity who = app_identity(c);
+	struct refund_row row;
+	enum app_err err = app_body(c, fields, 1, v);
+
+	if (err != ERR_NONE)
+		return err;
+	if ((err = db_begin(c->db, &who)) != ERR_NONE)
+		return app_fail(c, err, NULL, "database unavailable");
+	err = refunds_lock(c, app_param(c, 0), &row);
+	bool reply = err == ERR_NONE && c->who.role == AUTH_ROLE_CUSTOMER &&
+	             row.state == REFUND_STATE_NEEDS_INFO;
+	refunds_row_free(&row);
+	if (err != ERR_NONE)
+		return err;
+	if (reply) {
+		db_rollback(c->db);
+		struct action_input in = { .action = REFUND_ACTION_CUSTOMER_REPLY, .message = v[0].str };
+		return run_action(c, &in);
+	}
+	if ((err = refunds_add_message(c, app_param(c, 0), v[0].str)) != ERR_NONE ||
+	    (err = audit_record(c, "refund.message", "refund", app_param(c, 0), NULL, NULL)) != ERR_NONE ||
+	    (c->who.role != AUTH_ROLE_CUSTOMER &&
+	     (err = audit_notify(c, row.account, app_param(c, 0), "refund.message", NULL)) != ERR_NONE) ||
+	    (err = db_commit(c->db)) != ERR_NONE)
+		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not save");
+	return refunds_reply(c, app_param(c, 0), 201);
+}

@@ -1,0 +1,181 @@
+/* refunds.c -- see refunds.h. */
+#include "refunds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct db_stmt q_lock = { "refunds_lock",
+	"SELECT to_jsonb(r)::text, r.id, r.account, r.order_id, r.status, r.quoted_amount,"
+	" r.payout_method, coalesce(r.approved_amount, 0), coalesce(r.approved_method, r.payout_method),"
+	" coalesce(r.first_approver, ''), r.appealed, p.second_approval_over, p.auto_approve_max,"
+	" r.quote->>'decision' = 'full' AND r.quote->>'rule' = 'window_full'"
+	" FROM refund_requests r JOIN refund_policies p"
+	"   ON p.product_type = r.product_type AND p.version = r.policy_version"
+	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2) FOR UPDATE OF r" };
+
+static const struct db_stmt q_update = { "refunds_update",
+	"UPDATE refund_requests SET status = $2,"
+	" assignee = coalesce($4, assignee),"
+	" approved_amount = coalesce($5::bigint, approved_amount),"
+	" approved_method = coalesce($6, approved_method),"
+	" first_approver = coalesce($7, first_approver),"
+	" second_approver = coalesce($8, second_approver),"
+	" decision_note = coalesce($9, decision_note),"
+	" reject_reason = coalesce($10, reject_reason),"
+	" appealed = appealed OR $11::boolean,"
+	" decided_at = CASE WHEN $2 IN ('approved', 'rejected', 'awaiting_confirmation',"
+	"   'awaiting_second_approval') THEN now() ELSE decided_at END,"
+	" updated_at = now()"
+	" WHERE id = $1::bigint AND status = $3 RETURNING to_jsonb(refund_requests)::text" };
+
+static const struct db_stmt q_message = { "refunds_message",
+	"INSERT INTO refund_messages (refund_id, author, author_role, body)"
+	" VALUES ($1::bigint, current_setting('refundd.sub'), current_setting('refundd.role'), $2)" };
+
+/* The whole request as the customer and staff see it. */
+static const struct db_stmt q_detail = { "refunds_detail",
+	"SELECT (to_jsonb(r) || jsonb_build_object("
+	" 'order', (SELECT jsonb_build_object('id', o.id, 'product_name', o.product_name,"
+	"   'product_type', o.product_type, 'provider', o.provider, 'amount_paid', o.amount_paid,"
+	"   'currency', o.currency, 'payment_method', o.payment_method, 'paid_at', o.paid_at)"
+	"   FROM orders o WHERE o.id = r.order_id),"
+	" 'messages', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'author', m.author,"
+	"   'author_role', m.author_role, 'body', m.body, 'created_at', m.created_at) ORDER BY m.id), '[]')"
+	"   FROM refund_messages m WHERE m.refund_id = r.id),"
+	" 'timeline', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', e.at, 'actor', e.actor,"
+	"   'role', e.actor_role, 'action', e.action, 'from', e.before->>'status',"
+	"   'to', e.after->>'status') ORDER BY e.id), '[]')"
+	"   FROM audit_events e WHERE e.entity = 'refund' AND e.entity_id = r.id::text),"
+	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
+	"   'awaiting_second_approval', 'appealed')"
+	" ))::text FROM refund_requests r WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
+
+static const char *owner_of(const struct app_ctx *c)
+{
+	return c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL;
+}
+
+enum app_err refunds_check_id(struct app_ctx *c, const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 18 || strspn(id, "0123456789") != n || id[0] == '0')
+		return app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
+	return ERR_NONE;
+}
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static int read_row(const PGresult *r, struct refund_row *row)
+{
+	copy(row->id, sizeof row->id, db_text(r, 0, 1));
+	copy(row->account, sizeof row->account, db_text(r, 0, 2));
+	copy(row->order_id, sizeof row->order_id, db_text(r, 0, 3));
+	copy(row->first_approver, sizeof row->first_approver, db_text(r, 0, 9));
+	row->quoted_amount = db_int(r, 0, 5);
+	row->approved_amount = db_int(r, 0, 7);
+	row->appealed = db_bool(r, 0, 10);
+	row->second_approval_over = db_int(r, 0, 11);
+	row->auto_approve_max = db_int(r, 0, 12);
+	row->quote_full_in_window = db_bool(r, 0, 13);
+	row->before = strdup(db_text(r, 0, 0));
+	if (row->before == NULL || !refund_state_parse(db_text(r, 0, 4), &row->state) ||
+	    !refund_payout_method_parse(db_text(r, 0, 6), &row->method) ||
+	    !refund_payout_method_parse(db_text(r, 0, 8), &row->approved_method))
+		return -1;
+	return 0;
+}
+
+enum app_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row)
+{
+	const char *params[2] = { id, owner_of(c) };
+	PGresult *res = NULL;
+	enum app_err err;
+
+	memset(row, 0, sizeof *row);
+	if ((err = refunds_check_id(c, id)) != ERR_NONE)
+		return err;
+	if ((err = db_exec(c->db, &q_lock, 2, params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not load the refund request");
+	if (PQntuples(res) == 0)
+		err = app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
+	else if (read_row(res, row) != 0)
+		err = app_fail(c, ERR_INTERNAL, NULL, "stored refund request not understood");
+	PQclear(res);
+	return err;
+}
+
+void refunds_row_free(struct refund_row *row)
+{
+	free(row->before);
+	row->before = NULL;
+}
+
+enum app_err refunds_update(struct app_ctx *c, const struct refund_row *row,
+                            const struct refund_change *ch, char **after)
+{
+	const char *params[11] = { row->id, refund_state_name(ch->next),
+		refund_state_name(row->state), ch->assignee, ch->approved_amount,
+		ch->approved_method, ch->first_approver, ch->second_approver,
+		ch->decision_note, ch->reject_reason, ch->appealed ? "true" : "false" };
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_update, 11, params, &res);
+
+	*after = NULL;
+	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_order_cap") == 0)
+		return app_fail(c, ERR_CONFLICT, "exceeds_order_cap",
+		                "the order has no more than that left to refund");
+	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_one_open") == 0)
+		return app_fail(c, ERR_CONFLICT, "open_request_exists",
+		                "another request for this order is open");
+	if (err != ERR_NONE)
+		return app_fail(c, err, NULL, "could not store the refund request");
+	/* The row is locked, so the state cannot have moved; a miss is a bug. */
+	if (PQntuples(res) == 1)
+		*after = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return *after ? ERR_NONE : app_fail(c, ERR_INTERNAL, NULL, "refund request changed under a lock");
+}
+
+enum app_err refunds_add_message(struct app_ctx *c, const char *refund_id, const char *body)
+{
+	const char *params[2] = { refund_id, body };
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_message, 2, params, &res);
+
+	PQclear(res);
+	return err == ERR_NONE ? ERR_NONE : app_fail(c, err, NULL, "could not store the message");
+}
+
+enum app_err refunds_detail(struct app_ctx *c, const char *id, char **out)
+{
+	const char *params[2] = { id, owner_of(c) };
+	PGresult *res = NULL;
+	enum app_err err;
+
+	*out = NULL;
+	if ((err = refunds_check_id(c, id)) != ERR_NONE)
+		return err;
+	if ((err = db_exec(c->db, &q_detail, 2, params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not load the refund request");
+	if (PQntuples(res) == 0)
+		err = app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
+	else if ((*out = strdup(PQgetvalue(res, 0, 0))) == NULL)
+		err = app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	PQclear(res);
+	return err;
+}
+
+enum app_err refunds_reply(struct app_ctx *c, const char *id, int status)
+{
+	char *text = NULL;
+	enum app_err err = refunds_detail(c, id, &text);
+
+	if (err == ERR_NONE)
+		err = app_reply(c, status, json_loads(text, 0, NULL));
+	free(text);
+	return err;
+}

@@ -1,0 +1,12 @@
+/* workdays.h -- business days in the reseller's calendar: the time zone
+ * from the configuration and the holiday table from the database. */
+#ifndef REFUNDD_WORKDAYS_H
+#define REFUNDD_WORKDAYS_H
+
+#include "app.h"
+
+/* *out = start + n business days (calendar_add_business_days), with the
+ * holidays and make-up working days of the coming years. */
+enum app_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out);
+
+#endif
