@@ -237,6 +237,8 @@ psql_db() { dk exec "$PREFIX-db" psql -X -q -At -d refundd "$@"; }
 CUSTOMER=$(token smoke-alice customer) || fail_now "refundd token in the container"
 OTHER=$(token smoke-bob customer)
 SYSTEM=$(token smoke-billing system)
+SUPPORT=$(token smoke-agent support)
+ADMIN=$(token smoke-admin admin)
 PAID_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 ORDER='{"account":"smoke-alice","provider":"aliyun","product_type":"api_credits",
  "product_name":"API credits 1000","billing_mode":"one_time","status":"paid",
@@ -279,6 +281,27 @@ t_order_get() { req GET /api/v1/orders/SMOKE-1 -H "Authorization: Bearer $CUSTOM
 t_quote()     { req GET /api/v1/orders/SMOKE-1/quote -H "Authorization: Bearer $CUSTOMER"
                 expect 200 '"eligible": *true' '"decision": *"full"' '"amount": *10000'; }
 t_quote_other() { req GET /api/v1/orders/SMOKE-1/quote -H "Authorization: Bearer $OTHER"; expect 404; }
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" <<<"$BODY"; }
+REFUND='{"order_id":"SMOKE-1","reason_code":"changed_mind","reason_text":"smoke test",
+ "payout_method":"original_route","expected_amount":10000}'
+t_refund_submit() {
+	req POST /api/v1/refunds -H "Authorization: Bearer $CUSTOMER" -H 'Idempotency-Key: smoke-1' \
+		-H 'Content-Type: application/json' --data-binary "$REFUND"
+	expect 201 '"status": *"submitted"' && REFUND_ID=$(json_field id) && [ -n "$REFUND_ID" ]
+}
+t_refund_replay() {   # the same Idempotency-Key and body: the first answer again
+	req POST /api/v1/refunds -H "Authorization: Bearer $CUSTOMER" -H 'Idempotency-Key: smoke-1' \
+		-H 'Content-Type: application/json' --data-binary "$REFUND"
+	expect 201 && [ "$(json_field id)" = "$REFUND_ID" ]
+}
+t_refund_review() {
+	req POST "/api/v1/refunds/$REFUND_ID/claim" -H "Authorization: Bearer $SUPPORT"
+	expect 200 '"status": *"in_review"' || return 1
+	req POST "/api/v1/refunds/$REFUND_ID/approve" -H "Authorization: Bearer $SUPPORT" \
+		-H 'Content-Type: application/json' --data-binary '{"amount":10000,"note":"smoke test"}'
+	expect 200 '"status": *"approved"'
+}
+t_audit_verify() { req GET /api/v1/audit/verify -H "Authorization: Bearer $ADMIN"; expect 200 '"ok": *true'; }
 t_restart() {   # SIGTERM ends refundd promptly; migrations are re-run at start, idempotently
 	local t=$SECONDS
 	dk stop -t 20 "$PREFIX-refundd" >/dev/null
@@ -302,10 +325,14 @@ check "PUT /api/v1/orders/SMOKE-1 as system: 201"             t_order_put
 check "GET /api/v1/orders/SMOKE-1 as its customer: 200"       t_order_get
 check "GET /api/v1/orders/SMOKE-1/quote: full refund in the window" t_quote
 check "another customer's quote: 404"                         t_quote_other
+check "POST /api/v1/refunds: 201 submitted"                   t_refund_submit
+check "the same Idempotency-Key again: the same refund"       t_refund_replay
+check "support claims and approves it: approved"              t_refund_review
+check "GET /api/v1/audit/verify as admin: the chain holds"    t_audit_verify
+# Payouts (finance) go here once fcgi/routes.c has them.
 check "refundd is pid 1 (entrypoint exec'd), nobody runs as root" t_non_root
 check "the refundd image has no compiler"                     t_no_compiler
 check "docker stop: exit 0 within 10 s; start: migrate again, healthy, order kept" t_restart
-# Refunds (POST /api/v1/refunds, approve, payout) go here once fcgi/routes.c has them.
 
 stage "stopping"
 echo "smoke: $PASSED passed, ${#FAILED[@]} failed"
