@@ -18,7 +18,7 @@ static void now_rfc3339(char *buf, size_t len)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06ldZ", base, ts.tv_nsec / 1000);
+	snprintf(buf, len, "%.20s.%06dZ", base, (int)(ts.tv_nsec / 1000 % 1000000));
 }
 
 static void emit(json_t *line)

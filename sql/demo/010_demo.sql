@@ -140,8 +140,9 @@ INSERT INTO order_items (order_id, item_no, name, status, amount) VALUES
  ('DEMO-ECS-UNPAID', 2, '云盘 40GB', 'unpaid', 456)
 ON CONFLICT DO NOTHING;
 
--- China 2026: National Day holiday 1-7 October, make-up working days on
--- Sunday 27 September and Saturday 10 October (published by the State Council).
+-- An example calendar in the shape China's State Council publishes: a
+-- National Day week off, paid back by working a Sunday before and a
+-- Saturday after (调休). Admins replace it with PUT /api/v1/holidays.
 INSERT INTO holidays (day, kind, name) VALUES
  ('2026-01-01', 'holiday', '元旦'),
  ('2026-09-27', 'workday', '国庆节调休上班'),
