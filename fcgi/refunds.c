@@ -47,6 +47,8 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	"   'role', e.actor_role, 'action', e.action, 'from', e.before->>'status',"
 	"   'to', e.after->>'status') ORDER BY e.id), '[]')"
 	"   FROM audit_events e WHERE e.entity = 'refund' AND e.entity_id = r.id::text),"
+	" 'payouts', (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.id), '[]')"
+	"   FROM payouts p WHERE p.refund_id = r.id),"
 	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
 	"   'awaiting_second_approval', 'appealed')"
 	" ))::text FROM refund_requests r WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };

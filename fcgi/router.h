@@ -12,6 +12,7 @@ typedef enum app_err (*route_handler)(struct app_ctx *ctx);
 enum route_flags {
 	ROUTE_PUBLIC = 1 << 0,   /* no token needed */
 	ROUTE_BODY   = 1 << 1,   /* takes a JSON object body */
+	ROUTE_BODY_OPTIONAL = 1 << 2, /* with ROUTE_BODY: an empty body is fine */
 };
 
 struct route {

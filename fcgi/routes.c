@@ -4,6 +4,7 @@
  * the handler's job and answers 404. */
 #include "app.h"
 #include "handlers_orders.h"
+#include "handlers_payouts.h"
 #include "handlers_policies.h"
 #include "handlers_refunds.h"
 #include "handlers_review.h"
@@ -47,6 +48,13 @@ const struct route app_routes[] = {
 	{ "POST", "/api/v1/refunds/{id}/request-info", handle_refund_request_info, REVIEWERS, ROUTE_BODY },
 	{ "POST", "/api/v1/refunds/{id}/approve", handle_refund_approve, REVIEWERS, ROUTE_BODY },
 	{ "POST", "/api/v1/refunds/{id}/reject", handle_refund_reject, REVIEWERS, ROUTE_BODY },
+	{ "POST", "/api/v1/refunds/{id}/payout", handle_refund_payout, AUTH_ROLE_FINANCE,
+	  ROUTE_BODY | ROUTE_BODY_OPTIONAL },
+	{ "GET",  "/api/v1/payouts", handle_payouts_list, AUTH_ROLE_FINANCE, 0 },
+	{ "POST", "/api/v1/payouts/{id}/settle", handle_payout_settle, SYSTEM | AUTH_ROLE_FINANCE,
+	  ROUTE_BODY | ROUTE_BODY_OPTIONAL },
+	{ "POST", "/api/v1/payouts/{id}/fail", handle_payout_fail, SYSTEM | AUTH_ROLE_FINANCE, ROUTE_BODY },
+	{ "GET",  "/api/v1/balance", handle_balance, CUSTOMER, 0 },
 	{ "GET",  "/api/v1/notifications", handle_notifications, CUSTOMER, 0 },
 	{ "GET",  "/api/v1/audit", handle_audit_list, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },

@@ -147,7 +147,11 @@ static enum app_err parse_body(struct app_ctx *c, FCGX_Request *fr)
 	struct http_request *r = (struct http_request *)c->req;
 	json_error_t jerr;
 	enum app_err err;
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
 
+	if ((c->match->route->flags & ROUTE_BODY_OPTIONAL) && (cl == NULL || cl[0] == '\0' || strcmp(cl, "0") == 0) &&
+	    (r->content_type == NULL || r->content_type[0] == '\0'))
+		return ERR_NONE;   /* no body at all: c->body stays NULL */
 	if (!http_is_json_type(r->content_type))
 		return app_fail(c, ERR_UNSUPPORTED_MEDIA_TYPE, NULL,
 		                "send the body as application/json");

@@ -1,0 +1,392 @@
+/* handlers_payouts.c -- POST /api/v1/refunds/{id}/payout (finance),
+ * GET /api/v1/payouts (finance; Accept: text/csv exports pending payouts
+ * and marks them sent), POST /api/v1/payouts/{id}/settle|fail (system,
+ * finance), GET /api/v1/balance (customer).
+ *
+ * Exactly one successful payout per refund: the refund row is locked and
+ * must be `approved` (the state machine), a unique partial index allows
+ * one payout that has not failed, and a trigger caps an order's payouts at
+ * what it paid. A balance payout credits the ledger and settles at once,
+ * in the same transaction as the state change and its audit events. */
+#include "handlers_payouts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "csv.h"
+#include "money.h"
+#include "refunds.h"
+#include "workdays.h"
+
+#define PAYOUT_JSON "to_jsonb(p)::text"
+
+static const struct db_stmt q_order = { "payouts_order",
+	"SELECT payment_method, currency, coalesce(payment_ref, ''),"
+	" (SELECT r.quote->'payout_methods' ? $2 FROM refund_requests r WHERE r.id = $3::bigint)"
+	" FROM orders WHERE id = $1" };
+static const struct db_stmt q_insert = { "payouts_insert",
+	"INSERT INTO payouts AS p (refund_id, order_id, account, method, channel, amount, currency,"
+	" status, expected_at, expected_latest_at) VALUES ($1::bigint, $2, $3, $4, $5,"
+	" $6::bigint, $7, 'pending', to_timestamp($8::bigint), to_timestamp($9::bigint))"
+	" RETURNING p.id::text, " PAYOUT_JSON };
+static const struct db_stmt q_lock = { "payouts_lock",
+	"SELECT p.id::text, p.refund_id::text, p.status, " PAYOUT_JSON ", p.account, p.amount,"
+	" p.currency, p.channel FROM payouts p WHERE p.id = $1::bigint FOR UPDATE" };
+static const struct db_stmt q_settle = { "payouts_settle",
+	"UPDATE payouts p SET status = 'settled', settled_at = now(), updated_at = now(),"
+	" channel_ref = coalesce($2, channel_ref) WHERE p.id = $1::bigint RETURNING " PAYOUT_JSON };
+static const struct db_stmt q_fail = { "payouts_fail",
+	"UPDATE payouts p SET status = 'failed', failure_reason = $2, updated_at = now()"
+	" WHERE p.id = $1::bigint RETURNING " PAYOUT_JSON };
+static const struct db_stmt q_credit = { "payouts_credit",
+	"INSERT INTO balance_ledger (account, amount, currency, kind, refund_id, payout_id, memo)"
+	" VALUES ($1, $2::bigint, $3, 'refund_credit', $4::bigint, $5::bigint, $6)" };
+static const struct db_stmt q_list = { "payouts_list",
+	"SELECT " PAYOUT_JSON ", p.id FROM payouts p WHERE ($1::text IS NULL OR p.status = $1)"
+	" AND ($2::bigint IS NULL OR p.id > $2::bigint) ORDER BY p.id LIMIT $3::int + 1" };
+/* The export takes what is pending on a payment channel and marks it sent,
+ * in one statement, so two finance clerks exporting at once never send
+ * the same instruction twice. */
+static const struct db_stmt q_export = { "payouts_export",
+	"UPDATE payouts p SET status = 'sent', sent_at = now(), updated_at = now()"
+	" FROM orders o WHERE o.id = p.order_id AND p.status = 'pending' AND p.channel <> 'balance'"
+	" RETURNING p.id::text, p.refund_id::text, p.order_id, p.account, o.product_name, p.channel,"
+	" coalesce(o.payment_ref, ''), p.amount, p.currency,"
+	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" };
+static const struct db_stmt q_balance = { "payouts_balance",
+	"SELECT jsonb_build_object('balances', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	" 'currency', currency, 'amount', total) ORDER BY currency), '[]') FROM (SELECT currency,"
+	" sum(amount)::bigint AS total FROM balance_ledger WHERE account = $1 GROUP BY currency) t),"
+	" 'lines', (SELECT coalesce(jsonb_agg(to_jsonb(l) - 'account' ORDER BY l.id DESC), '[]')"
+	" FROM (SELECT * FROM balance_ledger WHERE account = $1 ORDER BY id DESC LIMIT 100) l))::text" };
+
+/* How long each channel takes, in business days: earliest and latest. */
+static const struct { const char *channel; int earliest, latest; } arrival[] = {
+	{ "balance", 0, 0 }, { "alipay", 1, 1 }, { "wechat", 1, 1 },
+	{ "bank_transfer", 1, 3 }, { "card", 3, 7 },
+};
+
+static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
+                                     char *earliest, char *latest)
+{
+	for (size_t i = 0; i < sizeof arrival / sizeof arrival[0]; i++) {
+		if (strcmp(arrival[i].channel, channel) != 0)
+			continue;
+		int64_t a, b;
+		enum app_err err = workdays_add(c, c->now, arrival[i].earliest, &a);
+		if (err == ERR_NONE)
+			err = workdays_add(c, c->now, arrival[i].latest, &b);
+		snprintf(earliest, 24, "%lld", (long long)a);
+		snprintf(latest, 24, "%lld", (long long)b);
+		return err;
+	}
+	return app_fail(c, ERR_INTERNAL, NULL, "unknown payment channel %s", channel);
+}
+
+static enum app_err refuse(struct app_ctx *c, enum refund_refusal r, enum refund_state state)
+{
+	int status = refund_refusal_http_status(r);
+	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 409 ? ERR_CONFLICT :
+	                   status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
+	return app_fail_with(c, err, refund_refusal_code(r),
+	                     json_pack("{s:s}", "status", refund_state_name(state)),
+	                     "the refund cannot be paid out in this state");
+}
+
+/* Moves the locked refund along one payout edge, with its audit event. */
+static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_action action,
+                         enum refund_role role, const char *method)
+{
+	struct refund_facts f = { .state = row->state, .actor_sub = c->who.sub };
+	struct refund_outcome out;
+	struct refund_change ch = { .approved_method = method };
+	char action_name[48], *after = NULL;
+	enum app_err err;
+	enum refund_refusal r = refund_transition(&f, action, role, &out);
+
+	if (r != REFUND_OK)
+		return refuse(c, r, row->state);
+	ch.next = out.next;
+	snprintf(action_name, sizeof action_name, "refund.%s", refund_action_name(action));
+	if ((err = refunds_update(c, row, &ch, &after)) == ERR_NONE)
+		err = audit_record(c, action_name, "refund", row->id, row->before, after);
+	free(row->before);
+	row->before = after;   /* the next step starts from here */
+	row->state = out.next;
+	return err;
+}
+
+static enum refund_role role_of(const struct app_ctx *c)
+{
+	return c->who.role == AUTH_ROLE_SYSTEM ? REFUND_ROLE_SYSTEM : REFUND_ROLE_FINANCE;
+}
+
+/* Credits the balance and settles a balance payout, then the refund is paid. */
+static enum app_err settle_to_balance(struct app_ctx *c, struct refund_row *row,
+                                      const char *payout_id, const char *amount,
+                                      const char *currency)
+{
+	const char *credit[6] = { row->account, amount, currency, row->id, payout_id,
+	                          "refund" };
+	const char *settle[2] = { payout_id, NULL };
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_credit, 6, credit, &res);
+
+	PQclear(res);
+	res = NULL;
+	if (err == ERR_NONE)
+		err = db_exec(c->db, &q_settle, 2, settle, &res);
+	if (err == ERR_NONE)
+		err = audit_record(c, "payout.settle", "payout", payout_id, NULL, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (err != ERR_NONE)
+		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not credit the balance");
+	return step(c, row, REFUND_ACTION_PAYOUT_SETTLED, REFUND_ROLE_FINANCE, NULL);
+}
+
+/* The payout's row: method, channel and expected arrival. */
+static enum app_err create_payout(struct app_ctx *c, struct refund_row *row, const char *method,
+                                  char *payout_id, char *currency)
+{
+	char amount[24], earliest[24], latest[24], channel[16];
+	const char *p_order[3] = { row->order_id, method, row->id };
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_order, 3, p_order, &res);
+
+	if (err != ERR_NONE)
+		return app_fail(c, err, NULL, "could not load the order");
+	if (!db_bool(res, 0, 3)) {
+		PQclear(res);
+		return app_fail(c, ERR_VALIDATION, "payout_method_not_allowed",
+		                "the policy does not offer %s for this refund", method);
+	}
+	snprintf(channel, sizeof channel, "%s", strcmp(method, "balance") == 0 ? "balance"
+	                                        : PQgetvalue(res, 0, 0));
+	snprintf(currency, 4, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	snprintf(amount, sizeof amount, "%lld", (long long)row->approved_amount);
+	if ((err = expected_arrival(c, channel, earliest, latest)) != ERR_NONE)
+		return err;
+	const char *p[9] = { row->id, row->order_id, row->account, method, channel, amount,
+	                     currency, earliest, latest };
+	if ((err = db_exec(c->db, &q_insert, 9, p, &res)) != ERR_NONE) {
+		const char *cons = db_constraint(c->db);
+		return app_fail(c, err, strcmp(cons, "payouts_one_live") == 0 ? "payout_exists" :
+		                strcmp(cons, "payouts_order_cap") == 0 ? "exceeds_order_cap" : NULL,
+		                "the payout was refused (%s)", cons[0] ? cons : "database");
+	}
+	snprintf(payout_id, 24, "%s", PQgetvalue(res, 0, 0));
+	err = audit_record(c, "payout.create", "payout", payout_id, NULL, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (err == ERR_NONE && strcmp(channel, "balance") == 0)
+		err = settle_to_balance(c, row, payout_id, amount, currency);
+	return err;
+}
+
+/* The method: the body's payout_method (switching, e.g. to the balance
+ * after the original route failed) or the approved one. */
+static enum app_err payout_method(struct app_ctx *c, const struct refund_row *row,
+                                  const char **method)
+{
+	static const char *const names[] = { "original_route", "balance", NULL };
+	static const struct field_spec fields[] = {
+		{ "payout_method", FIELD_ENUM, false, false, 0, 32, names },
+	};
+	struct field_value v[1];
+	enum app_err err;
+
+	*method = refund_payout_method_name(row->approved_method);
+	if (c->body == NULL)
+		return ERR_NONE;
+	if ((err = app_body(c, fields, 1, v)) != ERR_NONE)
+		return err;
+	if (v[0].present)
+		*method = v[0].str;
+	return ERR_NONE;
+}
+
+enum app_err handle_refund_payout(struct app_ctx *c)
+{
+	struct db_identity who = app_identity(c);
+	struct refund_row row;
+	const char *method;
+	char payout_id[24] = "", currency[4];
+	enum app_err err;
+
+	if ((err = db_begin(c->db, &who)) != ERR_NONE)
+		return app_fail(c, err, NULL, "database unavailable");
+	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE ||
+	    (err = payout_method(c, &row, &method)) != ERR_NONE)
+		goto out;
+	bool switched = strcmp(method, refund_payout_method_name(row.approved_method)) != 0;
+	if ((err = step(c, &row, REFUND_ACTION_PAYOUT_START, REFUND_ROLE_FINANCE,
+	                switched ? method : NULL)) != ERR_NONE ||
+	    (err = create_payout(c, &row, method, payout_id, currency)) != ERR_NONE ||
+	    (err = audit_notify(c, row.account, row.id, row.state == REFUND_STATE_PAID
+	                        ? "refund.paid" : "refund.paying", NULL)) != ERR_NONE ||
+	    (err = db_commit(c->db)) != ERR_NONE)
+		goto out;
+	err = refunds_reply(c, row.id, 201);
+out:
+	refunds_row_free(&row);
+	return c->problem.err ? c->problem.err : err;
+}
+
+/* The channel's answer for a payout. The same answer again (a callback
+ * delivered twice) returns the payout unchanged: no second credit, no
+ * second event. The opposite answer to a final payout is 409. */
+static enum app_err channel_result(struct app_ctx *c, bool settled, const char *text)
+{
+	struct db_identity who = app_identity(c);
+	struct refund_row row = { 0 };
+	const char *want = settled ? "settled" : "failed";
+	PGresult *p = NULL, *res = NULL;
+	const char *id = app_param(c, 0);
+	enum app_err err;
+
+	if (strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+		return app_fail(c, ERR_NOT_FOUND, "payout_not_found", "no payout %s", id);
+	const char *params[2] = { id, text };
+	if ((err = db_begin(c->db, &who)) != ERR_NONE)
+		return app_fail(c, err, NULL, "database unavailable");
+	if ((err = db_exec(c->db, &q_lock, 1, params, &p)) != ERR_NONE || PQntuples(p) == 0) {
+		err = app_fail(c, err ? err : ERR_NOT_FOUND, "payout_not_found", "no payout %s", id);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(p, 0, 2), want) == 0) {
+		err = app_reply(c, 200, json_loads(PQgetvalue(p, 0, 3), 0, NULL));
+		goto out;
+	}
+	if (strcmp(PQgetvalue(p, 0, 2), "settled") == 0 || strcmp(PQgetvalue(p, 0, 2), "failed") == 0) {
+		err = app_fail_with(c, ERR_CONFLICT, "payout_final",
+		                    json_pack("{s:s}", "status", PQgetvalue(p, 0, 2)),
+		                    "this payout is already final");
+		goto out;
+	}
+	if ((err = refunds_lock(c, PQgetvalue(p, 0, 1), &row)) != ERR_NONE ||
+	    (err = db_exec(c->db, settled ? &q_settle : &q_fail, 2, params, &res)) != ERR_NONE ||
+	    (err = audit_record(c, settled ? "payout.settle" : "payout.fail", "payout", id,
+	                        PQgetvalue(p, 0, 3), PQgetvalue(res, 0, 0))) != ERR_NONE ||
+	    (err = step(c, &row, settled ? REFUND_ACTION_PAYOUT_SETTLED : REFUND_ACTION_PAYOUT_FAILED,
+	                role_of(c), NULL)) != ERR_NONE ||
+	    (err = audit_notify(c, row.account, row.id, settled ? "refund.paid" : "refund.payout_failed",
+	                        NULL)) != ERR_NONE ||
+	    (err = db_commit(c->db)) != ERR_NONE)
+		goto out;
+	err = app_reply(c, 200, json_loads(PQgetvalue(res, 0, 0), 0, NULL));
+out:
+	PQclear(p);
+	PQclear(res);
+	refunds_row_free(&row);
+	return c->problem.err ? c->problem.err : err;
+}
+
+enum app_err handle_payout_settle(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "channel_ref", FIELD_STRING, false, false, 0, 128, NULL },
+	};
+	struct field_value v[1] = { { 0 } };
+	enum app_err err = c->body ? app_body(c, fields, 1, v) : ERR_NONE;
+
+	return err != ERR_NONE ? err : channel_result(c, true, v[0].present ? v[0].str : NULL);
+}
+
+enum app_err handle_payout_fail(struct app_ctx *c)
+{
+	static const struct field_spec fields[] = {
+		{ "reason", FIELD_STRING, true, false, 1, 500, NULL },
+	};
+	struct field_value v[1];
+	enum app_err err = app_body(c, fields, 1, v);
+
+	return err != ERR_NONE ? err : channel_result(c, false, v[0].str);
+}
+
+static enum app_err export_csv(struct app_ctx *c)
+{
+	static const char *const head[] = { "payout_id", "refund_id", "order_id", "account",
+		"product_name", "channel", "payment_ref", "amount", "currency", "expected_by" };
+	struct db_identity who = app_identity(c);
+	struct csv_buf b = { 0 };
+	PGresult *res = NULL;
+	char amount[48], count[16];
+	enum app_err err;
+
+	for (int i = 0; i < 10; i++)
+		csv_field(&b, head[i], i == 0);
+	csv_end_row(&b);
+	if ((err = db_begin(c->db, &who)) != ERR_NONE ||
+	    (err = db_exec(c->db, &q_export, 0, NULL, &res)) != ERR_NONE)
+		goto out;
+	for (int r = 0; r < PQntuples(res); r++) {
+		for (int col = 0; col < 10; col++) {
+			const char *v = PQgetvalue(res, r, col);
+			if (col == 7 && money_format(db_int(res, r, 7), PQgetvalue(res, r, 8), amount,
+			                             sizeof amount) == MONEY_OK)
+				v = amount;
+			csv_field(&b, v, col == 0);
+		}
+		csv_end_row(&b);
+	}
+	snprintf(count, sizeof count, "%d", PQntuples(res));
+	if ((err = audit_record(c, "payout.export", "payouts", count, NULL, NULL)) == ERR_NONE)
+		err = db_commit(c->db);
+out:
+	PQclear(res);
+	if (err != ERR_NONE || b.failed) {
+		free(b.data);
+		return c->problem.err ? c->problem.err : app_fail(c, err ? err : ERR_INTERNAL, NULL,
+		                                                  "could not export payouts");
+	}
+	http_add_header(c->resp, "Content-Disposition", "attachment; filename=\"payouts.csv\"");
+	http_respond_text(c->resp, 200, "text/csv; charset=utf-8", b.data, b.len);
+	return ERR_NONE;
+}
+
+enum app_err handle_payouts_list(struct app_ctx *c)
+{
+	static const char *const statuses[] = { "pending", "sent", "settled", "failed", NULL };
+	static const struct field_spec status_spec = { "status", FIELD_ENUM, false, false, 0, 16, statuses };
+	char cursor[80], status[24], limit_text[8];
+	struct field_value v;
+	const char *params[3] = { 0 };
+	PGresult *res = NULL;
+	int limit;
+	enum app_err err;
+
+	if (c->req->accept && strncasecmp(c->req->accept, "text/csv", 8) == 0)
+		return export_csv(c);
+	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE)
+		return err;
+	if (cursor[0] && strspn(cursor, "0123456789") != strlen(cursor))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
+	int found = http_query_param(c->req->query, "status", status, sizeof status);
+	if (found < 0 || (found && validate_text(status, &status_spec, &v) != VALIDATE_OK))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "status: pending, sent, settled or failed");
+	snprintf(limit_text, sizeof limit_text, "%d", limit);
+	params[0] = found ? status : NULL;
+	params[1] = cursor[0] ? cursor : NULL;
+	params[2] = limit_text;
+	if ((err = db_exec(c->db, &q_list, 3, params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not list payouts");
+	err = app_page_reply(c, res, limit);
+	PQclear(res);
+	return err;
+}
+
+enum app_err handle_balance(struct app_ctx *c)
+{
+	const char *params[1] = { c->who.sub };
+	PGresult *res = NULL;
+	enum app_err err = db_exec(c->db, &q_balance, 1, params, &res);
+
+	if (err != ERR_NONE)
+		return app_fail(c, err, NULL, "could not read the balance");
+	err = app_reply_row(c, res, "balance");
+	PQclear(res);
+	return err;
+}
