@@ -14,6 +14,8 @@
 #include "router.h"
 #include "validate.h"
 
+struct metrics;
+
 struct app_ctx {
 	const struct config       *cfg;
 	const struct http_request *req;
@@ -24,6 +26,7 @@ struct app_ctx {
 	json_t                    *body;    /* parsed JSON object (ROUTE_BODY) */
 	struct problem             problem;
 	int64_t                    now;     /* unix seconds when the request began */
+	struct metrics            *metrics; /* the process's counters (GET /metrics) */
 };
 
 /* Records a refusal and returns err, so handlers can `return app_fail(...)`.

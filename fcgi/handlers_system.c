@@ -1,6 +1,11 @@
 /* handlers_system.c -- GET /api/v1/health (public) and GET /api/v1/me. */
 #include "handlers_system.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
 static const struct db_stmt q_ping = { "system_ping", "SELECT 1" };
 
 /* 503 while the database cannot answer: a load balancer takes this
@@ -30,4 +35,24 @@ enum app_err handle_me(struct app_ctx *c)
 	                         "exp", (json_int_t)c->who.exp,
 	                         "iat", (json_int_t)c->who.iat);
 	return app_reply(c, 200, body);
+}
+
+static const struct db_stmt q_queue_depth = { "system_queue_depth",
+	"SELECT count(*) FROM refund_requests WHERE status IN ('submitted', 'in_review',"
+	" 'needs_info', 'awaiting_second_approval', 'appealed')" };
+
+/* Prometheus text. nginx lets only loopback reach it (conf/nginx.conf). */
+enum app_err handle_metrics(struct app_ctx *c)
+{
+	PGresult *res = NULL;
+	long depth = -1;
+
+	if (db_exec(c->db, &q_queue_depth, 0, NULL, &res) == ERR_NONE)
+		depth = (long)db_int(res, 0, 0);
+	PQclear(res);
+	char *text = metrics_render(c->metrics, app_routes, depth);
+	if (text == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "could not render metrics");
+	return http_respond_text(c->resp, 200, "text/plain; version=0.0.4", text, strlen(text)) == 0
+	       ? ERR_NONE : ERR_INTERNAL;
 }

@@ -6,5 +6,6 @@
 
 enum app_err handle_health(struct app_ctx *c);
 enum app_err handle_me(struct app_ctx *c);
+enum app_err handle_metrics(struct app_ctx *c);
 
 #endif

@@ -21,6 +21,8 @@
 const struct route app_routes[] = {
 	{ "GET",  "/api/v1/health", handle_health, 0, ROUTE_PUBLIC },
 	{ "GET",  "/api/v1/me", handle_me, ANY, 0 },
+	/* Loopback only: nginx denies every other address (conf/nginx.conf). */
+	{ "GET",  "/metrics", handle_metrics, 0, ROUTE_PUBLIC },
 
 	{ "GET",  "/api/v1/orders", handle_orders_list, CUSTOMER | STAFF, 0 },
 	{ "GET",  "/api/v1/orders/{id}", handle_order_get, CUSTOMER | STAFF, 0 },

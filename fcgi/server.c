@@ -25,6 +25,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "metrics.h"
 
 #define SHUTDOWN_DEADLINE_S 20
 
@@ -33,6 +34,7 @@ struct server {
 	int                  listen_fd;
 	atomic_bool          stopping;
 	atomic_int           running;    /* threads still in their loop */
+	struct metrics      *metrics;
 };
 
 static int64_t monotonic_us(void)
@@ -218,7 +220,8 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	struct http_response resp = { 0 };
 	struct route_match match;
 	struct app_ctx c = { .cfg = s->cfg, .req = &req, .resp = &resp, .db = db,
-	                     .match = &match, .now = (int64_t)time(NULL) };
+	                     .match = &match, .now = (int64_t)time(NULL),
+	                     .metrics = s->metrics };
 
 	req.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
 	split_uri(uri_or_root(FCGX_GetParam("REQUEST_URI", fr->envp)), path, sizeof path, &req.query);
@@ -248,6 +251,10 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 		c.problem.err != ERR_NONE ? (c.problem.code ? c.problem.code : http_err_code(c.problem.err)) : NULL,
 	};
 	log_request(&line);
+	metrics_observe(s->metrics, match.route ? (size_t)(match.route - app_routes) : app_route_count,
+	                resp.status, line.duration_us);
+	if (c.problem.err == ERR_DB_UNAVAILABLE || c.problem.err == ERR_DB_TIMEOUT)
+		metrics_db_error(s->metrics);
 	json_decref(c.body);
 	json_decref(c.problem.extra);
 	free(req.body);
@@ -292,7 +299,7 @@ static int wait_for_signal(void)
 /* Waits for the workers to finish their requests in flight, but never
  * longer than the deadline: a thread stuck on a client must not keep the
  * process alive forever. */
-static void stop_workers(struct server *s, pthread_t *threads, int n)
+static int stop_workers(struct server *s, pthread_t *threads, int n)
 {
 	atomic_store(&s->stopping, true);
 	FCGX_ShutdownPending();
@@ -301,22 +308,27 @@ static void stop_workers(struct server *s, pthread_t *threads, int n)
 		usleep(100000);
 	if (atomic_load(&s->running) > 0) {
 		log_event("warn", "shutdown", "deadline passed with requests in flight");
-		return;
+		return -1;
 	}
 	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	return 0;
 }
 
 int server_run(const struct config *cfg, int listen_fd)
 {
-	struct server s = { .cfg = cfg, .listen_fd = listen_fd };
+	struct server s = { .cfg = cfg, .listen_fd = listen_fd,
+	                    .metrics = metrics_new(app_route_count) };
 	pthread_t *threads = calloc((size_t)cfg->threads, sizeof *threads);
 	pthread_attr_t attr;
 	int started = 0;
 	char msg[400];
 
-	if (threads == NULL || FCGX_Init() != 0)
-		return free(threads), -1;
+	if (threads == NULL || s.metrics == NULL || FCGX_Init() != 0) {
+		free(threads);
+		metrics_free(s.metrics);
+		return -1;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 1024 * 1024);
 	for (; started < cfg->threads; started++) {
@@ -332,7 +344,10 @@ int server_run(const struct config *cfg, int listen_fd)
 	int sig = started > 0 ? wait_for_signal() : 0;
 	snprintf(msg, sizeof msg, "signal %d: finishing requests in flight", sig);
 	log_event("info", "stopping", msg);
-	stop_workers(&s, threads, started);
+	/* Threads still stuck past the deadline keep using s.metrics, so it is
+	 * freed only after a clean join. */
+	if (stop_workers(&s, threads, started) == 0)
+		metrics_free(s.metrics);
 	free(threads);
 	return started > 0 ? 0 : -1;
 }

@@ -143,3 +143,21 @@ test('health turns 503 while PostgreSQL is down and 200 after it restarts', asyn
   }
   assert.equal(status, 200);
 });
+
+test('/metrics (loopback) counts requests by route and status, with histograms and queue depth', async () => {
+  await api('GET', '/api/v1/health');
+  await api('GET', '/api/v1/no-such-thing');
+  const r = await fetch(BASE + '/metrics');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/plain/);
+  const text = await r.text();
+  const health = text.match(/^refundd_requests_total\{method="GET",route="\/api\/v1\/health",status="200"\} (\d+)$/m);
+  assert.ok(health && Number(health[1]) >= 1, 'health counted');
+  assert.match(text, /^refundd_requests_total\{method="any",route="unmatched",status="404"\} \d+$/m);
+  assert.match(text, /^refundd_request_duration_seconds_bucket\{method="GET",route="\/api\/v1\/health",le="\+Inf"\} \d+$/m);
+  assert.match(text, /^refundd_queue_depth \d+$/m);
+  assert.match(text, /^refundd_db_errors_total \d+$/m);
+  const again = await (await fetch(BASE + '/metrics')).text();
+  const after = again.match(/route="\/api\/v1\/health",status="200"\} (\d+)$/m);
+  assert.ok(Number(after[1]) >= Number(health[1]), 'counters never go down');
+});
