@@ -26,7 +26,7 @@ static const struct db_stmt q_versions = { "policies_versions",
 	" created_by, 'created_at', created_at, 'note', note) ORDER BY version DESC), '[]')::text"
 	" FROM refund_policies WHERE product_type = $1" };
 static const struct db_stmt q_insert = { "policies_insert",
-	"INSERT INTO refund_policies (product_type, version, refundable, window_rule, window_days,"
+	"INSERT INTO refund_policies AS p (product_type, version, refundable, window_rule, window_days,"
 	" window_requires_unused, after_window, handling_fee_bps, deduct_third_party,"
 	" promo_refundable, monthly_limit, payout_methods, payout_default,"
 	" payout_methods_after_window, payout_default_after_window, review_sla_days,"
