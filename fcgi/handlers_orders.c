@@ -259,7 +259,8 @@ static enum app_err check_order_facts(struct app_ctx *c, const struct field_valu
 		return app_fail(c, ERR_VALIDATION, "invalid_period", "give both period_start and period_end");
 	if ((o.status == ORDER_STATUS_PAID || o.status == ORDER_STATUS_EXPIRED) && !v[OF_PAID_AT].present)
 		return app_fail(c, ERR_VALIDATION, "missing_paid_at", "a paid order needs paid_at");
-	if (order_facts_validate(&o) != POLICY_OK)
+	/* Units used can never exceed the units sold and given (sql/002: orders_used). */
+	if (order_facts_validate(&o) != POLICY_OK || o.used_quantity > o.quantity + o.bonus_quantity)
 		return app_fail(c, ERR_VALIDATION, "invalid_order",
 		                "inconsistent order: check the period, quantities and amounts");
 	return ERR_NONE;
