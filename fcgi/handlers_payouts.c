@@ -75,7 +75,7 @@ static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
 	for (size_t i = 0; i < sizeof arrival / sizeof arrival[0]; i++) {
 		if (strcmp(arrival[i].channel, channel) != 0)
 			continue;
-		int64_t a, b;
+		int64_t a = 0, b = 0;
 		enum app_err err = workdays_add(c, c->now, arrival[i].earliest, &a);
 		if (err == ERR_NONE)
 			err = workdays_add(c, c->now, arrival[i].latest, &b);
