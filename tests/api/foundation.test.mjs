@@ -161,3 +161,20 @@ test('/metrics (loopback) counts requests by route and status, with histograms a
   const after = again.match(/route="\/api\/v1\/health",status="200"\} (\d+)$/m);
   assert.ok(Number(after[1]) >= Number(health[1]), 'counters never go down');
 });
+
+test('403 for a valid token whose role may not call the route', async () => {
+  const r = await api('GET', '/api/v1/queue', { tok: token('acct-1', 'customer') });
+  assertProblem(assert, r, 403, 'forbidden');
+  const f = await api('PUT', '/api/v1/policies/x', { tok: token('s', 'support'), body: {} });
+  assertProblem(assert, f, 403, 'forbidden');
+});
+
+test('415 for a body that is not application/json; 400 for broken JSON or UTF-8', async () => {
+  const t = token('acct-1', 'customer');
+  const r = await api('POST', '/api/v1/refunds', { tok: t, raw: 'order_id=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Idempotency-Key': 'k' } });
+  assertProblem(assert, r, 415, 'unsupported_media_type');
+  const j = await api('POST', '/api/v1/refunds', { tok: t, raw: '{"order_id":', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k' } });
+  assertProblem(assert, j, 400, 'invalid_json');
+  const u = await api('POST', '/api/v1/refunds', { tok: t, raw: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k' } });
+  assertProblem(assert, u, 400, 'invalid_utf8');
+});
