@@ -1,0 +1,709 @@
+/* app.js -- the customer refund form: sign in with a token, see one's
+ * orders and the refund each would get now (the policy engine's quote),
+ * submit a request (idempotent: one key per submission, reused on
+ * retries), follow one's requests and answer them: withdraw, reply to a
+ * request for information, confirm or decline a changed approval, appeal
+ * a rejection; cancel an unpaid order. */
+'use strict';
+
+(() => {
+  const { h, t, tc, $, api } = RD;
+
+  RD.add({
+    'skip': ['跳到主要内容', 'Skip to the main content'],
+    'app.title': ['退款服务', 'Refund desk'],
+    'signin.title': ['申请退款', 'Ask for a refund'],
+    'footer': ['退款服务 · 如有疑问请联系客服', 'Refund desk · contact support with any question'],
+    'staff.only': ['此页面供客户使用，员工请使用审核工作台。', 'This page is for customers; staff use the review queue.'],
+    'staff.link': ['打开审核工作台', 'Open the review queue'],
+
+    'orders.title': ['我的订单', 'My orders'],
+    'orders.caption': ['订单列表', 'Orders'],
+    'orders.col.id': ['订单号', 'Order'],
+    'orders.col.product': ['产品', 'Product'],
+    'orders.col.amount': ['实付金额', 'Paid'],
+    'orders.col.status': ['状态', 'Status'],
+    'orders.col.paid_at': ['支付时间', 'Paid at'],
+    'orders.col.actions': ['操作', 'Actions'],
+    'orders.empty': ['暂无订单。', 'No orders yet.'],
+    'orders.quote': ['查看可退金额', 'Check refund'],
+    'orders.quote.label': ['查看订单 {id} 的可退金额', 'Check the refund of order {id}'],
+    'orders.cancel': ['取消订单', 'Cancel order'],
+    'orders.cancel.label': ['取消未支付订单 {id}', 'Cancel unpaid order {id}'],
+    'orders.cancel.confirm': ['确认取消', 'Yes, cancel it'],
+    'orders.cancel.keep': ['不取消', 'Keep it'],
+    'orders.cancel.ask': ['确定取消订单 {id}？', 'Cancel order {id}?'],
+    'orders.cancelled': ['订单 {id} 已取消。', 'Order {id} has been cancelled.'],
+
+    'quote.title': ['退款报价', 'Refund quote'],
+    'quote.for': ['订单 {id} · {name}', 'Order {id} · {name}'],
+    'quote.amount': ['当前可退金额', 'Refundable now'],
+    'quote.rule': ['适用规则', 'Rule'],
+    'quote.window_ends': ['无理由退款截止', 'No-reason refund period ends'],
+    'quote.policy_version': ['政策版本', 'Policy version'],
+    'quote.reasons': ['说明', 'Notes'],
+    'quote.remedy': ['建议', 'What you can do'],
+    'quote.not_eligible': ['该订单目前不能申请退款。', 'This order cannot be refunded now.'],
+    'quote.changed': ['退款金额已从 {from} 变为 {to}。请核对新的报价，确认后再次提交。',
+      'The refund amount changed from {from} to {to}. Check the new quote and confirm to submit again.'],
+    'quote.open_request': ['该订单已有进行中的退款申请，请在下方“我的退款申请”中查看。',
+      'This order already has an open refund request; see "My refund requests" below.'],
+
+    'form.title': ['提交退款申请', 'Request this refund'],
+    'form.choose': ['请选择', 'Choose…'],
+    'form.reason_code': ['退款原因', 'Reason'],
+    'form.reason_text': ['详细说明（选填）', 'Details (optional)'],
+    'form.payout_method': ['退款方式', 'Refund to'],
+    'form.expected': ['申请退款金额：', 'Amount requested: '],
+    'form.manual_note': ['该金额为预估，需客服人工审核后确定。', 'This amount is an estimate; support reviews it and decides.'],
+    'form.submit': ['提交退款申请', 'Submit refund request'],
+    'form.confirm_submit': ['确认新金额并提交', 'Confirm the new amount and submit'],
+    'form.need_reason': ['请选择退款原因。', 'Choose a reason.'],
+    'form.need_method': ['请选择退款方式。', 'Choose where the refund goes.'],
+    'form.submitted': ['退款申请 #{id} 已提交，当前状态：{status}。', 'Refund request #{id} submitted; status: {status}.'],
+    'creason.changed_mind': ['不想要了', 'Changed my mind'],
+    'creason.bought_by_mistake': ['误购', 'Bought by mistake'],
+    'creason.not_as_described': ['与描述不符', 'Not as described'],
+    'creason.service_problem': ['服务有问题', 'Problem with the service'],
+    'creason.duplicate_purchase': ['重复购买', 'Bought twice'],
+    'creason.other': ['其他', 'Other'],
+
+    'refunds.title': ['我的退款申请', 'My refund requests'],
+    'refunds.caption': ['退款申请列表', 'Refund requests'],
+    'refunds.col.id': ['编号', 'No.'],
+    'refunds.col.order': ['订单', 'Order'],
+    'refunds.col.amount': ['金额', 'Amount'],
+    'refunds.col.status': ['状态', 'Status'],
+    'refunds.col.created': ['提交时间', 'Submitted'],
+    'refunds.empty': ['暂无退款申请。', 'No refund requests yet.'],
+    'refunds.open': ['详情', 'Details'],
+    'refunds.open.label': ['查看退款申请 #{id}', 'Open refund request #{id}'],
+
+    'detail.title': ['退款申请 #{id}', 'Refund request #{id}'],
+    'detail.order': ['订单', 'Order'],
+    'detail.requested': ['申请金额', 'Amount requested'],
+    'detail.approved': ['批准金额', 'Amount approved'],
+    'detail.method': ['退款方式', 'Refund to'],
+    'detail.approved_method': ['批准的退款方式', 'Approved refund route'],
+    'detail.reason': ['退款原因', 'Reason'],
+    'detail.submitted': ['提交时间', 'Submitted'],
+    'detail.due': ['预计处理期限', 'Decision due by'],
+    'detail.reject_reason': ['拒绝原因', 'Reason for rejection'],
+    'detail.note': ['处理说明', 'Note from support'],
+    'detail.quote': ['提交时的报价', 'Quote as submitted'],
+    'detail.timeline': ['处理进度', 'Timeline'],
+    'detail.messages': ['留言', 'Messages'],
+    'detail.payouts': ['打款', 'Payouts'],
+    'detail.payout.line': ['{amount} · {channel} · {status}', '{amount} · {channel} · {status}'],
+    'detail.payout.expected': ['预计到账：{from} – {to}', 'Expected: {from} – {to}'],
+    'detail.payout.settled': ['到账时间：{at}', 'Settled: {at}'],
+    'detail.payout.failed': ['失败原因：{reason}', 'Failed: {reason}'],
+    'detail.withdraw': ['撤回申请', 'Withdraw request'],
+    'detail.withdraw.ask': ['确定撤回这笔退款申请？撤回后可重新申请。', 'Withdraw this refund request? You can ask again later.'],
+    'detail.withdraw.confirm': ['确认撤回', 'Yes, withdraw'],
+    'detail.withdrawn': ['退款申请 #{id} 已撤回。', 'Refund request #{id} withdrawn.'],
+    'detail.needs_info': ['客服需要您补充信息：', 'Support needs more information:'],
+    'detail.reply': ['回复客服', 'Reply to support'],
+    'detail.message': ['给客服留言', 'Message support'],
+    'detail.send': ['发送', 'Send'],
+    'detail.sent': ['留言已发送。', 'Message sent.'],
+    'detail.need_text': ['请输入内容。', 'Write something first.'],
+    'detail.confirm.ask': ['客服批准退款 {approved}（{amethod}），与您申请的 {requested}（{method}）不同。请确认是否接受；如不接受，将视为您的申诉。',
+      'Support approved {approved} ({amethod}), which differs from the {requested} ({method}) you asked for. Accept it, or decline (which counts as your appeal).'],
+    'detail.confirm': ['接受并确认', 'Accept'],
+    'detail.decline': ['不接受', 'Decline'],
+    'detail.confirmed': ['已确认，退款将按批准金额打款。', 'Confirmed; the approved amount will be paid.'],
+    'detail.declined': ['已提交申诉，主管将复核。', 'Declined; a supervisor will review your appeal.'],
+    'detail.appeal': ['提出申诉', 'Appeal'],
+    'detail.appeal.label': ['申诉理由（选填）', 'Why should we look again? (optional)'],
+    'detail.appeal.hint': ['每个申请只能申诉一次。', 'Each request can be appealed once.'],
+    'detail.appealed': ['申诉已提交。', 'Appeal submitted.'],
+    'detail.more_actions': ['您可以重新提交新的退款申请。', 'You may submit a new request for this order.'],
+  });
+
+  const store = RD.tokenStore('refundd.customer.token');
+  const alert = RD.messenger($('#alert'));
+  const notice = RD.messenger($('#notice'));
+  const quoteAlert = RD.messenger($('#quote-alert'));
+  const detailAlert = RD.messenger($('#detail-alert'));
+
+  const state = {
+    me: null,
+    orders: [], ordersCursor: null,
+    order: null, quote: null, quoteChanged: null,
+    pending: null,          /* {json, key}: the submission in flight or to retry */
+    refunds: [], refundsCursor: null,
+    detail: null,
+    cancelAsk: null,        /* order id whose cancel waits for a confirmation */
+    withdrawAsk: false,
+  };
+
+  /* ---------- sign in ---------- */
+
+  function cleanToken(s) {
+    return String(s || '').trim().replace(/^Bearer\s+/i, '').replace(/\s+/g, '');
+  }
+
+  async function signIn(token, { silent } = {}) {
+    RD.setToken(token);
+    alert.clear();
+    let me;
+    try {
+      me = await api('GET', '/api/v1/me');
+    } catch (e) {
+      if (e.status !== 401) alert.error(e);
+      RD.setToken('');
+      if (!silent && e.status === 401) store.clear();
+      return;
+    }
+    if (me.role !== 'customer') {
+      RD.setToken('');
+      alert.nodes('error', h('span', t('staff.only'), ' '), h('a', { href: 'staff.html' }, t('staff.link')));
+      return;
+    }
+    store.set(token);
+    state.me = me;
+    $('#token-form').hidden = true;
+    $('#who').hidden = false;
+    paintWho();
+    $('#orders-section').hidden = false;
+    $('#refunds-section').hidden = false;
+    await Promise.all([loadOrders(), loadRefunds()]);
+  }
+
+  function paintWho() {
+    if (state.me) $('#who-text').textContent = t('who', { sub: state.me.sub, role: tc('role', state.me.role) });
+  }
+
+  function signOut(expired) {
+    store.clear();
+    RD.setToken('');
+    Object.assign(state, { me: null, orders: [], order: null, quote: null, quoteChanged: null,
+      refunds: [], detail: null, pending: null });
+    for (const id of ['#orders-section', '#quote-section', '#refunds-section', '#detail-section', '#who'])
+      $(id).hidden = true;
+    $('#token-form').hidden = false;
+    $('#token-input').value = '';
+    notice.clear();
+    quoteAlert.clear();
+    detailAlert.clear();
+    if (expired) alert.text(t('token.expired'), 'error');
+    else alert.clear();
+    $('#token-input').focus();
+  }
+
+  RD.onUnauthorized(() => signOut(true));
+
+  $('#token-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const tok = cleanToken($('#token-input').value);
+    if (!tok) {
+      alert.text(t('token.empty'), 'error');
+      $('#token-input').setAttribute('aria-invalid', 'true');
+      $('#token-input').focus();
+      return;
+    }
+    $('#token-input').removeAttribute('aria-invalid');
+    RD.busy(ev.submitter || $('#token-form button'), () => signIn(tok));
+  });
+  $('#signout').addEventListener('click', () => signOut(false));
+
+  /* ---------- orders ---------- */
+
+  async function loadOrders(more) {
+    try {
+      const q = more && state.ordersCursor ? `?limit=50&cursor=${encodeURIComponent(state.ordersCursor)}` : '?limit=50';
+      const page = await api('GET', `/api/v1/orders${q}`);
+      state.orders = more ? state.orders.concat(page.items) : page.items;
+      state.ordersCursor = page.next_cursor || null;
+      renderOrders();
+    } catch (e) { if (e.status !== 401) alert.error(e); }
+  }
+
+  function renderOrders() {
+    const body = RD.clear($('#orders-body'));
+    for (const o of state.orders) {
+      const selected = state.order && state.order.id === o.id;
+      const actions = h('td.actions');
+      if (state.cancelAsk === o.id) {
+        actions.append(
+          h('span.ask', t('orders.cancel.ask', { id: o.id }), ' '),
+          h('button.danger', { type: 'button', onclick: (ev) => cancelOrder(o, ev.currentTarget) }, t('orders.cancel.confirm')),
+          ' ',
+          h('button.secondary', { type: 'button', onclick: () => { state.cancelAsk = null; renderOrders(); } }, t('orders.cancel.keep')));
+      } else {
+        actions.append(h('button.secondary', {
+          type: 'button', 'aria-label': t('orders.quote.label', { id: o.id }),
+          'aria-pressed': selected ? 'true' : 'false', dataset: { action: 'quote', order: o.id },
+          onclick: (ev) => RD.busy(ev.currentTarget, () => selectOrder(o)),
+        }, t('orders.quote')));
+        if (o.status === 'unpaid') {
+          actions.append(' ', h('button.secondary', {
+            type: 'button', 'aria-label': t('orders.cancel.label', { id: o.id }),
+            dataset: { action: 'cancel', order: o.id },
+            onclick: () => { state.cancelAsk = o.id; renderOrders(); },
+          }, t('orders.cancel')));
+        }
+      }
+      body.append(h('tr', { class: selected ? 'selected' : '', dataset: { order: o.id } },
+        h('td', h('code', o.id)),
+        h('td', h('div', o.product_name),
+          h('small.muted', `${tc('provider', o.provider)} · ${tc('ptype', o.product_type)}`)),
+        h('td.num', RD.formatMoney(o.amount_paid, o.currency)),
+        h('td', h(`span.badge.ostatus-${o.status}`, tc('ostatus', o.status))),
+        h('td', RD.timeEl(o.paid_at)),
+        actions));
+    }
+    $('#orders-empty').hidden = state.orders.length > 0;
+    $('#orders-table').hidden = state.orders.length === 0;
+    $('#orders-more').hidden = !state.ordersCursor;
+  }
+
+  async function cancelOrder(o, button) {
+    alert.clear();
+    await RD.busy(button, async () => {
+      try {
+        const updated = await api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/cancel`);
+        state.cancelAsk = null;
+        state.orders = state.orders.map((x) => (x.id === o.id ? { ...x, ...updated } : x));
+        renderOrders();
+        notice.text(t('orders.cancelled', { id: o.id }), 'ok');
+        if (state.order && state.order.id === o.id) await selectOrder(state.orders.find((x) => x.id === o.id), { keepFocus: true });
+      } catch (e) {
+        state.cancelAsk = null;
+        renderOrders();
+        if (e.status !== 401) alert.error(e);
+      }
+    });
+  }
+
+  $('#orders-refresh').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadOrders()));
+  $('#orders-more').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadOrders(true)));
+
+  /* ---------- quote ---------- */
+
+  async function selectOrder(o, { keepFocus } = {}) {
+    quoteAlert.clear();
+    notice.clear();
+    if (!state.order || state.order.id !== o.id) {
+      state.quoteChanged = null;
+      state.pending = null;
+      $('#refund-form').reset();
+      paintCount();
+    }
+    state.order = o;
+    try {
+      state.quote = await api('GET', `/api/v1/orders/${encodeURIComponent(o.id)}/quote`);
+    } catch (e) {
+      if (e.status === 401) return;
+      state.quote = null;
+      quoteAlert.error(e);
+    }
+    renderOrders();
+    renderQuote();
+    $('#quote-section').hidden = false;
+    if (!keepFocus) {
+      $('#quote-section').scrollIntoView({ block: 'start' });
+      $('#quote-section').focus({ preventScroll: true });
+    }
+  }
+
+  function openRequestFor(orderId) {
+    return state.refunds.find((r) => r.order_id === orderId &&
+      !['paid', 'rejected', 'withdrawn'].includes(r.status));
+  }
+
+  function renderQuote() {
+    const box = RD.clear($('#quote'));
+    const q = state.quote;
+    const o = state.order;
+    const form = $('#refund-form');
+    if (!o) return;
+    box.append(h('p.quote-for', t('quote.for', { id: o.id, name: o.product_name })));
+    if (!q) { form.hidden = true; return; }
+
+    if (state.quoteChanged) {
+      box.append(h('div.callout.warn', { role: 'note' }, t('quote.changed', {
+        from: RD.formatMoney(state.quoteChanged.from, q.currency),
+        to: RD.formatMoney(state.quoteChanged.to, q.currency),
+      })));
+    }
+
+    box.append(h('div.quote-head', { dataset: { decision: q.decision } },
+      h('div',
+        h('div.muted', t('quote.amount')),
+        h('div.amount', { id: 'quote-amount' }, RD.formatMoney(q.amount, q.currency))),
+      h(`span.badge.decision-${q.decision}`, tc('decision', q.decision))));
+
+    const facts = h('dl.facts',
+      h('dt', t('quote.rule')), h('dd', tc('rule', q.rule)));
+    if (q.window_ends_at) facts.append(h('dt', t('quote.window_ends')), h('dd', RD.timeEl(q.window_ends_at)));
+    facts.append(h('dt', t('quote.policy_version')), h('dd', String(q.policy_version)));
+    box.append(facts);
+
+    const table = RD.breakdownTable(q);
+    if (table) box.append(table);
+
+    if (q.reasons && q.reasons.length) {
+      box.append(h('h3', t('quote.reasons')), RD.reasonList(q.reasons));
+    }
+    const remedy = RD.remedyText(q.remedy);
+    if (remedy) {
+      const callout = h('div.callout.remedy', { role: 'note', dataset: { remedy: q.remedy.code } },
+        h('strong', t('quote.remedy')), h('p', remedy));
+      if (o.status === 'unpaid') {
+        callout.append(h('button.secondary', {
+          type: 'button', onclick: () => { state.cancelAsk = o.id; renderOrders(); $(`#orders-body tr[data-order="${CSS.escape(o.id)}"] .danger`)?.focus(); },
+        }, t('orders.cancel')));
+      }
+      box.append(callout);
+    }
+
+    const open = openRequestFor(o.id);
+    if (!q.eligible) {
+      box.append(h('p.muted', t('quote.not_eligible')));
+      form.hidden = true;
+      return;
+    }
+    if (open) {
+      box.append(h('p.callout', t('quote.open_request'), ' ',
+        h('button.link-button', { type: 'button', onclick: () => openDetail(open.id) },
+          t('refunds.open.label', { id: open.id }))));
+      form.hidden = true;
+      return;
+    }
+    form.hidden = false;
+    renderPayoutOptions(q);
+    $('#expected-amount').textContent = RD.formatMoney(q.amount, q.currency);
+    $('#manual-note').hidden = q.decision !== 'manual_review';
+    $('#submit-refund').textContent = t(state.quoteChanged ? 'form.confirm_submit' : 'form.submit');
+  }
+
+  function renderPayoutOptions(q) {
+    const box = $('#payout-options');
+    const prev = box.querySelector('input:checked');
+    const methods = Array.isArray(q.payout_methods) ? q.payout_methods : [];
+    const chosen = prev && methods.includes(prev.value) ? prev.value
+      : methods.includes(q.payout_default) ? q.payout_default : methods[0];
+    RD.clear(box);
+    for (const m of methods) {
+      const id = `payout-${m}`;
+      box.append(h('div.radio',
+        h('input', { type: 'radio', name: 'payout_method', id, value: m, checked: m === chosen }),
+        h('label', { for: id }, tc('payout', m),
+          m === 'original_route' && state.order ? h('small.muted', ` (${tc('pay', state.order.payment_method)})`) : null)));
+    }
+  }
+
+  function paintCount() {
+    $('#reason-text-count').textContent = `${$('#reason-text').value.length} / 2000`;
+  }
+  $('#reason-text').addEventListener('input', paintCount);
+
+  /* ---------- submit ---------- */
+
+  $('#refund-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const button = $('#submit-refund');
+    if (button.disabled) return;
+    quoteAlert.clear();
+    notice.clear();
+    const reason = $('#reason-code');
+    const method = $('#payout-options input:checked');
+    reason.removeAttribute('aria-invalid');
+    if (!reason.value) {
+      reason.setAttribute('aria-invalid', 'true');
+      quoteAlert.text(t('form.need_reason'), 'error');
+      reason.focus();
+      return;
+    }
+    if (!method) {
+      quoteAlert.text(t('form.need_method'), 'error');
+      $('#payout-options input')?.focus();
+      return;
+    }
+    const q = state.quote;
+    const body = {
+      order_id: state.order.id,
+      reason_code: reason.value,
+      reason_text: $('#reason-text').value.trim(),
+      payout_method: method.value,
+      expected_amount: q.amount,
+    };
+    /* One key per submission: a retry of the same body (after a network
+     * error or a timeout) sends the same key, so it cannot create a second
+     * request; a changed body (new amount after quote_changed) is a new
+     * submission with a new key. */
+    const json = JSON.stringify(body);
+    if (!state.pending || state.pending.json !== json) state.pending = { json, key: RD.uuid() };
+    await RD.busy(button, async () => {
+      try {
+        const created = await api('POST', '/api/v1/refunds', { body, idempotencyKey: state.pending.key });
+        state.pending = null;
+        state.quoteChanged = null;
+        $('#refund-form').reset();
+        paintCount();
+        notice.text(t('form.submitted', { id: created.id, status: tc('status', created.status) }), 'ok');
+        await loadRefunds();
+        await refreshQuote();
+        await openDetail(created.id, { data: created, keepNotice: true });
+      } catch (e) {
+        if (e.status === 401) return;
+        const p = e.problem || {};
+        if (e.code === 'quote_changed' && p.quote) {
+          state.quoteChanged = { from: q.amount, to: p.quote.amount };
+          state.quote = p.quote;
+          renderQuote();
+          quoteAlert.error(e);
+          $('#quote-section').focus();
+          return;
+        }
+        if (p.quote) {          /* not_eligible, payout_method_not_allowed: the quote now */
+          state.quote = p.quote;
+          renderQuote();
+          e.problem.reasons = p.quote.reasons;
+        }
+        if (e.code === 'open_request_exists') await loadRefunds();
+        quoteAlert.error(e);
+      }
+    });
+  });
+
+  async function refreshQuote() {
+    if (!state.order) return;
+    try {
+      state.quote = await api('GET', `/api/v1/orders/${encodeURIComponent(state.order.id)}/quote`);
+    } catch (e) { if (e.status !== 401) quoteAlert.error(e); }
+    renderQuote();
+  }
+
+  /* ---------- my refund requests ---------- */
+
+  async function loadRefunds(more) {
+    try {
+      const q = more && state.refundsCursor ? `?limit=50&cursor=${encodeURIComponent(state.refundsCursor)}` : '?limit=50';
+      const page = await api('GET', `/api/v1/refunds${q}`);
+      state.refunds = more ? state.refunds.concat(page.items) : page.items;
+      state.refundsCursor = page.next_cursor || null;
+      renderRefunds();
+    } catch (e) { if (e.status !== 401) alert.error(e); }
+  }
+
+  function refundAmount(r) {
+    return r.approved_amount !== null && r.approved_amount !== undefined ? r.approved_amount : r.quoted_amount;
+  }
+
+  function renderRefunds() {
+    const body = RD.clear($('#refunds-body'));
+    for (const r of state.refunds) {
+      const open = state.detail && String(state.detail.id) === String(r.id);
+      body.append(h('tr', { class: open ? 'selected' : '', dataset: { refund: String(r.id), order: r.order_id, status: r.status } },
+        h('td', `#${r.id}`),
+        h('td', h('code', r.order_id)),
+        h('td.num', RD.formatMoney(refundAmount(r), r.currency)),
+        h('td', RD.statusBadge(r.status)),
+        h('td', RD.timeEl(r.created_at)),
+        h('td.actions', h('button.secondary', {
+          type: 'button', 'aria-label': t('refunds.open.label', { id: r.id }),
+          dataset: { action: 'open', refund: String(r.id) },
+          onclick: (ev) => RD.busy(ev.currentTarget, () => openDetail(r.id)),
+        }, t('refunds.open')))));
+    }
+    $('#refunds-empty').hidden = state.refunds.length > 0;
+    $('#refunds-table').hidden = state.refunds.length === 0;
+    $('#refunds-more').hidden = !state.refundsCursor;
+  }
+
+  $('#refunds-refresh').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadRefunds()));
+  $('#refunds-more').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadRefunds(true)));
+
+  /* ---------- one request ---------- */
+
+  async function openDetail(id, { data, keepNotice } = {}) {
+    detailAlert.clear();
+    if (!keepNotice) notice.clear();
+    state.withdrawAsk = false;
+    try {
+      state.detail = data || await api('GET', `/api/v1/refunds/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (e.status !== 401) alert.error(e);
+      return;
+    }
+    renderDetail();
+    renderRefunds();
+    const sec = $('#detail-section');
+    sec.hidden = false;
+    sec.scrollIntoView({ block: 'start' });
+    sec.focus({ preventScroll: true });
+  }
+
+  $('#detail-close').addEventListener('click', () => {
+    state.detail = null;
+    $('#detail-section').hidden = true;
+    renderRefunds();
+    $('#refunds-h').scrollIntoView();
+  });
+
+  /* After an action: the request as the API answered, the list, the quote. */
+  async function applied(r, message) {
+    state.detail = r;
+    state.withdrawAsk = false;
+    renderDetail();
+    notice.text(message, 'ok');
+    await loadRefunds();
+    if (state.order && state.order.id === r.order_id) await refreshQuote();
+  }
+
+  async function act(button, path, body, message) {
+    detailAlert.clear();
+    await RD.busy(button, async () => {
+      try {
+        const r = await api('POST', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`, body === undefined ? {} : { body });
+        await applied(r, message(r));
+      } catch (e) {
+        if (e.status !== 401) detailAlert.error(e);
+      }
+    });
+  }
+
+  function textForm({ id, label, hint, submitLabel, required, onSubmit }) {
+    const area = h('textarea', { id, rows: 3, maxlength: 4000, 'aria-describedby': hint ? `${id}-hint` : undefined });
+    const button = h('button.primary', { type: 'submit' }, submitLabel);
+    const form = h('form.inline-form', { novalidate: true },
+      h('label', { for: id }, label), area,
+      hint ? h('small.hint', { id: `${id}-hint` }, hint) : null,
+      h('div.actions', button));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = area.value.trim();
+      if (required && !text) {
+        area.setAttribute('aria-invalid', 'true');
+        detailAlert.text(t('detail.need_text'), 'error');
+        area.focus();
+        return;
+      }
+      area.removeAttribute('aria-invalid');
+      onSubmit(text, button);
+    });
+    return form;
+  }
+
+  function renderDetail() {
+    const r = state.detail;
+    const box = RD.clear($('#detail'));
+    if (!r) return;
+    $('#detail-h').textContent = t('detail.title', { id: r.id });
+    const cur = r.currency;
+    const order = r.order || { id: r.order_id };
+
+    box.append(h('p.detail-status', RD.statusBadge(r.status)));
+
+    const dl = h('dl.facts',
+      h('dt', t('detail.order')), h('dd', h('code', order.id), order.product_name ? ` · ${order.product_name}` : ''),
+      h('dt', t('detail.requested')), h('dd', RD.formatMoney(r.quoted_amount, cur)));
+    if (r.approved_amount !== null && r.approved_amount !== undefined)
+      dl.append(h('dt', t('detail.approved')), h('dd', RD.formatMoney(r.approved_amount, cur)));
+    dl.append(h('dt', t('detail.method')), h('dd', tc('payout', r.payout_method)));
+    if (r.approved_method && r.approved_method !== r.payout_method)
+      dl.append(h('dt', t('detail.approved_method')), h('dd', tc('payout', r.approved_method)));
+    dl.append(h('dt', t('detail.reason')), h('dd', tc('creason', r.reason_code), r.reason_text ? h('div.note', r.reason_text) : null),
+      h('dt', t('detail.submitted')), h('dd', RD.timeEl(r.created_at)));
+    if (['submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed'].includes(r.status))
+      dl.append(h('dt', t('detail.due')), h('dd', RD.timeEl(r.due_at)));
+    if (r.reject_reason) dl.append(h('dt', t('detail.reject_reason')), h('dd', tc('reject', r.reject_reason)));
+    if (r.decision_note) dl.append(h('dt', t('detail.note')), h('dd', r.decision_note));
+    box.append(dl);
+
+    /* what the customer can do now */
+    const actions = h('div.detail-actions');
+    if (r.status === 'awaiting_confirmation') {
+      actions.append(h('div.callout.warn', { role: 'note' },
+        h('p', t('detail.confirm.ask', {
+          approved: RD.formatMoney(r.approved_amount, cur), amethod: tc('payout', r.approved_method || r.payout_method),
+          requested: RD.formatMoney(r.quoted_amount, cur), method: tc('payout', r.payout_method),
+        })),
+        h('div.actions',
+          h('button.primary', { type: 'button', dataset: { action: 'confirm' },
+            onclick: (ev) => act(ev.currentTarget, 'confirm', undefined, () => t('detail.confirmed')) }, t('detail.confirm')),
+          h('button.secondary', { type: 'button', dataset: { action: 'decline' },
+            onclick: (ev) => act(ev.currentTarget, 'decline', undefined, () => t('detail.declined')) }, t('detail.decline')))));
+    }
+    if (r.status === 'needs_info') {
+      const lastStaff = (r.messages || []).filter((m) => m.author_role !== 'customer').pop();
+      actions.append(h('div.callout.warn', { role: 'note' },
+        h('strong', t('detail.needs_info')), lastStaff ? h('p', lastStaff.body) : null,
+        textForm({ id: 'reply-body', label: t('detail.reply'), submitLabel: t('detail.send'), required: true,
+          onSubmit: (text, b) => act(b, 'messages', { body: text }, () => t('detail.sent')) })));
+    } else if (['submitted', 'in_review', 'awaiting_second_approval', 'appealed', 'awaiting_confirmation', 'approved', 'paying'].includes(r.status)) {
+      actions.append(h('details.more',
+        h('summary', t('detail.message')),
+        textForm({ id: 'message-body', label: t('detail.message'), submitLabel: t('detail.send'), required: true,
+          onSubmit: (text, b) => act(b, 'messages', { body: text }, () => t('detail.sent')) })));
+    }
+    if (['submitted', 'in_review', 'needs_info'].includes(r.status)) {
+      if (state.withdrawAsk) {
+        actions.append(h('div.callout', { role: 'group', 'aria-label': t('detail.withdraw') },
+          h('p', t('detail.withdraw.ask')),
+          h('div.actions',
+            h('button.danger', { type: 'button', dataset: { action: 'withdraw-confirm' },
+              onclick: (ev) => act(ev.currentTarget, 'withdraw', undefined, (x) => t('detail.withdrawn', { id: x.id })) },
+            t('detail.withdraw.confirm')),
+            h('button.secondary', { type: 'button', onclick: () => { state.withdrawAsk = false; renderDetail(); $('#detail [data-action="withdraw"]')?.focus(); } },
+              t('cancel')))));
+        setTimeout(() => $('#detail [data-action="withdraw-confirm"]')?.focus(), 0);
+      } else {
+        actions.append(h('div.actions', h('button.secondary', { type: 'button', dataset: { action: 'withdraw' },
+          onclick: () => { state.withdrawAsk = true; renderDetail(); } }, t('detail.withdraw'))));
+      }
+    }
+    if (r.status === 'rejected' && !r.appealed) {
+      actions.append(textForm({ id: 'appeal-body', label: t('detail.appeal.label'), hint: t('detail.appeal.hint'),
+        submitLabel: t('detail.appeal'), required: false,
+        onSubmit: (text, b) => act(b, 'appeal', text ? { message: text } : {}, () => t('detail.appealed')) }));
+    }
+    if (r.status === 'rejected' || r.status === 'withdrawn') actions.append(h('p.muted', t('detail.more_actions')));
+    if (actions.childNodes.length) box.append(actions);
+
+    if (Array.isArray(r.payouts) && r.payouts.length) {
+      box.append(h('h3', t('detail.payouts')), h('ul.payouts', r.payouts.map((p) => h('li', { dataset: { payout: String(p.id), status: p.status } },
+        t('detail.payout.line', { amount: RD.formatMoney(p.amount, p.currency), channel: tc('pay', p.channel), status: tc('pstatus', p.status) }),
+        p.status === 'settled' && p.settled_at ? h('div.muted', t('detail.payout.settled', { at: RD.formatTime(p.settled_at) }))
+          : p.status === 'failed' ? h('div.muted', t('detail.payout.failed', { reason: p.failure_reason || '' }))
+            : p.expected_at ? h('div.muted', t('detail.payout.expected', { from: RD.formatTime(p.expected_at), to: RD.formatTime(p.expected_latest_at || p.expected_at) })) : null))));
+    }
+
+    box.append(h('h3', t('detail.timeline')), RD.timelineList(r.timeline));
+    box.append(h('h3', t('detail.messages')), RD.messageList(r.messages));
+
+    if (r.quote) {
+      const qd = h('details.quote-submitted', h('summary', t('detail.quote')),
+        h('p', h('strong', RD.formatMoney(r.quote.amount, r.quote.currency)), ' · ', tc('decision', r.quote.decision), ' · ', tc('rule', r.quote.rule)));
+      const tb = RD.breakdownTable(r.quote);
+      if (tb) qd.append(tb);
+      const rl = RD.reasonList(r.quote.reasons);
+      if (rl) qd.append(rl);
+      box.append(qd);
+    }
+  }
+
+  /* ---------- language ---------- */
+
+  RD.onLang(() => {
+    document.title = `${t('app.title')} · refundd`;
+    paintWho();
+    paintCount();
+    renderOrders();
+    renderQuote();
+    renderRefunds();
+    renderDetail();
+  });
+
+  /* ---------- start ---------- */
+
+  RD.bindLangToggle($('#lang-toggle'));
+  RD.applyStatic();
+  document.title = `${t('app.title')} · refundd`;
+  const saved = store.get();
+  if (saved) signIn(saved, { silent: true });
+  else $('#token-input').focus();
+})();

@@ -1,0 +1,566 @@
+/* common.js -- shared by the customer page (app.js) and the staff page
+ * (staff.js): strings in zh-CN and en, the API client (JWT bearer,
+ * RFC 9457 problems), money in integer minor units (formatting and exact
+ * parsing by string, never floating point), times, and a small DOM builder
+ * that only ever sets text (never HTML), so nothing from the API or the
+ * user can inject markup. No framework, no build step; loaded by a plain
+ * <script src> under a CSP without 'unsafe-inline'. */
+'use strict';
+
+const RD = (() => {
+  const LANGS = ['zh-CN', 'en'];
+  const LANG_KEY = 'refundd.lang';
+
+  /* ---------- strings ---------- */
+
+  const S = { 'zh-CN': {}, en: {} };
+  /* add({key: [zh, en], ...}) */
+  function add(table) {
+    for (const [k, [zh, en]] of Object.entries(table)) {
+      S['zh-CN'][k] = zh;
+      S.en[k] = en;
+    }
+  }
+
+  add({
+    'lang.toggle': ['English', '中文'],
+    'lang.toggle.label': ['Switch to English', '切换到中文'],
+    'token.label': ['访问令牌（JWT）', 'Access token (JWT)'],
+    'token.hint': ['粘贴门户签发的令牌。令牌只保存在本标签页中，关闭即清除。',
+      'Paste the token issued by the portal. It stays in this tab only and is cleared when you close it.'],
+    'token.submit': ['登录', 'Sign in'],
+    'token.signout': ['退出', 'Sign out'],
+    'token.empty': ['请先粘贴访问令牌。', 'Paste an access token first.'],
+    'token.expired': ['登录已过期或令牌无效，请重新粘贴令牌。', 'Your session has expired or the token is not valid. Paste a new token.'],
+    'who': ['已登录：{sub}（{role}）', 'Signed in as {sub} ({role})'],
+    'loading': ['加载中…', 'Loading…'],
+    'none': ['无', 'none'],
+    'more': ['加载更多', 'Load more'],
+    'refresh': ['刷新', 'Refresh'],
+    'close': ['关闭', 'Close'],
+    'cancel': ['取消', 'Cancel'],
+    'yes': ['是', 'yes'],
+    'no': ['否', 'no'],
+    'err.network': ['网络错误，无法连接服务器，请稍后重试。', 'Network error: the server could not be reached. Try again shortly.'],
+    'err.code': ['错误代码', 'code'],
+    'err.request_id': ['请求编号', 'request id'],
+    'err.unexpected': ['服务器返回了无法识别的响应。', 'The server sent an unexpected response.'],
+    'err.generic': ['请求失败（{status}）', 'Request failed ({status})'],
+    'err.forbidden': ['您的角色无权执行此操作。', 'Your role may not do this.'],
+    'err.rate': ['请求过于频繁，请稍后再试。', 'Too many requests; try again in a moment.'],
+    'err.unavailable': ['服务暂时不可用，请稍后重试。', 'The service is temporarily unavailable; try again shortly.'],
+    'err.not_found': ['未找到该记录。', 'Not found.'],
+
+    /* roles */
+    'role.customer': ['客户', 'customer'],
+    'role.support': ['客服', 'support'],
+    'role.supervisor': ['主管', 'supervisor'],
+    'role.finance': ['财务', 'finance'],
+    'role.admin': ['管理员', 'admin'],
+    'role.system': ['系统', 'system'],
+
+    /* refund request statuses */
+    'status.submitted': ['已提交', 'Submitted'],
+    'status.in_review': ['审核中', 'In review'],
+    'status.needs_info': ['待补充信息', 'Needs information'],
+    'status.awaiting_second_approval': ['待二次审批', 'Awaiting second approval'],
+    'status.awaiting_confirmation': ['待客户确认', 'Awaiting confirmation'],
+    'status.approved': ['已批准', 'Approved'],
+    'status.paying': ['打款中', 'Paying'],
+    'status.paid': ['已退款', 'Paid'],
+    'status.rejected': ['已拒绝', 'Rejected'],
+    'status.appealed': ['申诉中', 'Appealed'],
+    'status.withdrawn': ['已撤回', 'Withdrawn'],
+
+    /* order statuses */
+    'ostatus.unpaid': ['待支付', 'Unpaid'],
+    'ostatus.paid': ['已支付', 'Paid'],
+    'ostatus.cancelled': ['已取消', 'Cancelled'],
+    'ostatus.expired': ['已过期', 'Expired'],
+
+    /* product types */
+    'ptype.api_credits': ['API 资源包', 'API credit pack'],
+    'ptype.cloud_server': ['云服务器（包年包月）', 'Cloud server (prepaid)'],
+    'ptype.cloud_server_payg': ['云服务器（按量付费）', 'Cloud server (pay-as-you-go)'],
+    'ptype.traffic_package': ['流量包', 'Traffic package'],
+    'ptype.saas_app': ['SaaS 应用', 'SaaS app'],
+    'ptype.marketplace_service': ['云市场服务', 'Marketplace service'],
+    'ptype.image_subscription': ['镜像（订阅）', 'Image (subscription)'],
+    'ptype.image_payg': ['镜像（按量）', 'Image (pay-as-you-go)'],
+    'ptype.api_product': ['API 产品', 'API product'],
+    'ptype.tool_download': ['工具下载', 'Tool download'],
+
+    /* providers */
+    'provider.aliyun': ['阿里云', 'Alibaba Cloud'],
+    'provider.huaweicloud': ['华为云', 'Huawei Cloud'],
+
+    /* payout methods and payment methods */
+    'payout.original_route': ['原路退回', 'Back to the original payment method'],
+    'payout.balance': ['退至账户余额', 'To the account balance'],
+    'pay.card': ['银行卡', 'card'],
+    'pay.alipay': ['支付宝', 'Alipay'],
+    'pay.wechat': ['微信支付', 'WeChat Pay'],
+    'pay.bank_transfer': ['银行转账', 'bank transfer'],
+    'pay.balance': ['账户余额', 'account balance'],
+
+    /* quote decisions, rules, breakdown lines */
+    'decision.full': ['全额退款', 'Full refund'],
+    'decision.partial': ['部分退款', 'Partial refund'],
+    'decision.none': ['不可退款', 'No refund'],
+    'decision.manual_review': ['需人工审核', 'Manual review'],
+    'rule.none': ['无', 'none'],
+    'rule.not_refundable': ['不可退款', 'not refundable'],
+    'rule.window_full': ['无理由退款期内全额退款', 'full refund within the no-reason period'],
+    'rule.usage_window': ['退款期内退还未使用部分', 'unused part, within the refund period'],
+    'rule.service_in_progress': ['服务进行中，全额退款', 'full refund while the service is in progress'],
+    'rule.prorata_time': ['按剩余时长折算', 'pro rata by remaining time'],
+    'rule.prorata_usage': ['按未使用量折算', 'pro rata by unused quantity'],
+    'line.paid': ['实付金额', 'Amount paid'],
+    'line.consumed_time': ['已使用时长', 'Time already used'],
+    'line.used_units': ['已使用用量', 'Quantity already used'],
+    'line.bonus_units': ['赠送用量（不退）', 'Gifted quantity (not refunded)'],
+    'line.third_party_cost': ['第三方及硬件成本', 'Third-party and hardware costs'],
+    'line.already_refunded': ['已退款或退款中', 'Already refunded or being refunded'],
+    'line.handling_fee': ['手续费', 'Handling fee'],
+    'line.rounding': ['舍入（按分向下取整）', 'Rounding (down to the minor unit)'],
+    'units.count': ['{n} 单位', '{n} units'],
+    'units.days': ['{n} 天', '{n} days'],
+
+    /* reason codes of the policy engine */
+    'reason.window_closed': ['已超过无理由全额退款期限', 'The no-reason full refund period has ended'],
+    'reason.already_used': ['已使用的部分不予退款', 'The part already used is not refunded'],
+    'reason.promo_purchase': ['促销活动购买的产品不支持退款', 'Products bought in a promotion cannot be refunded'],
+    'reason.not_refundable_type': ['该类产品不支持退款', 'This type of product cannot be refunded'],
+    'reason.service_completed': ['服务已完成，不支持退款', 'The service has been completed and cannot be refunded'],
+    'reason.image_in_use': ['镜像正在使用中', 'The image is in use'],
+    'reason.monthly_limit': ['本月该类产品的退款申请次数已达上限', "This month's limit of refund requests for this product type is reached"],
+    'reason.order_unpaid': ['订单尚未支付', 'The order has not been paid'],
+    'reason.order_cancelled': ['订单已取消', 'The order has been cancelled'],
+    'reason.order_expired': ['订单已过期', 'The order has expired'],
+    'reason.nothing_left': ['没有剩余可退的金额', 'Nothing is left to refund'],
+    'reason.cannot_prorate': ['缺少时长或用量信息，无法折算退款金额', 'The refund cannot be prorated (the period or quantity is missing)'],
+    'reason.bonus_not_refundable': ['赠送部分不予退款', 'Gifted (bonus) units are not refunded'],
+    'reason.third_party_cost': ['已扣除第三方及硬件成本', 'Third-party and hardware costs are deducted'],
+    'reason.already_refunded': ['已扣除已退款或退款中的金额', 'Amounts already refunded or being refunded are deducted'],
+    'reason.handling_fee': ['已扣除手续费', 'A handling fee is deducted'],
+
+    /* staff reject reasons */
+    'reject.policy_ineligible': ['不符合退款政策', 'Not eligible under the policy'],
+    'reject.insufficient_information': ['信息不足', 'Insufficient information'],
+    'reject.abuse_suspected': ['疑似滥用', 'Abuse suspected'],
+    'reject.duplicate_request': ['重复申请', 'Duplicate request'],
+    'reject.other': ['其他', 'Other'],
+
+    /* payout statuses */
+    'pstatus.pending': ['待发送', 'Pending'],
+    'pstatus.sent': ['已发送', 'Sent'],
+    'pstatus.settled': ['已到账', 'Settled'],
+    'pstatus.failed': ['失败', 'Failed'],
+
+    /* timeline actions (audit events); unknown ones are shown as they are */
+    'action.refund.submit': ['提交申请', 'Request submitted'],
+    'action.refund.submit_auto_approved': ['提交申请并自动批准', 'Submitted and approved automatically'],
+    'action.refund.auto_approve': ['自动批准', 'Approved automatically'],
+    'action.refund.claim': ['客服受理', 'Claimed by support'],
+    'action.refund.request_info': ['要求补充信息', 'More information requested'],
+    'action.refund.customer_reply': ['客户补充信息', 'Customer replied'],
+    'action.refund.message': ['留言', 'Message'],
+    'action.refund.approve': ['批准', 'Approved'],
+    'action.refund.reject': ['拒绝', 'Rejected'],
+    'action.refund.withdraw': ['撤回申请', 'Withdrawn'],
+    'action.refund.appeal': ['提出申诉', 'Appealed'],
+    'action.refund.confirm': ['客户确认', 'Confirmed by the customer'],
+    'action.refund.decline': ['客户不同意', 'Declined by the customer'],
+    'action.refund.payout_start': ['发起打款', 'Payout started'],
+    'action.refund.payout_settled': ['退款到账', 'Payout settled'],
+    'action.refund.payout_failed': ['打款失败', 'Payout failed'],
+
+    /* common problem codes, so the customer reads their own language; the
+     * server's detail is shown next to it */
+    'code.quote_changed': ['退款金额已变化', 'The refund amount has changed'],
+    'code.idempotency_key_reused': ['重复提交的内容不一致', 'A retried submission did not match the first one'],
+    'code.order_not_found': ['订单不存在', 'Order not found'],
+    'code.refund_not_found': ['退款申请不存在', 'Refund request not found'],
+    'code.order_not_unpaid': ['只有未支付的订单可以取消', 'Only an unpaid order can be cancelled'],
+    'code.open_request_exists': ['该订单已有进行中的退款申请', 'This order already has an open refund request'],
+    'code.invalid_transition': ['当前状态不允许此操作', 'Not possible in the current status'],
+    'code.already_claimed': ['该申请已由其他人受理', 'Another person has already claimed this request'],
+    'code.invalid_amount': ['金额无效', 'The amount is not valid'],
+    'code.amount_above_quote': ['金额高于报价，需要主管并填写理由', 'An amount above the quote needs a supervisor and a written reason'],
+    'code.note_required': ['请填写说明', 'A note is required'],
+    'code.same_approver': ['二次审批须由另一位审批人完成', 'The second approval must come from a different person'],
+    'code.appeal_used': ['申诉机会已用过', 'The one appeal has already been used'],
+    'code.exceeds_order_cap': ['超过该订单剩余可退金额', 'More than the order has left to refund'],
+    'code.payout_method_not_allowed': ['该退款方式不可用', 'This payout method is not offered'],
+    'code.forbidden_role': ['您的角色无权执行此操作', 'Your role may not do this'],
+    'code.idempotency_key_required': ['缺少幂等键', 'An Idempotency-Key is required'],
+    'code.validation_failed': ['提交的内容无效', 'The submitted data is not valid'],
+    'code.invalid_token': ['令牌无效或已过期', 'The token is invalid or has expired'],
+    'code.not_eligible': ['该订单不符合退款条件', 'This order is not eligible for a refund'],
+  });
+
+  /* ---------- language ---------- */
+
+  let lang = (() => {
+    try {
+      const v = localStorage.getItem(LANG_KEY);
+      if (LANGS.includes(v)) return v;
+    } catch { /* storage unavailable */ }
+    return 'zh-CN';
+  })();
+  const listeners = [];
+
+  function t(key, vars) {
+    let s = S[lang][key];
+    if (s === undefined) s = S['zh-CN'][key];
+    if (s === undefined) return key;
+    if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+    return s;
+  }
+  /* a code translated under a prefix, or the code itself when unknown */
+  function tc(prefix, code) {
+    if (code === null || code === undefined || code === '') return '';
+    const key = `${prefix}.${code}`;
+    return key in S[lang] ? S[lang][key] : String(code);
+  }
+  function has(key) { return key in S[lang]; }
+
+  /* Static markup: data-i18n (text), data-i18n-placeholder,
+   * data-i18n-aria-label, data-i18n-title. */
+  function applyStatic(root = document) {
+    for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+    for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+    for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+    for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  }
+
+  function setLang(l) {
+    if (!LANGS.includes(l)) return;
+    lang = l;
+    try { localStorage.setItem(LANG_KEY, l); } catch { /* ignore */ }
+    document.documentElement.lang = l;
+    applyStatic();
+    for (const fn of listeners) fn(l);
+  }
+  function onLang(fn) { listeners.push(fn); }
+  function getLang() { return lang; }
+
+  /* The toggle button: shows the other language, in that language. */
+  function bindLangToggle(button) {
+    const paint = () => {
+      button.textContent = t('lang.toggle');
+      button.setAttribute('lang', lang === 'zh-CN' ? 'en' : 'zh-CN');
+      button.setAttribute('aria-label', t('lang.toggle.label'));
+    };
+    button.addEventListener('click', () => setLang(lang === 'zh-CN' ? 'en' : 'zh-CN'));
+    onLang(paint);
+    paint();
+  }
+
+  /* ---------- DOM ---------- */
+
+  /* h('tag.class1.class2', {attrs}, ...children): children are nodes or
+   * text; text is always a text node. Attributes starting with "on" take
+   * a function (addEventListener), never a string. */
+  function h(spec, attrs, ...children) {
+    const [tag, ...classes] = spec.split('.');
+    const el = document.createElement(tag || 'div');
+    if (classes.length) el.className = classes.join(' ');
+    if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
+      children.unshift(attrs);
+      attrs = null;
+    }
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = [el.className, v].filter(Boolean).join(' ');
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'text') el.textContent = v;
+      else if (v === true) el.setAttribute(k, '');
+      else el.setAttribute(k, String(v));
+    }
+    append(el, children);
+    return el;
+  }
+  function append(el, children) {
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+  function clear(el) { el.replaceChildren(); return el; }
+  const $ = (sel, root = document) => root.querySelector(sel);
+
+  /* ---------- money ---------- */
+
+  /* ISO 4217 minor-unit exponents (the ones the reseller bills in, and a
+   * few with no minor unit); anything else is assumed to have 2. */
+  const EXPONENT = { CNY: 2, USD: 2, EUR: 2, HKD: 2, GBP: 2, SGD: 2, JPY: 0, KRW: 0, VND: 0, BHD: 3, KWD: 3 };
+  const exponent = (cur) => (cur in EXPONENT ? EXPONENT[cur] : 2);
+
+  /* 1234567 CNY -> "12,345.67" (digits only, by string; no float). */
+  function formatMinor(minor, currency) {
+    let s = typeof minor === 'bigint' ? minor.toString() : String(minor);
+    if (!/^-?\d+$/.test(s)) return String(minor);
+    const neg = s.startsWith('-');
+    if (neg) s = s.slice(1);
+    const e = exponent(currency);
+    s = s.padStart(e + 1, '0');
+    const int = s.slice(0, s.length - e).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    const frac = e ? `.${s.slice(s.length - e)}` : '';
+    return `${neg ? '-' : ''}${int}${frac}`;
+  }
+  function formatMoney(minor, currency) {
+    if (minor === null || minor === undefined) return '—';
+    return `${formatMinor(minor, currency)} ${currency || ''}`.trim();
+  }
+  /* minor units -> the plain major-unit text an input shows ("1234.50") */
+  function minorToInput(minor, currency) {
+    return formatMinor(minor, currency).replace(/,/g, '');
+  }
+
+  /* "1,234.5" -> 123450 for CNY. Exact: the text is split into digits, never
+   * parsed as a float. Full-width digits and the ideographic full stop are
+   * accepted (Chinese input methods). Returns {ok, value} or {ok:false, err}
+   * with err one of empty | invalid | too_many_decimals | too_large. */
+  function parseMajor(text, currency) {
+    let s = String(text ?? '')
+      .replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFF10 + 48))
+      .replace(/[\uFF0E\u3002]/g, '.')
+      .replace(/\uFF0C/g, ',')
+      .trim();
+    if (s === '') return { ok: false, err: 'empty' };
+    if (/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(s)) s = s.replace(/,/g, '');
+    const m = /^(\d+)(?:\.(\d*))?$/.exec(s);
+    if (!m) return { ok: false, err: 'invalid' };
+    const e = exponent(currency);
+    const frac = m[2] || '';
+    if (frac.length > e) return { ok: false, err: 'too_many_decimals' };
+    const digits = (m[1] + frac.padEnd(e, '0')).replace(/^0+(?=\d)/, '');
+    if (digits.length > 15) return { ok: false, err: 'too_large' };
+    const value = Number(digits);  /* an integer of at most 15 digits: exact */
+    if (!Number.isSafeInteger(value)) return { ok: false, err: 'too_large' };
+    return { ok: true, value };
+  }
+
+  /* ---------- time ---------- */
+
+  /* "2026-11-15 14:32 UTC" in the browser's time zone, same shape in both
+   * languages; the exact RFC 3339 instant is in the <time> element. */
+  function formatTime(iso) {
+    if (!iso) return '—';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    const parts = {};
+    for (const p of new Intl.DateTimeFormat('en-GB', {
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+      hourCycle: 'h23', timeZoneName: 'short',
+    }).formatToParts(d)) parts[p.type] = p.value;
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName || ''}`.trim();
+  }
+  function timeEl(iso) {
+    return h('time', { datetime: iso || undefined, title: iso || undefined }, formatTime(iso));
+  }
+
+  /* ---------- token ---------- */
+
+  function tokenStore(key) {
+    return {
+      get() { try { return sessionStorage.getItem(key) || ''; } catch { return ''; } },
+      set(v) { try { sessionStorage.setItem(key, v); } catch { /* ignore */ } },
+      clear() { try { sessionStorage.removeItem(key); } catch { /* ignore */ } },
+    };
+  }
+
+  /* ---------- API ---------- */
+
+  class ApiError extends Error {
+    constructor(problem) {
+      super(problem.detail || problem.title || `HTTP ${problem.status}`);
+      this.problem = problem;
+      this.status = problem.status;
+      this.code = problem.code;
+    }
+  }
+
+  let currentToken = '';
+  let unauthorized = () => {};
+  function setToken(v) { currentToken = v || ''; }
+  function onUnauthorized(fn) { unauthorized = fn; }
+
+  /* api(method, path, {body, idempotencyKey, accept}) -> parsed JSON (or
+   * text for non-JSON answers); throws ApiError carrying the problem. */
+  async function api(method, path, opts = {}) {
+    const headers = { Accept: opts.accept || 'application/json, application/problem+json' };
+    if (currentToken) headers.Authorization = `Bearer ${currentToken}`;
+    let body;
+    if (opts.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit' });
+    } catch (e) {
+      throw new ApiError({ status: 0, code: 'network_error', title: t('err.network'), detail: '' });
+    }
+    const text = await res.text();
+    const ctype = res.headers.get('content-type') || '';
+    let data = null;
+    if (/json/.test(ctype) || /^\s*[{[]/.test(text)) {
+      try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    } else {
+      data = text;
+    }
+    if (!res.ok) {
+      const p = data && typeof data === 'object' ? data : {};
+      const problem = {
+        ...p,
+        status: p.status || res.status,
+        code: p.code || `http_${res.status}`,
+        title: p.title || res.statusText || t('err.generic', { status: res.status }),
+        detail: p.detail || '',
+        request_id: p.request_id || res.headers.get('x-request-id') || '',
+      };
+      const err = new ApiError(problem);
+      if (res.status === 401) unauthorized(err);
+      throw err;
+    }
+    return data;
+  }
+
+  /* A problem as readable text: the localized meaning of the code when we
+   * know one, the server's title and detail, the code and request id. */
+  function problemNode(err) {
+    const p = err && err.problem ? err.problem : { title: String(err && err.message || err), code: '' };
+    let headline = p.title;
+    if (p.code && has(`code.${p.code}`)) headline = t(`code.${p.code}`);
+    else if (p.status === 0) headline = t('err.network');
+    else if (p.status === 403) headline = t('err.forbidden');
+    else if (p.status === 429) headline = t('err.rate');
+    else if (p.status === 503) headline = t('err.unavailable');
+    const meta = [];
+    if (p.code) meta.push(`${t('err.code')}: ${p.code}`);
+    if (p.request_id) meta.push(`${t('err.request_id')}: ${p.request_id}`);
+    const reasons = Array.isArray(p.reasons) ? p.reasons : [];
+    return h('div.problem', { dataset: { code: p.code || '', status: String(p.status ?? '') } },
+      h('strong.problem-title', headline),
+      p.detail && p.detail !== headline ? h('span.problem-detail', ` — ${p.detail}`) : null,
+      reasons.length ? h('ul.reasons', reasons.map((r) =>
+        h('li', { dataset: { reason: typeof r === 'string' ? r : r.code } },
+          tc('reason', typeof r === 'string' ? r : r.code)))) : null,
+      meta.length ? h('small.problem-meta', meta.join(' · ')) : null);
+  }
+
+  /* A live region that shows one problem (errors: role=alert) or one
+   * notice (role=status). */
+  function messenger(el) {
+    return {
+      error(err) { clear(el); el.className = 'msg msg-error'; el.append(problemNode(err)); el.hidden = false; },
+      text(s, kind = 'info') { clear(el); el.className = `msg msg-${kind}`; el.append(h('span', s)); el.hidden = false; },
+      nodes(kind, ...nodes) { clear(el); el.className = `msg msg-${kind}`; append(el, nodes); el.hidden = false; },
+      clear() { clear(el); el.hidden = true; },
+    };
+  }
+
+  /* Runs fn with the button disabled and aria-busy set. */
+  async function busy(button, fn) {
+    if (button) { button.disabled = true; button.setAttribute('aria-busy', 'true'); }
+    try { return await fn(); } finally {
+      if (button) { button.disabled = false; button.removeAttribute('aria-busy'); }
+    }
+  }
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  }
+
+  /* The refund timeline of GET /api/v1/refunds/{id}, whatever its exact
+   * field names: time, what happened, who, and the status change. */
+  function timelineList(events) {
+    if (!Array.isArray(events) || events.length === 0) return h('p.muted', t('none'));
+    return h('ol.timeline', events.map((e) => {
+      const action = e.action || e.event || e.kind || e.type || '';
+      const label = has(`action.${action}`) ? t(`action.${action}`)
+        : has(`action.refund.${action}`) ? t(`action.refund.${action}`) : action;
+      const from = e.from_status || e.from || (e.before && e.before.status);
+      const to = e.to_status || e.to || e.status || (e.after && e.after.status);
+      const who = e.actor || e.by || e.author || '';
+      const role = e.actor_role || e.role || '';
+      const note = e.note || e.message || e.body || '';
+      return h('li', { dataset: { action } },
+        timeEl(e.at || e.time || e.created_at),
+        ' ',
+        h('strong', label),
+        to ? h('span.transition', ' ', from ? `${tc('status', from)} → ` : '→ ', tc('status', to)) : null,
+        who ? h('span.muted', ` · ${who}${role ? ` (${tc('role', role)})` : ''}`) : null,
+        note && typeof note === 'string' ? h('div.note', note) : null);
+    }));
+  }
+
+  function messageList(msgs) {
+    if (!Array.isArray(msgs) || msgs.length === 0) return h('p.muted', t('none'));
+    return h('ul.messages', msgs.map((m) => h(`li.msg-${m.author_role === 'customer' ? 'customer' : 'staff'}`,
+      h('div.msg-head', h('strong', m.author || ''), m.author_role ? ` (${tc('role', m.author_role)})` : '',
+        ' · ', timeEl(m.created_at || m.at)),
+      h('div.msg-body', m.body || ''))));
+  }
+
+  function statusBadge(status) {
+    return h(`span.badge.status-${status}`, { dataset: { status } }, tc('status', status));
+  }
+
+  /* The quote's breakdown as a table: label, units where meaningful, amount. */
+  function breakdownTable(quote) {
+    const lines = Array.isArray(quote.breakdown) ? quote.breakdown : [];
+    if (!lines.length) return null;
+    const units = (l) => {
+      if (!l.units) return '';
+      if (l.label === 'consumed_time') {
+        const days = Math.floor(l.units / 8640) / 10;  /* seconds -> days, one decimal, down */
+        return t('units.days', { n: days.toFixed(1) });
+      }
+      return t('units.count', { n: String(l.units).replace(/\B(?=(\d{3})+(?!\d))/g, ',') });
+    };
+    return h('table.breakdown',
+      h('caption.visually-hidden', t('quote.breakdown')),
+      h('tbody', lines.map((l) => h('tr', { dataset: { label: l.label } },
+        h('th', { scope: 'row' }, tc('line', l.label)),
+        h('td.units', units(l)),
+        h('td.num', formatMoney(l.amount, quote.currency))))),
+      h('tfoot', h('tr', h('th', { scope: 'row' }, t('quote.total')), h('td'),
+        h('td.num', formatMoney(quote.amount, quote.currency)))));
+  }
+
+  function reasonList(reasons) {
+    if (!Array.isArray(reasons) || !reasons.length) return null;
+    return h('ul.reasons', reasons.map((r) => h('li', { dataset: { reason: r } }, tc('reason', r))));
+  }
+
+  function remedyText(remedy) {
+    if (!remedy) return '';
+    return remedy[lang] || remedy['zh-CN'] || remedy.en || '';
+  }
+
+  add({
+    'quote.breakdown': ['金额明细', 'Breakdown'],
+    'quote.total': ['可退金额', 'Refundable'],
+  });
+
+  document.documentElement.lang = lang;
+
+  return {
+    add, t, tc, has, setLang, getLang, onLang, applyStatic, bindLangToggle,
+    h, append, clear, $,
+    formatMinor, formatMoney, minorToInput, parseMajor, exponent,
+    formatTime, timeEl,
+    tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,
+    timelineList, messageList, statusBadge, breakdownTable, reasonList, remedyText,
+  };
+})();
