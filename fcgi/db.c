@@ -223,6 +223,12 @@ void db_after_request(struct db *db)
 const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
 const char *db_constraint(const struct db *db) { return db->constraint; }
 
+void db_copy(char *dst, size_t len, const PGresult *res, int row, int col)
+{
+	const char *v = db_text(res, row, col);
+	snprintf(dst, len, "%s", v ? v : "");
+}
+
 const char *db_text(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);

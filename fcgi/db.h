@@ -43,7 +43,8 @@ void         db_after_request(struct db *db);
 const char  *db_sqlstate(const struct db *db);
 const char  *db_constraint(const struct db *db);
 
-/* Small result readers: NULL / 0 for SQL NULL. */
+/* Small result readers: NULL / 0 / "" for SQL NULL. */
+void         db_copy(char *dst, size_t len, const PGresult *res, int row, int col);
 const char  *db_text(const PGresult *res, int row, int col);
 long long    db_int(const PGresult *res, int row, int col);
 int          db_bool(const PGresult *res, int row, int col);

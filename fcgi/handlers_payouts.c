@@ -86,16 +86,6 @@ static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
 	return app_fail(c, ERR_INTERNAL, NULL, "unknown payment channel %s", channel);
 }
 
-static enum app_err refuse(struct app_ctx *c, enum refund_refusal r, enum refund_state state)
-{
-	int status = refund_refusal_http_status(r);
-	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 409 ? ERR_CONFLICT :
-	                   status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
-	return app_fail_with(c, err, refund_refusal_code(r),
-	                     json_pack("{s:s}", "status", refund_state_name(state)),
-	                     "the refund cannot be paid out in this state");
-}
-
 /* Moves the locked refund along one payout edge, with its audit event. */
 static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_action action,
                          enum refund_role role, const char *method)
@@ -108,7 +98,7 @@ static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_
 	enum refund_refusal r = refund_transition(&f, action, role, &out);
 
 	if (r != REFUND_OK)
-		return refuse(c, r, row->state);
+		return refunds_refuse(c, r, row);
 	ch.next = out.next;
 	snprintf(action_name, sizeof action_name, "refund.%s", refund_action_name(action));
 	if ((err = refunds_update(c, row, &ch, &after)) == ERR_NONE)
@@ -117,11 +107,6 @@ static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_
 	row->before = after;   /* the next step starts from here */
 	row->state = out.next;
 	return err;
-}
-
-static enum refund_role role_of(const struct app_ctx *c)
-{
-	return c->who.role == AUTH_ROLE_SYSTEM ? REFUND_ROLE_SYSTEM : REFUND_ROLE_FINANCE;
 }
 
 /* Credits the balance and settles a balance payout, then the refund is paid. */
@@ -271,7 +256,7 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 	    (err = audit_record(c, settled ? "payout.settle" : "payout.fail", "payout", id,
 	                        PQgetvalue(p, 0, 3), PQgetvalue(res, 0, 0))) != ERR_NONE ||
 	    (err = step(c, &row, settled ? REFUND_ACTION_PAYOUT_SETTLED : REFUND_ACTION_PAYOUT_FAILED,
-	                role_of(c), NULL)) != ERR_NONE ||
+	                refunds_role_of(c), NULL)) != ERR_NONE ||
 	    (err = audit_notify(c, row.account, row.id, settled ? "refund.paid" : "refund.payout_failed",
 	                        NULL)) != ERR_NONE ||
 	    (err = db_commit(c->db)) != ERR_NONE)

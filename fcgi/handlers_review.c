@@ -25,15 +25,6 @@ struct action_input {
 	const char               *notify;        /* outbox kind, NULL: none */
 };
 
-/* AUTH_ROLE_x is REFUND_ROLE_BIT(REFUND_ROLE_x): the bit's position. */
-static enum refund_role role_of(const struct app_ctx *c)
-{
-	int r = 0;
-	while (r < REFUND_ROLE__MAX && !(c->who.role & REFUND_ROLE_BIT(r)))
-		r++;
-	return (enum refund_role)r;
-}
-
 static struct refund_facts facts_of(const struct app_ctx *c, const struct refund_row *row,
                                     const struct action_input *in)
 {
@@ -56,19 +47,6 @@ static struct refund_facts facts_of(const struct app_ctx *c, const struct refund
 		.actor_is_owner = strcmp(row->account, c->who.sub) == 0,
 	};
 	return f;
-}
-
-static enum app_err refuse(struct app_ctx *c, enum refund_refusal r, const struct refund_row *row)
-{
-	int status = refund_refusal_http_status(r);
-	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 404 ? ERR_NOT_FOUND :
-	                   status == 409 ? ERR_CONFLICT : status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
-
-	if (err == ERR_NOT_FOUND)   /* reveal nothing about another account's request */
-		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
-	return app_fail_with(c, err, refund_refusal_code(r),
-	                     json_pack("{s:s}", "status", refund_state_name(row->state)),
-	                     "this action is not possible now");
 }
 
 static void change_of(const struct app_ctx *c, const struct refund_row *row,
@@ -135,9 +113,9 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
-	enum refund_refusal r = refund_transition(&f, in->action, role_of(c), &out);
+	enum refund_refusal r = refund_transition(&f, in->action, refunds_role_of(c), &out);
 	if (r != REFUND_OK) {
-		err = refuse(c, r, &row);
+		err = refunds_refuse(c, r, &row);
 		goto out;
 	}
 	change_of(c, &row, in, &f, &out, &ch, amount);

@@ -41,11 +41,6 @@ static const struct db_stmt q_inputs = { "quote_inputs", QUOTE_INPUTS_SQL };
 static const struct db_stmt q_inputs_locked = { "quote_inputs_locked",
 	QUOTE_INPUTS_SQL " FOR UPDATE OF o" };
 
-static void copy_text(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
 static unsigned payout_mask(const char *list)
 {
 	unsigned mask = 0;
@@ -58,11 +53,11 @@ static int read_order(const PGresult *r, struct quote_inputs *in)
 {
 	struct order_facts *o = &in->order;
 
-	copy_text(in->account, sizeof in->account, db_text(r, 0, 0));
-	copy_text(o->product_type, sizeof o->product_type, db_text(r, 0, 1));
-	copy_text(o->currency, sizeof o->currency, db_text(r, 0, 5));
-	copy_text(in->payment_method, sizeof in->payment_method, db_text(r, 0, 16));
-	copy_text(in->order_id, sizeof in->order_id, db_text(r, 0, 17));
+	db_copy(in->account, sizeof in->account, r, 0, 0);
+	db_copy(o->product_type, sizeof o->product_type, r, 0, 1);
+	db_copy(o->currency, sizeof o->currency, r, 0, 5);
+	db_copy(in->payment_method, sizeof in->payment_method, r, 0, 16);
+	db_copy(in->order_id, sizeof in->order_id, r, 0, 17);
 	o->amount_paid = db_int(r, 0, 4);
 	o->paid_at = db_int(r, 0, 6);
 	o->period_start = db_int(r, 0, 7);
@@ -82,7 +77,7 @@ static int read_order(const PGresult *r, struct quote_inputs *in)
 
 static int read_policy(const PGresult *r, struct refund_policy *p)
 {
-	copy_text(p->product_type, sizeof p->product_type, db_text(r, 0, 36));
+	db_copy(p->product_type, sizeof p->product_type, r, 0, 36);
 	p->version = (int)db_int(r, 0, 19);
 	p->refundable = db_bool(r, 0, 20);
 	p->window_days = (int)db_int(r, 0, 22);

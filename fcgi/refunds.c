@@ -66,17 +66,12 @@ enum app_err refunds_check_id(struct app_ctx *c, const char *id)
 	return ERR_NONE;
 }
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
 static int read_row(const PGresult *r, struct refund_row *row)
 {
-	copy(row->id, sizeof row->id, db_text(r, 0, 1));
-	copy(row->account, sizeof row->account, db_text(r, 0, 2));
-	copy(row->order_id, sizeof row->order_id, db_text(r, 0, 3));
-	copy(row->first_approver, sizeof row->first_approver, db_text(r, 0, 9));
+	db_copy(row->id, sizeof row->id, r, 0, 1);
+	db_copy(row->account, sizeof row->account, r, 0, 2);
+	db_copy(row->order_id, sizeof row->order_id, r, 0, 3);
+	db_copy(row->first_approver, sizeof row->first_approver, r, 0, 9);
 	row->quoted_amount = db_int(r, 0, 5);
 	row->approved_amount = db_int(r, 0, 7);
 	row->appealed = db_bool(r, 0, 10);
@@ -180,4 +175,25 @@ enum app_err refunds_reply(struct app_ctx *c, const char *id, int status)
 		err = app_reply(c, status, json_loads(text, 0, NULL));
 	free(text);
 	return err;
+}
+
+enum refund_role refunds_role_of(const struct app_ctx *c)
+{
+	int r = 0;
+	while (r < REFUND_ROLE__MAX && !(c->who.role & REFUND_ROLE_BIT(r)))
+		r++;
+	return (enum refund_role)r;
+}
+
+enum app_err refunds_refuse(struct app_ctx *c, enum refund_refusal r, const struct refund_row *row)
+{
+	int status = refund_refusal_http_status(r);
+	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 404 ? ERR_NOT_FOUND :
+	                   status == 409 ? ERR_CONFLICT : status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
+
+	if (err == ERR_NOT_FOUND)   /* reveal nothing about another account's request */
+		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
+	return app_fail_with(c, err, refund_refusal_code(r),
+	                     json_pack("{s:s}", "status", refund_state_name(row->state)),
+	                     "this action is not possible in the request's current state");
 }

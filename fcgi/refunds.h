@@ -53,4 +53,12 @@ enum app_err refunds_reply(struct app_ctx *c, const char *id, int status);
 /* "12" -> validated decimal id text; 404 for anything else. */
 enum app_err refunds_check_id(struct app_ctx *c, const char *id);
 
+/* The state machine's role for the caller: AUTH_ROLE_x is
+ * REFUND_ROLE_BIT(REFUND_ROLE_x), so it is the bit's position. */
+enum refund_role refunds_role_of(const struct app_ctx *c);
+/* Answers a refusal of the state machine: its status and code, and the
+ * current state; 404 (revealing nothing) for another account's request. */
+enum app_err     refunds_refuse(struct app_ctx *c, enum refund_refusal r,
+                                const struct refund_row *row);
+
 #endif
