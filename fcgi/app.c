@@ -91,12 +91,13 @@ enum app_err app_page_reply(struct app_ctx *c, PGresult *res, int limit)
 	return app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
-enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *what)
+enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *code,
+                           const char *what)
 {
 	json_t *item;
 
 	if (PQntuples(res) == 0)
-		return app_fail(c, ERR_NOT_FOUND, NULL, "no such %s", what);
+		return app_fail(c, ERR_NOT_FOUND, code, "no such %s", what);
 	item = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	if (item == NULL)
 		return app_fail(c, ERR_INTERNAL, NULL, "stored row not understood");

@@ -50,8 +50,9 @@ enum app_err app_page_params(struct app_ctx *c, int *limit, char *cursor, size_t
  * is an item's JSON text and column 1 its cursor; the statement fetched
  * limit + 1 rows so that a next page is known to exist. */
 enum app_err app_page_reply(struct app_ctx *c, PGresult *res, int limit);
-/* Answers 200 with column 0 of row 0 (JSON text), or 404 when no row. */
-enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *what);
+/* Answers 200 with column 0 of row 0 (JSON text), or 404 (code) when no row. */
+enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *code,
+                           const char *what);
 /* Validates the body against a field table; 422 with the field named. */
 enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t n,
                       struct field_value *out);

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,8 @@ static enum app_err classify(struct db *db, const PGresult *res)
 	return ERR_INTERNAL;
 }
 
+static bool lost_while_idle(struct db *db, bool was_idle);
+
 static int is_prepared(const struct db *db, const struct db_stmt *st)
 {
 	for (int i = 0; i < db->nprepared; i++)
@@ -141,7 +144,12 @@ static enum app_err prepare(struct db *db, const struct db_stmt *st)
 		return ERR_NONE;
 	if (db->nprepared == DB_MAX_PREPARED)
 		return ERR_INTERNAL;
+	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR && lost_while_idle(db, idle)) {
+		PQclear(res);
+		res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_event("error", st->name, PQresultErrorMessage(res));
 		err = classify(db, res);
@@ -149,6 +157,34 @@ static enum app_err prepare(struct db *db, const struct db_stmt *st)
 		db->prepared[db->nprepared++] = st;
 	PQclear(res);
 	return err;
+}
+
+/* A connection the server closed (PostgreSQL restarted) still reads
+ * CONNECTION_OK until it is used. When the first use fails that way outside
+ * a transaction, reconnecting and trying once more is safe: refundd writes
+ * only inside transactions (db_begin), so the failed statement was a read
+ * or BEGIN itself, and nothing was committed. */
+static bool lost_while_idle(struct db *db, bool was_idle)
+{
+	if (!was_idle || db->conn == NULL || PQstatus(db->conn) != CONNECTION_BAD)
+		return false;
+	disconnect(db);
+	return db_ready(db) == ERR_NONE;
+}
+
+static PGresult *exec_prepared(struct db *db, const struct db_stmt *st, int nparams,
+                               const char *const *params, enum app_err *err)
+{
+	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	PGresult *res = PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR && lost_while_idle(db, idle)) {
+		PQclear(res);
+		if ((*err = prepare(db, st)) != ERR_NONE)
+			return NULL;
+		res = PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+	}
+	return res;
 }
 
 enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
@@ -160,7 +196,8 @@ enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
 	*out = NULL;
 	if ((err = db_ready(db)) != ERR_NONE || (err = prepare(db, st)) != ERR_NONE)
 		return err;
-	res = PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+	if ((res = exec_prepared(db, st, nparams, params, &err)) == NULL)
+		return err;
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -178,7 +215,14 @@ enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
 /* Constant transaction control has no parameters to bind. */
 static enum app_err run_control(struct db *db, const char *sql)
 {
+	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	PGresult *res = PQexec(db->conn, sql);
+
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR && strcmp(sql, "BEGIN") == 0 &&
+	    lost_while_idle(db, idle)) {
+		PQclear(res);
+		res = PQexec(db->conn, sql);
+	}
 	enum app_err err = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_NONE
 	                                                           : classify(db, res);
 	PQclear(res);

@@ -103,7 +103,7 @@ enum app_err handle_order_get(struct app_ctx *c)
 
 	if (err != ERR_NONE)
 		return app_fail(c, err, NULL, "could not load the order");
-	err = app_reply_row(c, res, "order");
+	err = app_reply_row(c, res, "order_not_found", "order");
 	PQclear(res);
 	return err;
 }
@@ -352,6 +352,12 @@ enum app_err handle_order_put(struct app_ctx *c)
 	bool created = false;
 	enum app_err err;
 
+	static const struct field_spec id_spec = { "id", FIELD_ID, true, false, 1, 64, NULL };
+	struct field_value idv;
+
+	if (validate_text(app_param(c, 0), &id_spec, &idv) != VALIDATE_OK)
+		return app_fail(c, ERR_VALIDATION, "invalid_order_id",
+		                "an order id is 1 to 64 letters, digits, '_', '.', ':' or '-'");
 	if ((err = app_body(c, order_fields, OF__MAX, v)) != ERR_NONE ||
 	    (err = check_order_facts(c, v)) != ERR_NONE ||
 	    (v[OF_ITEMS].present && (err = check_items(c, v[OF_ITEMS].json)) != ERR_NONE))

@@ -371,7 +371,7 @@ enum app_err handle_balance(struct app_ctx *c)
 
 	if (err != ERR_NONE)
 		return app_fail(c, err, NULL, "could not read the balance");
-	err = app_reply_row(c, res, "balance");
+	err = app_reply_row(c, res, NULL, "balance");
 	PQclear(res);
 	return err;
 }

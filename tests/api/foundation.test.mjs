@@ -142,6 +142,11 @@ test('health turns 503 while PostgreSQL is down and 200 after it restarts', asyn
     if (status !== 200) await sleep(200);
   }
   assert.equal(status, 200);
+  // Every thread's old connection died with the server: each must reconnect
+  // on first use instead of answering one spurious 503.
+  const after = [];
+  for (let i = 0; i < THREADS * 3; i++) after.push((await api('GET', '/api/v1/health')).status);
+  assert.deepEqual(after, Array(THREADS * 3).fill(200));
 });
 
 test('/metrics (loopback) counts requests by route and status, with histograms and queue depth', async () => {
