@@ -61,12 +61,6 @@
     'form.need_reason': ['请选择退款原因。', 'Choose a reason.'],
     'form.need_method': ['请选择退款方式。', 'Choose where the refund goes.'],
     'form.submitted': ['退款申请 #{id} 已提交，当前状态：{status}。', 'Refund request #{id} submitted; status: {status}.'],
-    'creason.changed_mind': ['不想要了', 'Changed my mind'],
-    'creason.bought_by_mistake': ['误购', 'Bought by mistake'],
-    'creason.not_as_described': ['与描述不符', 'Not as described'],
-    'creason.service_problem': ['服务有问题', 'Problem with the service'],
-    'creason.duplicate_purchase': ['重复购买', 'Bought twice'],
-    'creason.other': ['其他', 'Other'],
 
     'refunds.title': ['我的退款申请', 'My refund requests'],
     'refunds.caption': ['退款申请列表', 'Refund requests'],
@@ -224,7 +218,7 @@
     const body = RD.clear($('#orders-body'));
     for (const o of state.orders) {
       const selected = state.order && state.order.id === o.id;
-      const actions = h('td.actions');
+      const actions = h('td.row-actions');
       if (state.cancelAsk === o.id) {
         actions.append(
           h('span.ask', t('orders.cancel.ask', { id: o.id }), ' '),
@@ -284,7 +278,7 @@
 
   async function selectOrder(o, { keepFocus } = {}) {
     quoteAlert.clear();
-    notice.clear();
+    if (!keepFocus) notice.clear();
     if (!state.order || state.order.id !== o.id) {
       state.quoteChanged = null;
       state.pending = null;
@@ -360,15 +354,15 @@
     }
 
     const open = openRequestFor(o.id);
-    if (!q.eligible) {
-      box.append(h('p.muted', t('quote.not_eligible')));
-      form.hidden = true;
-      return;
-    }
     if (open) {
       box.append(h('p.callout', t('quote.open_request'), ' ',
         h('button.link-button', { type: 'button', onclick: () => openDetail(open.id) },
           t('refunds.open.label', { id: open.id }))));
+      form.hidden = true;
+      return;
+    }
+    if (!q.eligible) {
+      box.append(h('p.muted', t('quote.not_eligible')));
       form.hidden = true;
       return;
     }
@@ -503,7 +497,7 @@
         h('td.num', RD.formatMoney(refundAmount(r), r.currency)),
         h('td', RD.statusBadge(r.status)),
         h('td', RD.timeEl(r.created_at)),
-        h('td.actions', h('button.secondary', {
+        h('td.row-actions', h('button.secondary', {
           type: 'button', 'aria-label': t('refunds.open.label', { id: r.id }),
           dataset: { action: 'open', refund: String(r.id) },
           onclick: (ev) => RD.busy(ev.currentTarget, () => openDetail(r.id)),

@@ -144,6 +144,14 @@ const RD = (() => {
     'reason.already_refunded': ['已扣除已退款或退款中的金额', 'Amounts already refunded or being refunded are deducted'],
     'reason.handling_fee': ['已扣除手续费', 'A handling fee is deducted'],
 
+    /* customer reason codes (POST /api/v1/refunds reason_code) */
+    'creason.changed_mind': ['不想要了', 'Changed my mind'],
+    'creason.bought_by_mistake': ['误购', 'Bought by mistake'],
+    'creason.not_as_described': ['与描述不符', 'Not as described'],
+    'creason.service_problem': ['服务有问题', 'Problem with the service'],
+    'creason.duplicate_purchase': ['重复购买', 'Bought twice'],
+    'creason.other': ['其他', 'Other'],
+
     /* staff reject reasons */
     'reject.policy_ineligible': ['不符合退款政策', 'Not eligible under the policy'],
     'reject.insufficient_information': ['信息不足', 'Insufficient information'],

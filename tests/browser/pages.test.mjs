@@ -1,0 +1,719 @@
+// pages.test.mjs -- the customer refund form (www/index.html) and the staff
+// review queue (www/staff.html) in headless Chromium, through the real
+// nginx -> refundd -> PostgreSQL stack that scripts/test started.
+//
+// Every test that changes something makes its own orders (PUT with a
+// `system` token) under accounts and ids unique to this run, so re-runs and
+// the order of tests do not matter. The demo orders (sql/demo) are only read.
+// Screenshots go to $REFUNDD_SHOTS (default /tmp/refundd-browser).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.REFUNDD_URL;
+const RUNDIR = process.env.REFUNDD_RUNDIR;
+if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
+const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
+const SHOTS = process.env.REFUNDD_SHOTS || '/tmp/refundd-browser';
+mkdirSync(SHOTS, { recursive: true });
+const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
+const PROVIDER = `bt_${RUN}`;   // lets the queue filter find this run's requests
+const DAY = 86400;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/* ---------- tokens and API ---------- */
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+function token(sub, role, ttl = 1800) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+}
+const SYSTEM = token('billing-sync', 'system');
+const SUPPORT_SUB = `bt-support-${RUN}`;
+const SUPPORT = token(SUPPORT_SUB, 'support');
+const FINANCE = token(`bt-finance-${RUN}`, 'finance');
+
+async function api(method, path, { tok, body, key } = {}) {
+  const headers = {};
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (key) headers['Idempotency-Key'] = key;
+  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+async function ok(promise, status) {
+  const r = await promise;
+  assert.equal(r.status, status, r.text);
+  return r.json;
+}
+
+const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const nowS = () => Math.floor(Date.now() / 1000);
+let seq = 0;
+
+/* An order of this run (PUT by the billing sync); returns its id. */
+async function createOrder(account, overrides = {}) {
+  const id = `BT-${RUN}-${++seq}`;
+  const body = {
+    account, provider: PROVIDER, product_type: 'saas_app', product_name: `浏览器测试 SaaS ${seq}`,
+    billing_mode: 'subscription', status: 'paid', amount_paid: 59900, currency: 'CNY',
+    payment_method: 'alipay', paid_at: iso(nowS() - DAY),
+    period_start: iso(nowS() - DAY), period_end: iso(nowS() + 364 * DAY),
+    ...overrides,
+  };
+  for (const [k, v] of Object.entries(body)) if (v === undefined) delete body[k];
+  await ok(api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body }), 201);
+  return id;
+}
+
+/* A refund request submitted through the API, at the quoted amount. */
+async function submitRefund(customerTok, orderId, extra = {}) {
+  const q = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok: customerTok }), 200);
+  return ok(api('POST', '/api/v1/refunds', {
+    tok: customerTok, key: randomUUID(),
+    body: { order_id: orderId, reason_code: 'bought_by_mistake', reason_text: '浏览器测试', payout_method: q.payout_default, expected_amount: q.amount, ...extra },
+  }), 201);
+}
+const refundAct = (id, action, tok, body) => ok(api('POST', `/api/v1/refunds/${id}/${action}`, { tok, body: body ?? {} }), 200);
+
+/* ---------- browser ---------- */
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+/* A fresh context (empty sessionStorage and localStorage) with a page that
+ * records console errors, uncaught exceptions and CSP violations. */
+async function open(path = '/', { lang } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const response = await page.goto(BASE + path);
+  assert.equal(response.status(), 200);
+  await page.waitForFunction(() => document.readyState === 'complete');
+  return {
+    page, context, problems, response,
+    async csp() { return page.evaluate(() => window.__csp); },
+    /* console errors other than the browser's own note on an HTTP error
+     * status the test caused on purpose */
+    unexpected(allowHttp = false) {
+      return problems.filter((p) => !(allowHttp && /Failed to load resource: the server responded with a status of (4\d\d)/.test(p)));
+    },
+    async close() { await context.close(); },
+  };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/* Waits until the selector's text matches; on timeout, says what it was. */
+async function waitText(page, selector, re, timeout = 10000) {
+  try {
+    await page.waitForFunction(([s, src, flags]) => {
+      const el = document.querySelector(s);
+      return !!el && new RegExp(src, flags).test(el.textContent);
+    }, [selector, re.source, re.flags], { timeout });
+  } catch (e) {
+    const now = await page.evaluate((s) => document.querySelector(s)?.textContent ?? '(no element)', selector);
+    throw new Error(`${selector} never matched ${re}: it shows ${JSON.stringify(now.trim().slice(0, 400))}`);
+  }
+}
+async function text(page, selector) {
+  return (await page.locator(selector).first().textContent()).replace(/\s+/g, ' ').trim();
+}
+async function visible(page, selector) {
+  return page.locator(selector).first().isVisible();
+}
+async function waitVisible(page, selector, timeout = 10000) {
+  await page.locator(selector).first().waitFor({ state: 'visible', timeout });
+}
+async function waitHidden(page, selector, timeout = 10000) {
+  await page.locator(selector).first().waitFor({ state: 'hidden', timeout });
+}
+
+async function signIn(page, tok) {
+  await page.fill('#token-input', tok);
+  await page.click('#token-form button[type=submit]');
+  await waitVisible(page, '#who');
+}
+
+async function openQuote(page, orderId) {
+  await page.click(`#orders-body button[data-action="quote"][data-order="${orderId}"]`);
+  await page.waitForFunction((id) => {
+    const q = document.querySelector('#quote .quote-for');
+    return q && q.textContent.includes(id) && document.querySelector('#quote-amount');
+  }, orderId);
+}
+
+async function openRefund(page, id) {
+  await page.click(`button[data-action="open"][data-refund="${id}"]`);
+  await waitText(page, '#detail-h', new RegExp(`#${id}\\b`));
+}
+
+/* ---------- customer page ---------- */
+
+test('customer page loads in Chinese with no console errors and no CSP violations', async () => {
+  const s = await open('/');
+  try {
+    const csp = s.response.headers()['content-security-policy'] || '';
+    assert.match(csp, /script-src 'self'/);
+    assert.equal(await s.page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal(await text(s.page, '#signin-h'), '申请退款');
+    assert.equal(await text(s.page, 'label[for="token-input"]'), '访问令牌（JWT）');
+    assert.equal(await text(s.page, '#lang-toggle'), 'English');
+    assert.ok(await s.page.evaluate(() => document.activeElement?.id === 'token-input'), 'the token field has the focus');
+    // no inline script or style anywhere in the markup
+    assert.equal(await s.page.locator('script:not([src]), style, [style]').count(), 0);
+    assert.deepEqual(await s.csp(), []);
+    await shot(s.page, 'customer-signin');
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('language toggle switches the texts, and the choice is remembered', async () => {
+  const s = await open('/');
+  try {
+    await s.page.click('#lang-toggle');
+    assert.equal(await s.page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await text(s.page, '#signin-h'), 'Ask for a refund');
+    assert.equal(await text(s.page, 'label[for="token-input"]'), 'Access token (JWT)');
+    assert.equal(await text(s.page, '#token-form button[type=submit]'), 'Sign in');
+    assert.equal(await text(s.page, '#lang-toggle'), '中文');
+    await s.page.reload();
+    assert.equal(await text(s.page, '#signin-h'), 'Ask for a refund');
+    await s.page.click('#lang-toggle');
+    assert.equal(await text(s.page, '#signin-h'), '申请退款');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test("demo-alice sees her orders and the quote of DEMO-API-1: 10,000.00 CNY, full, no reasons", async () => {
+  const s = await open('/');
+  try {
+    await signIn(s.page, token('demo-alice', 'customer'));
+    await waitVisible(s.page, '#orders-body tr');
+    assert.match(await text(s.page, '#who-text'), /demo-alice/);
+    const ids = await s.page.$$eval('#orders-body tr', (rows) => rows.map((r) => r.dataset.order));
+    for (const id of ['DEMO-API-1', 'DEMO-API-2', 'DEMO-ECS-NEW', 'DEMO-TRAFFIC', 'DEMO-ECS-UNPAID'])
+      assert.ok(ids.includes(id), `${id} listed in ${ids}`);
+    assert.ok(!ids.includes('DEMO-IMG-INUSE'), "bob's order is not listed for alice");
+    assert.match(await text(s.page, '#orders-body tr[data-order="DEMO-API-1"]'), /10,000\.00 CNY/);
+    // only the unpaid order offers a cancel button
+    assert.equal(await s.page.locator('#orders-body button[data-action="cancel"]').count(),
+      await s.page.locator('#orders-body .ostatus-unpaid').count());
+
+    await openQuote(s.page, 'DEMO-API-1');
+    assert.equal(await text(s.page, '#quote-amount'), '10,000.00 CNY');
+    assert.equal(await text(s.page, '#quote .quote-head .badge'), '全额退款');
+    assert.equal(await s.page.locator('#quote ul.reasons li').count(), 0, 'a no-reason full refund has no reasons');
+    assert.equal(await s.page.locator('#quote .remedy').count(), 0);
+    assert.match(await text(s.page, '#quote table.breakdown tfoot'), /10,000\.00 CNY/);
+    assert.ok(await visible(s.page, '#refund-form'));
+    assert.equal(await s.page.locator('#payout-options input[type=radio]').count(), 1);
+    assert.ok(await s.page.isChecked('#payout-original_route'));
+    assert.equal(await text(s.page, '#expected-amount'), '10,000.00 CNY');
+    await shot(s.page, 'customer-quote-api1');
+
+    // seed 000 case 2: by usage, to the balance, with its reasons as text
+    await openQuote(s.page, 'DEMO-API-2');
+    assert.equal(await text(s.page, '#quote-amount'), '312.50 CNY');
+    assert.equal(await text(s.page, '#quote li[data-reason="window_closed"]'), '已超过无理由全额退款期限');
+    assert.equal(await text(s.page, '#quote li[data-reason="already_used"]'), '已使用的部分不予退款');
+    assert.ok(await s.page.isChecked('#payout-balance'));
+    assert.ok(!(await visible(s.page, '#payout-original_route')), 'only the balance is offered after the window');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test("demo-bob's DEMO-IMG-INUSE: refused with the image-in-use remedy, in both languages", async () => {
+  const bob = token('demo-bob', 'customer');
+  const quote = await ok(api('GET', '/api/v1/orders/DEMO-IMG-INUSE/quote', { tok: bob }), 200);
+  assert.equal(quote.remedy.code, 'stop_instance_or_change_os');
+  const s = await open('/');
+  try {
+    await signIn(s.page, bob);
+    await waitVisible(s.page, '#orders-body tr[data-order="DEMO-IMG-INUSE"]');
+    await openQuote(s.page, 'DEMO-IMG-INUSE');
+    assert.equal(await text(s.page, '#quote-amount'), '0.00 CNY');
+    assert.equal(await text(s.page, '#quote .quote-head .badge'), '不可退款');
+    assert.equal(await text(s.page, '#quote li[data-reason="image_in_use"]'), '镜像正在使用中');
+    const remedy = '#quote .remedy[data-remedy="stop_instance_or_change_os"]';
+    assert.ok((await text(s.page, remedy)).includes(quote.remedy['zh-CN'].replace(/\s+/g, ' ')));
+    assert.ok(!(await visible(s.page, '#refund-form')), 'no form for a refused order');
+    assert.match(await text(s.page, '#quote'), /该订单目前不能申请退款/);
+    await shot(s.page, 'customer-image-in-use-zh');
+
+    await s.page.click('#lang-toggle');
+    assert.equal(await s.page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await text(s.page, '#orders-h'), 'My orders');
+    assert.equal(await text(s.page, '#quote-h'), 'Refund quote');
+    assert.equal(await text(s.page, '#quote li[data-reason="image_in_use"]'), 'The image is in use');
+    assert.ok((await text(s.page, remedy)).includes(quote.remedy.en));
+    assert.equal(await text(s.page, '#quote .quote-head .badge'), 'No refund');
+    assert.match(await text(s.page, '#orders-body tr[data-order="DEMO-IMG-INUSE"]'), /Image \(subscription\)/);
+    await shot(s.page, 'customer-image-in-use-en');
+
+    // a reload keeps the language (localStorage) and the sign-in (sessionStorage)
+    await s.page.reload();
+    await waitVisible(s.page, '#orders-body tr');
+    assert.equal(await text(s.page, '#orders-h'), 'My orders');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('submitting a refund end to end: one Idempotency-Key reused on retry, then withdraw', async () => {
+  const account = `bt-cust-${RUN}-submit`;
+  const orderId = await createOrder(account);
+  const s = await open('/');
+  try {
+    const posts = [];
+    s.page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/refunds'))
+        posts.push({ key: r.headers()['idempotency-key'], body: JSON.parse(r.postData()) });
+    });
+    await signIn(s.page, token(account, 'customer'));
+    await waitVisible(s.page, `#orders-body tr[data-order="${orderId}"]`);
+    await openQuote(s.page, orderId);
+    assert.equal(await text(s.page, '#quote-amount'), '599.00 CNY');
+
+    // submit without a reason: refused in the page, nothing sent
+    await s.page.click('#submit-refund');
+    await waitText(s.page, '#quote-alert', /请选择退款原因/);
+    assert.equal(await s.page.getAttribute('#reason-code', 'aria-invalid'), 'true');
+    assert.equal(posts.length, 0);
+
+    await s.page.selectOption('#reason-code', 'bought_by_mistake');
+    await s.page.fill('#reason-text', '买错了规格');
+    // the first attempt is lost on the network; the retry must reuse its key
+    let dropped = false;
+    await s.page.route('**/api/v1/refunds', (route) => {
+      if (!dropped && route.request().method() === 'POST') { dropped = true; return route.abort('failed'); }
+      return route.continue();
+    });
+    await s.page.click('#submit-refund');
+    await waitText(s.page, '#quote-alert', /网络错误/);
+    await s.page.click('#submit-refund');
+    await waitText(s.page, '#notice', /退款申请 #\d+ 已提交/);
+    assert.equal(posts.length, 2);
+    assert.match(posts[0].key, UUID_RE);
+    assert.equal(posts[1].key, posts[0].key, 'a retry of the same submission keeps its Idempotency-Key');
+    assert.deepEqual(posts[1].body, { order_id: orderId, reason_code: 'bought_by_mistake', reason_text: '买错了规格',
+      payout_method: 'original_route', expected_amount: 59900 });
+
+    const id = Number((await text(s.page, '#notice')).match(/#(\d+)/)[1]);
+    const stored = await ok(api('GET', `/api/v1/refunds/${id}`, { tok: token(account, 'customer') }), 200);
+    assert.equal(stored.status, 'submitted');
+    assert.equal(stored.quoted_amount, 59900);
+    // the list and the detail show it
+    await waitVisible(s.page, `#refunds-body tr[data-refund="${id}"]`);
+    assert.match(await text(s.page, `#refunds-body tr[data-refund="${id}"]`), /599\.00 CNY.*已提交/);
+    await waitText(s.page, '#detail-h', new RegExp(`退款申请 #${id}`));
+    assert.equal(await s.page.locator('#detail ol.timeline li[data-action="refund.submit"]').count(), 1);
+    assert.match(await text(s.page, '#detail'), /买错了规格/);
+    // the quote now points at the open request instead of offering a second one
+    assert.ok(!(await visible(s.page, '#refund-form')));
+    assert.match(await text(s.page, '#quote'), /已有进行中的退款申请/);
+    await shot(s.page, 'customer-submitted');
+
+    await s.page.click('#detail [data-action="withdraw"]');
+    await s.page.click('#detail [data-action="withdraw-confirm"]');
+    await waitText(s.page, '#detail .detail-status', /已撤回/);
+    await waitText(s.page, `#refunds-body tr[data-refund="${id}"]`, /已撤回/);
+    assert.equal((await ok(api('GET', `/api/v1/refunds/${id}`, { tok: token(account, 'customer') }), 200)).status, 'withdrawn');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(true).filter((p) => !/ERR_FAILED|net::/.test(p)), []);
+  } finally { await s.close(); }
+});
+
+test('409 quote_changed shows the new quote and asks to confirm again', async () => {
+  const account = `bt-cust-${RUN}-changed`;
+  // api_credits after the 30-day window: unused credits by usage, to the balance
+  const orderId = await createOrder(account, {
+    product_type: 'api_credits', billing_mode: 'one_time', product_name: 'API 资源包 1000 次',
+    amount_paid: 10000, paid_at: iso(nowS() - 40 * DAY), period_start: undefined, period_end: undefined,
+    quantity: 1000, used_quantity: 0,
+  });
+  const cust = token(account, 'customer');
+  const before = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok: cust }), 200);
+  const s = await open('/');
+  try {
+    const keys = [];
+    s.page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/refunds')) keys.push(r.headers()['idempotency-key']);
+    });
+    await signIn(s.page, cust);
+    await waitVisible(s.page, `#orders-body tr[data-order="${orderId}"]`);
+    await openQuote(s.page, orderId);
+    assert.equal(await text(s.page, '#expected-amount'), `${(before.amount / 100).toFixed(2)} CNY`);
+    // the customer uses a quarter of the credits while the page is open
+    await ok(api('POST', `/api/v1/orders/${orderId}/usage`, { tok: SYSTEM, body: { used_quantity: 250 } }), 200);
+    const afterQ = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok: cust }), 200);
+    assert.ok(afterQ.amount < before.amount);
+
+    await s.page.selectOption('#reason-code', 'changed_mind');
+    await s.page.click('#submit-refund');
+    await waitText(s.page, '#quote-alert', /退款金额已变化/);
+    assert.match(await text(s.page, '#quote-alert'), /quote_changed/);
+    assert.match(await text(s.page, '#quote .callout.warn'),
+      new RegExp(`${(before.amount / 100).toFixed(2)} CNY.*${(afterQ.amount / 100).toFixed(2)} CNY`));
+    assert.equal(await text(s.page, '#quote-amount'), `${(afterQ.amount / 100).toFixed(2)} CNY`);
+    assert.equal(await text(s.page, '#submit-refund'), '确认新金额并提交');
+    await shot(s.page, 'customer-quote-changed');
+
+    await s.page.click('#submit-refund');
+    await waitText(s.page, '#notice', /已提交/);
+    assert.equal(keys.length, 2);
+    assert.notEqual(keys[1], keys[0], 'a submission with the new amount is a new submission');
+    const list = await ok(api('GET', '/api/v1/refunds', { tok: cust }), 200);
+    const mine = list.items.filter((r) => r.order_id === orderId);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].quoted_amount, afterQ.amount);
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(true), []);
+  } finally { await s.close(); }
+});
+
+test('a rejected or expired token sends the customer back to the token form', async () => {
+  const s = await open('/');
+  try {
+    await signIn(s.page, token('demo-alice', 'customer'));
+    await waitVisible(s.page, '#orders-body tr');
+    // the token expires while the page is open: the next call answers 401
+    await s.page.route('**/api/v1/orders/*/quote', (route) => route.fulfill({
+      status: 401, contentType: 'application/problem+json',
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401, code: 'invalid_token', detail: 'token expired', request_id: 'x' }),
+    }));
+    await s.page.click('#orders-body button[data-action="quote"][data-order="DEMO-API-1"]');
+    await waitVisible(s.page, '#token-form');
+    await waitText(s.page, '#alert', /登录已过期或令牌无效/);
+    assert.ok(!(await visible(s.page, '#orders-section')));
+    assert.equal(await s.page.evaluate(() => sessionStorage.getItem('refundd.customer.token')), null);
+    await s.page.unroute('**/api/v1/orders/*/quote');
+
+    // a token signed with another secret is refused by the server
+    const forged = token('demo-alice', 'customer').replace(/\.[^.]+$/, '.AAAA');
+    await s.page.fill('#token-input', forged);
+    await s.page.click('#token-form button[type=submit]');
+    await waitText(s.page, '#alert', /登录已过期或令牌无效/);
+    assert.ok(await visible(s.page, '#token-form'));
+    await shot(s.page, 'customer-token-expired');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(true), []);
+  } finally { await s.close(); }
+});
+
+test('cancelling an unpaid order', async () => {
+  const account = `bt-cust-${RUN}-cancel`;
+  const orderId = await createOrder(account, {
+    product_type: 'cloud_server_payg', billing_mode: 'payg', status: 'unpaid', amount_paid: 0,
+    paid_at: undefined, period_start: undefined, period_end: undefined, payment_method: 'balance',
+    items: [{ item_no: 1, name: 'ECS 实例', status: 'unpaid', amount: 3000 }],
+  });
+  const s = await open('/');
+  try {
+    await signIn(s.page, token(account, 'customer'));
+    await waitVisible(s.page, `#orders-body tr[data-order="${orderId}"]`);
+    await openQuote(s.page, orderId);
+    assert.match(await text(s.page, '#quote'), /订单尚未支付/);
+    assert.ok(await visible(s.page, '#quote .remedy'));
+    const row = `#orders-body tr[data-order="${orderId}"]`;
+    await s.page.click(`${row} button[data-action="cancel"]`);
+    assert.match(await text(s.page, row), new RegExp(`确定取消订单 ${orderId}`));
+    await s.page.click(`${row} button.danger`);
+    await waitText(s.page, row, /已取消/);
+    await waitText(s.page, '#notice', new RegExp(`订单 ${orderId} 已取消`));
+    assert.equal(await s.page.locator(`${row} button[data-action="cancel"]`).count(), 0);
+    const order = await ok(api('GET', `/api/v1/orders/${orderId}`, { tok: token(account, 'customer') }), 200);
+    assert.equal(order.status, 'cancelled');
+    assert.ok(order.items.every((i) => i.status === 'cancelled'));
+    await waitText(s.page, '#quote', /订单已取消/);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('the customer answers support: reply to needs_info, confirm a lower approval, appeal a rejection', async () => {
+  const account = `bt-cust-${RUN}-answers`;
+  const cust = token(account, 'customer');
+  const [oInfo, oLower, oReject] = [await createOrder(account), await createOrder(account), await createOrder(account)];
+  const rInfo = await submitRefund(cust, oInfo);
+  const rLower = await submitRefund(cust, oLower);
+  const rReject = await submitRefund(cust, oReject);
+  for (const r of [rInfo, rLower, rReject]) await refundAct(r.id, 'claim', SUPPORT);
+  await refundAct(rInfo.id, 'request-info', SUPPORT, { message: '请提供付款截图' });
+  await refundAct(rLower.id, 'approve', SUPPORT, { amount: 50000, note: '扣除已使用部分' });
+  await refundAct(rReject.id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: '不符合政策' });
+
+  const s = await open('/');
+  try {
+    await signIn(s.page, cust);
+    await waitVisible(s.page, `#refunds-body tr[data-refund="${rInfo.id}"]`);
+    assert.match(await text(s.page, `#refunds-body tr[data-refund="${rInfo.id}"]`), /待补充信息/);
+
+    await openRefund(s.page, rInfo.id);
+    assert.match(await text(s.page, '#detail .callout.warn'), /客服需要您补充信息：.*请提供付款截图/);
+    await shot(s.page, 'customer-needs-info');
+    await s.page.click('#detail form button[type=submit]');          // empty: refused in the page
+    await waitText(s.page, '#detail-alert', /请输入内容/);
+    await s.page.fill('#reply-body', '截图已上传到工单');
+    await s.page.click('#detail form button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /审核中/);
+    assert.match(await text(s.page, '#detail ul.messages'), /截图已上传到工单/);
+    assert.equal(await s.page.locator('#detail ol.timeline li[data-action="refund.customer_reply"]').count(), 1);
+
+    await openRefund(s.page, rLower.id);
+    assert.match(await text(s.page, '#detail .callout.warn'), /500\.00 CNY.*599\.00 CNY/);
+    await s.page.click('#detail [data-action="confirm"]');
+    await waitText(s.page, '#detail .detail-status', /已批准/);
+    assert.equal((await ok(api('GET', `/api/v1/refunds/${rLower.id}`, { tok: cust }), 200)).status, 'approved');
+
+    await openRefund(s.page, rReject.id);
+    assert.match(await text(s.page, '#detail dl.facts'), /不符合退款政策/);
+    await s.page.fill('#appeal-body', '我在 5 天内申请的');
+    await s.page.click('#detail form button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /申诉中/);
+    assert.equal(await s.page.locator('#appeal-body').count(), 0, 'only one appeal');
+    assert.equal((await ok(api('GET', `/api/v1/refunds/${rReject.id}`, { tok: cust }), 200)).status, 'appealed');
+
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail .detail-status', /Appealed/);
+    assert.match(await text(s.page, '#detail ol.timeline'), /Appealed/);
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('money is formatted and parsed from minor units exactly, by string', async () => {
+  const s = await open('/');
+  try {
+    const got = await s.page.evaluate(() => {
+      const cases = ['123.45', '19.99', '0.1', '0.07', '1,234.5', '１２３．４５', '  8 ', '1.234', 'abc', '', '-1', '1e3',
+        '999999999999.99', '9999999999999999'];
+      return {
+        parse: Object.fromEntries(cases.map((c) => [c, RD.parseMajor(c, 'CNY')])),
+        jpy: RD.parseMajor('1500', 'JPY'),
+        jpyFrac: RD.parseMajor('15.5', 'JPY'),
+        fmt: [RD.formatMoney(1000000, 'CNY'), RD.formatMoney(5, 'CNY'), RD.formatMoney(-18750, 'CNY'), RD.formatMoney(1500, 'JPY'),
+          RD.formatMoney(123456789012345, 'CNY'), RD.minorToInput(1234550, 'CNY')],
+      };
+    });
+    const v = (x) => (x.ok ? x.value : x.err);
+    assert.deepEqual(Object.fromEntries(Object.entries(got.parse).map(([k, x]) => [k, v(x)])), {
+      '123.45': 12345, '19.99': 1999, '0.1': 10, '0.07': 7, '1,234.5': 123450, '１２３．４５': 12345, '  8 ': 800,
+      '1.234': 'too_many_decimals', abc: 'invalid', '': 'empty', '-1': 'invalid', '1e3': 'invalid',
+      '999999999999.99': 99999999999999, '9999999999999999': 'too_large',
+    });
+    assert.equal(v(got.jpy), 1500);
+    assert.equal(v(got.jpyFrac), 'too_many_decimals');
+    assert.deepEqual(got.fmt, ['10,000.00 CNY', '0.05 CNY', '-187.50 CNY', '1,500 JPY', '1,234,567,890,123.45 CNY', '12345.50']);
+  } finally { await s.close(); }
+});
+
+/* ---------- staff page ---------- */
+
+test('staff page loads with no console errors and no CSP violations; a customer token is turned away', async () => {
+  const s = await open('/staff.html');
+  try {
+    assert.equal(await text(s.page, '#signin-h'), '退款审核工作台');
+    assert.equal(await s.page.locator('script:not([src]), style, [style]').count(), 0);
+    await shot(s.page, 'staff-signin');
+    await s.page.fill('#token-input', token('demo-alice', 'customer'));
+    await s.page.click('#token-form button[type=submit]');
+    await waitText(s.page, '#alert', /此页面供员工使用/);
+    assert.ok(await visible(s.page, '#token-form'));
+    assert.ok(!(await visible(s.page, '#queue-section')));
+    await s.page.click('#lang-toggle');
+    assert.equal(await text(s.page, '#signin-h'), 'Refund review');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('support works the queue: filters, claim, approve an amount typed in major units', async () => {
+  const account = `bt-cust-${RUN}-review`;
+  const cust = token(account, 'customer');
+  const oA = await createOrder(account);
+  const oB = await createOrder(account, { product_type: 'traffic_package', billing_mode: 'one_time',
+    amount_paid: 20000, quantity: 100, bonus_quantity: 0, used_quantity: 0, period_start: undefined, period_end: undefined });
+  const rA = await submitRefund(cust, oA);
+  const rB = await submitRefund(cust, oB);
+
+  const s = await open('/staff.html');
+  try {
+    const queueCalls = [];
+    s.page.on('request', (r) => { if (r.url().includes('/api/v1/queue')) queueCalls.push(new URL(r.url()).searchParams); });
+    await signIn(s.page, SUPPORT);
+    await waitVisible(s.page, '#queue-section');
+    assert.match(await text(s.page, '#who-text'), new RegExp(`${SUPPORT_SUB}（客服）`));
+    await waitVisible(s.page, '#queue-body tr');
+    // ordered by due date
+    const dues = await s.page.$$eval('#queue-body tr time', (ts) => ts.map((x) => Date.parse(x.getAttribute('datetime'))));
+    assert.deepEqual(dues, [...dues].sort((a, b) => a - b));
+
+    // this run's provider narrows the queue to this test's requests
+    await s.page.fill('#f-provider', PROVIDER);
+    await s.page.press('#f-provider', 'Enter');
+    await waitVisible(s.page, `#queue-body tr[data-refund="${rA.id}"]`);
+    await waitVisible(s.page, `#queue-body tr[data-refund="${rB.id}"]`);
+    assert.equal(queueCalls.at(-1).get('provider'), PROVIDER);
+    const rowA = `#queue-body tr[data-refund="${rA.id}"]`;
+    assert.match(await text(s.page, rowA), /已提交/);
+    assert.match(await text(s.page, rowA), /599\.00 CNY/);
+    assert.match(await text(s.page, rowA), /未分配/);
+    await s.page.selectOption('#f-type', 'traffic_package');
+    await waitHidden(s.page, rowA);
+    assert.ok(await visible(s.page, `#queue-body tr[data-refund="${rB.id}"]`));
+    assert.equal(queueCalls.at(-1).get('product_type'), 'traffic_package');
+    await s.page.selectOption('#f-type', '');
+    await s.page.selectOption('#f-assignee', 'none');
+    await waitVisible(s.page, rowA);
+    assert.equal(queueCalls.at(-1).get('assignee'), 'none');
+    await shot(s.page, 'staff-queue');
+
+    await openRefund(s.page, rA.id);
+    assert.match(await text(s.page, '#detail dl.facts'), new RegExp(account));
+    assert.match(await text(s.page, '#detail .quote-submitted'), /599\.00 CNY/);
+    await s.page.click('#detail [data-action="claim"]');
+    await waitText(s.page, '#detail .detail-status', /审核中/);
+    assert.match(await text(s.page, '#detail dl.facts'), new RegExp(SUPPORT_SUB));
+    await waitHidden(s.page, rowA);                      // no longer unassigned
+    await s.page.selectOption('#f-assignee', 'me');
+    await waitVisible(s.page, rowA);
+    assert.match(await text(s.page, rowA), new RegExp(SUPPORT_SUB));
+
+    // the amount field: prefilled with the quote, refuses three decimals
+    assert.equal(await s.page.inputValue('#approve-amount'), '599.00');
+    let approves = 0;
+    s.page.on('request', (r) => { if (r.url().endsWith(`/refunds/${rA.id}/approve`)) approves++; });
+    await s.page.fill('#approve-amount', '123.456');
+    await s.page.click('#detail form[data-form="approve"] button[type=submit]');
+    await waitText(s.page, '#detail-alert', /小数位数过多/);
+    assert.equal(await s.page.getAttribute('#approve-amount', 'aria-invalid'), 'true');
+    assert.equal(approves, 0);
+    await s.page.fill('#approve-amount', '123.45');
+    assert.match(await text(s.page, '#approve-amount-preview'), /将批准 123\.45 CNY/);
+    await s.page.fill('#approve-note', '按实际使用折算');
+    await shot(s.page, 'staff-detail');
+    await s.page.click('#detail form[data-form="approve"] button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /待客户确认/);
+    const stored = await ok(api('GET', `/api/v1/refunds/${rA.id}`, { tok: SUPPORT }), 200);
+    assert.equal(stored.approved_amount, 12345, 'typed 123.45, sent 12345 minor units');
+    assert.equal(stored.status, 'awaiting_confirmation');
+    assert.equal(stored.decision_note, '按实际使用折算');
+    await waitHidden(s.page, rowA);                      // left the queue
+
+    // the second request: ask for information, then reject it
+    await s.page.selectOption('#f-assignee', '');
+    await waitVisible(s.page, `#queue-body tr[data-refund="${rB.id}"]`);
+    await openRefund(s.page, rB.id);
+    await s.page.click('#detail [data-action="claim"]');
+    await waitText(s.page, '#detail .detail-status', /审核中/);
+    await s.page.fill('#info-message', '请说明流量包的使用情况');
+    await s.page.click('#detail form[data-form="info-message"] button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /待补充信息/);
+    assert.match(await text(s.page, '#detail ul.messages'), /请说明流量包的使用情况/);
+    await s.page.selectOption('#reject-reason', 'insufficient_information');
+    await s.page.fill('#reject-note', '未收到回复');
+    await s.page.click('#detail form[data-form="reject"] button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /已拒绝/);
+    const rejected = await ok(api('GET', `/api/v1/refunds/${rB.id}`, { tok: SUPPORT }), 200);
+    assert.equal(rejected.reject_reason, 'insufficient_information');
+
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail .detail-status', /Rejected/);
+    assert.equal(await text(s.page, '#queue-h'), 'Review queue');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('overdue requests are highlighted, and the overdue filter is sent', async () => {
+  const account = `bt-cust-${RUN}-overdue`;
+  const r = await submitRefund(token(account, 'customer'), await createOrder(account));
+  const s = await open('/staff.html');
+  try {
+    // due dates are business days ahead, so a fresh request is never overdue:
+    // the queue's answer is altered on its way to the page to make it so
+    await s.page.route('**/api/v1/queue*', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      for (const item of body.items) if (item.id === r.id) { item.overdue = true; item.due_at = '2020-01-02T03:04:05Z'; }
+      await route.fulfill({ response: res, json: body });
+    });
+    await signIn(s.page, SUPPORT);
+    await s.page.fill('#f-provider', PROVIDER);
+    await s.page.press('#f-provider', 'Enter');
+    const row = `#queue-body tr[data-refund="${r.id}"]`;
+    await waitVisible(s.page, row);
+    assert.equal(await s.page.getAttribute(row, 'data-overdue'), 'true');
+    assert.match(await s.page.getAttribute(row, 'class'), /\boverdue\b/);
+    assert.match(await text(s.page, row), /已逾期/);
+    const req = s.page.waitForRequest((q) => q.url().includes('/api/v1/queue') && q.url().includes('overdue=true'));
+    await s.page.check('#f-overdue');
+    await req;
+    await shot(s.page, 'staff-overdue');
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('finance pays an approved refund and settles the payout', async () => {
+  const account = `bt-cust-${RUN}-finance`;
+  const r = await submitRefund(token(account, 'customer'), await createOrder(account));
+  await refundAct(r.id, 'claim', SUPPORT);
+  const approved = await refundAct(r.id, 'approve', SUPPORT, {});
+  assert.equal(approved.status, 'approved');
+
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, FINANCE);
+    await waitVisible(s.page, '#ready-section');
+    assert.ok(!(await visible(s.page, '#queue-section')), 'finance has no review queue');
+    assert.ok(await visible(s.page, '#payouts-section'));
+    const row = `#ready-body tr[data-refund="${r.id}"]`;
+    await waitVisible(s.page, row);
+    assert.match(await text(s.page, row), /599\.00 CNY.*原路退回.*已批准/);
+    await openRefund(s.page, r.id);
+    assert.match(await text(s.page, '#detail [data-action="payout"]'), /确认打款 599\.00 CNY/);
+    await shot(s.page, 'staff-finance');
+    await s.page.click('#detail [data-action="payout"]');
+    await waitText(s.page, '#detail .detail-status', /打款中/);
+    await waitHidden(s.page, row);                       // no longer approved
+
+    const prow = `#payouts-body tr[data-refund="${r.id}"]`;
+    await waitVisible(s.page, prow);
+    assert.equal(await s.page.getAttribute(prow, 'data-status'), 'pending');
+    assert.match(await text(s.page, prow), /599\.00 CNY.*支付宝.*待发送/);
+    await s.page.click(`${prow} button[data-action="settle"]`);
+    await waitText(s.page, prow, /已到账/);
+    await waitText(s.page, '#detail .detail-status', /已退款/);
+    const paid = await ok(api('GET', `/api/v1/refunds/${r.id}`, { tok: FINANCE }), 200);
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.payouts.length, 1);
+    assert.equal(paid.payouts[0].status, 'settled');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
