@@ -245,7 +245,7 @@
           h('small.muted', `${tc('provider', o.provider)} · ${tc('ptype', o.product_type)}`)),
         h('td.num', RD.formatMoney(o.amount_paid, o.currency)),
         h('td', h(`span.badge.ostatus-${o.status}`, tc('ostatus', o.status))),
-        h('td', RD.timeEl(o.paid_at)),
+        h('td.hide-sm', RD.timeEl(o.paid_at)),
         actions));
     }
     $('#orders-empty').hidden = state.orders.length > 0;
@@ -496,7 +496,7 @@
         h('td', h('code', r.order_id)),
         h('td.num', RD.formatMoney(refundAmount(r), r.currency)),
         h('td', RD.statusBadge(r.status)),
-        h('td', RD.timeEl(r.created_at)),
+        h('td.hide-sm', RD.timeEl(r.created_at)),
         h('td.row-actions', h('button.secondary', {
           type: 'button', 'aria-label': t('refunds.open.label', { id: r.id }),
           dataset: { action: 'open', refund: String(r.id) },

@@ -506,6 +506,37 @@ test('the customer answers support: reply to needs_info, confirm a lower approva
   } finally { await s.close(); }
 });
 
+test('the customer form works from the keyboard, and errors are announced', async () => {
+  const s = await open('/');
+  try {
+    assert.equal(await s.page.getAttribute('#alert', 'role'), 'alert');
+    assert.equal(await s.page.getAttribute('#notice', 'role'), 'status');
+    // every form control has a label
+    const unlabelled = await s.page.$$eval('input, select, textarea', (els) => els
+      .filter((e) => e.type !== 'hidden' && !e.labels?.length && !e.getAttribute('aria-label')).map((e) => e.id || e.name));
+    assert.deepEqual(unlabelled, []);
+    await s.page.keyboard.type(token('demo-alice', 'customer'));
+    await s.page.keyboard.press('Tab');
+    assert.equal(await s.page.evaluate(() => document.activeElement.textContent), '登录');
+    await s.page.keyboard.press('Enter');
+    await waitVisible(s.page, '#orders-body tr[data-order="DEMO-API-1"]');
+    await s.page.focus('#orders-body button[data-action="quote"][data-order="DEMO-API-1"]');
+    await s.page.keyboard.press('Enter');
+    await waitText(s.page, '#quote-amount', /10,000\.00 CNY/);
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'quote-section', 'focus moves to the quote');
+    assert.equal(await s.page.getAttribute('#orders-body button[data-action="quote"][data-order="DEMO-API-1"]', 'aria-pressed'), 'true');
+    await s.page.keyboard.press('Tab');
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'reason-code');
+    // submitting with Enter from the form without a reason: announced in the alert region
+    await s.page.focus('#submit-refund');
+    await s.page.keyboard.press('Enter');
+    await waitText(s.page, '#quote-alert', /请选择退款原因/);
+    assert.equal(await s.page.getAttribute('#quote-alert', 'role'), 'alert');
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'reason-code');
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
 test('money is formatted and parsed from minor units exactly, by string', async () => {
   const s = await open('/');
   try {
@@ -671,10 +702,52 @@ test('overdue requests are highlighted, and the overdue filter is sent', async (
     assert.equal(await s.page.getAttribute(row, 'data-overdue'), 'true');
     assert.match(await s.page.getAttribute(row, 'class'), /\boverdue\b/);
     assert.match(await text(s.page, row), /已逾期/);
+    await shot(s.page, 'staff-overdue');
     const req = s.page.waitForRequest((q) => q.url().includes('/api/v1/queue') && q.url().includes('overdue=true'));
     await s.page.check('#f-overdue');
     await req;
-    await shot(s.page, 'staff-overdue');
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('a supervisor gives the second approval and decides an appeal', async () => {
+  const account = `bt-cust-${RUN}-supervisor`;
+  const cust = token(account, 'customer');
+  // above the saas_app second-approval threshold (3,000.00)
+  const big = await submitRefund(cust, await createOrder(account, { amount_paid: 500000 }));
+  await refundAct(big.id, 'claim', SUPPORT);
+  assert.equal((await refundAct(big.id, 'approve', SUPPORT, {})).status, 'awaiting_second_approval');
+  const appealed = await submitRefund(cust, await createOrder(account));
+  await refundAct(appealed.id, 'claim', SUPPORT);
+  await refundAct(appealed.id, 'reject', SUPPORT, { reason_code: 'other', note: '需要主管复核' });
+  assert.equal((await refundAct(appealed.id, 'appeal', cust, { message: '请复核' })).status, 'appealed');
+
+  const supSub = `bt-supervisor-${RUN}`;
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, token(supSub, 'supervisor'));
+    await s.page.fill('#f-provider', PROVIDER);
+    await s.page.selectOption('#f-status', 'awaiting_second_approval');
+    await waitVisible(s.page, `#queue-body tr[data-refund="${big.id}"]`);
+    await openRefund(s.page, big.id);
+    assert.match(await text(s.page, '#detail form[data-form="approve"]'),
+      new RegExp(`首次批准：5,000\\.00 CNY.*${SUPPORT_SUB}`));
+    assert.equal(await s.page.locator('#approve-amount').count(), 0, 'the second approval approves the first amount');
+    await shot(s.page, 'staff-second-approval');
+    await s.page.click('#detail form[data-form="approve"] button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /已批准/);
+    const done = await ok(api('GET', `/api/v1/refunds/${big.id}`, { tok: SUPPORT }), 200);
+    assert.equal(done.second_approver, supSub);
+    assert.equal(done.approved_amount, 500000);
+
+    await s.page.selectOption('#f-status', 'appealed');
+    await waitVisible(s.page, `#queue-body tr[data-refund="${appealed.id}"]`);
+    await openRefund(s.page, appealed.id);
+    assert.match(await text(s.page, '#detail ul.messages'), /请复核/);
+    await s.page.fill('#approve-amount', '599');
+    await s.page.click('#detail form[data-form="approve"] button[type=submit]');
+    await waitText(s.page, '#detail .detail-status', /已批准/);
+    assert.equal((await ok(api('GET', `/api/v1/refunds/${appealed.id}`, { tok: SUPPORT }), 200)).approved_amount, 59900);
     assert.deepEqual(s.unexpected(), []);
   } finally { await s.close(); }
 });
