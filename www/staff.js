@@ -421,7 +421,7 @@
       const text = typeof csv === 'string' ? csv : '';
       const rows = Math.max(0, text.trim().split('\n').length - 1);
       const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-      const a = h('a', { href: url, download: `payouts-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.csv` });
+      const a = h('a', { href: url, download: `payouts-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.csv` });
       document.body.append(a);
       a.click();
       a.remove();

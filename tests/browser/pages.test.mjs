@@ -779,6 +779,14 @@ test('finance pays an approved refund and settles the payout', async () => {
     await waitVisible(s.page, prow);
     assert.equal(await s.page.getAttribute(prow, 'data-status'), 'pending');
     assert.match(await text(s.page, prow), /599\.00 CNY.*支付宝.*待发送/);
+    // the CSV export for the payment channel: a file, and the payout is sent
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('#payouts-export')]);
+    assert.match(download.suggestedFilename(), /^payouts-\d{8}-\d{6}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv.split('\n')[0], /payout_id/);
+    assert.ok(csv.split('\n').some((line) => line.includes(r.order_id)), `the export lists ${r.order_id}:\n${csv}`);
+    await waitText(s.page, '#notice', /已导出 \d+ 笔打款/);
+    await waitText(s.page, prow, /已发送/);
     await s.page.click(`${prow} button[data-action="settle"]`);
     await waitText(s.page, prow, /已到账/);
     await waitText(s.page, '#detail .detail-status', /已退款/);
