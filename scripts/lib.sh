@@ -50,7 +50,8 @@ build_tree() {
 
 # Runs a command as the user that owns the cluster (never root: initdb refuses).
 as_pg() {
-	if is_root; then su -s /bin/sh postgres -c "$(printf '%q ' "$@")"; else "$@"; fi
+	# from / : postgres may not enter the checkout, and says so on every call
+	if is_root; then (cd / && su -s /bin/sh postgres -c "$(printf '%q ' "$@")"); else "$@"; fi
 }
 
 random_secret() { head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48; }
