@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { api, assertProblem, token, signHS256, b64url, BASE, THREADS, pgctl, sleep } from './lib.mjs';
+import { api, assertProblem, token, signHS256, b64url, BASE, THREADS, RUNDIR, pgctl, sleep } from './lib.mjs';
 
 test('health answers ok with the database up, without a token', async () => {
   const r = await api('GET', '/api/v1/health');
@@ -182,4 +182,51 @@ test('415 for a body that is not application/json; 400 for broken JSON or UTF-8'
   assertProblem(assert, j, 400, 'invalid_json');
   const u = await api('POST', '/api/v1/refunds', { tok: t, raw: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k' } });
   assertProblem(assert, u, 400, 'invalid_utf8');
+});
+
+// statement_timeout (5 s) turns a statement stuck behind a lock into 503
+// db_timeout, well before nginx's fastcgi_read_timeout; the failed
+// transaction is rolled back, so the same threads serve the next requests.
+test('a statement stuck on a lock answers 503 db_timeout, and the connection is clean afterwards', async () => {
+  const id = `T-LOCK-${Date.now()}`;
+  const sys = token('billing', 'system');
+  const put = await api('PUT', `/api/v1/orders/${id}`, { tok: sys, body: {
+    account: 'lock-acct', provider: 'aliyun', product_type: 'saas_app', product_name: 'lock probe',
+    billing_mode: 'one_time', status: 'unpaid', amount_paid: 0, currency: 'CNY', payment_method: 'alipay' } });
+  assert.equal(put.status, 201, put.text);
+  const { spawn } = await import('node:child_process');
+  const holder = spawn('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname, 'psql_super', RUNDIR,
+    '-d', 'refundd', '-c', `BEGIN; SELECT id FROM orders WHERE id = '${id}' FOR UPDATE; SELECT pg_sleep(8); COMMIT;`],
+    { stdio: 'ignore' });
+  try {
+    await sleep(1000);
+    const started = Date.now();
+    const r = await api('POST', `/api/v1/orders/${id}/cancel`, { tok: token('lock-acct', 'customer') });
+    assertProblem(assert, r, 503, 'db_timeout');
+    assert.ok(Date.now() - started >= 4000, 'waited for statement_timeout');
+  } finally {
+    await new Promise((resolve) => holder.on('exit', resolve));
+  }
+  // Every thread must be usable again: no "current transaction is aborted".
+  for (let i = 0; i < THREADS * 2; i++) {
+    const ok = await api('GET', `/api/v1/orders/${id}`, { tok: token('lock-acct', 'customer') });
+    assert.equal(ok.status, 200, ok.text);
+  }
+  const cancel = await api('POST', `/api/v1/orders/${id}/cancel`, { tok: token('lock-acct', 'customer') });
+  assert.equal(cancel.status, 200, cancel.text);
+  assert.equal(cancel.json.status, 'cancelled');
+});
+
+// nginx limit_req answers 429 past the burst (limit_req_status 429), with the
+// security headers (add_header ... always). Last in this file: the bucket
+// refills before the next file starts.
+test('past the rate limit nginx answers 429', async () => {
+  const results = await Promise.all(Array.from({ length: 900 }, () =>
+    fetch(BASE + '/api/v1/no-such-route').then((r) => ({ status: r.status, nosniff: r.headers.get('x-content-type-options') }))));
+  const limited = results.filter((r) => r.status === 429);
+  assert.ok(limited.length > 0, 'some requests were limited');
+  assert.ok(results.some((r) => r.status === 404), 'some went through');
+  assert.ok(limited.every((r) => r.nosniff === 'nosniff'));
+  await sleep(2500);
+  assert.equal((await api('GET', '/api/v1/health')).status, 200);
 });
