@@ -689,10 +689,12 @@ test('overdue requests are highlighted, and the overdue filter is sent', async (
     // due dates are business days ahead, so a fresh request is never overdue:
     // the queue's answer is altered on its way to the page to make it so
     await s.page.route('**/api/v1/queue*', async (route) => {
-      const res = await route.fetch();
-      const body = await res.json();
-      for (const item of body.items) if (item.id === r.id) { item.overdue = true; item.due_at = '2020-01-02T03:04:05Z'; }
-      await route.fulfill({ response: res, json: body });
+      try {
+        const res = await route.fetch();
+        const body = await res.json();
+        for (const item of body.items) if (item.id === r.id) { item.overdue = true; item.due_at = '2020-01-02T03:04:05Z'; }
+        await route.fulfill({ response: res, json: body });
+      } catch { /* the page closed while the answer was on its way */ }
     });
     await signIn(s.page, SUPPORT);
     await s.page.fill('#f-provider', PROVIDER);
@@ -703,9 +705,10 @@ test('overdue requests are highlighted, and the overdue filter is sent', async (
     assert.match(await s.page.getAttribute(row, 'class'), /\boverdue\b/);
     assert.match(await text(s.page, row), /已逾期/);
     await shot(s.page, 'staff-overdue');
-    const req = s.page.waitForRequest((q) => q.url().includes('/api/v1/queue') && q.url().includes('overdue=true'));
+    const res = s.page.waitForResponse((q) => q.url().includes('/api/v1/queue') && q.url().includes('overdue=true'));
     await s.page.check('#f-overdue');
-    await req;
+    assert.equal((await res).status(), 200);
+    await s.page.unrouteAll({ behavior: 'wait' });
     assert.deepEqual(s.unexpected(), []);
   } finally { await s.close(); }
 });
