@@ -73,6 +73,24 @@
     'refunds.open': ['详情', 'Details'],
     'refunds.open.label': ['查看退款申请 #{id}', 'Open refund request #{id}'],
 
+    'account.title': ['余额与通知', 'Balance and notifications'],
+    'account.balance': ['账户余额', 'Account balance'],
+    'account.notifications': ['最近通知', 'Latest notifications'],
+    'account.none': ['暂无通知。', 'No notifications yet.'],
+    'notify.line': ['退款申请 #{id}（订单 {order}）', 'Refund request #{id} (order {order})'],
+    'notify.line.short': ['退款申请 #{id}', 'Refund request #{id}'],
+    'notify.refund.submitted': ['退款申请已提交', 'Refund request submitted'],
+    'notify.refund.approved': ['退款已批准', 'Refund approved'],
+    'notify.refund.in_review': ['客服正在审核', 'Support is reviewing your request'],
+    'notify.refund.needs_info': ['需要您补充信息', 'Support needs more information'],
+    'notify.refund.decided': ['退款已有审核结果', 'Your refund has been decided'],
+    'notify.refund.rejected': ['退款申请被拒绝', 'Refund request rejected'],
+    'notify.refund.withdrawn': ['退款申请已撤回', 'Refund request withdrawn'],
+    'notify.refund.appealed': ['申诉已提交', 'Appeal submitted'],
+    'notify.refund.message': ['客服给您留言', 'New message from support'],
+    'notify.refund.paying': ['退款打款中', 'Refund payout in progress'],
+    'notify.refund.paid': ['退款已到账', 'Refund paid'],
+    'notify.refund.payout_failed': ['退款打款失败，客服将重新处理', 'The payout failed; support will retry'],
     'detail.title': ['退款申请 #{id}', 'Refund request #{id}'],
     'detail.order': ['订单', 'Order'],
     'detail.requested': ['申请金额', 'Amount requested'],
@@ -130,6 +148,7 @@
     detail: null,
     cancelAsk: null,        /* order id whose cancel waits for a confirmation */
     withdrawAsk: false,
+    balance: null, notifications: [],
   };
 
   /* ---------- sign in ---------- */
@@ -162,7 +181,8 @@
     paintWho();
     $('#orders-section').hidden = false;
     $('#refunds-section').hidden = false;
-    await Promise.all([loadOrders(), loadRefunds()]);
+    $('#account-section').hidden = false;
+    await Promise.all([loadOrders(), loadRefunds(), loadAccount()]);
   }
 
   function paintWho() {
@@ -173,8 +193,8 @@
     store.clear();
     RD.setToken('');
     Object.assign(state, { me: null, orders: [], order: null, quote: null, quoteChanged: null,
-      refunds: [], detail: null, pending: null });
-    for (const id of ['#orders-section', '#quote-section', '#refunds-section', '#detail-section', '#who'])
+      refunds: [], detail: null, pending: null, balance: null, notifications: [] });
+    for (const id of ['#orders-section', '#quote-section', '#refunds-section', '#account-section', '#detail-section', '#who'])
       $(id).hidden = true;
     $('#token-form').hidden = false;
     $('#token-input').value = '';
@@ -481,6 +501,7 @@
       state.refundsCursor = page.next_cursor || null;
       renderRefunds();
     } catch (e) { if (e.status !== 401) alert.error(e); }
+    if (!more && state.balance) loadAccount();
   }
 
   function refundAmount(r) {
@@ -510,6 +531,42 @@
 
   $('#refunds-refresh').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadRefunds()));
   $('#refunds-more').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadRefunds(true)));
+
+  /* ---------- balance and notifications ---------- */
+
+  async function loadAccount() {
+    try {
+      const [bal, notes] = await Promise.all([
+        api('GET', '/api/v1/balance'),
+        api('GET', '/api/v1/notifications?limit=10'),
+      ]);
+      state.balance = bal;
+      state.notifications = notes.items || [];
+      renderAccount();
+    } catch (e) { if (e.status !== 401) alert.error(e); }
+  }
+
+  function renderAccount() {
+    const bal = state.balance;
+    const amounts = bal && Array.isArray(bal.balances) ? bal.balances : [];
+    $('#balance').textContent = amounts.length
+      ? amounts.map((b) => RD.formatMoney(b.amount, b.currency)).join(' · ')
+      : RD.formatMoney(0, 'CNY');
+    const list = RD.clear($('#notifications'));
+    for (const n of state.notifications) {
+      const p = n.payload || {};
+      list.append(h('li', { dataset: { kind: n.kind, refund: String(n.refund_id ?? '') } },
+        RD.timeEl(n.created_at), ' ',
+        h('strong', RD.has(`notify.${n.kind}`) ? t(`notify.${n.kind}`) : n.kind),
+        n.refund_id ? [' · ', h('button.link-button.inline', {
+          type: 'button', onclick: (ev) => RD.busy(ev.currentTarget, () => openDetail(n.refund_id)),
+        }, p.order_id ? t('notify.line', { id: n.refund_id, order: p.order_id })
+          : t('notify.line.short', { id: n.refund_id }))] : null));
+    }
+    if (!state.notifications.length) list.append(h('li.muted', t('account.none')));
+  }
+
+  $('#account-refresh').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadAccount()));
 
   /* ---------- one request ---------- */
 
@@ -690,6 +747,7 @@
     renderQuote();
     renderRefunds();
     renderDetail();
+    if (state.balance) renderAccount();
   });
 
   /* ---------- start ---------- */

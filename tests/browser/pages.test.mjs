@@ -327,6 +327,7 @@ test('submitting a refund end to end: one Idempotency-Key reused on retry, then 
     const stored = await ok(api('GET', `/api/v1/refunds/${id}`, { tok: token(account, 'customer') }), 200);
     assert.equal(stored.status, 'submitted');
     assert.equal(stored.quoted_amount, 59900);
+    await waitText(s.page, `#notifications li[data-refund="${id}"]`, /退款申请已提交/);
     // the list and the detail show it
     await waitVisible(s.page, `#refunds-body tr[data-refund="${id}"]`);
     assert.match(await text(s.page, `#refunds-body tr[data-refund="${id}"]`), /599\.00 CNY.*已提交/);
@@ -391,6 +392,15 @@ test('409 quote_changed shows the new quote and asks to confirm again', async ()
     const mine = list.items.filter((r) => r.order_id === orderId);
     assert.equal(mine.length, 1);
     assert.equal(mine[0].quoted_amount, afterQ.amount);
+
+    // paid to the balance: the customer sees the balance and the notification
+    await refundAct(mine[0].id, 'claim', SUPPORT);
+    assert.equal((await refundAct(mine[0].id, 'approve', SUPPORT, {})).status, 'approved');
+    assert.equal((await ok(api('POST', `/api/v1/refunds/${mine[0].id}/payout`, { tok: FINANCE }), 201)).status, 'paid');
+    await s.page.click('#account-refresh');
+    await waitText(s.page, '#balance', new RegExp(`^${(afterQ.amount / 100).toFixed(2)} CNY$`));
+    await waitText(s.page, `#notifications li[data-kind="refund.paid"][data-refund="${mine[0].id}"]`, /退款已到账/);
+    await shot(s.page, 'customer-balance');
     assert.deepEqual(await s.csp(), []);
     assert.deepEqual(s.unexpected(true), []);
   } finally { await s.close(); }
