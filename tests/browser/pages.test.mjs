@@ -406,6 +406,36 @@ test('409 quote_changed shows the new quote and asks to confirm again', async ()
   } finally { await s.close(); }
 });
 
+test('422 not_eligible shows the reasons and the remedy of the quote now', async () => {
+  const account = `bt-cust-${RUN}-ineligible`;
+  const orderId = await createOrder(account, {
+    product_type: 'image_subscription', product_name: 'LAMP 镜像 包月', amount_paid: 3000,
+    period_end: iso(nowS() + 29 * DAY), in_use: false,
+  });
+  const cust = token(account, 'customer');
+  const s = await open('/');
+  try {
+    await signIn(s.page, cust);
+    await waitVisible(s.page, `#orders-body tr[data-order="${orderId}"]`);
+    await openQuote(s.page, orderId);
+    assert.equal(await text(s.page, '#quote-amount'), '30.00 CNY');
+    // the image is put to use before the customer submits
+    await ok(api('POST', `/api/v1/orders/${orderId}/usage`, { tok: SYSTEM, body: { in_use: true } }), 200);
+    await s.page.selectOption('#reason-code', 'not_as_described');
+    await s.page.click('#submit-refund');
+    await waitText(s.page, '#quote-alert', /该订单不符合退款条件/);
+    assert.match(await text(s.page, '#quote-alert'), /not_eligible/);
+    assert.equal(await text(s.page, '#quote-alert li[data-reason="image_in_use"]'), '镜像正在使用中');
+    assert.equal(await text(s.page, '#quote-amount'), '0.00 CNY');
+    assert.ok(await visible(s.page, '#quote .remedy[data-remedy="stop_instance_or_change_os"]'));
+    assert.ok(!(await visible(s.page, '#refund-form')));
+    await shot(s.page, 'customer-not-eligible');
+    const list = await ok(api('GET', '/api/v1/refunds', { tok: cust }), 200);
+    assert.equal(list.items.length, 0, 'nothing was created');
+    assert.deepEqual(s.unexpected(true), []);
+  } finally { await s.close(); }
+});
+
 test('a rejected or expired token sends the customer back to the token form', async () => {
   const s = await open('/');
   try {
@@ -468,11 +498,14 @@ test('cancelling an unpaid order', async () => {
 test('the customer answers support: reply to needs_info, confirm a lower approval, appeal a rejection', async () => {
   const account = `bt-cust-${RUN}-answers`;
   const cust = token(account, 'customer');
-  const [oInfo, oLower, oReject] = [await createOrder(account), await createOrder(account), await createOrder(account)];
+  const [oInfo, oLower, oReject, oDecline] = [await createOrder(account), await createOrder(account),
+    await createOrder(account), await createOrder(account)];
   const rInfo = await submitRefund(cust, oInfo);
   const rLower = await submitRefund(cust, oLower);
   const rReject = await submitRefund(cust, oReject);
-  for (const r of [rInfo, rLower, rReject]) await refundAct(r.id, 'claim', SUPPORT);
+  const rDecline = await submitRefund(cust, oDecline);
+  for (const r of [rInfo, rLower, rReject, rDecline]) await refundAct(r.id, 'claim', SUPPORT);
+  await refundAct(rDecline.id, 'approve', SUPPORT, { amount: 100 });
   await refundAct(rInfo.id, 'request-info', SUPPORT, { message: '请提供付款截图' });
   await refundAct(rLower.id, 'approve', SUPPORT, { amount: 50000, note: '扣除已使用部分' });
   await refundAct(rReject.id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: '不符合政策' });
@@ -499,6 +532,12 @@ test('the customer answers support: reply to needs_info, confirm a lower approva
     await s.page.click('#detail [data-action="confirm"]');
     await waitText(s.page, '#detail .detail-status', /已批准/);
     assert.equal((await ok(api('GET', `/api/v1/refunds/${rLower.id}`, { tok: cust }), 200)).status, 'approved');
+
+    await openRefund(s.page, rDecline.id);
+    assert.match(await text(s.page, '#detail .callout.warn'), /1\.00 CNY.*599\.00 CNY/);
+    await s.page.click('#detail [data-action="decline"]');
+    await waitText(s.page, '#detail .detail-status', /申诉中/);
+    await waitText(s.page, '#notice', /已提交申诉/);
 
     await openRefund(s.page, rReject.id);
     assert.match(await text(s.page, '#detail dl.facts'), /不符合退款政策/);
@@ -686,6 +725,7 @@ test('support works the queue: filters, claim, approve an amount typed in major 
     await s.page.click('#lang-toggle');
     await waitText(s.page, '#detail .detail-status', /Rejected/);
     assert.equal(await text(s.page, '#queue-h'), 'Review queue');
+    await shot(s.page, 'staff-detail-en');
     assert.deepEqual(await s.csp(), []);
     assert.deepEqual(s.unexpected(), []);
   } finally { await s.close(); }
