@@ -19,8 +19,11 @@
 #include "refunds.h"
 #include "workdays.h"
 
-static const struct db_stmt q_idem_lock = { "refunds_idem_lock",
-	"SELECT pg_advisory_xact_lock(hashtext('idempotency:' || $1 || ':' || $2))" };
+/* One submission per account at a time: the Idempotency-Key check and the
+ * monthly limit ("one request a month") both count what this account
+ * already has, so two racing submissions must not both see zero. */
+static const struct db_stmt q_account_lock = { "refunds_account_lock",
+	"SELECT pg_advisory_xact_lock(hashtext('refund-submissions:' || $1))" };
 static const struct db_stmt q_idem_get = { "refunds_idem_get",
 	"SELECT status, response, request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex')"
 	" FROM idempotency_keys WHERE account = $1 AND key = $2" };
@@ -79,7 +82,7 @@ static int replay(struct app_ctx *c, const struct submission *s)
 	enum app_err err;
 	int rc = 0;
 
-	if ((err = db_exec(c->db, &q_idem_lock, 2, params, &res)) == ERR_NONE) {
+	if ((err = db_exec(c->db, &q_account_lock, 1, params, &res)) == ERR_NONE) {
 		PQclear(res);
 		err = db_exec(c->db, &q_idem_get, 3, params, &res);
 	}
@@ -114,6 +117,12 @@ static enum app_err judge(struct app_ctx *c, struct submission *s)
 	if ((err = quote_load(c, s->v[SF_ORDER_ID].str, true, &s->in)) != ERR_NONE ||
 	    (err = quote_compute(c, &s->in, &s->q)) != ERR_NONE)
 		return err;
+	/* Checked before eligibility: the open request's own amount makes the
+	 * quote say nothing_left, which would hide the real reason. */
+	if (s->in.open_request_id != 0)
+		return app_fail_with(c, ERR_CONFLICT, "open_request_exists",
+		                     json_pack("{s:I}", "refund_id", (json_int_t)s->in.open_request_id),
+		                     "this order already has an open refund request");
 	if (!s->q.eligible)
 		return app_fail_with(c, ERR_VALIDATION, "not_eligible", quote_extra(s),
 		                     "this order cannot be refunded now; see quote.reasons");

@@ -8,7 +8,8 @@
 
 #include "validate.h"
 
-/* Columns, in order: order facts 0..18, policy 19..36, sums 37..38.
+/* Columns, in order: order facts 0..18, policy 19..36, sums 37..38, the
+ * open request 39.
  * "Requests this month" counts the account's requests for the same product
  * type since the start of the calendar month in the reseller's time zone
  * ($3), withdrawn ones excepted: seeds 001/002 allow one refund request
@@ -31,7 +32,9 @@
 	"   'awaiting_second_approval', 'appealed'))," \
 	" (SELECT count(*) FROM refund_requests r WHERE r.account = o.account" \
 	"   AND r.product_type = o.product_type AND r.status <> 'withdrawn'" \
-	"   AND r.created_at >= date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3)" \
+	"   AND r.created_at >= date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3)," \
+	" (SELECT r.id FROM refund_requests r WHERE r.order_id = o.id" \
+	"   AND r.status NOT IN ('paid', 'rejected', 'withdrawn'))" \
 	" FROM orders o LEFT JOIN LATERAL (SELECT * FROM refund_policies p" \
 	"   WHERE p.product_type = o.product_type ORDER BY p.version DESC LIMIT 1) p ON true" \
 	" WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)"
@@ -117,6 +120,7 @@ enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
 	in->has_policy = db_bool(res, 0, 18);
 	in->already_refunded = db_int(res, 0, 37);
 	in->requests_this_month = (int)db_int(res, 0, 38);
+	in->open_request_id = db_int(res, 0, 39);
 	if (read_order(res, in) != 0 || (in->has_policy && read_policy(res, &in->policy) != 0))
 		err = app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
 	PQclear(res);

@@ -18,6 +18,7 @@ struct quote_inputs {
 	bool                 has_policy;
 	int64_t              already_refunded;
 	int                  requests_this_month;
+	int64_t              open_request_id;   /* 0: none open */
 };
 
 /* Loads the inputs of the order's quote. lock: SELECT ... FOR UPDATE on
