@@ -171,7 +171,7 @@
     }
     if (me.role !== 'customer') {
       RD.setToken('');
-      alert.nodes('error', h('span', t('staff.only'), ' '), h('a', { href: 'staff.html' }, t('staff.link')));
+      alert.nodes('error', () => [h('span', t('staff.only'), ' '), h('a', { href: 'staff.html' }, t('staff.link'))]);
       return;
     }
     store.set(token);
@@ -201,7 +201,7 @@
     notice.clear();
     quoteAlert.clear();
     detailAlert.clear();
-    if (expired) alert.text(t('token.expired'), 'error');
+    if (expired) alert.text(() => t('token.expired'), 'error');
     else alert.clear();
     $('#token-input').focus();
   }
@@ -212,7 +212,7 @@
     ev.preventDefault();
     const tok = cleanToken($('#token-input').value);
     if (!tok) {
-      alert.text(t('token.empty'), 'error');
+      alert.text(() => t('token.empty'), 'error');
       $('#token-input').setAttribute('aria-invalid', 'true');
       $('#token-input').focus();
       return;
@@ -281,7 +281,7 @@
         state.cancelAsk = null;
         state.orders = state.orders.map((x) => (x.id === o.id ? { ...x, ...updated } : x));
         renderOrders();
-        notice.text(t('orders.cancelled', { id: o.id }), 'ok');
+        notice.text(() => t('orders.cancelled', { id: o.id }), 'ok');
         if (state.order && state.order.id === o.id) await selectOrder(state.orders.find((x) => x.id === o.id), { keepFocus: true });
       } catch (e) {
         state.cancelAsk = null;
@@ -427,12 +427,12 @@
     reason.removeAttribute('aria-invalid');
     if (!reason.value) {
       reason.setAttribute('aria-invalid', 'true');
-      quoteAlert.text(t('form.need_reason'), 'error');
+      quoteAlert.text(() => t('form.need_reason'), 'error');
       reason.focus();
       return;
     }
     if (!method) {
-      quoteAlert.text(t('form.need_method'), 'error');
+      quoteAlert.text(() => t('form.need_method'), 'error');
       $('#payout-options input')?.focus();
       return;
     }
@@ -457,7 +457,7 @@
         state.quoteChanged = null;
         $('#refund-form').reset();
         paintCount();
-        notice.text(t('form.submitted', { id: created.id, status: tc('status', created.status) }), 'ok');
+        notice.text(() => t('form.submitted', { id: created.id, status: tc('status', created.status) }), 'ok');
         await loadRefunds();
         await refreshQuote();
         await openDetail(created.id, { data: created, keepNotice: true });
@@ -610,7 +610,7 @@
     await RD.busy(button, async () => {
       try {
         const r = await api('POST', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`, body === undefined ? {} : { body });
-        await applied(r, message(r));
+        await applied(r, () => message(r));
       } catch (e) {
         if (e.status !== 401) detailAlert.error(e);
       }
@@ -629,7 +629,7 @@
       const text = area.value.trim();
       if (required && !text) {
         area.setAttribute('aria-invalid', 'true');
-        detailAlert.text(t('detail.need_text'), 'error');
+        detailAlert.text(() => t('detail.need_text'), 'error');
         area.focus();
         return;
       }

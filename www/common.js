@@ -463,14 +463,27 @@ const RD = (() => {
   }
 
   /* A live region that shows one problem (errors: role=alert) or one
-   * notice (role=status). */
+   * notice (role=status). Text may be given as a function, so that a
+   * language switch shows the same message in the other language. */
   function messenger(el) {
-    return {
-      error(err) { clear(el); el.className = 'msg msg-error'; el.append(problemNode(err)); el.hidden = false; },
-      text(s, kind = 'info') { clear(el); el.className = `msg msg-${kind}`; el.append(h('span', s)); el.hidden = false; },
-      nodes(kind, ...nodes) { clear(el); el.className = `msg msg-${kind}`; append(el, nodes); el.hidden = false; },
-      clear() { clear(el); el.hidden = true; },
+    let last = null;
+    const show = (kind, nodes) => {
+      clear(el);
+      el.className = `msg msg-${kind}`;
+      append(el, nodes);
+      el.hidden = false;
     };
+    const m = {
+      error(err) { last = () => m.error(err); show('error', [problemNode(err)]); },
+      text(s, kind = 'info') {
+        last = () => m.text(s, kind);
+        show(kind, [h('span', typeof s === 'function' ? s() : s)]);
+      },
+      nodes(kind, make) { last = () => m.nodes(kind, make); show(kind, [make()]); },
+      clear() { last = null; clear(el); el.hidden = true; },
+    };
+    listeners.push(() => { if (last && !el.hidden) last(); });
+    return m;
   }
 
   /* Runs fn with the button disabled and aria-busy set. */

@@ -164,7 +164,7 @@
     }
     if (me.role === 'customer') {
       RD.setToken('');
-      alert.nodes('error', h('span', t('staff.customer_only'), ' '), h('a', { href: './' }, t('staff.customer_link')));
+      alert.nodes('error', () => [h('span', t('staff.customer_only'), ' '), h('a', { href: './' }, t('staff.customer_link'))]);
       return;
     }
     store.set(token);
@@ -179,7 +179,7 @@
     if (isReviewer()) loads.push(loadQueue());
     else loads.push(loadReady());
     if (isFinance()) loads.push(loadPayouts());
-    if (!isReviewer() && !isFinance() && me.role !== 'admin') notice.text(t('staff.no_tools'));
+    if (!isReviewer() && !isFinance() && me.role !== 'admin') notice.text(() => t('staff.no_tools'));
     await Promise.all(loads);
   }
 
@@ -197,7 +197,7 @@
     $('#token-input').value = '';
     notice.clear();
     detailAlert.clear();
-    if (expired) alert.text(t('token.expired'), 'error');
+    if (expired) alert.text(() => t('token.expired'), 'error');
     else alert.clear();
     $('#token-input').focus();
   }
@@ -208,7 +208,7 @@
     ev.preventDefault();
     const tok = String($('#token-input').value || '').trim().replace(/^Bearer\s+/i, '').replace(/\s+/g, '');
     if (!tok) {
-      alert.text(t('token.empty'), 'error');
+      alert.text(() => t('token.empty'), 'error');
       $('#token-input').setAttribute('aria-invalid', 'true');
       $('#token-input').focus();
       return;
@@ -358,7 +358,7 @@
         ev.preventDefault();
         const reason = input.value.trim();
         if (!reason) { input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
-        await payoutCall(ev.submitter, p, 'fail', { reason }, t('payouts.failed', { id: p.id }));
+        await payoutCall(ev.submitter, p, 'fail', { reason }, () => t('payouts.failed', { id: p.id }));
       });
       setTimeout(() => input.focus(), 0);
       cell.append(form);
@@ -366,7 +366,7 @@
     }
     cell.append(
       h('button.secondary', { type: 'button', dataset: { action: 'settle', payout: String(p.id) },
-        onclick: (ev) => payoutCall(ev.currentTarget, p, 'settle', undefined, t('payouts.settled', { id: p.id })) }, t('payouts.settle')),
+        onclick: (ev) => payoutCall(ev.currentTarget, p, 'settle', undefined, () => t('payouts.settled', { id: p.id })) }, t('payouts.settle')),
       ' ',
       h('button.secondary', { type: 'button', dataset: { action: 'fail', payout: String(p.id) },
         onclick: () => { state.failAsk = p.id; onDone(); } }, t('payouts.fail')));
@@ -426,7 +426,7 @@
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
-      notice.text(t('payouts.exported', { n: rows }), 'ok');
+      notice.text(() => t('payouts.exported', { n: rows }), 'ok');
       await loadPayouts();
     } catch (e) { if (e.status !== 401) alert.error(e); }
   }));
@@ -475,7 +475,7 @@
         const r = await api('POST', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`, body === undefined ? {} : { body });
         state.detail = r;
         renderDetail();
-        notice.text(message(r), 'ok');
+        notice.text(() => message(r), 'ok');
         const loads = [];
         if (isReviewer()) loads.push(loadQueue());
         else loads.push(loadReady());
@@ -500,7 +500,7 @@
       const text = area.value.trim();
       if (required && !text) {
         area.setAttribute('aria-invalid', 'true');
-        detailAlert.text(t('act.need_text'), 'error');
+        detailAlert.text(() => t('act.need_text'), 'error');
         area.focus();
         return;
       }
@@ -561,7 +561,7 @@
         input.removeAttribute('aria-invalid');
         if (!p.ok || p.value <= 0) {
           input.setAttribute('aria-invalid', 'true');
-          detailAlert.nodes('error', amountError(p.ok ? 'zero' : p.err, cur));
+          detailAlert.nodes('error', () => amountError(p.ok ? 'zero' : p.err, cur));
           input.focus();
           return;
         }
@@ -594,7 +594,7 @@
       select.removeAttribute('aria-invalid');
       if (!select.value) {
         select.setAttribute('aria-invalid', 'true');
-        detailAlert.text(t('act.choose'), 'error');
+        detailAlert.text(() => t('act.choose'), 'error');
         select.focus();
         return;
       }

@@ -725,6 +725,7 @@ test('support works the queue: filters, claim, approve an amount typed in major 
     await s.page.click('#lang-toggle');
     await waitText(s.page, '#detail .detail-status', /Rejected/);
     assert.equal(await text(s.page, '#queue-h'), 'Review queue');
+    assert.equal(await text(s.page, '#notice'), `Request #${rB.id} rejected.`, 'the notice follows the language');
     await shot(s.page, 'staff-detail-en');
     assert.deepEqual(await s.csp(), []);
     assert.deepEqual(s.unexpected(), []);
