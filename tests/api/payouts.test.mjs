@@ -1,0 +1,1012 @@
+// payouts.test.mjs -- issue 6: POST /api/v1/refunds/{id}/payout (balance and
+// original route), POST /api/v1/payouts/{id}/settle|fail, GET
+// /api/v1/payouts (JSON and the CSV export), GET /api/v1/balance, exactly
+// one payout under concurrent calls, the order cap enforced by the database
+// itself, and seed 000 end to end (DESIGN.md §3 "Payout", §4).
+//
+// Every test makes its own orders with random ids and accounts, so the file
+// passes when run twice against one database; demo orders are not touched.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { api, assertProblem, token, uid, sleep, THREADS, RUNDIR } from './lib.mjs';
+
+const RUN = uid();
+const SYSTEM = token(`billing-${RUN}`, 'system');
+const FINANCE = token(`fin-${RUN}`, 'finance');
+const FINANCE2 = token(`fin2-${RUN}`, 'finance');
+const SUPPORT = token(`agent-${RUN}`, 'support');
+const LEAD_A = token(`lead-a-${RUN}`, 'supervisor');
+const LEAD_B = token(`lead-b-${RUN}`, 'supervisor');
+const ADMIN = token(`admin-${RUN}`, 'admin');
+const DAY = 86400;
+const LIB = new URL('../../scripts/lib.sh', import.meta.url).pathname;
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const epoch = (ts) => Math.floor(Date.parse(ts) / 1000);
+
+// foundation.test.mjs restarts PostgreSQL; touch every worker thread first so
+// that a dead idle connection does not answer a test below with 503.
+before(async () => {
+  for (let i = 0, ok = 0; i < 40 * THREADS && ok < 4 * THREADS; i++) {
+    const r = await api('GET', '/api/v1/payouts?limit=1', { tok: FINANCE });
+    ok = r.status === 200 ? ok + 1 : 0;
+    if (r.status !== 200) await sleep(50);
+  }
+});
+
+// ---- helpers ----------------------------------------------------------------
+
+let seq = 0;
+const next = () => `${RUN}-${++seq}`;
+
+// A customer of their own: account = JWT sub.
+function customer(prefix = 'payc') {
+  const account = `${prefix}-${next()}`;
+  return { account, tok: token(account, 'customer') };
+}
+
+// PUT an order from billing. Default: API credits paid yesterday by Alipay,
+// unused, 100.00 CNY: a full refund to the original route (seed 000 case 1).
+async function makeOrder(cust, overrides = {}) {
+  const id = `PAYT-${next()}`;
+  const body = {
+    account: cust.account, provider: 'aliyun', product_type: 'api_credits',
+    product_name: 'API 调用资源包 1 万次', billing_mode: 'one_time', status: 'paid',
+    amount_paid: 10000, currency: 'CNY', payment_method: 'alipay', payment_ref: `REF-${id}`,
+    paid_at: iso(nowS() - DAY), quantity: 10000, bonus_quantity: 0, used_quantity: 0,
+    in_use: false, promo: false, third_party_cost: 0, ...overrides,
+  };
+  const r = await api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body });
+  assert.equal(r.status, 201, `order ${id}: ${r.text}`);
+  return { id, ...body };
+}
+
+// API credits bought 45 days ago with a quarter used: prorata_usage, balance only.
+const AFTER_WINDOW = () => ({ paid_at: iso(nowS() - 45 * DAY), used_quantity: 2500 });
+// A cloud server inside its 5-day window: both payout methods are offered.
+function CLOUD_SERVER() {
+  const paid = nowS() - DAY;
+  return {
+    product_type: 'cloud_server', product_name: 'ECS 2核4G 包年', billing_mode: 'subscription',
+    amount_paid: 120000, payment_method: 'wechat', paid_at: iso(paid), period_start: iso(paid),
+    period_end: iso(paid + 365 * DAY), quantity: 0,
+  };
+}
+
+async function quoteOf(cust, orderId) {
+  const r = await api('GET', `/api/v1/orders/${orderId}/quote`, { tok: cust.tok });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+// Submits with the quote the customer was shown.
+async function submit(cust, orderId, method) {
+  const q = await quoteOf(cust, orderId);
+  assert.equal(q.eligible, true, `quote for ${orderId}: ${JSON.stringify(q)}`);
+  const r = await api('POST', '/api/v1/refunds', {
+    tok: cust.tok, headers: { 'Idempotency-Key': `pay-${next()}` },
+    body: { order_id: orderId, reason_code: 'bought_by_mistake', payout_method: method ?? q.payout_default,
+            expected_amount: q.amount },
+  });
+  assert.equal(r.status, 201, r.text);
+  return { refund: r.json, quote: q };
+}
+
+const act = (id, action, tok, body) => api('POST', `/api/v1/refunds/${id}/${action}`, { tok, body });
+
+// Claim and approve (support, or the given approver); a second, different
+// supervisor above second_approval_over; the customer confirms a changed
+// amount. Returns the approved request.
+async function approve(cust, refundId, body = {}, approver = SUPPORT) {
+  let r = await act(refundId, 'claim', SUPPORT);
+  assert.equal(r.status, 200, r.text);
+  r = await act(refundId, 'approve', approver, body);
+  assert.equal(r.status, 200, r.text);
+  if (r.json.status === 'awaiting_second_approval') {
+    r = await act(refundId, 'approve', LEAD_B, {});
+    assert.equal(r.status, 200, r.text);
+  }
+  if (r.json.status === 'awaiting_confirmation') {
+    r = await act(refundId, 'confirm', cust.tok);
+    assert.equal(r.status, 200, r.text);
+  }
+  assert.equal(r.json.status, 'approved', r.text);
+  return r.json;
+}
+
+// A fresh customer, order and approved request.
+async function approvedRefund(orderOverrides = {}, { method, approveBody, prefix } = {}) {
+  const cust = customer(prefix);
+  const order = await makeOrder(cust, orderOverrides);
+  const { refund, quote } = await submit(cust, order.id, method);
+  const approved = await approve(cust, refund.id, approveBody);
+  return { cust, order, quote, refund: approved, id: approved.id };
+}
+
+const payout = (refundId, { tok = FINANCE, body } = {}) =>
+  api('POST', `/api/v1/refunds/${refundId}/payout`, { tok, body });
+const settle = (payoutId, { tok = SYSTEM, body } = {}) =>
+  api('POST', `/api/v1/payouts/${payoutId}/settle`, { tok, body });
+const fail = (payoutId, reason = 'account closed at the bank', tok = SYSTEM) =>
+  api('POST', `/api/v1/payouts/${payoutId}/fail`, { tok, body: { reason } });
+
+async function refundOf(id, tok = FINANCE) {
+  const r = await api('GET', `/api/v1/refunds/${id}`, { tok });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+async function balanceOf(cust) {
+  const r = await api('GET', '/api/v1/balance', { tok: cust.tok });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+const creditsFor = (bal, refundId) => bal.lines.filter((l) => l.refund_id === refundId);
+const cny = (bal) => (bal.balances.find((b) => b.currency === 'CNY') || { amount: 0 }).amount;
+
+// SQL as the PostgreSQL superuser: what a bug in a worker, or a person with a
+// console, could try. { ok, out, err } with the verbose error (SQLSTATE,
+// constraint name) on failure.
+function superSql(sql) {
+  try {
+    const out = execFileSync('bash', [LIB, 'psql_super', RUNDIR, '-d', 'refundd',
+      '-v', 'VERBOSITY=verbose', '-At', '-c', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { ok: true, out: out.trim(), err: '' };
+  } catch (e) {
+    return { ok: false, out: String(e.stdout ?? ''), err: String(e.stderr ?? '') };
+  }
+}
+
+function assertRefusedByDb(res, sqlstate, constraint) {
+  assert.equal(res.ok, false, `the database accepted it (${res.out})`);
+  assert.match(res.err, new RegExp(`ERROR:\\s+${sqlstate}:`), res.err);
+  if (constraint) assert.match(res.err, new RegExp(`CONSTRAINT NAME:\\s+${constraint}\\s`), res.err);
+}
+
+function sqlOne(sql) {
+  const res = superSql(sql);
+  assert.ok(res.ok, res.err);
+  return res.out;
+}
+
+// ---- expected arrival: business days in Asia/Shanghai (UTC+8, no DST) --------
+
+const ZONE = 8 * 3600;
+async function holidayKinds() {
+  const r = await api('GET', '/api/v1/holidays', { tok: ADMIN });
+  assert.equal(r.status, 200, r.text);
+  return new Map(r.json.items.map((h) => [Date.parse(`${h.day}T00:00:00Z`) / 1000 / DAY, h.kind]));
+}
+function isBusinessDay(kinds, day) {
+  if (kinds.has(day)) return kinds.get(day) === 'workday';
+  const weekday = (day + 4) % 7;   // day 0, 1970-01-01, was a Thursday
+  return weekday !== 0 && weekday !== 6;
+}
+// n business days after start: the same local time of day, counted from the
+// next business day's start when start is not one.
+function addBusinessDays(kinds, start, n) {
+  const local = start + ZONE;
+  let day = Math.floor(local / DAY);
+  let tod = local - day * DAY;
+  if (isBusinessDay(kinds, day) && n === 0) return start;
+  if (!isBusinessDay(kinds, day)) {
+    do day++; while (!isBusinessDay(kinds, day));
+    tod = 0;
+  }
+  for (let i = 0; i < n; i++) do day++; while (!isBusinessDay(kinds, day));
+  return day * DAY + tod - ZONE;
+}
+
+const CHANNEL_DAYS = { alipay: [1, 1], wechat: [1, 1], bank_transfer: [1, 3], card: [3, 7] };
+
+// The worker reads the clock when the request starts, a moment before the
+// row's created_at: accept any start second in the two before it.
+function assertArrival(kinds, p, channel) {
+  const [early, late] = CHANNEL_DAYS[channel];
+  const created = epoch(p.created_at);
+  const got = [epoch(p.expected_at), epoch(p.expected_latest_at)];
+  const starts = [created, created - 1, created - 2];
+  const fits = starts.some((s) => addBusinessDays(kinds, s, early) === got[0] &&
+                                  addBusinessDays(kinds, s, late) === got[1]);
+  assert.ok(fits, `${channel}: created ${p.created_at}, expected ${p.expected_at} .. ${p.expected_latest_at}; ` +
+    `want ${iso(addBusinessDays(kinds, created, early))} .. ${iso(addBusinessDays(kinds, created, late))}`);
+  assert.ok(got[0] > created && got[1] >= got[0]);
+  // and the count, plainly: whole business days between creation and arrival
+  const startDay = Math.floor((created + ZONE) / DAY);
+  const count = (until) => {
+    let n = 0;
+    for (let d = startDay + 1; d <= Math.floor((until + ZONE) / DAY); d++) if (isBusinessDay(kinds, d)) n++;
+    return n;
+  };
+  assert.equal(count(got[0]), early, `${channel}: business days to expected_at`);
+  assert.equal(count(got[1]), late, `${channel}: business days to expected_latest_at`);
+}
+
+// ---- RFC 4180 -------------------------------------------------------------
+
+// Parses CSV strictly: fields quoted or not, CRLF after every record (a bare
+// CR or LF is allowed only inside quotes). Throws on anything else.
+function parseCsv(text) {
+  const rows = [];
+  let i = 0;
+  while (i < text.length) {
+    const row = [];
+    for (;;) {
+      let field = '';
+      if (text[i] === '"') {
+        i++;
+        for (;;) {
+          if (i >= text.length) throw new Error('unterminated quote');
+          if (text[i] === '"') {
+            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+            i++;
+            break;
+          }
+          field += text[i++];
+        }
+      } else {
+        while (i < text.length && !',\r\n"'.includes(text[i])) field += text[i++];
+        if (text[i] === '"') throw new Error(`quote inside an unquoted field at ${i}`);
+      }
+      row.push(field);
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === '\r' && text[i + 1] === '\n') { i += 2; break; }
+      throw new Error(`record not ended by CRLF at ${i}: ${JSON.stringify(text.slice(i, i + 10))}`);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+const CSV_HEAD = ['payout_id', 'refund_id', 'order_id', 'account', 'product_name', 'channel',
+  'payment_ref', 'amount', 'currency', 'expected_by'];
+
+async function exportCsv(tok = FINANCE) {
+  const r = await api('GET', '/api/v1/payouts', { tok, headers: { Accept: 'text/csv' } });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.headers.get('content-type'), /^text\/csv/);
+  const rows = parseCsv(r.text);
+  assert.deepEqual(rows[0], CSV_HEAD);
+  for (const row of rows) assert.equal(row.length, CSV_HEAD.length, JSON.stringify(row));
+  return { r, rows: rows.slice(1) };
+}
+
+// =============================================================================
+
+test('payout: finance only; a request not yet approved is 409 invalid_transition; bad ids 404; a bad body changes nothing', async () => {
+  const cust = customer();
+  const order = await makeOrder(cust);
+  const { refund } = await submit(cust, order.id);
+
+  // submitted, in_review: not payable
+  let r = await payout(refund.id);
+  assertProblem(assert, r, 409, 'invalid_transition');
+  assert.equal((await act(refund.id, 'claim', SUPPORT)).status, 200);
+  r = await payout(refund.id);
+  assertProblem(assert, r, 409, 'invalid_transition');
+
+  // approved for less than the quote: waits for the customer, not payable yet
+  r = await act(refund.id, 'approve', SUPPORT, { amount: 9000, note: 'one day used' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'awaiting_confirmation');
+  r = await payout(refund.id);
+  assertProblem(assert, r, 409, 'invalid_transition');
+  assert.equal((await act(refund.id, 'confirm', cust.tok)).json.status, 'approved');
+
+  // only finance, whatever the state
+  for (const tok of [cust.tok, SUPPORT, LEAD_A, ADMIN, SYSTEM]) {
+    assertProblem(assert, await payout(refund.id, { tok }), 403, 'forbidden');
+  }
+  // unknown and malformed ids
+  for (const id of ['999999999999', 'abc', '0', '1e3', '99999999999999999999']) {
+    assertProblem(assert, await payout(id), 404, 'refund_not_found');
+  }
+  // bodies that are refused, and change nothing
+  assertProblem(assert, await payout(refund.id, { body: { payout_method: 'cash' } }), 422, 'invalid_value');
+  assertProblem(assert, await payout(refund.id, { body: { payout_method: null } }), 422, 'wrong_type');
+  assertProblem(assert, await payout(refund.id, { body: { amount: 1 } }), 422, 'unknown_field');
+  r = await api('POST', `/api/v1/refunds/${refund.id}/payout`, { tok: FINANCE, raw: 'payout_method=balance',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  assert.equal(r.status, 415, r.text);
+  let now = await refundOf(refund.id);
+  assert.equal(now.status, 'approved');
+  assert.equal(now.approved_amount, 9000);
+  assert.deepEqual(now.payouts, []);
+
+  // an empty JSON object is no body: the approved method
+  r = await payout(refund.id, { body: {} });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paying');
+  assert.equal(r.json.payouts.length, 1);
+  assert.equal(r.json.payouts[0].amount, 9000);   // the approved amount, not the quote
+  assertProblem(assert, await payout(refund.id), 409, 'invalid_transition');
+});
+
+test('balance: the payout settles at once, the request is paid, one ledger line, GET /balance shows it', async () => {
+  const { cust, quote, id } = await approvedRefund(AFTER_WINDOW());
+  assert.equal(quote.rule, 'prorata_usage');
+  assert.deepEqual(quote.payout_methods, ['balance']);
+  assert.equal(quote.amount, 7500);   // 75 % of 100.00 unused
+
+  const r = await payout(id);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paid');
+  assert.equal(r.json.payouts.length, 1);
+  const p = r.json.payouts[0];
+  assert.equal(p.method, 'balance');
+  assert.equal(p.channel, 'balance');
+  assert.equal(p.status, 'settled');
+  assert.equal(p.amount, 7500);
+  assert.equal(p.currency, 'CNY');
+  assert.equal(p.refund_id, id);
+  assert.equal(p.account, cust.account);
+  assert.ok(p.settled_at, 'settled_at');
+  assert.equal(p.expected_at, p.expected_latest_at);
+  const actions = r.json.timeline.map((e) => e.action);
+  assert.ok(actions.includes('refund.payout_start') && actions.includes('refund.payout_settled'), actions.join());
+  assert.deepEqual(r.json.timeline.slice(-2).map((e) => e.to), ['paying', 'paid']);
+
+  const bal = await balanceOf(cust);
+  const lines = creditsFor(bal, id);
+  assert.equal(lines.length, 1, JSON.stringify(bal));
+  assert.equal(lines[0].amount, 7500);
+  assert.equal(lines[0].currency, 'CNY');
+  assert.equal(lines[0].kind, 'refund_credit');
+  assert.equal(lines[0].payout_id, p.id);
+  assert.equal(lines[0].account, undefined, 'the ledger line does not repeat the account');
+  assert.equal(cny(bal), 7500);
+  assert.equal(bal.lines.length, 1);
+
+  // the customer is told; others see nothing of it
+  const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
+  assert.ok(n.json.items.some((x) => x.refund_id === id && x.kind === 'refund.paid'), n.text);
+  assert.deepEqual((await balanceOf(customer())).balances, []);
+  assertProblem(assert, await api('GET', '/api/v1/balance', { tok: FINANCE }), 403, 'forbidden');
+
+  // the ledger guards itself: one credit per payout, lines never change
+  assertRefusedByDb(superSql(`INSERT INTO balance_ledger (account, amount, currency, kind, refund_id, payout_id)
+    VALUES ('${cust.account}', 7500, 'CNY', 'refund_credit', ${id}, ${p.id})`), '23505', 'balance_ledger_payout_id_key');
+  assertRefusedByDb(superSql(`UPDATE balance_ledger SET amount = 1 WHERE payout_id = ${p.id}`), '42501');
+  assertRefusedByDb(superSql(`DELETE FROM balance_ledger WHERE payout_id = ${p.id}`), '42501');
+  assert.equal(cny(await balanceOf(cust)), 7500);
+});
+
+test('original route: a pending payout on the order\'s channel, expected per channel in business days', async () => {
+  const kinds = await holidayKinds();
+  for (const channel of ['alipay', 'wechat', 'bank_transfer', 'card']) {
+    const { cust, order, id } = await approvedRefund({ payment_method: channel, payment_ref: `${channel}-${next()}` });
+    const r = await payout(id);
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.status, 'paying');
+    assert.equal(r.json.payouts.length, 1);
+    const p = r.json.payouts[0];
+    assert.equal(p.method, 'original_route');
+    assert.equal(p.channel, channel);
+    assert.equal(p.status, 'pending');
+    assert.equal(p.amount, 10000);
+    assert.equal(p.order_id, order.id);
+    assert.equal(p.settled_at, null);
+    assertArrival(kinds, p, channel);
+    // no money moved yet
+    assert.deepEqual(creditsFor(await balanceOf(cust), id), []);
+    const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
+    assert.ok(n.json.items.some((x) => x.refund_id === id && x.kind === 'refund.paying'), n.text);
+    // the customer sees the same payout
+    const mine = await refundOf(id, cust.tok);
+    assert.deepEqual(mine.payouts, r.json.payouts);
+  }
+});
+
+test('original route of an order paid from the balance: credited back to the balance at once', async () => {
+  const { cust, id } = await approvedRefund({ payment_method: 'balance' });
+  const r = await payout(id);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paid');
+  const [p] = r.json.payouts;
+  assert.equal(p.method, 'original_route');
+  assert.equal(p.channel, 'balance');
+  assert.equal(p.status, 'settled');
+  const lines = creditsFor(await balanceOf(cust), id);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].amount, 10000);
+});
+
+for (const kind of ['original_route', 'balance']) {
+  test(`32 parallel payouts of one approved request (${kind}): one 201, the rest 409, one payout`, async () => {
+    const { cust, id } = await approvedRefund(kind === 'balance' ? AFTER_WINDOW() : {});
+    const tokens = [FINANCE, FINANCE2];
+    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => payout(id, { tok: tokens[i % 2] })));
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 1, statuses.join());
+    assert.equal(statuses.filter((s) => s === 409).length, 31, statuses.join());
+    for (const r of results.filter((x) => x.status === 409)) assertProblem(assert, r, 409, 'invalid_transition');
+
+    const now = await refundOf(id);
+    assert.equal(now.payouts.length, 1, JSON.stringify(now.payouts));
+    assert.equal(now.status, kind === 'balance' ? 'paid' : 'paying');
+    assert.equal(now.timeline.filter((e) => e.action === 'refund.payout_start').length, 1);
+    assert.equal(sqlOne(`SELECT count(*) FROM payouts WHERE refund_id = ${id}`), '1');
+    const lines = creditsFor(await balanceOf(cust), id);
+    assert.equal(lines.length, kind === 'balance' ? 1 : 0, JSON.stringify(lines));
+
+    if (kind === 'original_route') {
+      // the channel calls back many times at once: one settlement, one event
+      const pid = now.payouts[0].id;
+      const settles = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+        settle(pid, { tok: i % 2 ? SYSTEM : FINANCE, body: { channel_ref: `CB-${i}` } })));
+      assert.deepEqual([...new Set(settles.map((r) => r.status))], [200], settles.map((r) => r.text).join('\n'));
+      for (const r of settles) assert.equal(r.json.status, 'settled');
+      assert.equal(new Set(settles.map((r) => r.json.channel_ref)).size, 1, 'one callback won');
+      const paid = await refundOf(id);
+      assert.equal(paid.status, 'paid');
+      assert.equal(paid.timeline.filter((e) => e.action === 'refund.payout_settled').length, 1);
+      assert.equal(sqlOne(`SELECT count(*) FROM audit_events WHERE entity = 'payout' AND entity_id = '${pid}'
+        AND action = 'payout.settle'`), '1');
+    }
+  });
+}
+
+test('settle and fail racing on one payout: exactly one wins', async () => {
+  const { id } = await approvedRefund();
+  const p = (await payout(id)).json.payouts[0];
+  const results = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+    i % 2 ? settle(p.id) : fail(p.id, `race ${i}`)));
+  const final = (await refundOf(id)).payouts;
+  assert.equal(final.length, 1);
+  const won = final[0].status;
+  assert.ok(['settled', 'failed'].includes(won));
+  for (const r of results) {
+    if (r.status === 200) assert.equal(r.json.status, won);
+    else assertProblem(assert, r, 409, 'payout_final');
+  }
+  assert.equal((await refundOf(id)).status, won === 'settled' ? 'paid' : 'approved');
+});
+
+test('settle: system or finance; a replay answers 200 and changes nothing; fail after settle is 409 payout_final', async () => {
+  // original route
+  const { cust, id } = await approvedRefund({ payment_method: 'bank_transfer' });
+  const p = (await payout(id)).json.payouts[0];
+  for (const tok of [cust.tok, SUPPORT, LEAD_A, ADMIN]) {
+    assertProblem(assert, await settle(p.id, { tok }), 403, 'forbidden');
+    assertProblem(assert, await fail(p.id, 'x', tok), 403, 'forbidden');
+  }
+  for (const bad of ['999999999999', 'abc', '-1', '1.0', '9999999999999999999']) {
+    assertProblem(assert, await settle(bad), 404, 'payout_not_found');
+  }
+  assertProblem(assert, await settle(p.id, { body: { channel_ref: 'X', amount: 1 } }), 422, 'unknown_field');
+  assertProblem(assert, await settle(p.id, { body: { channel_ref: 'x'.repeat(129) } }), 422, 'too_long');
+  assert.equal((await refundOf(id)).payouts[0].status, 'pending');
+
+  let r = await settle(p.id, { body: { channel_ref: 'BANK-OK-1' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.id, p.id);
+  assert.equal(r.json.status, 'settled');
+  assert.equal(r.json.channel_ref, 'BANK-OK-1');
+  assert.ok(r.json.settled_at);
+  let now = await refundOf(id, cust.tok);
+  assert.equal(now.status, 'paid');
+  const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
+  assert.ok(n.json.items.some((x) => x.refund_id === id && x.kind === 'refund.paid'), n.text);
+
+  // delivered again (by finance, with another reference): the same payout back
+  for (const tok of [SYSTEM, FINANCE]) {
+    r = await settle(p.id, { tok, body: { channel_ref: 'BANK-OK-2' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.status, 'settled');
+    assert.equal(r.json.channel_ref, 'BANK-OK-1');
+    assert.equal(r.json.updated_at, now.payouts[0].updated_at);
+  }
+  r = await settle(p.id);   // no body at all
+  assert.equal(r.status, 200, r.text);
+  now = await refundOf(id);
+  assert.equal(now.status, 'paid');
+  assert.equal(now.payouts.length, 1);
+  assert.equal(now.payouts.filter((x) => x.status === 'settled').length, 1);
+  assert.equal(now.timeline.filter((e) => e.action === 'refund.payout_settled').length, 1);
+
+  r = await fail(p.id, 'bounced');
+  assertProblem(assert, r, 409, 'payout_final');
+  assert.equal((await refundOf(id)).payouts[0].status, 'settled');
+  assertProblem(assert, await payout(id), 409, 'invalid_transition');
+
+  // balance: settled by the payout itself; a callback for it is a replay
+  const b = await approvedRefund(AFTER_WINDOW());
+  const bp = (await payout(b.id)).json.payouts[0];
+  assert.equal(bp.status, 'settled');
+  for (const tok of [SYSTEM, FINANCE]) {
+    r = await settle(bp.id, { tok });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.status, 'settled');
+  }
+  assertProblem(assert, await fail(bp.id, 'too late'), 409, 'payout_final');
+  const bnow = await refundOf(b.id);
+  assert.equal(bnow.status, 'paid');
+  assert.equal(bnow.payouts.length, 1);
+  const lines = creditsFor(await balanceOf(b.cust), b.id);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].amount, 7500);
+});
+
+test('fail: the request goes back to approved; a retry is a new payout; one settled payout in the end', async () => {
+  const { cust, id } = await approvedRefund({ payment_method: 'card' });
+  const p1 = (await payout(id)).json.payouts[0];
+
+  assertProblem(assert, await fail(p1.id, 'x', cust.tok), 403, 'forbidden');
+  assertProblem(assert, await api('POST', `/api/v1/payouts/${p1.id}/fail`, { tok: SYSTEM, body: {} }), 422, 'missing_field');
+  assertProblem(assert, await fail(p1.id, ''), 422, 'invalid_value');
+  assertProblem(assert, await fail(p1.id, 'x'.repeat(501)), 422, 'too_long');
+  let r = await api('POST', `/api/v1/payouts/${p1.id}/fail`, { tok: SYSTEM });
+  assert.ok([400, 415, 422].includes(r.status), `a fail without a body: ${r.status}`);
+  assert.equal((await refundOf(id)).status, 'paying');
+
+  r = await fail(p1.id, 'card expired');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'failed');
+  assert.equal(r.json.failure_reason, 'card expired');
+  let now = await refundOf(id, cust.tok);
+  assert.equal(now.status, 'approved');
+  assert.deepEqual(now.timeline.slice(-1).map((e) => [e.action, e.from, e.to]),
+    [['refund.payout_failed', 'paying', 'approved']]);
+  const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
+  assert.ok(n.json.items.some((x) => x.refund_id === id && x.kind === 'refund.payout_failed'), n.text);
+
+  // the same answer again is a replay; the other answer is too late
+  r = await fail(p1.id, 'card expired again', FINANCE);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.failure_reason, 'card expired');
+  r = await settle(p1.id);
+  assertProblem(assert, r, 409, 'payout_final');
+  assert.equal((await refundOf(id)).status, 'approved');
+
+  // API credits inside the window go back only by the original route
+  r = await payout(id, { body: { payout_method: 'balance' } });
+  assertProblem(assert, r, 422, 'payout_method_not_allowed');
+  now = await refundOf(id);
+  assert.equal(now.status, 'approved');
+  assert.equal(now.approved_method, 'original_route');
+  assert.equal(now.payouts.length, 1);
+  assert.deepEqual(creditsFor(await balanceOf(cust), id), []);
+
+  // retry on the same route: a new pending payout
+  r = await payout(id);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paying');
+  assert.equal(r.json.payouts.length, 2);
+  const p2 = r.json.payouts[1];
+  assert.notEqual(p2.id, p1.id);
+  assert.equal(p2.status, 'pending');
+  assert.equal(p2.channel, 'card');
+  assert.equal(p2.amount, 10000);
+  assert.equal(r.json.payouts[0].status, 'failed');
+
+  r = await settle(p2.id, { body: { channel_ref: 'CARD-RETRY' } });
+  assert.equal(r.status, 200, r.text);
+  now = await refundOf(id);
+  assert.equal(now.status, 'paid');
+  assert.deepEqual(now.payouts.map((x) => x.status), ['failed', 'settled']);
+  assert.equal(sqlOne(`SELECT count(*) FROM payouts WHERE refund_id = ${id} AND status = 'settled'`), '1');
+  assertProblem(assert, await payout(id), 409, 'invalid_transition');
+});
+
+test('fail, then a retry switched to the balance when the quote offered it', async () => {
+  const { cust, quote, id } = await approvedRefund(CLOUD_SERVER());
+  assert.deepEqual([...quote.payout_methods].sort(), ['balance', 'original_route']);
+  const p1 = (await payout(id)).json.payouts[0];
+  assert.equal(p1.channel, 'wechat');
+  assert.equal((await fail(p1.id, 'wechat account frozen')).status, 200);
+
+  const r = await payout(id, { body: { payout_method: 'balance' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paid');
+  assert.equal(r.json.approved_method, 'balance');
+  assert.deepEqual(r.json.payouts.map((x) => [x.method, x.channel, x.status]),
+    [['original_route', 'wechat', 'failed'], ['balance', 'balance', 'settled']]);
+  assert.equal(r.json.payouts[1].amount, 120000);
+  const lines = creditsFor(await balanceOf(cust), id);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].amount, 120000);
+  assert.equal(lines[0].payout_id, r.json.payouts[1].id);
+  assertProblem(assert, await payout(id, { body: { payout_method: 'balance' } }), 409, 'invalid_transition');
+});
+
+test('the order cap holds across two requests of one order, in the API and in the database', async () => {
+  const cust = customer();
+  const order = await makeOrder(cust);   // 100.00 paid
+
+  // first request: approved for 40.00 of the 100.00 quoted, confirmed, paid
+  const first = await submit(cust, order.id);
+  assert.equal(first.quote.amount, 10000);
+  const r1 = await approve(cust, first.refund.id, { amount: 4000, note: 'only part was bought by mistake' });
+  assert.equal(r1.approved_amount, 4000);
+  const p1 = (await payout(r1.id)).json.payouts[0];
+  assert.equal(p1.amount, 4000);
+
+  // the database: one live payout per request, no payout above the order
+  assertRefusedByDb(superSql(`INSERT INTO payouts (refund_id, order_id, account, method, channel, amount, currency,
+      status, expected_at, expected_latest_at)
+    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'original_route', 'alipay', 1, 'CNY', 'pending', now(), now())`),
+    '23505', 'payouts_one_live');
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 10001 WHERE id = ${p1.id}`), '23514', 'payouts_order_cap');
+  assert.equal((await settle(p1.id)).status, 200);
+  assert.equal((await refundOf(r1.id)).status, 'paid');
+
+  // the rest is quoted, no more
+  const second = await submit(cust, order.id);
+  assert.equal(second.quote.amount, 6000);
+  assert.ok(second.quote.breakdown.some((l) => l.label === 'already_refunded' && l.amount === -4000),
+    JSON.stringify(second.quote.breakdown));
+  assert.equal((await act(second.refund.id, 'claim', SUPPORT)).status, 200);
+  // a supervisor may approve above the quote with a reason, but not above the cap
+  let r = await act(second.refund.id, 'approve', LEAD_A, { amount: 6001, note: 'goodwill' });
+  assertProblem(assert, r, 409, 'exceeds_order_cap');
+  assert.equal((await refundOf(second.refund.id)).status, 'in_review');
+  r = await act(second.refund.id, 'approve', SUPPORT, {});
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'approved');
+  assert.equal(r.json.approved_amount, 6000);
+  const r2 = r.json;
+
+  // the database refuses more, whoever asks
+  assertRefusedByDb(superSql(`UPDATE refund_requests SET approved_amount = 6001 WHERE id = ${r2.id}`),
+    '23514', 'refund_requests_order_cap');
+  assertRefusedByDb(superSql(`UPDATE refund_requests SET approved_amount = 4001 WHERE id = ${r1.id}`),
+    '23514', 'refund_requests_order_cap');
+  assertRefusedByDb(superSql(`INSERT INTO refund_requests (order_id, account, product_type, provider, status,
+      reason_code, payout_method, quote, quoted_amount, currency, policy_version, approved_amount,
+      approved_method, due_at)
+    SELECT order_id, account, product_type, provider, 'paid', reason_code, payout_method, quote, 1, currency,
+      policy_version, 1, payout_method, due_at FROM refund_requests WHERE id = ${r2.id}`),
+    '23514', 'refund_requests_order_cap');
+
+  const p2 = (await payout(r2.id)).json.payouts[0];
+  assert.equal(p2.amount, 6000);
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 6001 WHERE id = ${p2.id}`), '23514', 'payouts_order_cap');
+  assertRefusedByDb(superSql(`INSERT INTO payouts (refund_id, order_id, account, method, channel, amount, currency,
+      status, expected_at, expected_latest_at)
+    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'balance', 'balance', 1, 'CNY', 'settled', now(), now())`),
+    '23514', 'payouts_order_cap');
+  // a settled payout is final, even to the superuser
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 3999 WHERE id = ${p1.id}`), '23514', 'payouts_final');
+  assertRefusedByDb(superSql(`UPDATE payouts SET status = 'failed' WHERE id = ${p1.id}`), '23514', 'payouts_final');
+
+  assert.equal((await settle(p2.id)).status, 200);
+  assert.equal((await refundOf(r2.id)).status, 'paid');
+  assert.equal(sqlOne(`SELECT sum(amount) FROM payouts WHERE order_id = '${order.id}' AND status <> 'failed'`), '10000');
+  assert.equal(sqlOne(`SELECT sum(approved_amount) FROM refund_requests WHERE order_id = '${order.id}'
+    AND status IN ('awaiting_confirmation', 'approved', 'paying', 'paid')`), '10000');
+
+  // nothing is left to refund
+  const q = await quoteOf(cust, order.id);
+  assert.equal(q.eligible, false, JSON.stringify(q));
+  assert.equal(q.amount, 0);
+  r = await api('POST', '/api/v1/refunds', { tok: cust.tok, headers: { 'Idempotency-Key': `pay-${next()}` },
+    body: { order_id: order.id, reason_code: 'other', payout_method: 'original_route', expected_amount: 0 } });
+  assertProblem(assert, r, 422, 'not_eligible');
+});
+
+test('GET /api/v1/payouts: finance only, ?status= filter, keyset pagination', async () => {
+  const settled = await approvedRefund(AFTER_WINDOW());
+  const pending = await approvedRefund({ payment_method: 'wechat' });
+  const failed = await approvedRefund({ payment_method: 'bank_transfer' });
+  const ps = (await payout(settled.id)).json.payouts[0];
+  const pp = (await payout(pending.id)).json.payouts[0];
+  const pf = (await payout(failed.id)).json.payouts[0];
+  assert.equal((await fail(pf.id, 'wrong account number')).status, 200);
+  const ours = [ps.id, pp.id, pf.id];
+  const want = { [ps.id]: 'settled', [pp.id]: 'pending', [pf.id]: 'failed' };
+
+  for (const tok of [settled.cust.tok, SUPPORT, LEAD_A, ADMIN, SYSTEM]) {
+    assertProblem(assert, await api('GET', '/api/v1/payouts', { tok }), 403, 'forbidden');
+    assertProblem(assert, await api('GET', '/api/v1/payouts', { tok, headers: { Accept: 'text/csv' } }), 403, 'forbidden');
+  }
+  for (const q of ['status=bogus', 'status=', 'status=SETTLED', 'status=settled,failed']) {
+    assertProblem(assert, await api('GET', `/api/v1/payouts?${q}`, { tok: FINANCE }), 400, 'invalid_filter');
+  }
+  for (const q of ['limit=0', 'limit=101', 'limit=-1', 'limit=ten', 'limit=1.5']) {
+    assertProblem(assert, await api('GET', `/api/v1/payouts?${q}`, { tok: FINANCE }), 400, 'invalid_limit');
+  }
+  for (const q of ['cursor=abc', 'cursor=1%20OR%201=1', 'cursor=-1']) {
+    assertProblem(assert, await api('GET', `/api/v1/payouts?${q}`, { tok: FINANCE }), 400, 'invalid_cursor');
+  }
+
+  // walk two at a time from just before ours
+  const start = String(Math.min(...ours) - 1);
+  const seen = [];
+  let cursor = start;
+  for (let page = 0; page < 50; page++) {
+    const r = await api('GET', `/api/v1/payouts?limit=2&cursor=${cursor}`, { tok: FINANCE });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.items.length <= 2);
+    seen.push(...r.json.items);
+    if (r.json.next_cursor === null) break;
+    assert.equal(r.json.items.length, 2);
+    assert.equal(r.json.next_cursor, String(r.json.items.at(-1).id));
+    cursor = r.json.next_cursor;
+    if (ours.every((id) => seen.some((x) => x.id === id))) break;
+  }
+  const ids = seen.map((x) => x.id);
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], `ids ascend: ${ids}`);
+  for (const id of ours) {
+    const item = seen.find((x) => x.id === id);
+    assert.ok(item, `payout ${id} listed`);
+    assert.equal(item.status, want[id]);
+  }
+  assert.equal(seen.find((x) => x.id === pf.id).failure_reason, 'wrong account number');
+
+  // each status filter: only that status, ours included; pagination within it
+  for (const status of ['settled', 'pending', 'failed']) {
+    const found = [];
+    cursor = start;
+    for (let page = 0; page < 200; page++) {
+      const r = await api('GET', `/api/v1/payouts?status=${status}&limit=1&cursor=${cursor}`, { tok: FINANCE });
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.json.items.length <= 1);
+      for (const x of r.json.items) assert.equal(x.status, status);
+      found.push(...r.json.items.map((x) => x.id));
+      if (r.json.next_cursor === null || found.some((id) => want[id] === status)) break;
+      cursor = r.json.next_cursor;
+    }
+    const mine = found.filter((id) => ours.includes(id));
+    assert.deepEqual(mine.map((id) => want[id]), [status], `status=${status}: ${found}`);
+  }
+  // the default page size and the last page
+  let r = await api('GET', '/api/v1/payouts', { tok: FINANCE });
+  assert.equal(r.status, 200);
+  assert.ok(r.json.items.length <= 20);
+  r = await api('GET', `/api/v1/payouts?limit=100&cursor=${Math.max(...ours)}`, { tok: FINANCE });
+  assert.equal(r.status, 200);
+  for (const x of r.json.items) assert.ok(x.id > Math.max(...ours));
+});
+
+test('CSV export: RFC 4180 with CRLF, formulas neutralised, pending payouts become sent and are not sent twice', async () => {
+  // a hostile account, product name and payment reference; a plain one; a balance payout
+  const evil = await approvedRefund({ product_name: '=HYPERLINK("http://x.example/?a=1","click")',
+    payment_method: 'card', payment_ref: '@SUM(1+1)' }, { prefix: '=cmd' });
+  const plain = await approvedRefund({ product_name: 'Pack, "large"\r\nsecond line',
+    payment_method: 'alipay', payment_ref: '-ALI-001' });
+  const bal = await approvedRefund(AFTER_WINDOW());
+  const pe = (await payout(evil.id)).json.payouts[0];
+  const pl = (await payout(plain.id)).json.payouts[0];
+  const pb = (await payout(bal.id)).json.payouts[0];
+  assert.equal(pe.status, 'pending');
+  assert.equal(pl.status, 'pending');
+  assert.equal(pb.status, 'settled');
+  assert.ok(evil.cust.account.startsWith('=cmd-'));
+
+  const { r, rows } = await exportCsv();
+  assert.equal(r.headers.get('content-type'), 'text/csv; charset=utf-8');
+  assert.match(r.headers.get('content-disposition') || '', /^attachment; filename="payouts\.csv"$/);
+  assert.ok(r.text.startsWith(`${CSV_HEAD.join(',')}\r\n`));
+  assert.ok(r.text.endsWith('\r\n'));
+
+  const byId = new Map(rows.map((row) => [row[0], row]));
+  assert.equal(rows.filter((row) => row[0] === String(pe.id)).length, 1);
+  assert.ok(!byId.has(String(pb.id)), 'a balance payout is never exported');
+  assert.deepEqual(byId.get(String(pe.id)), [String(pe.id), String(evil.id), evil.order.id,
+    `'${evil.cust.account}`, `'=HYPERLINK("http://x.example/?a=1","click")`, 'card', "'@SUM(1+1)",
+    '100.00', 'CNY', iso(epoch(pe.expected_latest_at))]);
+  assert.deepEqual(byId.get(String(pl.id)), [String(pl.id), String(plain.id), plain.order.id,
+    plain.cust.account, 'Pack, "large"\r\nsecond line', 'alipay', "'-ALI-001", '100.00', 'CNY',
+    iso(epoch(pl.expected_latest_at))]);
+  // and as bytes: the apostrophe inside the quotes, inner quotes doubled
+  assert.ok(r.text.includes(`,"'=HYPERLINK(""http://x.example/?a=1"",""click"")",card,'@SUM(1+1),100.00,CNY,`), r.text);
+  assert.ok(r.text.includes(`,"Pack, ""large""\r\nsecond line",alipay,'-ALI-001,100.00,CNY,`), r.text);
+  // no cell of the export starts a formula
+  for (const row of rows) for (const cell of row) assert.ok(!/^[=+\-@\t\r]/.test(cell), `cell ${JSON.stringify(cell)}`);
+
+  // exported: sent, with the time
+  for (const id of [evil.id, plain.id]) {
+    const [p] = (await refundOf(id)).payouts;
+    assert.equal(p.status, 'sent');
+    assert.ok(p.sent_at, 'sent_at');
+    assert.equal((await refundOf(id)).status, 'paying');
+  }
+  const sent = await api('GET', `/api/v1/payouts?status=sent&limit=100&cursor=${pe.id - 1}`, { tok: FINANCE });
+  assert.ok(sent.json.items.some((x) => x.id === pe.id) && sent.json.items.some((x) => x.id === pl.id));
+  assert.ok(Number(sqlOne(`SELECT count(*) FROM audit_events WHERE action = 'payout.export'
+    AND actor = 'fin-${RUN}'`)) >= 1, 'the export is audited');
+
+  // a second export does not repeat them
+  const again = await exportCsv(FINANCE2);
+  assert.ok(!again.rows.some((row) => [String(pe.id), String(pl.id)].includes(row[0])), again.r.text);
+
+  // the channel answers for sent payouts
+  assert.equal((await settle(pe.id, { body: { channel_ref: 'CARD-777' } })).status, 200);
+  assert.equal((await refundOf(evil.id)).status, 'paid');
+  assert.equal((await fail(pl.id, 'alipay account closed')).status, 200);
+  assert.equal((await refundOf(plain.id)).status, 'approved');
+  // the retry is pending again and goes out in the next export, once
+  const retry = (await payout(plain.id)).json.payouts[1];
+  assert.equal(retry.status, 'pending');
+  const third = await exportCsv();
+  assert.equal(third.rows.filter((row) => row[0] === String(retry.id)).length, 1);
+  assert.ok(!third.rows.some((row) => row[0] === String(pl.id)));
+});
+
+test('CSV export: two clerks exporting at once never send one instruction twice', async () => {
+  const made = [];
+  for (let i = 0; i < 4; i++) made.push(await approvedRefund({ payment_method: i % 2 ? 'wechat' : 'bank_transfer' }));
+  const ids = [];
+  for (const m of made) ids.push(String((await payout(m.id)).json.payouts[0].id));
+  const exports = await Promise.all([exportCsv(FINANCE), exportCsv(FINANCE2), exportCsv(FINANCE), exportCsv(FINANCE2)]);
+  for (const id of ids) {
+    const times = exports.reduce((n, e) => n + e.rows.filter((row) => row[0] === id).length, 0);
+    assert.equal(times, 1, `payout ${id} exported ${times} times`);
+  }
+  for (const m of made) assert.equal((await refundOf(m.id)).payouts[0].status, 'sent');
+});
+
+test('seed 000 case 1: API credits paid 10 days ago, unused: the full amount back to Alipay', async () => {
+  const cust = customer('seed0');
+  const order = await makeOrder(cust, {
+    product_name: 'API 调用资源包 100 万次', amount_paid: 1000000, payment_method: 'alipay',
+    paid_at: iso(nowS() - 10 * DAY), quantity: 1000000, used_quantity: 0,
+  });
+  const { refund, quote } = await submit(cust, order.id);
+  assert.equal(quote.decision, 'full');
+  assert.equal(quote.rule, 'window_full');
+  assert.equal(quote.amount, 1000000);                 // 10,000.00 CNY
+  assert.deepEqual(quote.payout_methods, ['original_route']);
+  assert.equal(refund.payout_method, 'original_route');
+
+  // above second_approval_over (5,000.00): support, then a different supervisor
+  assert.equal((await act(refund.id, 'claim', SUPPORT)).status, 200);
+  let r = await act(refund.id, 'approve', SUPPORT, {});
+  assert.equal(r.json.status, 'awaiting_second_approval', r.text);
+  assertProblem(assert, await payout(refund.id), 409, 'invalid_transition');
+  r = await act(refund.id, 'approve', LEAD_B, {});
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'approved');
+  assert.equal(r.json.second_approver, `lead-b-${RUN}`);
+
+  const kinds = await holidayKinds();
+  r = await payout(refund.id);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paying');
+  const [p] = r.json.payouts;
+  assert.deepEqual([p.method, p.channel, p.status, p.amount, p.currency],
+    ['original_route', 'alipay', 'pending', 1000000, 'CNY']);
+  assertArrival(kinds, p, 'alipay');
+
+  r = await settle(p.id, { body: { channel_ref: `ALIPAY-${RUN}` } });
+  assert.equal(r.status, 200, r.text);
+  const done = await refundOf(refund.id, cust.tok);
+  assert.equal(done.status, 'paid');
+  assert.deepEqual(done.payouts.map((x) => [x.status, x.amount, x.channel_ref]), [['settled', 1000000, `ALIPAY-${RUN}`]]);
+  assert.deepEqual((await balanceOf(cust)).balances, []);   // nothing to the balance
+  assert.deepEqual(done.timeline.map((e) => e.to),
+    ['submitted', 'in_review', 'awaiting_second_approval', 'approved', 'paying', 'paid']);
+});
+
+test('seed 000 case 2: 45 days ago, 37.5 % of the credits used: the unused part to the balance', async () => {
+  const cust = customer('seed0');
+  const order = await makeOrder(cust, {
+    product_name: 'API 调用资源包 10 万次', amount_paid: 50000, payment_method: 'card',
+    paid_at: iso(nowS() - 45 * DAY), quantity: 100000, used_quantity: 37500,
+  });
+  const { refund, quote } = await submit(cust, order.id);
+  assert.equal(quote.decision, 'partial');
+  assert.equal(quote.rule, 'prorata_usage');
+  assert.equal(quote.amount, 31250);                   // 62.5 % of 500.00 = 312.50
+  assert.deepEqual(quote.payout_methods, ['balance']);
+  assert.ok(quote.reasons.includes('window_closed'), quote.reasons.join());
+  assert.equal(refund.payout_method, 'balance');
+
+  const approved = await approve(cust, refund.id);
+  assert.equal(approved.approved_amount, 31250);
+  const r = await payout(refund.id);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'paid');
+  assert.deepEqual(r.json.payouts.map((x) => [x.method, x.channel, x.status, x.amount]),
+    [['balance', 'balance', 'settled', 31250]]);
+  const bal = await balanceOf(cust);
+  assert.deepEqual(bal.balances, [{ currency: 'CNY', amount: 31250 }]);
+  assert.equal(bal.lines.length, 1);
+  assert.deepEqual([bal.lines[0].amount, bal.lines[0].kind, bal.lines[0].refund_id, bal.lines[0].payout_id],
+    [31250, 'refund_credit', refund.id, r.json.payouts[0].id]);
+  // not to the card
+  assert.equal(sqlOne(`SELECT count(*) FROM payouts WHERE order_id = '${order.id}' AND channel = 'card'`), '0');
+});
+
+test('the audit trail still verifies after all of the above', async () => {
+  const r = await api('GET', '/api/v1/audit/verify', { tok: ADMIN });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.ok, true, r.text);
+});
+
+// ---- known bugs (reported; these run but do not fail the suite) -------------
+
+test('a balance payout is expected at once, also on a day that is not a business day', {
+  todo: 'bug: handlers_payouts.c expected_arrival() uses workdays_add(now, 0), which on a weekend or ' +
+        'holiday answers the next business day 00:00, so expected_at lies after settled_at',
+}, async () => {
+  const { id } = await approvedRefund(AFTER_WINDOW());
+  const today = new Date((nowS() + ZONE) * 1000).toISOString().slice(0, 10);
+  const kinds = await holidayKinds();
+  const dayNo = Math.floor((nowS() + ZONE) / DAY);
+  const inserted = isBusinessDay(kinds, dayNo) &&
+    sqlOne(`INSERT INTO holidays (day, kind, name) VALUES ('${today}', 'holiday', 'payouts test ${RUN}')
+      ON CONFLICT DO NOTHING RETURNING day`) !== '';
+  let r;
+  try {
+    r = await payout(id);
+  } finally {
+    if (inserted) sqlOne(`DELETE FROM holidays WHERE day = '${today}' AND name = 'payouts test ${RUN}'`);
+  }
+  assert.equal(r.status, 201, r.text);
+  const [p] = r.json.payouts;
+  assert.equal(p.status, 'settled');
+  assert.ok(epoch(p.expected_at) <= epoch(p.settled_at) + 1,
+    `expected_at ${p.expected_at} after settled_at ${p.settled_at}`);
+});
+
+test('an approval with a payout method the quote does not offer is refused', {
+  todo: 'bug: handlers_review.c handle_refund_approve() takes any payout_method; the request then ' +
+        'reaches approved with a method POST .../payout refuses with 422 payout_method_not_allowed',
+}, async () => {
+  const cust = customer();
+  const order = await makeOrder(cust);              // original_route only
+  const { refund } = await submit(cust, order.id);
+  assert.equal((await act(refund.id, 'claim', SUPPORT)).status, 200);
+  const r = await act(refund.id, 'approve', SUPPORT, { payout_method: 'balance' });
+  assertProblem(assert, r, 422, 'payout_method_not_allowed');
+});
+
+test('a refused payout or callback names the current state in the problem', {
+  todo: 'bug: refunds_refuse() (refunds.c) and channel_result() (handlers_payouts.c) pass the state as the ' +
+        'extension member "status", which http_respond_problem() (http.c) then overwrites with the HTTP status',
+}, async () => {
+  const { id } = await approvedRefund();
+  const cust = customer();
+  const order = await makeOrder(cust);
+  const { refund } = await submit(cust, order.id);
+  const r = await payout(refund.id);
+  assertProblem(assert, r, 409, 'invalid_transition');
+  assert.ok(Object.values(r.json).includes('submitted'), `the state is missing: ${r.text}`);
+  const p = (await payout(id)).json.payouts[0];
+  assert.equal((await settle(p.id)).status, 200);
+  const f = await fail(p.id, 'late');
+  assertProblem(assert, f, 409, 'payout_final');
+  assert.ok(Object.values(f.json).includes('settled'), `the payout status is missing: ${f.text}`);
+});
+
+test('a payout id with leading zeros is not a second name for the payout in the audit trail', {
+  todo: 'bug: channel_result() (handlers_payouts.c) accepts "000<id>" (refunds_check_id refuses a leading 0) ' +
+        'and records payout.settle under entity_id "000<id>", so GET /api/v1/audit?entity=payout&id=<id> misses it',
+}, async () => {
+  const { id } = await approvedRefund();
+  const p = (await payout(id)).json.payouts[0];
+  const r = await settle(`000${p.id}`);
+  if (r.status === 404) return;   // refused like a refund id with a leading 0: fine
+  assert.equal(r.status, 200, r.text);
+  const audit = await api('GET', `/api/v1/audit?entity=payout&id=${p.id}`, { tok: ADMIN });
+  assert.equal(audit.status, 200, audit.text);
+  assert.ok(audit.json.items.some((e) => e.action === 'payout.settle'),
+    `payout.settle not under entity_id ${p.id}: ${audit.json.items.map((e) => e.action)}`);
+});
+
+test('the first payout goes by the method the customer submitted or confirmed', {
+  todo: 'bug (or a gap in DESIGN.md §3): handle_refund_payout() lets finance switch the method with ' +
+        '{"payout_method":...} on any payout, not only after a failed one, so money moves by a route the ' +
+        'customer never confirmed (approving another method needs awaiting_confirmation)',
+}, async () => {
+  const { cust, id } = await approvedRefund(CLOUD_SERVER());   // submitted: original_route
+  const r = await payout(id, { body: { payout_method: 'balance' } });
+  assert.ok(r.status >= 400 && r.status < 500, `switched without a failure: ${r.status} ${r.json?.status}`);
+  assert.deepEqual(creditsFor(await balanceOf(cust), id), []);
+});
+
+test('the database keeps a payout at its request\'s approved amount', {
+  todo: 'gap in sql/004_payouts_ledger.sql: nothing ties payouts.amount to refund_requests.approved_amount; ' +
+        'only the order cap is checked, so a payout of 40.00 approved can be raised to 90.00 and settled',
+}, async () => {
+  const cust = customer();
+  const order = await makeOrder(cust);
+  const { refund } = await submit(cust, order.id);
+  const approved = await approve(cust, refund.id, { amount: 4000, note: 'part' });
+  const p = (await payout(approved.id)).json.payouts[0];
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 9000 WHERE id = ${p.id}`), '23514');
+});
