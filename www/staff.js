@@ -269,7 +269,7 @@
       h('td', h('code', r.order_id), h('small.muted', r.account)),
       h('td', tc('ptype', r.product_type), h('small.muted', tc('provider', r.provider))),
       h('td.num', RD.formatMoney(r.quoted_amount, r.currency)),
-      h('td', r.assignee ? h('span', { class: r.assignee === state.me.sub ? 'assigned' : '' }, r.assignee) : h('span.muted', t('queue.unassigned'))),
+      h('td', r.assignee ? h('span', { class: state.me && r.assignee === state.me.sub ? 'assigned' : '' }, r.assignee) : h('span.muted', t('queue.unassigned'))),
       h('td.row-actions', h('button.secondary', {
         type: 'button', 'aria-label': t('queue.open.label', { id: r.id }), dataset: { action: 'open', refund: String(r.id) },
         onclick: (ev) => RD.busy(ev.currentTarget, () => openDetail(r.id)),
