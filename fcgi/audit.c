@@ -11,7 +11,9 @@ static const struct db_stmt q_audit = { "audit_insert",
 
 static const struct db_stmt q_notify = { "notify_insert",
 	"INSERT INTO notifications (account, channel, refund_id, kind, payload)"
-	" SELECT $1, ch, $2::bigint, $3, $4::jsonb FROM unnest(ARRAY['in_app', 'email']) ch" };
+	" SELECT $1, ch, $2::bigint, $3, coalesce($4::jsonb, (SELECT jsonb_build_object("
+	"   'order_id', r.order_id, 'status', r.status) FROM refund_requests r"
+	"   WHERE r.id = $2::bigint), '{}') FROM unnest(ARRAY['in_app', 'email']) ch" };
 
 enum app_err audit_record(struct app_ctx *c, const char *action, const char *entity,
                           const char *entity_id, const char *before, const char *after)
@@ -28,7 +30,7 @@ enum app_err audit_record(struct app_ctx *c, const char *action, const char *ent
 enum app_err audit_notify(struct app_ctx *c, const char *account, const char *refund_id,
                           const char *kind, const char *payload)
 {
-	const char *params[4] = { account, refund_id, kind, payload ? payload : "{}" };
+	const char *params[4] = { account, refund_id, kind, payload };
 	PGresult *res = NULL;
 	enum app_err err = db_exec(c->db, &q_notify, 4, params, &res);
 

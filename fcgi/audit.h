@@ -10,8 +10,9 @@
 /* before/after: JSON text or NULL. */
 enum app_err audit_record(struct app_ctx *c, const char *action, const char *entity,
                           const char *entity_id, const char *before, const char *after);
-/* In-app and email outbox rows for the account; refund_id may be NULL;
- * payload is JSON text. */
+/* In-app and email outbox rows for the account; refund_id may be NULL.
+ * payload is JSON text; NULL: the refund's order id and status as they are
+ * now (inside this transaction). */
 enum app_err audit_notify(struct app_ctx *c, const char *account, const char *refund_id,
                           const char *kind, const char *payload);
 

@@ -168,7 +168,7 @@ enum app_err handle_order_cancel(struct app_ctx *c)
 		goto out;
 	if (strcmp(PQgetvalue(before, 0, 1), "unpaid") != 0) {
 		err = app_fail_with(c, ERR_CONFLICT, "order_not_unpaid",
-		                    json_pack("{s:s}", "status", PQgetvalue(before, 0, 1)),
+		                    json_pack("{s:s}", "state", PQgetvalue(before, 0, 1)),
 		                    "only an unpaid order can be cancelled");
 		goto out;
 	}
@@ -313,7 +313,11 @@ static enum app_err upsert_order(struct app_ctx *c, const struct field_value *v,
 	p[OF_SERVICE_STATUS + 1] = v[OF_SERVICE_STATUS].present ? v[OF_SERVICE_STATUS].str : NULL;
 	p[OF_PROMO + 1] = v[OF_PROMO].num ? "true" : "false";
 	p[OF_THIRD_PARTY_COST + 1] = v[OF_THIRD_PARTY_COST].present ? nums[OF_THIRD_PARTY_COST] : "0";
-	if ((err = db_exec(c->db, &q_upsert, 21, p, &res)) != ERR_NONE)
+	if ((err = db_exec(c->db, &q_upsert, 21, p, &res)) != ERR_NONE &&
+	    strcmp(db_constraint(c->db), "orders_refunds_covered") == 0)
+		return app_fail(c, ERR_CONFLICT, "refunds_exceed_amount_paid",
+		                "more is already approved or refunded than the new amount paid");
+	if (err != ERR_NONE)
 		return app_fail(c, err == ERR_CONFLICT ? ERR_VALIDATION : err, "constraint_violated",
 		                "the order breaks a rule of the database (%s)", db_constraint(c->db));
 	*created = db_bool(res, 0, 0);

@@ -75,9 +75,13 @@ static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
 	for (size_t i = 0; i < sizeof arrival / sizeof arrival[0]; i++) {
 		if (strcmp(arrival[i].channel, channel) != 0)
 			continue;
-		int64_t a = 0, b = 0;
-		enum app_err err = workdays_add(c, c->now, arrival[i].earliest, &a);
-		if (err == ERR_NONE)
+		/* 0 days is "at once", even on a holiday: workdays_add would move
+		 * a start on a day off to the next business morning. */
+		int64_t a = c->now, b = c->now;
+		enum app_err err = ERR_NONE;
+		if (arrival[i].earliest > 0)
+			err = workdays_add(c, c->now, arrival[i].earliest, &a);
+		if (err == ERR_NONE && arrival[i].latest > 0)
 			err = workdays_add(c, c->now, arrival[i].latest, &b);
 		snprintf(earliest, 24, "%lld", (long long)a);
 		snprintf(latest, 24, "%lld", (long long)b);
@@ -207,6 +211,16 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 	    (err = payout_method(c, &row, &method)) != ERR_NONE)
 		goto out;
 	bool switched = strcmp(method, refund_payout_method_name(row.approved_method)) != 0;
+	/* The customer confirmed a method (at submission or after an approval
+	 * that changed it); finance switches only after that route failed
+	 * (DESIGN.md §3: "payout failed -> approved (retry, or switch to balance)"). */
+	if (switched && row.failed_payouts == 0) {
+		err = app_fail_with(c, ERR_CONFLICT, "method_switch_needs_failed_payout",
+		                    json_pack("{s:s}", "payout_method",
+		                              refund_payout_method_name(row.approved_method)),
+		                    "pay by the confirmed method; switch only after it failed");
+		goto out;
+	}
 	if ((err = step(c, &row, REFUND_ACTION_PAYOUT_START, REFUND_ROLE_FINANCE,
 	                switched ? method : NULL)) != ERR_NONE ||
 	    (err = create_payout(c, &row, method, payout_id, currency)) != ERR_NONE ||
@@ -232,7 +246,8 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 	const char *id = app_param(c, 0);
 	enum app_err err;
 
-	if (strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+	/* Canonical decimal only: "0012" must not be a second name for 12. */
+	if (id[0] == '0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
 		return app_fail(c, ERR_NOT_FOUND, "payout_not_found", "no payout %s", id);
 	const char *params[2] = { id, text };
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
@@ -247,7 +262,7 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 	}
 	if (strcmp(PQgetvalue(p, 0, 2), "settled") == 0 || strcmp(PQgetvalue(p, 0, 2), "failed") == 0) {
 		err = app_fail_with(c, ERR_CONFLICT, "payout_final",
-		                    json_pack("{s:s}", "status", PQgetvalue(p, 0, 2)),
+		                    json_pack("{s:s}", "state", PQgetvalue(p, 0, 2)),
 		                    "this payout is already final");
 		goto out;
 	}

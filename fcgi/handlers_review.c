@@ -86,16 +86,8 @@ static enum app_err record(struct app_ctx *c, const struct refund_row *row,
 		err = refunds_add_message(c, row->id, in->message);
 	if (err == ERR_NONE)
 		err = audit_record(c, action, "refund", row->id, row->before, after);
-	if (err == ERR_NONE && in->notify) {
-		json_t *now = json_loads(after, 0, NULL);
-		json_t *payload = json_pack("{s:s, s:O?}", "order_id", row->order_id,
-		                            "status", json_object_get(now, "status"));
-		char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-		err = audit_notify(c, row->account, row->id, in->notify, text);
-		free(text);
-		json_decref(payload);
-		json_decref(now);
-	}
+	if (err == ERR_NONE && in->notify)
+		err = audit_notify(c, row->account, row->id, in->notify, NULL);
 	return err;
 }
 
@@ -113,6 +105,14 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
+	/* An approval may change the method (the customer then confirms it), but
+	 * only to one the policy offered for this refund. */
+	if (in->action == REFUND_ACTION_APPROVE && !(row.offered_methods & (1u << f.approve_method))) {
+		err = app_fail(c, ERR_VALIDATION, "payout_method_not_allowed",
+		               "the policy does not offer %s for this refund",
+		               refund_payout_method_name(f.approve_method));
+		goto out;
+	}
 	enum refund_refusal r = refund_transition(&f, in->action, refunds_role_of(c), &out);
 	if (r != REFUND_OK) {
 		err = refunds_refuse(c, r, &row);

@@ -51,7 +51,9 @@ struct http_response {
 };
 
 /* A refusal on its way to the client. code NULL means the default code of
- * err; extra (owned, may be NULL) adds members such as the current quote. */
+ * err; extra (owned, may be NULL) adds members such as the current quote or
+ * "state". The members of RFC 9457 (type, title, status, detail) and ours
+ * (code, request_id) always win over an extra member of the same name. */
 struct problem {
 	enum app_err err;
 	const char  *code;

@@ -9,7 +9,10 @@ static const struct db_stmt q_lock = { "refunds_lock",
 	"SELECT to_jsonb(r)::text, r.id, r.account, r.order_id, r.status, r.quoted_amount,"
 	" r.payout_method, coalesce(r.approved_amount, 0), coalesce(r.approved_method, r.payout_method),"
 	" coalesce(r.first_approver, ''), r.appealed, p.second_approval_over, p.auto_approve_max,"
-	" r.quote->>'decision' = 'full' AND r.quote->>'rule' = 'window_full'"
+	" r.quote->>'decision' = 'full' AND r.quote->>'rule' = 'window_full',"
+	" (CASE WHEN r.quote->'payout_methods' ? 'original_route' THEN 1 ELSE 0 END)"
+	" + (CASE WHEN r.quote->'payout_methods' ? 'balance' THEN 2 ELSE 0 END),"
+	" (SELECT count(*) FROM payouts f WHERE f.refund_id = r.id AND f.status = 'failed')"
 	" FROM refund_requests r JOIN refund_policies p"
 	"   ON p.product_type = r.product_type AND p.version = r.policy_version"
 	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2) FOR UPDATE OF r" };
@@ -78,6 +81,8 @@ static int read_row(const PGresult *r, struct refund_row *row)
 	row->second_approval_over = db_int(r, 0, 11);
 	row->auto_approve_max = db_int(r, 0, 12);
 	row->quote_full_in_window = db_bool(r, 0, 13);
+	row->offered_methods = (unsigned)db_int(r, 0, 14);
+	row->failed_payouts = (int)db_int(r, 0, 15);
 	row->before = strdup(db_text(r, 0, 0));
 	if (row->before == NULL || !refund_state_parse(db_text(r, 0, 4), &row->state) ||
 	    !refund_payout_method_parse(db_text(r, 0, 6), &row->method) ||
@@ -194,6 +199,6 @@ enum app_err refunds_refuse(struct app_ctx *c, enum refund_refusal r, const stru
 	if (err == ERR_NOT_FOUND)   /* reveal nothing about another account's request */
 		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
 	return app_fail_with(c, err, refund_refusal_code(r),
-	                     json_pack("{s:s}", "status", refund_state_name(row->state)),
+	                     json_pack("{s:s}", "state", refund_state_name(row->state)),
 	                     "this action is not possible in the request's current state");
 }

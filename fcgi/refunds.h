@@ -22,6 +22,8 @@ struct refund_row {
 	int64_t                   second_approval_over;
 	int64_t                   auto_approve_max;
 	bool                      quote_full_in_window;
+	unsigned                  offered_methods; /* bit (1 << method): what the quote offered */
+	int                       failed_payouts;
 	char                     *before;          /* the row as JSON text (owned) */
 };
 

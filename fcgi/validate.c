@@ -3,6 +3,8 @@
 #include "validate.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -146,11 +148,14 @@ enum validate_err validate_text(const char *text, const struct field_spec *spec,
 
 	memset(out, 0, sizeof *out);
 	if (spec->type == FIELD_INT) {
-		long long num;
-		int used = 0;
-		if (text[0] == '\0' || strlen(text) > 19 ||
-		    strspn(text, DIGIT "-") != strlen(text) ||
-		    sscanf(text, "%lld%n", &num, &used) != 1 || (size_t)used != strlen(text))
+		int saved = errno;
+		char *end = NULL;
+		errno = 0;
+		long long num = strtoll(text, &end, 10);
+		bool bad = errno != 0 || end == text || *end != '\0' || strlen(text) > 19 ||
+		           strspn(text, DIGIT "-") != strlen(text);
+		errno = saved;
+		if (bad)
 			return VALIDATE_WRONG_TYPE;
 		v = json_integer(num);
 	} else if (spec->type == FIELD_BOOL) {
@@ -238,8 +243,8 @@ void validate_format_time(int64_t t, char *buf, size_t len)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL)
-		snprintf(buf, len, "invalid");
-	else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* strftime returns 0 and may leave buf unterminated when it does not
+	 * fit (a year past 9999 in a 21-byte buffer). */
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%s", "");
 }

@@ -917,12 +917,9 @@ test('the audit trail still verifies after all of the above', async () => {
   assert.equal(r.json.ok, true, r.text);
 });
 
-// ---- known bugs (reported; these run but do not fail the suite) -------------
+// ---- regressions: bugs found by these tests, fixed ---------------------------
 
-test('a balance payout is expected at once, also on a day that is not a business day', {
-  todo: 'bug: handlers_payouts.c expected_arrival() uses workdays_add(now, 0), which on a weekend or ' +
-        'holiday answers the next business day 00:00, so expected_at lies after settled_at',
-}, async () => {
+test('a balance payout is expected at once, also on a day that is not a business day', async () => {
   const { id } = await approvedRefund(AFTER_WINDOW());
   const today = new Date((nowS() + ZONE) * 1000).toISOString().slice(0, 10);
   const kinds = await holidayKinds();
@@ -943,10 +940,7 @@ test('a balance payout is expected at once, also on a day that is not a business
     `expected_at ${p.expected_at} after settled_at ${p.settled_at}`);
 });
 
-test('an approval with a payout method the quote does not offer is refused', {
-  todo: 'bug: handlers_review.c handle_refund_approve() takes any payout_method; the request then ' +
-        'reaches approved with a method POST .../payout refuses with 422 payout_method_not_allowed',
-}, async () => {
+test('an approval with a payout method the quote does not offer is refused', async () => {
   const cust = customer();
   const order = await makeOrder(cust);              // original_route only
   const { refund } = await submit(cust, order.id);
@@ -955,10 +949,7 @@ test('an approval with a payout method the quote does not offer is refused', {
   assertProblem(assert, r, 422, 'payout_method_not_allowed');
 });
 
-test('a refused payout or callback names the current state in the problem', {
-  todo: 'bug: refunds_refuse() (refunds.c) and channel_result() (handlers_payouts.c) pass the state as the ' +
-        'extension member "status", which http_respond_problem() (http.c) then overwrites with the HTTP status',
-}, async () => {
+test('a refused payout or callback names the current state in the problem', async () => {
   const { id } = await approvedRefund();
   const cust = customer();
   const order = await makeOrder(cust);
@@ -973,10 +964,7 @@ test('a refused payout or callback names the current state in the problem', {
   assert.ok(Object.values(f.json).includes('settled'), `the payout status is missing: ${f.text}`);
 });
 
-test('a payout id with leading zeros is not a second name for the payout in the audit trail', {
-  todo: 'bug: channel_result() (handlers_payouts.c) accepts "000<id>" (refunds_check_id refuses a leading 0) ' +
-        'and records payout.settle under entity_id "000<id>", so GET /api/v1/audit?entity=payout&id=<id> misses it',
-}, async () => {
+test('a payout id with leading zeros is not a second name for the payout in the audit trail', async () => {
   const { id } = await approvedRefund();
   const p = (await payout(id)).json.payouts[0];
   const r = await settle(`000${p.id}`);
@@ -988,21 +976,14 @@ test('a payout id with leading zeros is not a second name for the payout in the 
     `payout.settle not under entity_id ${p.id}: ${audit.json.items.map((e) => e.action)}`);
 });
 
-test('the first payout goes by the method the customer submitted or confirmed', {
-  todo: 'bug (or a gap in DESIGN.md §3): handle_refund_payout() lets finance switch the method with ' +
-        '{"payout_method":...} on any payout, not only after a failed one, so money moves by a route the ' +
-        'customer never confirmed (approving another method needs awaiting_confirmation)',
-}, async () => {
+test('the first payout goes by the method the customer submitted or confirmed', async () => {
   const { cust, id } = await approvedRefund(CLOUD_SERVER());   // submitted: original_route
   const r = await payout(id, { body: { payout_method: 'balance' } });
   assert.ok(r.status >= 400 && r.status < 500, `switched without a failure: ${r.status} ${r.json?.status}`);
   assert.deepEqual(creditsFor(await balanceOf(cust), id), []);
 });
 
-test('the database keeps a payout at its request\'s approved amount', {
-  todo: 'gap in sql/004_payouts_ledger.sql: nothing ties payouts.amount to refund_requests.approved_amount; ' +
-        'only the order cap is checked, so a payout of 40.00 approved can be raised to 90.00 and settled',
-}, async () => {
+test('the database keeps a payout at its request\'s approved amount', async () => {
   const cust = customer();
   const order = await makeOrder(cust);
   const { refund } = await submit(cust, order.id);

@@ -446,7 +446,7 @@ static void test_text(void **state)
  * number: sscanf("%lld") saturates it to INT64_MAX (and the C standard
  * leaves it undefined), so it is refused before it is read. Known bug:
  * validate_text accepts "9999999999999999999" for a field whose range
- * reaches INT64_MAX. Enabled with -DREFUNDD_KNOWN_BUGS. */
+ * reaches INT64_MAX. */
 static void test_text_int_overflow(void **state)
 {
 	static const struct field_spec wide = { "wide", FIELD_INT, false, false, INT64_MIN, INT64_MAX, NULL };
@@ -458,11 +458,9 @@ static void test_text_int_overflow(void **state)
 	} cases[] = {
 		{ &limit, "9223372036854775808" },
 		{ &limit, "9999999999999999999" },
-#ifdef REFUNDD_KNOWN_BUGS
 		{ &wide, "9223372036854775808" },
 		{ &wide, "9999999999999999999" },
 		{ &big, "9999999999999999999" },
-#endif
 	};
 
 	(void)state;
@@ -619,7 +617,7 @@ static void test_format_time(void **state)
  * buffer it is written whole; with the documented minimum of 21 bytes the
  * result must still be a C string. Known bug: strftime returns 0 and
  * validate_format_time leaves the buffer unterminated ("10000-01-01T00:00:00"
- * and the caller's 21st byte). Enabled with -DREFUNDD_KNOWN_BUGS. */
+ * and the caller's 21st byte). */
 static void test_format_time_beyond_9999(void **state)
 {
 	char big[40];
@@ -627,12 +625,10 @@ static void test_format_time_beyond_9999(void **state)
 	(void)state;
 	validate_format_time(INT64_C(253402300800), big, sizeof big);
 	assert_string_equal(big, "10000-01-01T00:00:00Z");
-#ifdef REFUNDD_KNOWN_BUGS
 	char buf[21];
 	memset(buf, 'x', sizeof buf);
 	validate_format_time(INT64_C(253402300800), buf, sizeof buf);
 	assert_non_null(memchr(buf, '\0', sizeof buf));
-#endif
 }
 
 /* Every second of a few sampled days, and days across 400 years, survive
