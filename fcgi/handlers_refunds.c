@@ -225,13 +225,14 @@ static const struct db_stmt q_list = { "refunds_list",
  * status list below is the index's predicate, word for word. */
 static const struct db_stmt q_queue = { "refunds_queue",
 	"SELECT ((to_jsonb(r) - 'quote') || jsonb_build_object('overdue', r.due_at < now()))::text,"
-	" extract(epoch FROM r.due_at)::bigint || ':' || r.id FROM refund_requests r"
+	" ((extract(epoch FROM r.due_at) * 1000000)::bigint)::text || ':' || r.id FROM refund_requests r"
 	" WHERE r.status IN ('submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed')"
 	" AND ($1::text IS NULL OR r.status = $1) AND ($2::text IS NULL OR r.provider = $2)"
 	" AND ($3::text IS NULL OR r.product_type = $3)"
 	" AND ($4::text IS NULL OR ($4 = '' AND r.assignee IS NULL) OR r.assignee = $4)"
 	" AND (NOT $5::boolean OR r.due_at < now())"
-	" AND ($6::bigint IS NULL OR (r.due_at, r.id) > (to_timestamp($6::bigint), $7::bigint))"
+	" AND ($6::bigint IS NULL OR (r.due_at, r.id) >"
+	"   (timestamptz 'epoch' + $6::bigint * interval '1 microsecond', $7::bigint))"
 	" ORDER BY r.due_at, r.id LIMIT $8::int + 1" };
 
 static const struct db_stmt q_notifications = { "refunds_notifications",
@@ -326,13 +327,18 @@ enum app_err handle_refund_get(struct app_ctx *c)
 	return refunds_reply(c, app_param(c, 0), 200);
 }
 
-/* due_at seconds and id from "<seconds>:<id>". */
+/* due_at and id from "<microseconds since 1970>:<id>": microseconds, so a
+ * due_at with a fraction of a second pages exactly (timestamptz keeps µs). */
+#define QUEUE_CURSOR_MAX_US "253402300799999999" /* 9999-12-31T23:59:59.999999Z */
+
 static enum app_err queue_cursor(struct app_ctx *c, const char *cursor, char *due, char *id)
 {
 	const char *colon = strchr(cursor, ':');
 	size_t n = colon ? (size_t)(colon - cursor) : 0;
+	size_t max = sizeof QUEUE_CURSOR_MAX_US - 1;
 
-	if (colon == NULL || n == 0 || n > 15 || strspn(cursor, "0123456789") != n ||
+	if (colon == NULL || n == 0 || n > max || strspn(cursor, "0123456789") != n ||
+	    (n == max && strncmp(cursor, QUEUE_CURSOR_MAX_US, n) > 0) ||
 	    strlen(colon + 1) == 0 || strlen(colon + 1) > 18 ||
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");

@@ -59,6 +59,7 @@ static void change_of(const struct app_ctx *c, const struct refund_row *row,
 	if (in->action == REFUND_ACTION_CLAIM)
 		ch->assignee = c->who.sub;
 	if (in->action == REFUND_ACTION_REJECT) {
+		ch->fresh_decision = true;
 		ch->reject_reason = in->reject_reason;
 		ch->decision_note = in->note;
 	}
@@ -69,6 +70,7 @@ static void change_of(const struct app_ctx *c, const struct refund_row *row,
 		ch->second_approver = c->who.sub;
 		return;
 	}
+	ch->fresh_decision = true;
 	snprintf(amount, 24, "%lld", (long long)f->approve_amount);
 	ch->approved_amount = amount;
 	ch->approved_method = refund_payout_method_name(f->approve_method);

@@ -23,9 +23,9 @@ static const struct db_stmt q_update = { "refunds_update",
 	" approved_amount = coalesce($5::bigint, approved_amount),"
 	" approved_method = coalesce($6, approved_method),"
 	" first_approver = coalesce($7, first_approver),"
-	" second_approver = coalesce($8, second_approver),"
-	" decision_note = coalesce($9, decision_note),"
-	" reject_reason = coalesce($10, reject_reason),"
+	" second_approver = CASE WHEN $12::boolean THEN $8 ELSE coalesce($8, second_approver) END,"
+	" decision_note = CASE WHEN $12::boolean THEN $9 ELSE coalesce($9, decision_note) END,"
+	" reject_reason = CASE WHEN $12::boolean THEN $10 ELSE coalesce($10, reject_reason) END,"
 	" appealed = appealed OR $11::boolean,"
 	" decided_at = CASE WHEN $2 IN ('approved', 'rejected', 'awaiting_confirmation',"
 	"   'awaiting_second_approval') THEN now() ELSE decided_at END,"
@@ -119,12 +119,13 @@ void refunds_row_free(struct refund_row *row)
 enum app_err refunds_update(struct app_ctx *c, const struct refund_row *row,
                             const struct refund_change *ch, char **after)
 {
-	const char *params[11] = { row->id, refund_state_name(ch->next),
+	const char *params[12] = { row->id, refund_state_name(ch->next),
 		refund_state_name(row->state), ch->assignee, ch->approved_amount,
 		ch->approved_method, ch->first_approver, ch->second_approver,
-		ch->decision_note, ch->reject_reason, ch->appealed ? "true" : "false" };
+		ch->decision_note, ch->reject_reason, ch->appealed ? "true" : "false",
+		ch->fresh_decision ? "true" : "false" };
 	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_update, 11, params, &res);
+	enum app_err err = db_exec(c->db, &q_update, 12, params, &res);
 
 	*after = NULL;
 	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_order_cap") == 0)

@@ -38,6 +38,10 @@ struct refund_change {
 	const char       *decision_note;
 	const char       *reject_reason;
 	bool              appealed;
+	/* A new decision (a first approval, a rejection): the earlier
+	 * decision's second approver, note and reject reason are replaced,
+	 * not kept, even by NULL. Its history stays in the audit trail. */
+	bool              fresh_decision;
 };
 
 /* Locks request id. A customer may lock only their own (404 otherwise). */
