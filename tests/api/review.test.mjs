@@ -139,6 +139,7 @@ test('claim: support or supervisor; customer, finance, admin and system -> 403',
 
   const again = await act(id, 'claim', SUPPORT2);
   assertProblem(assert, again, 409, 'already_claimed');
+  assert.equal(again.json.state, 'in_review');
   assertProblem(assert, await act(id, 'claim', SUPPORT), 409, 'already_claimed');
   // A supervisor may take an in-review request over.
   const taken = await expectMove(act(id, 'claim', SUP1), 'in_review');
@@ -307,17 +308,16 @@ test('approve with another payout method -> awaiting_confirmation even at the fu
   await expectMove(act(id, 'confirm', c.tok), 'approved');
 });
 
-// api_credits inside its window pays back by the original route only, and
-// POST /refunds refuses balance (payout_method_not_allowed). The approve
-// handler takes any payout_method without asking the policy, so staff can
-// offer a route the policy does not allow.
-test('approve with a payout method the policy does not offer is refused',
-  { todo: 'BUG: approve accepts payout_method balance for a quote that only offers original_route' }, async () => {
-    const { id } = await inReview();
-    const r = await act(id, 'approve', SUPPORT, { payout_method: 'balance' });
-    assert.ok(r.status >= 400 && r.status < 500, `expected a refusal, got ${r.status}: ${r.text}`);
-    assert.equal((await getRefund(id)).status, 'in_review');
-  });
+// api_credits inside its window pays back by the original route only:
+// staff may change the method only to one the policy offered (regression:
+// approve used to take any payout_method).
+test('approve with a payout method the policy does not offer -> 422 payout_method_not_allowed', async () => {
+  const { id } = await inReview();
+  assertProblem(assert, await act(id, 'approve', SUPPORT, { payout_method: 'balance' }), 422, 'payout_method_not_allowed');
+  assertProblem(assert, await act(id, 'approve', SUP1, { payout_method: 'balance', note: 'n' }), 422, 'payout_method_not_allowed');
+  assert.equal((await getRefund(id)).status, 'in_review');
+  await expectMove(act(id, 'approve', SUPPORT, { payout_method: 'original_route' }), 'approved');
+});
 
 test('decline -> appealed (the one appeal); the supervisor decides it', async () => {
   const { c, id } = await inReview();
@@ -343,25 +343,21 @@ test('a second decline, after the appeal is used, ends the request: rejected', a
   assertProblem(assert, await act(id, 'appeal', c.tok, {}), 409, 'appeal_used');
 });
 
-// refunds.c q_update keeps second_approver (coalesce) when a later first
-// approval starts over. Deciding an appeal, the supervisor who was the
-// earlier second approver then breaks CHECK (second_approver <>
-// first_approver) and gets 409 "conflict: could not store the refund
-// request"; any other supervisor's decision carries a second approver
-// who never approved it.
-test('an appeal after a two-person approval is decided afresh by any supervisor',
-  { todo: 'BUG: stale second_approver: 409 conflict for the earlier second approver; stale name otherwise' }, async () => {
-    const { c, id } = await inReview({ amount_paid: 1000000, quantity: 1000000 });
-    await expectMove(act(id, 'approve', SUP1, { amount: 600000 }), 'awaiting_second_approval');
-    await expectMove(act(id, 'approve', SUP2, {}), 'awaiting_confirmation');
-    await expectMove(act(id, 'decline', c.tok), 'appealed');
-    // The full quote is above the threshold: SUP2 approves first this time.
-    const again = await expectMove(act(id, 'approve', SUP2, { note: 'appeal granted' }), 'awaiting_second_approval');
-    assert.equal(again.first_approver, SUP2_SUB);
-    assert.equal(again.second_approver, null, 'nobody has made the second approval of this decision yet');
-    const done = await expectMove(act(id, 'approve', SUP1, {}), 'approved');
-    assert.equal(done.second_approver, SUP1_SUB);
-  });
+// A new decision starts afresh (regression: q_update kept the earlier
+// second_approver, so the earlier second approver deciding the appeal
+// broke CHECK (second_approver <> first_approver) with a 409 conflict).
+test('an appeal after a two-person approval is decided afresh by any supervisor', async () => {
+  const { c, id } = await inReview({ amount_paid: 1000000, quantity: 1000000 });
+  await expectMove(act(id, 'approve', SUP1, { amount: 600000 }), 'awaiting_second_approval');
+  await expectMove(act(id, 'approve', SUP2, {}), 'awaiting_confirmation');
+  await expectMove(act(id, 'decline', c.tok), 'appealed');
+  // The full quote is above the threshold: SUP2 approves first this time.
+  const again = await expectMove(act(id, 'approve', SUP2, { note: 'appeal granted' }), 'awaiting_second_approval');
+  assert.equal(again.first_approver, SUP2_SUB);
+  assert.equal(again.second_approver, null, 'nobody has made the second approval of this decision yet');
+  const done = await expectMove(act(id, 'approve', SUP1, {}), 'approved');
+  assert.equal(done.second_approver, SUP1_SUB);
+});
 
 // -------------------------------------------------------------- reject, appeal
 
@@ -390,23 +386,21 @@ test('reject {reason_code} -> rejected; appeal -> appealed; a second appeal -> 4
   await expectMove(act(id, 'reject', SUP1, { reason_code: 'insufficient_information' }), 'rejected');
   const second = await act(id, 'appeal', c.tok, { message: 'again' });
   assertProblem(assert, second, 409, 'appeal_used');
+  assert.equal(second.json.state, 'rejected');
   const t = (await getRefund(id, c.tok)).timeline.map((e) => `${e.action}:${e.to}`);
   assert.deepEqual(t, ['refund.submit:submitted', 'refund.claim:in_review', 'refund.reject:rejected',
     'refund.appeal:appealed', 'refund.reject:rejected']);
 });
 
-// Same cause as the stale second approver: q_update coalesces every
-// decision column with its old value, so a granted appeal still carries
-// the rejection's reason and note.
-test('an appeal granted without a note does not keep the rejection\'s reason and note',
-  { todo: 'BUG: approved request keeps reject_reason and the rejection\'s decision_note' }, async () => {
-    const { c, id } = await inReview();
-    await expectMove(act(id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: '不符合政策' }), 'rejected');
-    await expectMove(act(id, 'appeal', c.tok, {}), 'appealed');
-    const granted = await expectMove(act(id, 'approve', SUP1, {}), 'approved');
-    assert.equal(granted.reject_reason, null);
-    assert.notEqual(granted.decision_note, '不符合政策');
-  });
+// Regression: a granted appeal used to keep the rejection's reason and note.
+test('an appeal granted without a note does not keep the rejection\'s reason and note', async () => {
+  const { c, id } = await inReview();
+  await expectMove(act(id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: '不符合政策' }), 'rejected');
+  await expectMove(act(id, 'appeal', c.tok, {}), 'appealed');
+  const granted = await expectMove(act(id, 'approve', SUP1, {}), 'approved');
+  assert.equal(granted.reject_reason, null);
+  assert.notEqual(granted.decision_note, '不符合政策');
+});
 
 test('reject from needs_info (a customer who never answers)', async () => {
   const { id } = await inReview();
@@ -423,17 +417,20 @@ test('a rejected request allows a new request for the same order', async () => {
   assert.equal(again.json.quoted_amount, 100000, 'the rejected request no longer holds the money');
 });
 
-// handlers_review.c refuse() sends the request's current state as the
-// problem member "status" ({"status": "in_review"}), but the problem's own
-// "status" (the HTTP status, RFC 9457) is written after it and replaces
-// it: a refused caller never learns the state the request is in.
-test('a refused transition tells the request\'s current state',
-  { todo: 'BUG: the state is sent as problem member "status" and overwritten by the HTTP status 409' }, async () => {
-    const { id } = await inReview();
-    const r = await act(id, 'claim', SUPPORT2);
-    assertProblem(assert, r, 409, 'already_claimed');
-    assert.ok(Object.values(r.json).includes('in_review'), r.text);
-  });
+// The refusal names the request's state in "state" (regression: it was
+// sent as "status" and overwritten by the problem's HTTP status).
+test('a refused transition tells the request\'s current state', async () => {
+  const { c, id } = await inReview();
+  const r = await act(id, 'claim', SUPPORT2);
+  assertProblem(assert, r, 409, 'already_claimed');
+  assert.equal(r.json.state, 'in_review');
+  const w = await act(id, 'confirm', c.tok);
+  assertProblem(assert, w, 409, 'invalid_transition');
+  assert.equal(w.json.state, 'in_review');
+  const other = await act(id, 'withdraw', customer().tok);
+  assertProblem(assert, other, 404, 'refund_not_found');
+  assert.equal(other.json.state, undefined, 'another account learns nothing');
+});
 
 // -------------------------------------------------------------- withdraw
 
@@ -456,6 +453,7 @@ test('withdraw before approval -> withdrawn; after approval -> 409', async () =>
   await expectMove(act(d.id, 'approve', SUPPORT, {}), 'approved');
   const late = await act(d.id, 'withdraw', d.c.tok);
   assertProblem(assert, late, 409, 'invalid_transition');
+  assert.equal(late.json.state, 'approved');
 
   const w = await inReview();
   await expectMove(act(w.id, 'approve', SUPPORT, { amount: 1000 }), 'awaiting_confirmation');
@@ -474,7 +472,10 @@ test('20 parallel claims of one submitted request: exactly one 200, 19 x 409', a
   const all = await Promise.all(agents.map((s) => act(id, 'claim', token(s, 'support'))));
   const ok = all.filter((r) => r.status === 200);
   assert.equal(ok.length, 1, all.map((r) => r.status).join(','));
-  for (const r of all.filter((x) => x.status !== 200)) assertProblem(assert, r, 409, 'already_claimed');
+  for (const r of all.filter((x) => x.status !== 200)) {
+    assertProblem(assert, r, 409, 'already_claimed');
+    assert.equal(r.json.state, 'in_review');
+  }
   const final = await getRefund(id);
   assert.equal(final.assignee, ok[0].json.assignee);
   assert.ok(agents.includes(final.assignee));
@@ -487,7 +488,10 @@ async function approveRace(tokens) {
   const ok = all.filter((r) => r.status === 200);
   assert.equal(ok.length, 1, all.map((r) => `${r.status}:${r.json?.code}`).join(','));
   assert.equal(ok[0].json.status, 'approved');
-  for (const r of all.filter((x) => x.status !== 200)) assertProblem(assert, r, 409, 'invalid_transition');
+  for (const r of all.filter((x) => x.status !== 200)) {
+    assertProblem(assert, r, 409, 'invalid_transition');
+    assert.equal(r.json.state, 'approved');
+  }
   const events = (await auditOf(id)).filter((e) => e.action === 'refund.approve');
   assert.equal(events.length, 1, JSON.stringify(events));
   assert.equal(events[0].after.status, 'approved');
@@ -618,31 +622,37 @@ test('queue: bad filters -> 400 invalid_filter; bad pages -> 400; only support a
   for (const tok of [customer().tok, FINANCE, ADMIN, SYSTEM]) assertProblem(assert, await queue('', tok), 403, 'forbidden');
 });
 
-// The cursor is "<epoch seconds>:<id>", made with extract(epoch)::bigint,
-// which ROUNDS; the next page compares (due_at, id) > (to_timestamp(s), id)
-// at microsecond precision. A due_at with a fraction of a second (any
-// due_at not written by refundd itself, e.g. `now() - interval '2 days'`)
-// either comes back on the next page for ever or hides its neighbours.
-test('queue: keyset pages stay exact when due_at has a fraction of a second',
-  { todo: 'BUG: the queue cursor drops due_at\'s sub-second part; the walk repeats a row for ever' }, async () => {
-    const provider = `${PROVIDER}_frac`;
-    const reqs = [];
-    for (let i = 0; i < 4; i++) reqs.push(await newRequest({ provider }));
-    psql(`UPDATE refund_requests SET due_at = '2026-01-01 00:00:00.3+00' WHERE id IN (${reqs[0].id}, ${reqs[1].id})`);
-    psql(`UPDATE refund_requests SET due_at = '2026-01-01 00:00:05.7+00' WHERE id IN (${reqs[2].id}, ${reqs[3].id})`);
-    try {
-      const paged = await walkQueue(`provider=${provider}`, 1, SUPPORT, 10);
-      assert.deepEqual(paged.map((x) => x.id), reqs.map((x) => x.id));
-    } finally {
-      // Out of the shared queue again, so nobody else's walk meets these rows.
-      for (const x of reqs) await expectMove(act(x.id, 'withdraw', x.c.tok), 'withdrawn');
-    }
-  });
+// The cursor carries due_at in microseconds (regression: whole seconds,
+// rounded, made a due_at with a fraction of a second come back on every
+// page, for ever).
+test('queue: keyset pages stay exact when due_at has a fraction of a second', async () => {
+  const provider = `${PROVIDER}_frac`;
+  const reqs = [];
+  for (let i = 0; i < 4; i++) reqs.push(await newRequest({ provider }));
+  psql(`UPDATE refund_requests SET due_at = '2026-01-01 00:00:00.3+00' WHERE id IN (${reqs[0].id}, ${reqs[1].id})`);
+  psql(`UPDATE refund_requests SET due_at = '2026-01-01 00:00:05.7+00' WHERE id IN (${reqs[2].id}, ${reqs[3].id})`);
+  try {
+    const paged = await walkQueue(`provider=${provider}`, 1, SUPPORT, 10);
+    assert.deepEqual(paged.map((x) => x.id), reqs.map((x) => x.id));
+  } finally {
+    // Out of the shared queue again, so nobody else's walk meets these rows.
+    for (const x of reqs) await expectMove(act(x.id, 'withdraw', x.c.tok), 'withdrawn');
+  }
+});
 
-test('queue: a well-formed cursor out of the timestamp range -> 400 invalid_cursor',
-  { todo: 'BUG: answers 422 validation_failed "could not read the list" (to_timestamp out of range)' }, async () => {
-    assertProblem(assert, await queue('cursor=999999999999999:1'), 400, 'invalid_cursor');
-  });
+// Regression: a cursor past the timestamp range answered 422
+// validation_failed from the database instead of 400.
+test('queue: a cursor past the timestamp range -> 400 invalid_cursor; at its end, an empty page', async () => {
+  for (const c of ['253402300800000000:1', '9999999999999999999:1', '99999999999999999999999:1', '1:9999999999999999999']) {
+    assertProblem(assert, await queue(`cursor=${c}`), 400, 'invalid_cursor');
+  }
+  const end = await queue('cursor=253402300799999999:999999999999999999');
+  assert.equal(end.status, 200, end.text);
+  assert.deepEqual(end.json, { items: [], next_cursor: null });
+  const start = await queue('cursor=0:0&limit=1');
+  assert.equal(start.status, 200, start.text);
+  assert.equal(start.json.items.length, 1);
+});
 
 // The queue's SQL as refundd prepares it, read from the source so that this
 // test follows any change to it; the plain form of DESIGN.md as a fallback.
