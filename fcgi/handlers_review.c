@@ -23,6 +23,7 @@ struct action_input {
 	const char               *reject_reason;
 	const char               *message;       /* also stored as a message */
 	const char               *notify;        /* outbox kind, NULL: none */
+	int                       reply_status;  /* 0: 200 */
 };
 
 static struct refund_facts facts_of(const struct app_ctx *c, const struct refund_row *row,
@@ -107,6 +108,11 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
+	enum refund_refusal r = refund_transition(&f, in->action, refunds_role_of(c), &out);
+	if (r != REFUND_OK) {
+		err = refunds_refuse(c, r, &row);
+		goto out;
+	}
 	/* An approval may change the method (the customer then confirms it), but
 	 * only to one the policy offered for this refund. */
 	if (in->action == REFUND_ACTION_APPROVE && !(row.offered_methods & (1u << f.approve_method))) {
@@ -115,17 +121,12 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 		               refund_payout_method_name(f.approve_method));
 		goto out;
 	}
-	enum refund_refusal r = refund_transition(&f, in->action, refunds_role_of(c), &out);
-	if (r != REFUND_OK) {
-		err = refunds_refuse(c, r, &row);
-		goto out;
-	}
 	change_of(c, &row, in, &f, &out, &ch, amount);
 	if ((err = refunds_update(c, &row, &ch, &after)) != ERR_NONE ||
 	    (err = record(c, &row, in, after)) != ERR_NONE ||
 	    (err = db_commit(c->db)) != ERR_NONE)
 		goto out;
-	err = refunds_reply(c, row.id, 200);
+	err = refunds_reply(c, row.id, in->reply_status ? in->reply_status : 200);
 out:
 	free(after);
 	refunds_row_free(&row);
@@ -253,7 +254,9 @@ enum app_err handle_refund_message(struct app_ctx *c)
 		return err;
 	if (reply) {
 		db_rollback(c->db);
-		struct action_input in = { .action = REFUND_ACTION_CUSTOMER_REPLY, .message = v[0].str };
+		/* 201 like any other message: a message was created. */
+		struct action_input in = { .action = REFUND_ACTION_CUSTOMER_REPLY, .message = v[0].str,
+		                           .reply_status = 201 };
 		return run_action(c, &in);
 	}
 	if ((err = refunds_add_message(c, app_param(c, 0), v[0].str)) != ERR_NONE ||

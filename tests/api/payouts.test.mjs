@@ -627,9 +627,10 @@ test('the order cap holds across two requests of one order, in the API and in th
   // the database: one live payout per request, no payout above the order
   assertRefusedByDb(superSql(`INSERT INTO payouts (refund_id, order_id, account, method, channel, amount, currency,
       status, expected_at, expected_latest_at)
-    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'original_route', 'alipay', 1, 'CNY', 'pending', now(), now())`),
+    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'original_route', 'alipay', 4000, 'CNY', 'pending', now(), now())`),
     '23505', 'payouts_one_live');
-  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 10001 WHERE id = ${p1.id}`), '23514', 'payouts_order_cap');
+  // A payout moves exactly its approval (005), checked before the order cap.
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 10001 WHERE id = ${p1.id}`), '23514', 'payouts_match_approval');
   assert.equal((await settle(p1.id)).status, 200);
   assert.equal((await refundOf(r1.id)).status, 'paid');
 
