@@ -3,7 +3,7 @@
 // (billing sync) with every refusal, and POST .../usage. Every order a test
 // writes has its own random id and account, so the file passes when run
 // twice against the same database; the demo orders are only read.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, assertProblem, token, uid, sleep, THREADS } from './lib.mjs';
 
@@ -13,19 +13,6 @@ const SUPPORT = token(`agent-${RUN}`, 'support');
 const ALICE = token('demo-alice', 'customer');
 const BOB = token('demo-bob', 'customer');
 const DAY = 86400;
-
-// foundation.test.mjs restarts PostgreSQL; a worker thread that has not
-// touched the database since then still holds its dead connection and
-// answers its next query with 503 before reconnecting. Touch every thread
-// first, so the tests below see the database as it is now.
-before(async () => {
-  const tok = token('warm-up', 'support');
-  for (let i = 0, ok = 0; i < 40 * THREADS && ok < 4 * THREADS; i++) {
-    const r = await api('GET', '/api/v1/orders?limit=1', { tok });
-    ok = r.status === 200 ? ok + 1 : 0;
-    if (r.status !== 200) await sleep(50);
-  }
-});
 
 const nowS = () => Math.floor(Date.now() / 1000);
 const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -20,19 +20,6 @@ const DAY = 86400;
 const DEMO_TYPES = ['api_credits', 'cloud_server', 'cloud_server_payg', 'traffic_package', 'saas_app',
   'marketplace_service', 'image_subscription', 'image_payg', 'api_product', 'tool_download'];
 
-// foundation.test.mjs restarts PostgreSQL; a worker thread that has not
-// touched the database since then still holds its dead connection and
-// answers its next query with 503 before reconnecting. Touch every thread
-// first, so the tests below see the database as it is now.
-before(async () => {
-  const tok = token('warm-up', 'support');
-  for (let i = 0, ok = 0; i < 40 * THREADS && ok < 4 * THREADS; i++) {
-    const r = await api('GET', '/api/v1/orders?limit=1', { tok });
-    ok = r.status === 200 ? ok + 1 : 0;
-    if (r.status !== 200) await sleep(50);
-  }
-});
-
 const nowS = () => Math.floor(Date.now() / 1000);
 const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const floorDiv = (a, b) => Number(BigInt(a) / BigInt(b));
