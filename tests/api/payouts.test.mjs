@@ -664,11 +664,19 @@ test('the order cap holds across two requests of one order, in the API and in th
 
   const p2 = (await payout(r2.id)).json.payouts[0];
   assert.equal(p2.amount, 6000);
-  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 6001 WHERE id = ${p2.id}`), '23514', 'payouts_order_cap');
+  // Payouts equal their approvals (005) and approvals are capped, so the
+  // database refuses an oversized payout by the first of its rules it checks.
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 6001 WHERE id = ${p2.id}`), '23514', 'payouts_match_approval');
+  // The order cap stands behind it on its own: with the approval rule switched
+  // off (in the same implicit transaction, rolled back by the error) the cap
+  // still refuses.
+  assertRefusedByDb(superSql(`ALTER TABLE payouts DISABLE TRIGGER payouts_match_approval;
+    UPDATE payouts SET amount = 6001 WHERE id = ${p2.id}`), '23514', 'payouts_order_cap');
+  assert.equal(sqlOne(`SELECT tgenabled FROM pg_trigger WHERE tgname = 'payouts_match_approval'`), 'O');
   assertRefusedByDb(superSql(`INSERT INTO payouts (refund_id, order_id, account, method, channel, amount, currency,
       status, expected_at, expected_latest_at)
     VALUES (${r1.id}, '${order.id}', '${cust.account}', 'balance', 'balance', 1, 'CNY', 'settled', now(), now())`),
-    '23514', 'payouts_order_cap');
+    '23514', 'payouts_match_approval');
   // a settled payout is final, even to the superuser
   assertRefusedByDb(superSql(`UPDATE payouts SET amount = 3999 WHERE id = ${p1.id}`), '23514', 'payouts_final');
   assertRefusedByDb(superSql(`UPDATE payouts SET status = 'failed' WHERE id = ${p1.id}`), '23514', 'payouts_final');
