@@ -54,6 +54,12 @@ export function assertProblem(assert, res, status, code) {
   assert.ok(res.json.request_id, 'request_id present');
 }
 
+// psql as the superuser on the test cluster; returns trimmed stdout (-At).
+export function psql(sql) {
+  return execFileSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname,
+    'psql_super', RUNDIR, '-d', 'refundd', '-At', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
 export function pgctl(action) {
   execFileSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname, action, RUNDIR],
     { stdio: 'inherit' });

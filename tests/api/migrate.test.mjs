@@ -4,19 +4,17 @@
 // environment the binary reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, copyFileSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNDIR } from './lib.mjs';
+import { psql } from './lib.mjs';
 
 const BIN = process.env.REFUNDD_BIN;
 const SQL = process.env.REFUNDD_APP_SQL_DIR;
 const migrate = (sqlDir) => spawnSync(BIN, ['migrate'], {
   env: { ...process.env, REFUNDD_APP_SQL_DIR: sqlDir }, encoding: 'utf8',
 });
-const psql = (sql) => execFileSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname,
-  'psql_super', RUNDIR, '-d', 'refundd', '-At', '-c', sql], { encoding: 'utf8' }).trim();
 
 test('migrate twice: the second run applies nothing', () => {
   assert.ok(BIN && SQL, 'REFUNDD_BIN and REFUNDD_APP_SQL_DIR are set by scripts/test');
