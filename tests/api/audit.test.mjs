@@ -8,8 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { api, assertProblem, token, uid, RUNDIR } from './lib.mjs';
+import { api, assertProblem, token, uid, DAY, nowS, iso, psql } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-${RUN}`, 'system');
@@ -18,18 +17,8 @@ const SUPPORT = token(SUPPORT_SUB, 'support');
 const SUPERVISOR = token(`au-lead-${RUN}`, 'supervisor');
 const ADMIN = token(`au-admin-${RUN}`, 'admin');
 const FINANCE = token(`au-fin-${RUN}`, 'finance');
-const DAY = 86400;
 
-const nowS = () => Math.floor(Date.now() / 1000);
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const LIB_SH = new URL('../../scripts/lib.sh', import.meta.url).pathname;
-function psql(sql, { input } = {}) {
-  const args = [LIB_SH, 'psql_super', RUNDIR, '-d', 'refundd', '-At'];
-  if (input === undefined) args.push('-c', sql);
-  else args.push('-f', '-');
-  return execFileSync('bash', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
-}
 // Runs SQL that must fail; returns the error text.
 function psqlFails(sql) {
   try {

@@ -55,10 +55,20 @@ export function assertProblem(assert, res, status, code) {
 }
 
 // psql as the superuser on the test cluster; returns trimmed stdout (-At).
-export function psql(sql) {
-  return execFileSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname,
-    'psql_super', RUNDIR, '-d', 'refundd', '-At', '-c', sql], { encoding: 'utf8' }).trim();
+// With { input }, the SQL script is read from standard input instead.
+export function psql(sql, { input } = {}) {
+  const args = [new URL('../../scripts/lib.sh', import.meta.url).pathname,
+    'psql_super', RUNDIR, '-d', 'refundd', '-At'];
+  if (input === undefined) args.push('-c', sql);
+  else args.push('-f', '-');
+  return execFileSync('bash', args, { encoding: 'utf8', input, maxBuffer: 1 << 24,
+    stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 }
+
+// Time as the API speaks it: unix seconds and RFC 3339 UTC.
+export const DAY = 86400;
+export const nowS = () => Math.floor(Date.now() / 1000);
+export const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function pgctl(action) {
   execFileSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname, action, RUNDIR],

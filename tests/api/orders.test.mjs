@@ -5,17 +5,14 @@
 // twice against the same database; the demo orders are only read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, assertProblem, token, uid, sleep, THREADS } from './lib.mjs';
+import { api, assertProblem, token, uid, sleep, THREADS, DAY, nowS, iso } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-${RUN}`, 'system');
 const SUPPORT = token(`agent-${RUN}`, 'support');
 const ALICE = token('demo-alice', 'customer');
 const BOB = token('demo-bob', 'customer');
-const DAY = 86400;
 
-const nowS = () => Math.floor(Date.now() / 1000);
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 // Unix seconds of a stored timestamp exactly as the quote's SQL reads it:
 // extract(epoch ...)::bigint rounds the microseconds to the nearest second.

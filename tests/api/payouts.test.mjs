@@ -9,7 +9,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { api, assertProblem, token, uid, sleep, THREADS, RUNDIR } from './lib.mjs';
+import { api, assertProblem, token, uid, sleep, THREADS, RUNDIR, DAY, nowS, iso } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-${RUN}`, 'system');
@@ -19,11 +19,8 @@ const SUPPORT = token(`agent-${RUN}`, 'support');
 const LEAD_A = token(`lead-a-${RUN}`, 'supervisor');
 const LEAD_B = token(`lead-b-${RUN}`, 'supervisor');
 const ADMIN = token(`admin-${RUN}`, 'admin');
-const DAY = 86400;
 const LIB = new URL('../../scripts/lib.sh', import.meta.url).pathname;
 
-const nowS = () => Math.floor(Date.now() / 1000);
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const epoch = (ts) => Math.floor(Date.parse(ts) / 1000);
 
 // foundation.test.mjs restarts PostgreSQL; touch every worker thread first so

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { api, assertProblem, token, uid, sleep, THREADS } from './lib.mjs';
+import { api, assertProblem, token, uid, sleep, THREADS, DAY, nowS, iso } from './lib.mjs';
 
 const RUN = uid();
 const TYPE = `t_${RUN}`;
@@ -16,12 +16,9 @@ const ADMIN_A = `admin-a-${RUN}`, ADMIN_B = `admin-b-${RUN}`;
 const ADMIN = token(ADMIN_A, 'admin');
 const SUPPORT = token(`agent-${RUN}`, 'support');
 const SYSTEM = token(`billing-${RUN}`, 'system');
-const DAY = 86400;
 const DEMO_TYPES = ['api_credits', 'cloud_server', 'cloud_server_payg', 'traffic_package', 'saas_app',
   'marketplace_service', 'image_subscription', 'image_payg', 'api_product', 'tool_download'];
 
-const nowS = () => Math.floor(Date.now() / 1000);
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const floorDiv = (a, b) => Number(BigInt(a) / BigInt(b));
 
 function policyBody(overrides = {}) {

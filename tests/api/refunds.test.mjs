@@ -8,16 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { api, assertProblem, token, uid } from './lib.mjs';
+import { api, assertProblem, token, uid, DAY, nowS, iso } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-${RUN}`, 'system');
 const SUPPORT = token(`rf-agent-${RUN}`, 'support');
 const FINANCE = token(`rf-fin-${RUN}`, 'finance');
-const DAY = 86400;
 
-const nowS = () => Math.floor(Date.now() / 1000);
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const epoch = (ts) => Math.floor(Date.parse(ts) / 1000);
 
 let seq = 0;

@@ -10,9 +10,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { api, assertProblem, token, uid, RUNDIR } from './lib.mjs';
+import { api, assertProblem, token, uid, DAY, nowS, iso, psql } from './lib.mjs';
 
 const RUN = uid();
 const PROVIDER = `rv_${RUN}`;
@@ -26,19 +25,8 @@ const SUP2_SUB = `rv-lead2-${RUN}`;
 const SUP2 = token(SUP2_SUB, 'supervisor');
 const FINANCE = token(`rv-fin-${RUN}`, 'finance');
 const ADMIN = token(`rv-admin-${RUN}`, 'admin');
-const DAY = 86400;
 
-const nowS = () => Math.floor(Date.now() / 1000);
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const LIB_SH = new URL('../../scripts/lib.sh', import.meta.url).pathname;
-// psql as the superuser on the test database; -At: bare values.
-function psql(sql, { input } = {}) {
-  const args = [LIB_SH, 'psql_super', RUNDIR, '-d', 'refundd', '-At'];
-  if (input === undefined) args.push('-c', sql);
-  else args.push('-f', '-');
-  return execFileSync('bash', args, { encoding: 'utf8', input, maxBuffer: 1 << 24 }).trim();
-}
 
 let seq = 0;
 function customer(tag = 'c') {
