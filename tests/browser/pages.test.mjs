@@ -5,7 +5,7 @@
 // Every test that changes something makes its own orders (PUT with a
 // `system` token) under accounts and ids unique to this run, so re-runs and
 // the order of tests do not matter. The demo orders (sql/demo) are only read.
-// Screenshots go to $REFUNDD_SHOTS (default /tmp/refundd-browser).
+// Screenshots go to $REFUNDD_SHOTS (default $REFUNDD_RUNDIR/screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -16,7 +16,8 @@ const BASE = process.env.REFUNDD_URL;
 const RUNDIR = process.env.REFUNDD_RUNDIR;
 if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
 const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
-const SHOTS = process.env.REFUNDD_SHOTS || '/tmp/refundd-browser';
+// Default: inside this run's own folder, which is always ours to write.
+const SHOTS = process.env.REFUNDD_SHOTS || `${process.env.REFUNDD_RUNDIR || '/tmp'}/screenshots`;
 mkdirSync(SHOTS, { recursive: true });
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const PROVIDER = `bt_${RUN}`;   // lets the queue filter find this run's requests

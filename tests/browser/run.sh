@@ -5,7 +5,7 @@
 # REFUNDD_RUNDIR (holds jwt-secret) and REFUNDD_BIN set. It installs what is
 # missing: Debian's chromium (and a CJK font, so screenshots are readable)
 # and the npm packages of package-lock.json into tests/browser/node_modules.
-# Screenshots: $REFUNDD_SHOTS (default /tmp/refundd-browser).
+# Screenshots: $REFUNDD_SHOTS (default $REFUNDD_RUNDIR/screenshots).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${REFUNDD_URL:?set REFUNDD_URL (run through scripts/test)}"
