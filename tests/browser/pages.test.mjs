@@ -166,9 +166,19 @@ async function openQuote(page, orderId) {
   }, orderId);
 }
 
+// A queue reload that lands just after the click (a filter's request still in
+// flight) re-renders the list; under load that can swallow the click, so
+// the click is tried again, at most three times.
 async function openRefund(page, id) {
-  await page.click(`button[data-action="open"][data-refund="${id}"]`);
-  await waitText(page, '#detail-h', new RegExp(`#${id}\\b`));
+  for (let attempt = 1; ; attempt++) {
+    await page.click(`button[data-action="open"][data-refund="${id}"]`);
+    try {
+      await waitText(page, '#detail-h', new RegExp(`#${id}\\b`), 8000);
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 /* ---------- customer page ---------- */
