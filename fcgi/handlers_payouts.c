@@ -10,6 +10,7 @@
  * in the same transaction as the state change and its audit events. */
 #include "handlers_payouts.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,15 @@ static const struct db_stmt q_export = { "payouts_export",
 	" RETURNING p.id::text, p.refund_id::text, p.order_id, p.account, o.product_name, p.channel,"
 	" coalesce(o.payment_ref, ''), p.amount, p.currency,"
 	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" };
+/* The same rows again for instructions already sent and not yet answered
+ * by the channel: a download that got lost can be fetched again, and
+ * nothing changes. */
+static const struct db_stmt q_reexport = { "payouts_reexport",
+	"SELECT p.id::text, p.refund_id::text, p.order_id, p.account, o.product_name, p.channel,"
+	" coalesce(o.payment_ref, ''), p.amount, p.currency,"
+	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	" FROM payouts p JOIN orders o ON o.id = p.order_id"
+	" WHERE p.status = 'sent' AND p.channel <> 'balance' ORDER BY p.id" };
 static const struct db_stmt q_balance = { "payouts_balance",
 	"SELECT jsonb_build_object('balances', (SELECT coalesce(jsonb_agg(jsonb_build_object("
 	" 'currency', currency, 'amount', total) ORDER BY currency), '[]') FROM (SELECT currency,"
@@ -306,7 +316,9 @@ enum app_err handle_payout_fail(struct app_ctx *c)
 	return err != ERR_NONE ? err : channel_result(c, false, v[0].str);
 }
 
-static enum app_err export_csv(struct app_ctx *c)
+/* again: re-export what was sent (read-only) instead of exporting what is
+ * pending and marking it sent. */
+static enum app_err export_csv(struct app_ctx *c, bool again)
 {
 	static const char *const head[] = { "payout_id", "refund_id", "order_id", "account",
 		"product_name", "channel", "payment_ref", "amount", "currency", "expected_by" };
@@ -320,7 +332,7 @@ static enum app_err export_csv(struct app_ctx *c)
 		csv_field(&b, head[i], i == 0);
 	csv_end_row(&b);
 	if ((err = db_begin(c->db, &who)) != ERR_NONE ||
-	    (err = db_exec(c->db, &q_export, 0, NULL, &res)) != ERR_NONE)
+	    (err = db_exec(c->db, again ? &q_reexport : &q_export, 0, NULL, &res)) != ERR_NONE)
 		goto out;
 	for (int r = 0; r < PQntuples(res); r++) {
 		for (int col = 0; col < 10; col++) {
@@ -333,7 +345,8 @@ static enum app_err export_csv(struct app_ctx *c)
 		csv_end_row(&b);
 	}
 	snprintf(count, sizeof count, "%d", PQntuples(res));
-	if ((err = audit_record(c, "payout.export", "payouts", count, NULL, NULL)) == ERR_NONE)
+	if ((err = audit_record(c, again ? "payout.reexport" : "payout.export", "payouts", count,
+	                        NULL, NULL)) == ERR_NONE)
 		err = db_commit(c->db);
 out:
 	PQclear(res);
@@ -358,15 +371,19 @@ enum app_err handle_payouts_list(struct app_ctx *c)
 	int limit;
 	enum app_err err;
 
-	if (c->req->accept && strncasecmp(c->req->accept, "text/csv", 8) == 0)
-		return export_csv(c);
+	int found = http_query_param(c->req->query, "status", status, sizeof status);
+	if (found < 0 || (found && validate_text(status, &status_spec, &v) != VALIDATE_OK))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "status: pending, sent, settled or failed");
+	if (c->req->accept && strncasecmp(c->req->accept, "text/csv", 8) == 0) {
+		if (found && strcmp(status, "sent") != 0)
+			return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
+			                "CSV: no status (export pending, mark sent) or status=sent (again)");
+		return export_csv(c, found);
+	}
 	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE)
 		return err;
 	if (cursor[0] && strspn(cursor, "0123456789") != strlen(cursor))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
-	int found = http_query_param(c->req->query, "status", status, sizeof status);
-	if (found < 0 || (found && validate_text(status, &status_spec, &v) != VALIDATE_OK))
-		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "status: pending, sent, settled or failed");
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
 	params[0] = found ? status : NULL;
 	params[1] = cursor[0] ? cursor : NULL;

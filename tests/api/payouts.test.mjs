@@ -261,8 +261,8 @@ function parseCsv(text) {
 const CSV_HEAD = ['payout_id', 'refund_id', 'order_id', 'account', 'product_name', 'channel',
   'payment_ref', 'amount', 'currency', 'expected_by'];
 
-async function exportCsv(tok = FINANCE) {
-  const r = await api('GET', '/api/v1/payouts', { tok, headers: { Accept: 'text/csv' } });
+async function exportCsv(tok = FINANCE, query = '') {
+  const r = await api('GET', `/api/v1/payouts${query}`, { tok, headers: { Accept: 'text/csv' } });
   assert.equal(r.status, 200, r.text);
   assert.match(r.headers.get('content-type'), /^text\/csv/);
   const rows = parseCsv(r.text);
@@ -996,4 +996,23 @@ test('the database keeps a payout at its request\'s approved amount', async () =
   const approved = await approve(cust, refund.id, { amount: 4000, note: 'part' });
   const p = (await payout(approved.id)).json.payouts[0];
   assertRefusedByDb(superSql(`UPDATE payouts SET amount = 9000 WHERE id = ${p.id}`), '23514');
+});
+
+test('CSV re-export: ?status=sent fetches sent instructions again and changes nothing', async () => {
+  const a = await approvedRefund({ payment_method: 'card' });
+  const p = (await payout(a.id)).json.payouts[0];
+  const first = await exportCsv();
+  assert.ok(first.rows.some((row) => row[0] === String(p.id)), 'exported once');
+  const again = await exportCsv(FINANCE, '?status=sent');
+  const row = again.rows.find((x) => x[0] === String(p.id));
+  assert.deepEqual(row, first.rows.find((x) => x[0] === String(p.id)), 'the same row again');
+  assert.equal((await refundOf(a.id)).payouts[0].status, 'sent', 'still sent, nothing changed');
+  // a payout that was settled is not sent again
+  assert.equal((await settle(p.id)).status, 200);
+  const after = await exportCsv(FINANCE, '?status=sent');
+  assert.ok(!after.rows.some((x) => x[0] === String(p.id)));
+  for (const q of ['?status=pending', '?status=settled', '?status=bogus']) {
+    assertProblem(assert, await api('GET', `/api/v1/payouts${q}`, { tok: FINANCE, headers: { Accept: 'text/csv' } }),
+      400, 'invalid_filter');
+  }
 });
