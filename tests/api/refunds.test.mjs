@@ -543,3 +543,35 @@ test('get: the request with its quote, timeline and messages; others get 404', a
   assert.equal(fin.status, 200, 'finance reads requests too');
   assertProblem(assert, await api('GET', `/api/v1/refunds/${id}`, { tok: token('x', 'system') }), 403, 'forbidden');
 });
+
+// DESIGN.md §3 auto_approve_max: a full refund inside the window up to that
+// amount is approved without a person; above it, or after the window, a
+// person reviews. A product type of this run's own, so no shared policy moves.
+test('auto-approval: a full in-window refund up to auto_approve_max is approved at once, larger ones wait', async () => {
+  const type = `t_auto_${RUN}`.replace(/-/g, '_').slice(0, 31);
+  const admin = token(`rf-admin-${RUN}`, 'admin');
+  const put = await api('PUT', `/api/v1/policies/${type}`, { tok: admin, body: {
+    refundable: true, window_rule: 'full', window_days: 7, window_requires_unused: false,
+    after_window: 'none', handling_fee_bps: 0, deduct_third_party: false, promo_refundable: true,
+    monthly_limit: 0, payout_methods: ['original_route'], payout_default: 'original_route',
+    payout_methods_after_window: ['original_route'], payout_default_after_window: 'original_route',
+    review_sla_days: 2, auto_approve_max: 5000, second_approval_over: 100000 } });
+  assert.equal(put.status, 201, put.text);
+
+  const small = customer('auto');
+  const smallOrder = await createOrder(small.sub, { product_type: type, amount_paid: 5000, paid_at: iso(nowS() - DAY) });
+  const a = await submit(small.tok, { order_id: smallOrder, reason_code: 'changed_mind',
+    payout_method: 'original_route', expected_amount: 5000 });
+  assert.equal(a.status, 201, a.text);
+  assert.equal(a.json.status, 'approved');
+  assert.equal(a.json.approved_amount, 5000);
+  assert.deepEqual(a.json.timeline.map((e) => `${e.action}:${e.to}`), ['refund.submit_auto_approved:approved']);
+
+  const big = customer('auto');
+  const bigOrder = await createOrder(big.sub, { product_type: type, amount_paid: 5001, paid_at: iso(nowS() - DAY) });
+  const b = await submit(big.tok, { order_id: bigOrder, reason_code: 'changed_mind',
+    payout_method: 'original_route', expected_amount: 5001 });
+  assert.equal(b.status, 201, b.text);
+  assert.equal(b.json.status, 'submitted', 'one minor unit above the limit: a person decides');
+  assert.equal(b.json.approved_amount, null);
+});
