@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 enum app_err app_fail(struct app_ctx *c, enum app_err err, const char *code,
                       const char *fmt, ...)
@@ -46,9 +47,15 @@ const char *app_param(const struct app_ctx *c, int i)
 	return i < c->match->nparams ? c->match->params[i] : "";
 }
 
-int app_is_staff(const struct app_ctx *c)
+const char *app_owner_filter(const struct app_ctx *c)
 {
-	return (c->who.role & AUTH_ROLES_STAFF) != 0;
+	return c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL;
+}
+
+bool app_decimal_id(const char *id)
+{
+	size_t n = strlen(id);
+	return n > 0 && n <= 18 && id[0] != '0' && strspn(id, "0123456789") == n;
 }
 
 enum app_err app_page_params(struct app_ctx *c, int *limit, char *cursor, size_t len)

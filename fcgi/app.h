@@ -6,6 +6,7 @@
 #define REFUNDD_APP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "auth.h"
 #include "config.h"
@@ -41,7 +42,12 @@ enum app_err app_reply(struct app_ctx *c, int status, json_t *body);
 /* The caller as the database should see it. */
 struct db_identity app_identity(const struct app_ctx *c);
 const char *app_param(const struct app_ctx *c, int i);
-int app_is_staff(const struct app_ctx *c);
+/* The account a statement must be limited to: the caller's own sub for a
+ * customer (another account's object is then simply not found: 404), NULL
+ * (any account) for staff and system. */
+const char *app_owner_filter(const struct app_ctx *c);
+/* A canonical decimal id ("12", never "012" or "+12"), as ids are stored. */
+bool app_decimal_id(const char *id);
 
 /* Keyset pagination: ?limit= (1..100, default 20) and ?cursor= (an id).
  * cursor is "" when absent. Fails with 400 on bad values. */

@@ -24,7 +24,6 @@ struct db {
 	int                   nprepared;
 	long long             retry_at_ms;   /* no connect attempt before this */
 	int                   backoff_ms;
-	char                  sqlstate[6];
 	char                  constraint[64];
 };
 
@@ -103,14 +102,13 @@ enum app_err db_ready(struct db *db)
 	return ERR_NONE;
 }
 
-/* Maps a failed result to our error kinds; remembers SQLSTATE and
- * constraint for handlers that turn a violation into a domain code. */
+/* Maps a failed result to our error kinds; remembers the constraint for
+ * handlers that turn a violation into a domain code. */
 static enum app_err classify(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
 
-	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
 	snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
 	if (PQstatus(db->conn) != CONNECTION_OK || state == NULL ||
 	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
@@ -264,7 +262,6 @@ void db_after_request(struct db *db)
 		db_rollback(db);
 }
 
-const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
 const char *db_constraint(const struct db *db) { return db->constraint; }
 
 void db_copy(char *dst, size_t len, const PGresult *res, int row, int col)

@@ -31,7 +31,7 @@ void         db_free(struct db *db);
  * backoff between attempts, so a request never waits on a dead server). */
 enum app_err db_ready(struct db *db);
 /* Runs a prepared statement. On success *out holds the result (PQclear it).
- * On failure *out is NULL and db_sqlstate()/db_constraint() tell why. */
+ * On failure *out is NULL and db_constraint() names a violated constraint. */
 enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
                      const char *const *params, PGresult **out);
 enum app_err db_begin(struct db *db, const struct db_identity *who);
@@ -40,7 +40,6 @@ void         db_rollback(struct db *db);
 /* Called after every request: a connection left inside a transaction by a
  * failed handler is rolled back before the next request uses it. */
 void         db_after_request(struct db *db);
-const char  *db_sqlstate(const struct db *db);
 const char  *db_constraint(const struct db *db);
 
 /* Small result readers: NULL / 0 / "" for SQL NULL. */

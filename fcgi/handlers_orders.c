@@ -65,19 +65,13 @@ static const struct db_stmt q_usage = { "orders_usage",
 	" service_status = coalesce($4::text, service_status), updated_at = now()"
 	" WHERE id = $1 RETURNING id" };
 
-/* The owner filter: a customer's own sub, NULL (any account) for staff. */
-static const char *owner_of(const struct app_ctx *c)
-{
-	return c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL;
-}
-
 enum app_err handle_orders_list(struct app_ctx *c)
 {
 	char cursor[80], account[128], limit_text[8];
 	int limit;
 	PGresult *res = NULL;
 	enum app_err err;
-	const char *owner = owner_of(c);
+	const char *owner = app_owner_filter(c);
 
 	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE)
 		return err;
@@ -97,7 +91,7 @@ enum app_err handle_orders_list(struct app_ctx *c)
 
 enum app_err handle_order_get(struct app_ctx *c)
 {
-	const char *params[2] = { app_param(c, 0), owner_of(c) };
+	const char *params[2] = { app_param(c, 0), app_owner_filter(c) };
 	PGresult *res = NULL;
 	enum app_err err = db_exec(c->db, &q_get, 2, params, &res);
 
@@ -123,7 +117,7 @@ enum app_err handle_order_quote(struct app_ctx *c)
 /* Locks the order, answers 404/409 as needed; *before gets its JSON. */
 static enum app_err lock_order(struct app_ctx *c, PGresult **res)
 {
-	const char *params[2] = { app_param(c, 0), owner_of(c) };
+	const char *params[2] = { app_param(c, 0), app_owner_filter(c) };
 	enum app_err err = db_exec(c->db, &q_lock, 2, params, res);
 
 	if (err != ERR_NONE)

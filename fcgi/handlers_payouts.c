@@ -257,7 +257,7 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 	enum app_err err;
 
 	/* Canonical decimal only: "0012" must not be a second name for 12. */
-	if (id[0] == '0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+	if (!app_decimal_id(id))
 		return app_fail(c, ERR_NOT_FOUND, "payout_not_found", "no payout %s", id);
 	const char *params[2] = { id, text };
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)

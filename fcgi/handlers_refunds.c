@@ -312,7 +312,7 @@ enum app_err handle_refunds_list(struct app_ctx *c)
 {
 	static const struct field_spec status_spec = { "status", FIELD_ENUM, false, false, 0, 32, refund_states };
 	char cursor[80], status[40];
-	const char *params[4] = { c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL };
+	const char *params[4] = { app_owner_filter(c) };
 	int limit;
 	enum app_err err;
 

@@ -105,7 +105,7 @@ static int read_policy(const PGresult *r, struct refund_policy *p)
 enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
                         struct quote_inputs *in)
 {
-	const char *owner = c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL;
+	const char *owner = app_owner_filter(c);
 	const char *params[3] = { order_id, owner, c->cfg->timezone };
 	PGresult *res = NULL;
 	enum app_err err;

@@ -56,15 +56,9 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	"   'awaiting_second_approval', 'appealed')"
 	" ))::text FROM refund_requests r WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
 
-static const char *owner_of(const struct app_ctx *c)
+static enum app_err check_id(struct app_ctx *c, const char *id)
 {
-	return c->who.role == AUTH_ROLE_CUSTOMER ? c->who.sub : NULL;
-}
-
-enum app_err refunds_check_id(struct app_ctx *c, const char *id)
-{
-	size_t n = strlen(id);
-	if (n == 0 || n > 18 || strspn(id, "0123456789") != n || id[0] == '0')
+	if (!app_decimal_id(id))
 		return app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
 	return ERR_NONE;
 }
@@ -93,12 +87,12 @@ static int read_row(const PGresult *r, struct refund_row *row)
 
 enum app_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row)
 {
-	const char *params[2] = { id, owner_of(c) };
+	const char *params[2] = { id, app_owner_filter(c) };
 	PGresult *res = NULL;
 	enum app_err err;
 
 	memset(row, 0, sizeof *row);
-	if ((err = refunds_check_id(c, id)) != ERR_NONE)
+	if ((err = check_id(c, id)) != ERR_NONE)
 		return err;
 	if ((err = db_exec(c->db, &q_lock, 2, params, &res)) != ERR_NONE)
 		return app_fail(c, err, NULL, "could not load the refund request");
@@ -155,12 +149,12 @@ enum app_err refunds_add_message(struct app_ctx *c, const char *refund_id, const
 
 enum app_err refunds_detail(struct app_ctx *c, const char *id, char **out)
 {
-	const char *params[2] = { id, owner_of(c) };
+	const char *params[2] = { id, app_owner_filter(c) };
 	PGresult *res = NULL;
 	enum app_err err;
 
 	*out = NULL;
-	if ((err = refunds_check_id(c, id)) != ERR_NONE)
+	if ((err = check_id(c, id)) != ERR_NONE)
 		return err;
 	if ((err = db_exec(c->db, &q_detail, 2, params, &res)) != ERR_NONE)
 		return app_fail(c, err, NULL, "could not load the refund request");

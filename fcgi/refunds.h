@@ -56,8 +56,6 @@ enum app_err refunds_add_message(struct app_ctx *c, const char *refund_id, const
 enum app_err refunds_detail(struct app_ctx *c, const char *id, char **out);
 /* The same, as the reply. */
 enum app_err refunds_reply(struct app_ctx *c, const char *id, int status);
-/* "12" -> validated decimal id text; 404 for anything else. */
-enum app_err refunds_check_id(struct app_ctx *c, const char *id);
 
 /* The state machine's role for the caller: AUTH_ROLE_x is
  * REFUND_ROLE_BIT(REFUND_ROLE_x), so it is the bit's position. */
