@@ -129,13 +129,17 @@ refundd_env() {
 	export REFUNDD_DB_OWNER_CONNINFO="host=$rd/pg-socket dbname=refundd user=refundd_owner"
 	export REFUNDD_DB_OWNER_PASSWORD_FILE=$rd/secrets/pg-owner
 	export REFUNDD_JWT_KEY_FILE=$rd/jwt-secret
+	export REFUNDD_AUDIT_SIGNING_KEY_FILE=$rd/audit-signing.pem
 	export REFUNDD_APP_SQL_DIR=$REPO/sql
 }
 
-# Makes the HS256 secret of a local run (at least 32 random bytes).
+# Makes the secrets of a local run: the HS256 secret (at least 32 random
+# bytes) and the Ed25519 key that signs audit checkpoints.
 ensure_jwt_secret() {
 	local rd=$1
 	[ -s "$rd/jwt-secret" ] || (umask 077 && random_secret > "$rd/jwt-secret")
+	[ -s "$rd/audit-signing.pem" ] ||
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$rd/audit-signing.pem")
 }
 
 # refundd_start RUNDIR BINARY: in the background, scripts/entrypoint.sh (the
@@ -147,7 +151,7 @@ refundd_start() {
 	is_root && chown "$SERVICE_USER" "$rd/run" && chmod 0750 "$rd/run"
 	refundd_env "$rd"
 	rm -f "$rd/run/refundd.sock"   # so the wait below sees the new one
-	REFUNDD_BIN=$bin "$REPO/scripts/entrypoint.sh" 2>>"$rd/refundd.log" &
+	REFUNDD_BIN=$bin "$REPO/scripts/entrypoint.sh" >>"$rd/refundd.log" 2>&1 &
 	echo $! > "$rd/refundd.pid"
 	local i
 	for i in $(seq 100); do
