@@ -15,3 +15,10 @@ for name in db_superuser_password db_owner_password db_app_password jwt_secret; 
 	chmod 0644 "$f"
 	echo "made $f"
 done
+# The Ed25519 key that signs audit checkpoints (a PEM file, not a password).
+f=$dir/audit_signing_key
+if [ ! -s "$f" ]; then
+	openssl genpkey -algorithm ed25519 -out "$f"
+	chmod 0644 "$f"
+	echo "made $f"
+fi

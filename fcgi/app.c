@@ -122,3 +122,51 @@ enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t 
 	                     json_pack("{s:s}", "field", verr.field),
 	                     verr.field[0] ? verr.field : "body");
 }
+
+/* A query filter: absent -> NULL; present -> validated text in buf. */
+enum app_err app_query_filter(struct app_ctx *c, const struct field_spec *spec, char *buf,
+                              size_t len, const char **out)
+{
+	struct field_value v;
+	int found = http_query_param(c->req->query, spec->name, buf, len);
+
+	*out = NULL;
+	if (found == 0)
+		return ERR_NONE;
+	if (found < 0 || validate_text(buf, spec, &v) != VALIDATE_OK)
+		return app_fail_with(c, ERR_BAD_REQUEST, "invalid_filter",
+		                     json_pack("{s:s}", "field", spec->name), "invalid query parameter");
+	*out = buf;
+	return ERR_NONE;
+}
+
+/* Runs a list statement whose last parameter is the limit. */
+enum app_err app_list(struct app_ctx *c, const struct db_stmt *st, int n,
+                      const char **params, int limit)
+{
+	char limit_text[8];
+	PGresult *res = NULL;
+	enum app_err err;
+
+	snprintf(limit_text, sizeof limit_text, "%d", limit);
+	params[n - 1] = limit_text;
+	if ((err = db_exec(c->db, st, n, params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not read the list");
+	err = app_page_reply(c, res, limit);
+	PQclear(res);
+	return err;
+}
+
+/* Cursors of id-ordered lists are the last id. */
+enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,
+                           const char **out)
+{
+	enum app_err err = app_page_params(c, limit, cursor, len);
+	size_t n = strlen(cursor);
+
+	*out = n ? cursor : NULL;
+	if (err == ERR_NONE && n && (n > 18 || strspn(cursor, "0123456789") != n))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
+	return err;
+}
+

@@ -59,6 +59,18 @@ enum app_err app_page_reply(struct app_ctx *c, PGresult *res, int limit);
 /* Answers 200 with column 0 of row 0 (JSON text), or 404 (code) when no row. */
 enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *code,
                            const char *what);
+/* A query filter: absent -> *out NULL; present -> validated against spec
+ * into buf (400 invalid_filter otherwise). */
+enum app_err app_query_filter(struct app_ctx *c, const struct field_spec *spec, char *buf,
+                              size_t len, const char **out);
+/* Runs a list statement whose last of n parameters is the limit (filled
+ * here) and answers the page. */
+enum app_err app_list(struct app_ctx *c, const struct db_stmt *st, int n,
+                      const char **params, int limit);
+/* ?limit= and ?cursor= of an id-ordered list: the cursor is the last id
+ * (400 invalid_cursor otherwise); *out NULL on the first page. */
+enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,
+                           const char **out);
 /* Validates the body against a field table; 422 with the field named. */
 enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t n,
                       struct field_value *out);

@@ -1,13 +1,23 @@
-/* audit.c -- see audit.h. The hash chain itself is linked by the database
- * (trigger audit_events_link in sql/003), so no worker can skip it. */
+/* audit.c -- see audit.h. All SQL of the audit trail lives here. */
 #include "audit.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit_sign.h"
+
+#define SEALER_LOCK "7270002"   /* session lock: who seals; sql/007 */
+
+/* One statement: the event and its place in the sealer's queue. */
 static const struct db_stmt q_audit = { "audit_insert",
-	"INSERT INTO audit_events (id, at, actor, actor_role, action, entity, entity_id,"
-	" before, after, request_id, client_addr, prev_hash, hash)"
-	" VALUES (0, now(), current_setting('refundd.sub'), current_setting('refundd.role'),"
-	" $1, $2, $3, $4::jsonb, $5::jsonb, current_setting('refundd.request_id'),"
-	" current_setting('refundd.client_addr'), '', '')" };
+	"WITH e AS (INSERT INTO audit_events (actor, actor_role, action, entity, entity_id,"
+	"   before, after, request_id, client_addr)"
+	" VALUES (current_setting('refundd.sub'), current_setting('refundd.role'),"
+	"   $1, $2, $3, $4::jsonb, $5::jsonb, current_setting('refundd.request_id'),"
+	"   current_setting('refundd.client_addr')) RETURNING id)"
+	" INSERT INTO audit_unsealed (event_id) SELECT id FROM e" };
 
 static const struct db_stmt q_notify = { "notify_insert",
 	"INSERT INTO notifications (account, channel, refund_id, kind, payload)"
@@ -15,26 +25,193 @@ static const struct db_stmt q_notify = { "notify_insert",
 	"   'order_id', r.order_id, 'status', r.status) FROM refund_requests r"
 	"   WHERE r.id = $2::bigint), '{}') FROM unnest(ARRAY['in_app', 'email']) ch" };
 
+/* Leadership is re-checked every round: after a reconnect the session
+ * lock is gone and another process may have taken it. */
+static const struct db_stmt q_seal = { "audit_seal_round",
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+	"   AND classid = 0 AND objid = " SEALER_LOCK " AND objsubid = 1"
+	"   AND pid = pg_backend_pid() AND granted)"
+	"   OR pg_try_advisory_lock(" SEALER_LOCK ")"
+	" THEN audit_seal($1::int) ELSE -1 END" };
+
+static const struct db_stmt q_seal_now = { "audit_seal_now", "SELECT audit_seal($1::int)" };
+
+static const struct db_stmt q_head = { "audit_head",
+	"SELECT c.position, encode(c.hash, 'hex'),"
+	" c.position > coalesce((SELECT max(position) FROM audit_checkpoints), 0)"
+	" FROM audit_chain c ORDER BY c.position DESC LIMIT 1" };
+
+static const struct db_stmt q_checkpoint_add = { "audit_checkpoint_add",
+	"SELECT audit_checkpoint_add($1::bigint, decode($2, 'hex'), $3::bigint,"
+	" decode($4, 'hex'), decode($5, 'hex'), $6)" };
+
+static const struct db_stmt q_verify = { "audit_verify",
+	"SELECT ok, checked, first_bad_position, first_bad_id, unsealed, first_unsealed_id,"
+	" bad_checkpoint_id FROM audit_verify(make_interval(secs => $1::int))" };
+
+static const struct db_stmt q_checkpoints = { "audit_checkpoints_all",
+	"SELECT id, position, encode(head_hash, 'hex'), extract(epoch FROM signed_at)::bigint,"
+	" encode(public_key, 'hex'), encode(signature, 'hex') FROM audit_checkpoints ORDER BY id" };
+
+static enum app_err exec_discard(struct db *db, const struct db_stmt *st, int n,
+                                 const char *const *params)
+{
+	PGresult *res = NULL;
+	enum app_err err = db_exec(db, st, n, params, &res);
+
+	PQclear(res);
+	return err;
+}
+
 enum app_err audit_record(struct app_ctx *c, const char *action, const char *entity,
                           const char *entity_id, const char *before, const char *after)
 {
 	const char *params[5] = { action, entity, entity_id, before, after };
-	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_audit, 5, params, &res);
-
-	PQclear(res);
-	return err == ERR_NONE ? ERR_NONE
-	                       : app_fail(c, err, NULL, "could not write the audit event");
+	return exec_discard(c->db, &q_audit, 5, params);
 }
 
 enum app_err audit_notify(struct app_ctx *c, const char *account, const char *refund_id,
                           const char *kind, const char *payload)
 {
 	const char *params[4] = { account, refund_id, kind, payload };
-	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_notify, 4, params, &res);
+	return exec_discard(c->db, &q_notify, 4, params);
+}
 
+enum app_err audit_seal_round(struct db *db, int max_batch, int *sealed)
+{
+	char batch[16];
+	const char *params[1] = { batch };
+	PGresult *res = NULL;
+	enum app_err err;
+
+	snprintf(batch, sizeof batch, "%d", max_batch);
+	if ((err = db_exec(db, &q_seal, 1, params, &res)) == ERR_NONE)
+		*sealed = (int)db_int(res, 0, 0);
 	PQclear(res);
-	return err == ERR_NONE ? ERR_NONE
-	                       : app_fail(c, err, NULL, "could not write the notification");
+	return err;
+}
+
+static void hex(char *out, const unsigned char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", in[i]);
+}
+
+static bool unhex(unsigned char *out, size_t n, const char *in)
+{
+	if (strlen(in) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sscanf(in + 2 * i, "%2hhx", &out[i]) != 1)
+			return false;
+	return true;
+}
+
+/* Signs (position, hash) now and stores it; the database refuses a head
+ * that is not in the chain. */
+static enum app_err sign_and_store(struct db *db, const struct config *cfg, const char *by,
+                                   const char *position, const char *head_hex, long long *id)
+{
+	unsigned char pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
+	char msg[160], pub_hex[2 * AUDIT_SIGN_KEY_LEN + 1], sig_hex[2 * AUDIT_SIGN_SIG_LEN + 1];
+	char unix_s[24];
+	long long now = (long long)time(NULL);
+	int n = audit_sign_message(msg, sizeof msg, atoll(position), head_hex, now);
+	PGresult *res = NULL;
+	enum app_err err;
+
+	if (n < 0 || audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, pub) != AUDIT_SIGN_OK ||
+	    audit_sign(cfg->audit_key, cfg->audit_key_len, msg, (size_t)n, sig) != AUDIT_SIGN_OK)
+		return ERR_INTERNAL;
+	hex(pub_hex, pub, sizeof pub);
+	hex(sig_hex, sig, sizeof sig);
+	snprintf(unix_s, sizeof unix_s, "%lld", now);
+	const char *params[6] = { position, head_hex, unix_s, pub_hex, sig_hex, by };
+	if ((err = db_exec(db, &q_checkpoint_add, 6, params, &res)) == ERR_NONE)
+		*id = db_int(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const char *by,
+                              long long *id)
+{
+	char position[24], head[65];
+	PGresult *res = NULL;
+	int sealed = 0;
+	enum app_err err;
+
+	*id = 0;
+	if (cfg->audit_key == NULL)
+		return ERR_CONFLICT;
+	/* Seal first (not as the elected sealer: audit_seal itself keeps two
+	 * sealers apart), so the checkpoint covers every committed event. */
+	do {
+		const char *params[1] = { "1000" };
+		if ((err = db_exec(db, &q_seal_now, 1, params, &res)) != ERR_NONE)
+			return err;
+		sealed = (int)db_int(res, 0, 0);
+		PQclear(res);
+	} while (sealed == 1000);
+	if ((err = db_exec(db, &q_head, 0, NULL, &res)) != ERR_NONE)
+		return err;
+	bool fresh = PQntuples(res) == 1 && db_bool(res, 0, 2);
+	if (fresh) {
+		db_copy(position, sizeof position, res, 0, 0);
+		db_copy(head, sizeof head, res, 0, 1);
+	}
+	PQclear(res);
+	return fresh ? sign_and_store(db, cfg, by, position, head, id) : ERR_NONE;
+}
+
+static void check_signatures(const PGresult *res, const struct config *cfg,
+                             struct audit_proof *out)
+{
+	unsigned char ours[AUDIT_SIGN_KEY_LEN], pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
+	bool have_key = cfg->audit_key != NULL &&
+	    audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, ours) == AUDIT_SIGN_OK;
+	char msg[160];
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		long long position = db_int(res, i, 1);
+		int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2),
+		                           db_int(res, i, 3));
+		bool good = have_key && n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
+		    memcmp(pub, ours, sizeof ours) == 0 &&
+		    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
+		    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
+		out->checkpoints++;
+		if (position > out->last_checkpoint_position)
+			out->last_checkpoint_position = position;
+		if (!good && out->bad_signature_id == 0) {
+			out->bad_signature_id = db_int(res, i, 0);
+			out->ok = false;
+		}
+	}
+}
+
+enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_proof *out)
+{
+	char grace[16];
+	const char *params[1] = { grace };
+	PGresult *res = NULL;
+	enum app_err err;
+
+	memset(out, 0, sizeof *out);
+	snprintf(grace, sizeof grace, "%d", cfg->audit_unsealed_grace_s);
+	if ((err = db_exec(db, &q_verify, 1, params, &res)) != ERR_NONE)
+		return err;
+	out->ok = db_bool(res, 0, 0);
+	out->checked = db_int(res, 0, 1);
+	out->first_bad_position = db_int(res, 0, 2);
+	out->first_bad_id = db_int(res, 0, 3);
+	out->unsealed = db_int(res, 0, 4);
+	out->first_unsealed_id = db_int(res, 0, 5);
+	out->bad_checkpoint_id = db_int(res, 0, 6);
+	PQclear(res);
+	if ((err = db_exec(db, &q_checkpoints, 0, NULL, &res)) != ERR_NONE)
+		return err;
+	check_signatures(res, cfg, out);
+	PQclear(res);
+	return ERR_NONE;
 }

@@ -1,10 +1,17 @@
-/* audit.h -- the audit event and customer notifications that go with every
- * state change, written inside the caller's transaction (so the change
- * and its record commit or vanish together). The actor, role, request id
- * and client address come from the transaction's identity (db_begin). */
+/* audit.h -- the audit trail: the event and customer notifications that go
+ * with every state change, written inside the caller's transaction (so the
+ * change and its record commit or vanish together); and the chain that
+ * proves the trail complete, built after commit by the sealer (sealer.c).
+ *
+ * Writers take no lock: an event is an insert plus a row in audit_unsealed.
+ * The sealer links committed events into audit_chain and signs checkpoints
+ * of its head (sql/007_audit_sealer.sql). The actor, role, request id and
+ * client address come from the transaction's identity (db_begin).
+ * Every function returns an error value; handlers turn it into a problem. */
 #ifndef REFUNDD_AUDIT_H
 #define REFUNDD_AUDIT_H
 
+#include <stdbool.h>
 #include "app.h"
 
 /* before/after: JSON text or NULL. */
@@ -15,5 +22,32 @@ enum app_err audit_record(struct app_ctx *c, const char *action, const char *ent
  * now (inside this transaction). */
 enum app_err audit_notify(struct app_ctx *c, const char *account, const char *refund_id,
                           const char *kind, const char *payload);
+
+/* Seals up to max_batch committed events when this connection is (or now
+ * becomes) the database's one sealer; *sealed is -1 when another process
+ * holds the sealer lock. */
+enum app_err audit_seal_round(struct db *db, int max_batch, int *sealed);
+/* Seals whatever is committed, then signs the chain head into a checkpoint
+ * (nothing new since the last one: *id is 0). by: who asked ("sealer" or
+ * the admin's sub). Needs cfg->audit_key. */
+enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const char *by,
+                              long long *id);
+
+struct audit_proof {
+	bool      ok;
+	long long checked;            /* chain rows walked */
+	long long first_bad_position; /* 0: none */
+	long long first_bad_id;       /* event at that position; 0: none */
+	long long unsealed;           /* events past the grace period, not in the chain */
+	long long first_unsealed_id;
+	long long bad_checkpoint_id;  /* head not in the chain (a dropped tail) */
+	long long checkpoints;        /* signatures checked */
+	long long bad_signature_id;   /* first checkpoint whose signature fails */
+	long long last_checkpoint_position;
+};
+/* Walks the chain, the unsealed events and every checkpoint's signature.
+ * Signatures are checked against the configured key's public half; without
+ * a key, any checkpoint counts as unverifiable (bad). */
+enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_proof *out);
 
 #endif

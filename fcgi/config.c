@@ -2,6 +2,7 @@
  * by REFUNDD_<SECTION>_<KEY> environment variables, then validated.
  * Every key is one row of the table below; there is no other way in. */
 #include "config.h"
+#include "audit_sign.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +44,10 @@ static const struct config_key keys[] = {
 	STR("jwt", "issuer", jwt_issuer),
 	STR("jwt", "audience", jwt_audience),
 	NUM("jwt", "leeway", KEY_INT, jwt_leeway_s, 0, 3600),
+	STR("audit", "signing_key_file", audit_key_file),
+	NUM("audit", "seal_interval_ms", KEY_INT, audit_seal_interval_ms, 10, 1000),
+	NUM("audit", "checkpoint_interval", KEY_INT, audit_checkpoint_interval_s, 1, 86400),
+	NUM("audit", "unsealed_grace", KEY_INT, audit_unsealed_grace_s, 1, 3600),
 	STR("app", "timezone", timezone),
 	STR("app", "sql_dir", sql_dir),
 };
@@ -64,6 +69,9 @@ static void set_defaults(struct config *cfg)
 	cfg->db_statement_timeout_ms = 5000;
 	snprintf(cfg->jwt_alg, sizeof cfg->jwt_alg, "HS256");
 	cfg->jwt_leeway_s = 30;
+	cfg->audit_seal_interval_ms = 200;
+	cfg->audit_checkpoint_interval_s = 60;
+	cfg->audit_unsealed_grace_s = 5;
 	snprintf(cfg->timezone, sizeof cfg->timezone, "Asia/Shanghai");
 	snprintf(cfg->sql_dir, sizeof cfg->sql_dir, "sql");
 }
@@ -262,6 +270,25 @@ int config_load_owner_secret(struct config *cfg, char *err, size_t errlen)
 	                     err, errlen);
 }
 
+/* The checkpoint signing key is checked at start, not at the first
+ * checkpoint: a wrong file should stop refundd, not the proof. */
+static int load_audit_key(struct config *cfg, char *err, size_t errlen)
+{
+	unsigned char pub[AUDIT_SIGN_KEY_LEN];
+
+	if (cfg->audit_key_file[0] == '\0')
+		return 0;
+	if (config_read_file(cfg->audit_key_file, 16 * 1024, &cfg->audit_key,
+	                     &cfg->audit_key_len, err, errlen) != 0)
+		return -1;
+	if (audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, pub) != AUDIT_SIGN_OK) {
+		snprintf(err, errlen, "%s: audit.signing_key_file must hold a PEM Ed25519 private key",
+		         cfg->audit_key_file);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 {
 	/* libjwt decodes any token as alg "none" when given no key
@@ -281,6 +308,8 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (load_audit_key(cfg, err, errlen) != 0)
+		return -1;
 	return read_password(cfg->db_password_file, &cfg->db_password, err, errlen);
 }
 
@@ -289,6 +318,8 @@ void config_free(struct config *cfg)
 	free(cfg->jwt_key);
 	free(cfg->db_password);
 	free(cfg->db_owner_password);
+	free(cfg->audit_key);
+	cfg->audit_key = NULL;
 	cfg->jwt_key = NULL;
 	cfg->db_password = NULL;
 	cfg->db_owner_password = NULL;

@@ -29,6 +29,11 @@ struct config {
 	char   jwt_issuer[256];   /* empty: iss not checked */
 	char   jwt_audience[256]; /* empty: aud not checked */
 	int    jwt_leeway_s;
+	/* [audit] */
+	char   audit_key_file[512];      /* Ed25519 private key (PEM); empty: no checkpoints */
+	int    audit_seal_interval_ms;   /* how often the sealer looks for new events */
+	int    audit_checkpoint_interval_s;
+	int    audit_unsealed_grace_s;   /* verify fails on events unsealed longer */
 	/* [app] */
 	char   timezone[64];
 	char   sql_dir[512];
@@ -37,6 +42,8 @@ struct config {
 	unsigned char *jwt_key;   /* secret or PEM public key; owned here */
 	size_t jwt_key_len;
 	char  *db_password;       /* NULL when no password file; owned here */
+	unsigned char *audit_key; /* PEM private key, or NULL; owned here */
+	size_t audit_key_len;
 	char  *db_owner_password; /* read only by `refundd migrate` */
 	const struct tz_zone *zone; /* app.timezone, loaded by `serve`; not owned */
 };

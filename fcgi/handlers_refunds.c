@@ -241,35 +241,6 @@ static const struct db_stmt q_notifications = { "refunds_notifications",
 	" WHERE n.account = $1 AND n.channel = 'in_app' AND ($2::bigint IS NULL OR n.id < $2::bigint)"
 	" ORDER BY n.id DESC LIMIT $3::int + 1" };
 
-static const struct db_stmt q_audit = { "audit_list",
-	"SELECT jsonb_build_object('id', e.id, 'at', e.at, 'actor', e.actor, 'role', e.actor_role,"
-	" 'action', e.action, 'entity', e.entity, 'entity_id', e.entity_id, 'before', e.before,"
-	" 'after', e.after, 'request_id', e.request_id, 'client_addr', e.client_addr,"
-	" 'hash', encode(e.hash, 'hex'), 'prev_hash', encode(e.prev_hash, 'hex'))::text, e.id"
-	" FROM audit_events e WHERE ($1::text IS NULL OR e.entity = $1)"
-	" AND ($2::text IS NULL OR e.entity_id = $2) AND ($3::bigint IS NULL OR e.id > $3::bigint)"
-	" ORDER BY e.id LIMIT $4::int + 1" };
-
-static const struct db_stmt q_verify = { "audit_verify",
-	"SELECT ok, checked, first_bad_id FROM audit_verify()" };
-
-/* A query filter: absent -> NULL; present -> validated text in buf. */
-static enum app_err filter(struct app_ctx *c, const struct field_spec *spec, char *buf,
-                           size_t len, const char **out)
-{
-	struct field_value v;
-	int found = http_query_param(c->req->query, spec->name, buf, len);
-
-	*out = NULL;
-	if (found == 0)
-		return ERR_NONE;
-	if (found < 0 || validate_text(buf, spec, &v) != VALIDATE_OK)
-		return app_fail_with(c, ERR_BAD_REQUEST, "invalid_filter",
-		                     json_pack("{s:s}", "field", spec->name), "invalid query parameter");
-	*out = buf;
-	return ERR_NONE;
-}
-
 static const char *const refund_states[] = { "submitted", "in_review", "needs_info",
 	"awaiting_second_approval", "awaiting_confirmation", "approved", "paying", "paid",
 	"rejected", "appealed", "withdrawn", NULL };
@@ -277,36 +248,6 @@ static const char *const queue_states[] = { "submitted", "in_review", "needs_inf
 	"awaiting_second_approval", "appealed", NULL };
 static const char *const assignee_values[] = { "me", "none", NULL };
 static const char *const bool_values[] = { "true", "false", NULL };
-
-/* Runs a list statement whose last parameter is the limit. */
-static enum app_err list(struct app_ctx *c, const struct db_stmt *st, int n,
-                         const char **params, int limit)
-{
-	char limit_text[8];
-	PGresult *res = NULL;
-	enum app_err err;
-
-	snprintf(limit_text, sizeof limit_text, "%d", limit);
-	params[n - 1] = limit_text;
-	if ((err = db_exec(c->db, st, n, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not read the list");
-	err = app_page_reply(c, res, limit);
-	PQclear(res);
-	return err;
-}
-
-/* Cursors of id-ordered lists are the last id. */
-static enum app_err id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,
-                              const char **out)
-{
-	enum app_err err = app_page_params(c, limit, cursor, len);
-	size_t n = strlen(cursor);
-
-	*out = n ? cursor : NULL;
-	if (err == ERR_NONE && n && (n > 18 || strspn(cursor, "0123456789") != n))
-		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
-	return err;
-}
 
 enum app_err handle_refunds_list(struct app_ctx *c)
 {
@@ -316,10 +257,10 @@ enum app_err handle_refunds_list(struct app_ctx *c)
 	int limit;
 	enum app_err err;
 
-	if ((err = id_cursor(c, &limit, cursor, sizeof cursor, &params[2])) != ERR_NONE ||
-	    (err = filter(c, &status_spec, status, sizeof status, &params[1])) != ERR_NONE)
+	if ((err = app_id_cursor(c, &limit, cursor, sizeof cursor, &params[2])) != ERR_NONE ||
+	    (err = app_query_filter(c, &status_spec, status, sizeof status, &params[1])) != ERR_NONE)
 		return err;
-	return list(c, &q_list, 4, params, limit);
+	return app_list(c, &q_list, 4, params, limit);
 }
 
 enum app_err handle_refund_get(struct app_ctx *c)
@@ -363,7 +304,7 @@ enum app_err handle_queue(struct app_ctx *c)
 	enum app_err err;
 
 	for (int i = 0; i < 5; i++)
-		if ((err = filter(c, &specs[i], bufs[i], sizeof bufs[i], &values[i])) != ERR_NONE)
+		if ((err = app_query_filter(c, &specs[i], bufs[i], sizeof bufs[i], &values[i])) != ERR_NONE)
 			return err;
 	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE ||
 	    (cursor[0] && (err = queue_cursor(c, cursor, due, id)) != ERR_NONE))
@@ -374,7 +315,7 @@ enum app_err handle_queue(struct app_ctx *c)
 	params[4] = values[4] && strcmp(values[4], "true") == 0 ? "true" : "false";
 	params[5] = cursor[0] ? due : NULL;
 	params[6] = cursor[0] ? id : NULL;
-	return list(c, &q_queue, 8, params, limit);
+	return app_list(c, &q_queue, 8, params, limit);
 }
 
 enum app_err handle_notifications(struct app_ctx *c)
@@ -382,38 +323,7 @@ enum app_err handle_notifications(struct app_ctx *c)
 	char cursor[80];
 	const char *params[3] = { c->who.sub };
 	int limit;
-	enum app_err err = id_cursor(c, &limit, cursor, sizeof cursor, &params[1]);
+	enum app_err err = app_id_cursor(c, &limit, cursor, sizeof cursor, &params[1]);
 
-	return err != ERR_NONE ? err : list(c, &q_notifications, 3, params, limit);
-}
-
-enum app_err handle_audit_list(struct app_ctx *c)
-{
-	static const struct field_spec entity_spec = { "entity", FIELD_CODE, false, false, 1, 40, NULL };
-	static const struct field_spec id_spec = { "id", FIELD_ID, false, false, 1, 80, NULL };
-	char cursor[80], entity[48], id[96];
-	const char *params[4] = { 0 };
-	int limit;
-	enum app_err err;
-
-	if ((err = id_cursor(c, &limit, cursor, sizeof cursor, &params[2])) != ERR_NONE ||
-	    (err = filter(c, &entity_spec, entity, sizeof entity, &params[0])) != ERR_NONE ||
-	    (err = filter(c, &id_spec, id, sizeof id, &params[1])) != ERR_NONE)
-		return err;
-	return list(c, &q_audit, 4, params, limit);
-}
-
-enum app_err handle_audit_verify(struct app_ctx *c)
-{
-	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_verify, 0, NULL, &res);
-
-	if (err != ERR_NONE)
-		return app_fail(c, err, NULL, "could not verify the audit trail");
-	json_t *body = json_pack("{s:b, s:I, s:o}", "ok", db_bool(res, 0, 0),
-	                         "checked", (json_int_t)db_int(res, 0, 1),
-	                         "first_bad_id", PQgetisnull(res, 0, 2) ? json_null()
-	                                         : json_integer(db_int(res, 0, 2)));
-	PQclear(res);
-	return app_reply(c, 200, body);
+	return err != ERR_NONE ? err : app_list(c, &q_notifications, 3, params, limit);
 }

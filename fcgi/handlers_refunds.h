@@ -1,5 +1,5 @@
 /* handlers_refunds.h -- submitting and reading refund requests, the staff
- * queue, notifications and the audit trail. */
+ * queue and notifications. */
 #ifndef REFUNDD_HANDLERS_REFUNDS_H
 #define REFUNDD_HANDLERS_REFUNDS_H
 
@@ -10,7 +10,5 @@ enum app_err handle_refunds_list(struct app_ctx *c);
 enum app_err handle_refund_get(struct app_ctx *c);
 enum app_err handle_queue(struct app_ctx *c);
 enum app_err handle_notifications(struct app_ctx *c);
-enum app_err handle_audit_list(struct app_ctx *c);
-enum app_err handle_audit_verify(struct app_ctx *c);
 
 #endif

@@ -3,6 +3,7 @@
  * server before the handler runs; ownership (a customer's own objects) is
  * the handler's job and answers 404. */
 #include "app.h"
+#include "handlers_audit.h"
 #include "handlers_orders.h"
 #include "handlers_payouts.h"
 #include "handlers_policies.h"
@@ -60,6 +61,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/notifications", handle_notifications, CUSTOMER, 0 },
 	{ "GET",  "/api/v1/audit", handle_audit_list, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
+	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0 },
+	{ "POST", "/api/v1/audit/checkpoints", handle_audit_checkpoint_create, ADMIN, 0 },
 };
 
 const size_t app_route_count = sizeof app_routes / sizeof app_routes[0];

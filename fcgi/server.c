@@ -26,6 +26,7 @@
 #include "app.h"
 #include "log.h"
 #include "metrics.h"
+#include "sealer.h"
 
 #define SHUTDOWN_DEADLINE_S 20
 
@@ -236,9 +237,12 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	set_request_id(&req, FCGX_GetParam("HTTP_X_REQUEST_ID", fr->envp));
 	memset(&match, 0, sizeof match);
 
-	if (dispatch(&c, fr) != ERR_NONE || c.problem.err != ERR_NONE) {
+	enum app_err err = dispatch(&c, fr);
+	if (err != ERR_NONE || c.problem.err != ERR_NONE) {
+		/* An error value nobody turned into a problem (a data-layer
+		 * failure passed straight up) answers as its kind's default. */
 		if (c.problem.err == ERR_NONE)
-			c.problem.err = ERR_INTERNAL;
+			c.problem.err = err;
 		http_respond_problem(&resp, req.request_id, &c.problem);
 		drain_body(fr);
 	}
@@ -339,15 +343,20 @@ int server_run(const struct config *cfg, int listen_fd)
 		}
 	}
 	pthread_attr_destroy(&attr);
+	/* The audit sealer runs beside the workers in every process; only one
+	 * per database seals (sealer.h). */
+	struct sealer *sealer = started > 0 ? sealer_start(cfg) : NULL;
 	snprintf(msg, sizeof msg, "%d threads on %s", started, cfg->listen);
 	log_event("info", "started", msg);
-	int sig = started > 0 ? wait_for_signal() : 0;
+	int sig = started > 0 && sealer != NULL ? wait_for_signal() : 0;
 	snprintf(msg, sizeof msg, "signal %d: finishing requests in flight", sig);
 	log_event("info", "stopping", msg);
 	/* Threads still stuck past the deadline keep using s.metrics, so it is
 	 * freed only after a clean join. */
-	if (stop_workers(&s, threads, started) == 0)
+	int stopped = stop_workers(&s, threads, started);
+	sealer_stop(sealer);
+	if (stopped == 0)
 		metrics_free(s.metrics);
 	free(threads);
-	return started > 0 ? 0 : -1;
+	return started > 0 && sealer != NULL ? 0 : -1;
 }

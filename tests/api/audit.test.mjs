@@ -1,14 +1,18 @@
 // audit.test.mjs -- the audit trail (GET /api/v1/audit, who may read it,
-// what an event records, its hash chain recomputed here independently),
-// GET /api/v1/audit/verify before and after a superuser tampers with a row
-// (restored afterwards, so the chain is valid again for later tests and
-// runs), the database's refusal to change or remove audit rows, and the
-// customer's notifications (GET /api/v1/notifications).
+// what an event records, its hash chain recomputed here independently, the
+// sealer linking events within a second of commit), GET /api/v1/audit/verify
+// before and after a superuser tampers with the trail (a row changed,
+// deleted or inserted behind refundd's back, a chain tail dropped, a
+// checkpoint's signature forged; each restored or rolled back, so the chain
+// is valid again for later tests and runs), the signed checkpoints checked
+// here with the run's public key, the database's refusal to change or remove
+// audit rows, and the customer's notifications (GET /api/v1/notifications).
 // Orders and accounts are this run's own, so the file can run twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { api, assertProblem, token, uid, DAY, nowS, iso, psql } from './lib.mjs';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, verify as verifySig } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { api, assertProblem, token, uid, DAY, nowS, iso, psql, sleep, RUNDIR } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-${RUN}`, 'system');
@@ -66,6 +70,18 @@ async function auditPage(query, tok = ADMIN) {
   const r = await api('GET', `/api/v1/audit?${query}`, { tok });
   assert.equal(r.status, 200, r.text);
   return r.json;
+}
+
+// The same, once the sealer has linked every event on the page (it runs
+// every 200 ms here; the design promises within a second of commit).
+async function sealedPage(query, tok = ADMIN) {
+  const started = Date.now();
+  for (;;) {
+    const page = await auditPage(query, tok);
+    if (page.items.every((e) => e.hash !== null)) return { ...page, waitedMs: Date.now() - started };
+    assert.ok(Date.now() - started < 3000, `events still unsealed after 3 s: ${JSON.stringify(page.items.map((e) => e.id))}`);
+    await sleep(50);
+  }
 }
 
 async function auditWalk(query, limit = 100) {
@@ -142,7 +158,7 @@ test('audit: a refund\'s events, who, what, before and after, request id, in ord
   await act(id, 'messages', c.tok, { body: '买错了' });
   await act(id, 'approve', SUPPORT, { note: 'ok' });
 
-  const events = (await auditPage(`entity=refund&id=${id}&limit=100`)).items;
+  const events = (await sealedPage(`entity=refund&id=${id}&limit=100`)).items;
   assert.deepEqual(events.map((e) => [e.action, e.role, e.before?.status ?? null, e.after.status]), [
     ['refund.submit', 'customer', null, 'submitted'],
     ['refund.claim', 'support', 'submitted', 'in_review'],
@@ -157,6 +173,7 @@ test('audit: a refund\'s events, who, what, before and after, request id, in ord
     assert.equal(e.entity_id, String(id));
     assert.match(e.hash, /^[0-9a-f]{64}$/);
     assert.match(e.prev_hash, /^[0-9a-f]{64}$/);
+    assert.ok(Number.isInteger(e.position) && e.position > 0);
     assert.ok(e.client_addr, 'client address recorded');
     assert.ok(e.request_id, 'request id recorded');
     assert.equal(e.after.id, id);
@@ -188,39 +205,96 @@ test('audit: a refund\'s events, who, what, before and after, request id, in ord
   assertProblem(assert, await api('GET', '/api/v1/audit?limit=1000', { tok: ADMIN }), 400, 'invalid_limit');
 });
 
-test('audit: every row links to the one before and its hash can be recomputed', async () => {
+test('audit: the sealer links every committed event into one chain, by position, within a second', async () => {
   const start = await newRequest();
-  // A burst of concurrent writers: the chain must still be one line.
+  // A burst of concurrent writers: they take no lock, and the chain must
+  // still be one line with every event in it exactly once.
   const others = await Promise.all(Array.from({ length: 8 }, () => newRequest()));
   await Promise.all(others.map((x) => act(x.id, 'claim', token(`au-racer-${x.id}`, 'support'))));
   await act(start.id, 'claim', SUPPORT);
 
-  const first = (await auditPage(`entity=refund&id=${start.id}`)).items[0];
-  const rows = await auditWalk(`cursor=${first.id - 1}`, 50);
-  assert.ok(rows.length >= 1 + 8 * 3 + 1, `${rows.length} rows`);
-  assert.equal(rows[0].id, first.id);
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0) {
-      assert.ok(rows[i].id > rows[i - 1].id);
-      assert.equal(rows[i].prev_hash, rows[i - 1].hash, `row ${rows[i].id} links to row ${rows[i - 1].id}`);
-    }
-    assert.equal(rows[i].hash, expectedHash(rows[i]), `hash of row ${rows[i].id} (${rows[i].action})`);
+  const first = (await sealedPage(`entity=refund&id=${start.id}`)).items[0];
+  const last = (await sealedPage(`entity=refund&id=${start.id}`)).items.at(-1);
+  const ours = await auditWalk(`cursor=${first.id - 1}`, 50);
+  assert.ok(ours.length >= 1 + 8 * 3 + 1, `${ours.length} rows`);
+  const positions = new Set();
+  for (const e of ours.filter((x) => x.id <= last.id)) {
+    assert.ok(e.position !== null, `event ${e.id} sealed`);
+    positions.add(e.position);
   }
+  // The chain itself, in position order from the first of ours to the last.
+  const lo = Math.min(...positions);
+  const hi = Math.max(...positions);
+  const chain = psql(`SELECT c.position, c.event_id, encode(c.prev_hash, 'hex'), encode(c.hash, 'hex')
+    FROM audit_chain c WHERE c.position BETWEEN ${lo - 1} AND ${hi} ORDER BY c.position`)
+    .split('\n').map((l) => l.split('|')).map(([pos, id, prev, hash]) => ({ pos: Number(pos), id: Number(id), prev, hash }));
+  const byId = new Map(ours.map((e) => [e.id, e]));
+  for (let i = 1; i < chain.length; i++) {
+    assert.equal(chain[i].pos, chain[i - 1].pos + 1, 'positions have no gap');
+    assert.equal(chain[i].prev, chain[i - 1].hash, `position ${chain[i].pos} links to ${chain[i - 1].pos}`);
+    const e = byId.get(chain[i].id);
+    if (e) {
+      assert.equal(e.position, chain[i].pos);
+      assert.equal(e.hash, expectedHash(e), `hash of event ${e.id} (${e.action})`);
+      assert.equal(e.prev_hash, chain[i].prev);
+    }
+  }
+  assert.equal(psql('SELECT count(*) = count(DISTINCT event_id) FROM audit_chain'), 't', 'no event twice');
+});
+
+test('audit: an event is sealed within a second of its commit', async () => {
+  const { id } = await newRequest();
+  const page = await sealedPage(`entity=refund&id=${id}`);
+  assert.ok(page.waitedMs < 1000, `sealed after ${page.waitedMs} ms`);
+  const lag = Number(psql(`SELECT extract(epoch FROM c.sealed_at - e.at) FROM audit_chain c
+    JOIN audit_events e ON e.id = c.event_id WHERE e.id = ${page.items[0].id}`));
+  assert.ok(lag >= 0 && lag < 1.5, `sealed ${lag} s after the event`);
 });
 
 // ------------------------------------------------------------------ verify
 
-test('verify: ok; a superuser\'s edit is found at its row; restored, ok again', async () => {
+const VERIFY_KEYS = ['checked', 'checkpoints', 'failures', 'first_bad_id', 'first_bad_position',
+  'first_unsealed_id', 'ok', 'unsealed'];
+
+// Runs tamper SQL and audit_verify() in one transaction that is rolled
+// back, so the trail is never really broken: returns audit_verify's row.
+function verifyRolledBack(tamper) {
+  const out = psql(null, { input: `
+BEGIN;
+ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
+ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_no_change;
+${tamper}
+SELECT 'row', ok, checked, first_bad_position, first_bad_id, unsealed, first_unsealed_id, bad_checkpoint_id
+  FROM audit_verify();
+ROLLBACK;
+` });
+  const row = out.split('\n').find((l) => l.startsWith('row|'));
+  assert.ok(row, out);
+  const [, ok, checked, badPos, badId, unsealed, firstUnsealed, badCheckpoint] = row.split('|');
+  const n = (v) => (v === '' ? null : Number(v));
+  return { ok: ok === 't', checked: n(checked), badPos: n(badPos), badId: n(badId), unsealed: n(unsealed),
+    firstUnsealed: n(firstUnsealed), badCheckpoint: n(badCheckpoint) };
+}
+
+async function sealedRequest() {
+  const r = await newRequest();
+  await act(r.id, 'claim', SUPPORT);
+  await act(r.id, 'withdraw', r.c.tok);
+  const events = (await sealedPage(`entity=refund&id=${r.id}`)).items;
+  return { ...r, events };
+}
+
+test('verify: ok; a superuser\'s edit is found at its position; restored, ok again', async () => {
   const before = await verify();
-  assert.deepEqual(Object.keys(before).sort(), ['checked', 'first_bad_id', 'ok']);
+  assert.deepEqual(Object.keys(before).sort(), VERIFY_KEYS);
   assert.equal(before.ok, true, JSON.stringify(before));
+  assert.deepEqual(before.failures, []);
   assert.equal(before.first_bad_id, null);
-  assert.equal(before.checked, Number(psql('SELECT count(*) FROM audit_events')));
+  assert.equal(before.checked, Number(psql('SELECT count(*) FROM audit_chain')));
   assert.deepEqual(await verify(SUPERVISOR), before);
 
-  const { id } = await newRequest();
-  await act(id, 'claim', SUPPORT);
-  const target = (await auditPage(`entity=refund&id=${id}`)).items[0];   // refund.submit
+  const { events } = await sealedRequest();
+  const target = events[0];   // refund.submit
   const original = psql(`SELECT actor FROM audit_events WHERE id = ${target.id}`);
   assert.equal(original, target.actor);
   const setActor = (value) => psql(`BEGIN;
@@ -233,10 +307,11 @@ test('verify: ok; a superuser\'s edit is found at its row; restored, ok again', 
   try {
     const bad = await verify();
     assert.equal(bad.ok, false);
+    assert.deepEqual(bad.failures, ['chain_broken']);
     assert.equal(bad.first_bad_id, target.id);
-    assert.equal(bad.checked, Number(psql(`SELECT count(*) FROM audit_events WHERE id <= ${target.id}`)),
-      'stops at the first bad row');
-    const listed = (await auditPage(`entity=refund&id=${id}`)).items[0];
+    assert.equal(bad.first_bad_position, target.position);
+    assert.equal(bad.checked, target.position, 'stops at the first bad position');
+    const listed = (await auditPage(`entity=refund&id=${target.entity_id}`)).items[0];
     assert.equal(listed.actor, `${original}-forged`, 'the list shows what is stored');
     assert.notEqual(expectedHash(listed), listed.hash, 'and the stored hash no longer fits it');
   } finally {
@@ -244,36 +319,169 @@ test('verify: ok; a superuser\'s edit is found at its row; restored, ok again', 
   }
   const after = await verify();
   assert.equal(after.ok, true, JSON.stringify(after));
-  assert.equal(after.first_bad_id, null);
-  assert.ok(after.checked >= before.checked + 2);
+  assert.ok(after.checked >= before.checked + 3);
   assert.equal(psql(`SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass
     AND tgname = 'audit_events_no_change' AND tgenabled = 'O'`), '1', 'the guard is enabled again');
 });
 
-test('verify: a removed row is found at the row after it (checked in a rolled-back transaction)', async () => {
-  const { id, c } = await newRequest();
-  await act(id, 'claim', SUPPORT);
-  await act(id, 'withdraw', c.tok);
-  const events = (await auditPage(`entity=refund&id=${id}`)).items;
-  const [gone, next] = [events[1], events[2]];
-  const out = psql(null, { input: `
-BEGIN;
-ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
-DELETE FROM audit_events WHERE id = ${gone.id};
-SELECT ok, first_bad_id FROM audit_verify();
-ROLLBACK;
-SELECT ok, first_bad_id FROM audit_verify();
-` });
-  const lines = out.split('\n').filter((l) => l.includes('|'));
-  const nextId = Number(psql(`SELECT min(id) FROM audit_events WHERE id > ${gone.id}`));
-  assert.ok(nextId <= next.id);
-  assert.deepEqual(lines, [`f|${nextId}`, 't|']);
+test('verify: a deleted event, a deleted chain link, an event inserted behind refundd\'s back, a forged link', async () => {
+  const { events } = await sealedRequest();
+  const [, gone, next] = events;
+  assert.equal(verifyRolledBack('SELECT 1;').ok, true, 'the harness itself changes nothing');
+
+  // The event row removed: its chain link points at nothing.
+  let r = verifyRolledBack(`DELETE FROM audit_events WHERE id = ${gone.id};`);
+  assert.deepEqual([r.ok, r.badPos, r.badId], [false, gone.position, gone.id]);
+
+  // Its link removed instead: the next position no longer follows, and the
+  // event (older than the grace period? not yet) is no longer in the chain.
+  r = verifyRolledBack(`DELETE FROM audit_chain WHERE position = ${gone.position};`);
+  assert.equal(r.ok, false);
+  assert.equal(r.badPos, gone.position + 1);
+
+  // Both removed, the later links renumbered: the hashes still break.
+  r = verifyRolledBack(`DELETE FROM audit_chain WHERE position = ${gone.position};
+    DELETE FROM audit_events WHERE id = ${gone.id};
+    UPDATE audit_chain SET position = position - 1 WHERE position > ${gone.position};`);
+  assert.deepEqual([r.ok, r.badPos], [false, gone.position]);
+  assert.ok(next.position === gone.position + 1);
+
+  // An event inserted behind refundd's back (backdated, so it looks old):
+  // nobody sealed it, and verify says so.
+  r = verifyRolledBack(`INSERT INTO audit_events (at, actor, actor_role, action, entity, entity_id)
+    VALUES (now() - interval '1 hour', 'intruder', 'admin', 'refund.approve', 'refund', '1');`);
+  assert.equal(r.ok, false);
+  assert.equal(r.badPos, null, 'the chain itself is intact');
+  assert.equal(r.unsealed, 1);
+  assert.ok(r.firstUnsealed > 0);
+
+  // The same event with a chain link forged at the end, hash made up.
+  r = verifyRolledBack(`WITH e AS (INSERT INTO audit_events (at, actor, actor_role, action, entity, entity_id)
+      VALUES (now() - interval '1 hour', 'intruder', 'admin', 'refund.approve', 'refund', '1') RETURNING id)
+    INSERT INTO audit_chain (position, event_id, prev_hash, hash)
+    SELECT (SELECT max(position) + 1 FROM audit_chain), e.id,
+           (SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1), sha256('forged') FROM e;`);
+  assert.equal(r.ok, false);
+  assert.equal(r.badPos, Number(psql('SELECT max(position) + 1 FROM audit_chain')));
   assert.equal((await verify()).ok, true);
+});
+
+// ------------------------------------------------------------- checkpoints
+
+function publicKeyRaw() {
+  const pem = readFileSync(`${RUNDIR}/audit-signing.pem`, 'utf8');
+  const der = createPublicKey(createPrivateKey(pem)).export({ format: 'der', type: 'spki' });
+  return der.subarray(der.length - 32);
+}
+
+// The signed message, as DESIGN.md and sql/007 give it, checked here with
+// node's own Ed25519, not refundd's code.
+function checkSignature(k) {
+  const msg = `refundd-audit-checkpoint/v1 ${k.position} ${k.head_hash} ${k.unix_time}`;
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(k.public_key, 'hex')]);
+  const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  return verifySig(null, Buffer.from(msg), key, Buffer.from(k.signature, 'hex'));
+}
+
+test('checkpoints: admin signs the head on demand; the signature verifies with the run\'s public key', async () => {
+  await sealedRequest();
+  const r = await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN });
+  assert.ok(r.status === 201, r.text);
+  const k = r.json;
+  assert.deepEqual(Object.keys(k).sort(), ['head_hash', 'id', 'position', 'public_key', 'requested_by',
+    'signature', 'signed_at', 'unix_time']);
+  assert.equal(k.requested_by, `au-admin-${RUN}`);
+  assert.equal(k.public_key, publicKeyRaw().toString('hex'));
+  assert.equal(checkSignature(k), true);
+  assert.equal(checkSignature({ ...k, position: k.position - 1 }), false, 'the check can fail');
+  assert.equal(psql(`SELECT encode(hash, 'hex') FROM audit_chain WHERE position = ${k.position}`), k.head_hash);
+  assert.ok(k.position >= Number(psql('SELECT max(position) FROM audit_chain')) - 100);
+
+  // Nothing new since: the same checkpoint again, 200.
+  const again = await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN });
+  if (again.status === 200) assert.equal(again.json.id, k.id);
+  else assert.equal(again.status, 201, again.text);   // another test's write landed in between
+
+  for (const tok of [SUPERVISOR, SUPPORT, FINANCE, SYSTEM, customer().tok]) {
+    assertProblem(assert, await api('POST', '/api/v1/audit/checkpoints', { tok }), 403, 'forbidden');
+  }
+  const v = await verify();
+  assert.equal(v.ok, true, JSON.stringify(v));
+  assert.ok(v.checkpoints.checked >= 1);
+  assert.ok(v.checkpoints.last_position >= k.position);
+});
+
+test('checkpoints: the sealer signs one by itself when the head moves; the list pages and verifies', async () => {
+  const lastId = Number(psql('SELECT coalesce(max(id), 0) FROM audit_checkpoints'));
+  await sealedRequest();
+  let mine = null;
+  for (let i = 0; i < 100 && !mine; i++) {
+    const page = await api('GET', `/api/v1/audit/checkpoints?cursor=${lastId}&limit=100`, { tok: SUPERVISOR });
+    assert.equal(page.status, 200, page.text);
+    mine = page.json.items.find((k) => k.requested_by === 'sealer');
+    if (!mine) await sleep(100);
+  }
+  assert.ok(mine, 'a sealer checkpoint within 10 s (scripts/test sets audit.checkpoint_interval = 3)');
+  assert.equal(checkSignature(mine), true);
+
+  const all = [];
+  let cursor = null;
+  for (let i = 0; i < 10000; i++) {
+    const p = await api('GET', `/api/v1/audit/checkpoints?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { tok: ADMIN });
+    all.push(...p.json.items);
+    if ((cursor = p.json.next_cursor) === null) break;
+  }
+  assert.equal(all.length, Number(psql('SELECT count(*) FROM audit_checkpoints')));
+  assert.ok(all.every(checkSignature), 'every checkpoint verifies here too');
+  for (const tok of [SUPPORT, FINANCE, customer().tok]) {
+    assertProblem(assert, await api('GET', '/api/v1/audit/checkpoints', { tok }), 403, 'forbidden');
+  }
+  assertProblem(assert, await api('GET', '/api/v1/audit/checkpoints?cursor=x', { tok: ADMIN }), 400, 'invalid_cursor');
+});
+
+test('checkpoints: a dropped chain tail is found against the last checkpoint', async () => {
+  const { events } = await sealedRequest();
+  const k = (await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN })).json;
+  assert.ok(k.position >= events.at(-1).position);
+  // The tail from our first event on, chain links and events, gone: the
+  // chain that is left is consistent in itself, only the checkpoint knows.
+  const r = verifyRolledBack(`
+    DELETE FROM audit_events WHERE id IN (SELECT event_id FROM audit_chain WHERE position >= ${events[0].position});
+    DELETE FROM audit_chain WHERE position >= ${events[0].position};
+    DELETE FROM audit_unsealed;`);
+  assert.equal(r.ok, false);
+  assert.equal(r.badPos, null, 'what is left links up');
+  assert.equal(r.unsealed, 0);
+  assert.ok(r.badCheckpoint !== null && r.badCheckpoint <= k.id, `checkpoint ${r.badCheckpoint}`);
+});
+
+test('checkpoints: a forged signature is found; restored, ok again', async () => {
+  await sealedRequest();
+  const k = (await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN })).json;
+  const set = (hex) => psql(`BEGIN;
+    ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_no_change;
+    UPDATE audit_checkpoints SET signature = decode('${hex}', 'hex') WHERE id = ${k.id};
+    ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_no_change;
+    COMMIT;`);
+  const flipped = (parseInt(k.signature.slice(0, 2), 16) ^ 1).toString(16).padStart(2, '0') + k.signature.slice(2);
+  set(flipped);
+  try {
+    const bad = await verify();
+    assert.equal(bad.ok, false);
+    assert.deepEqual(bad.failures, ['bad_signature']);
+    assert.equal(bad.checkpoints.bad_signature_id, k.id);
+  } finally {
+    set(k.signature);
+  }
+  assert.equal((await verify()).ok, true);
+  assert.match(psqlFails(`UPDATE audit_checkpoints SET position = 1 WHERE id = ${k.id}`), /append-only/);
+  assert.match(psqlFails(`DELETE FROM audit_chain WHERE position = ${k.position}`), /append-only/);
+  assert.match(psqlFails('TRUNCATE audit_chain'), /append-only/);
 });
 
 test('the trail is append-only: triggers refuse even a superuser; the app role has no UPDATE or DELETE', async () => {
   const { id } = await newRequest();
-  const row = (await auditPage(`entity=refund&id=${id}`)).items[0];
+  const row = (await sealedPage(`entity=refund&id=${id}`)).items[0];
   assert.match(psqlFails(`UPDATE audit_events SET actor = 'x' WHERE id = ${row.id}`), /append-only/);
   assert.match(psqlFails(`DELETE FROM audit_events WHERE id = ${row.id}`), /append-only/);
   assert.match(psqlFails('TRUNCATE audit_events'), /append-only/);
@@ -285,6 +493,10 @@ test('the trail is append-only: triggers refuse even a superuser; the app role h
   assert.equal(priv('audit_events', 'TRUNCATE'), 'f');
   assert.equal(priv('audit_events', 'INSERT'), 't');
   assert.equal(priv('audit_events', 'SELECT'), 't');
+  for (const table of ['audit_chain', 'audit_checkpoints']) {
+    for (const p of ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) assert.equal(priv(table, p), 'f', `${table} ${p}`);
+  }
+  assert.equal(priv('audit_unsealed', 'DELETE'), 'f', 'only the sealer function removes queue rows');
   assert.equal(priv('refund_requests', 'DELETE'), 'f');
   assert.equal(priv('refund_messages', 'UPDATE'), 'f');
   assert.equal(priv('refund_messages', 'DELETE'), 'f');

@@ -160,6 +160,8 @@ for s in db_superuser_password db_owner_password db_app_password jwt_secret; do
 	random_secret > "$TMP/secrets/$s"
 	chmod 0644 "$TMP/secrets/$s"
 done
+openssl genpkey -algorithm ed25519 -out "$TMP/secrets/audit_signing_key"
+chmod 0644 "$TMP/secrets/audit_signing_key"
 secret() { printf -- '--volume=%s:/run/secrets/%s:ro' "$TMP/secrets/$1" "$1"; }
 
 # wait_healthy CONTAINER SECONDS: until its HEALTHCHECK says healthy.
@@ -193,7 +195,7 @@ dk run -d --name "$PREFIX-refundd" --network host --health-interval 2s \
 	-e REFUNDD_DB_CONNINFO="host=127.0.0.1 port=$DB_PORT dbname=refundd user=refundd_app" \
 	-e REFUNDD_DB_OWNER_CONNINFO="host=127.0.0.1 port=$DB_PORT dbname=refundd user=refundd_owner" \
 	"$(secret db_owner_password)" "$(secret db_app_password)" "$(secret jwt_secret)" \
-	"${IMAGES[0]}" >/dev/null
+	"$(secret audit_signing_key)" "${IMAGES[0]}" >/dev/null
 dk run -d --name "$PREFIX-nginx" --network host --health-interval 2s \
 	--read-only --tmpfs /run/refundd-nginx:uid=33,gid=33,mode=0750 \
 	--cap-drop ALL --security-opt no-new-privileges \
