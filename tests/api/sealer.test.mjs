@@ -1,0 +1,126 @@
+// sealer.test.mjs -- the audit sealer across processes and migrations:
+// a second refundd process on the same database does not seal too (one
+// session advisory lock elects the sealer); when the sealer's connection
+// dies another takes over and events are still sealed; and sql/007 carries
+// a chain built by the old trigger (sql/003) over unchanged, tamper included.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { api, token, uid, psql, sleep, nowS, iso, DAY, RUNDIR } from './lib.mjs';
+
+const RUN = uid();
+const BIN = process.env.REFUNDD_BIN;
+const SYSTEM = token(`billing-${RUN}`, 'system');
+const ADMIN = token(`se-admin-${RUN}`, 'admin');
+const SEALER_LOCK = `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0
+  AND objid = 7270002 AND objsubid = 1 AND granted`;
+
+async function event() {
+  const id = `SE-${RUN}-${randomUUID().slice(0, 8)}`;
+  const r = await api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body: {
+    account: `se-${RUN}`, provider: 'aliyun', product_type: 'api_credits', product_name: 'probe',
+    billing_mode: 'one_time', status: 'paid', amount_paid: 100, currency: 'CNY',
+    payment_method: 'alipay', paid_at: iso(nowS() - DAY) } });
+  assert.equal(r.status, 201, r.text);
+  return id;
+}
+
+async function sealedWithin(orderId, ms) {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    const pos = psql(`SELECT c.position FROM audit_events e JOIN audit_chain c ON c.event_id = e.id
+      WHERE e.entity = 'order' AND e.entity_id = '${orderId}'`);
+    if (pos) return Date.now() - started;
+    await sleep(50);
+  }
+  return null;
+}
+
+function startSecond(sock) {
+  const child = spawn(BIN, ['serve'], {
+    env: { ...process.env, REFUNDD_SERVER_LISTEN: sock }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  return { child, log: () => log };
+}
+
+test('two processes, one sealer; when its connection dies another takes over', async () => {
+  assert.ok(BIN, 'REFUNDD_BIN is set by scripts/test');
+  const sock = `${RUNDIR}/run/refundd-second-${RUN}.sock`;
+  const second = startSecond(sock);
+  try {
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
+    assert.ok(existsSync(sock), `second refundd did not start: ${second.log()}`);
+    await sleep(600);   // a few sealer rounds of both
+    const holders = psql(SEALER_LOCK).split('\n').filter(Boolean);
+    assert.equal(holders.length, 1, 'exactly one sealer holds the lock');
+    const sealers = psql(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'refundd'
+      AND datname = 'refundd'`);
+    assert.ok(Number(sealers) >= 2, 'both processes are connected');
+
+    const first = await event();
+    assert.ok((await sealedWithin(first, 2000)) !== null, 'sealed with two processes running');
+
+    // The sealer's backend is killed: its session lock goes with it.
+    psql(`SELECT pg_terminate_backend(${holders[0]})`);
+    const after = await event();
+    const waited = await sealedWithin(after, 5000);
+    assert.ok(waited !== null, 'another sealer (or the same, reconnected) took over');
+    const now = psql(SEALER_LOCK).split('\n').filter(Boolean);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], holders[0]);
+    const v = await api('GET', '/api/v1/audit/verify', { tok: ADMIN });
+    assert.equal(v.json.ok, true, v.text);
+  } finally {
+    second.child.kill('SIGTERM');
+    const code = await new Promise((r) => second.child.on('exit', (c) => r(c)));
+    assert.equal(code, 0, `second refundd exit: ${second.log()}`);
+  }
+});
+
+test('sql/007 carries over a chain built by the old trigger, and a tampered one stays tampered', () => {
+  const SQL = process.env.REFUNDD_APP_SQL_DIR;
+  const db = `refundd_mig_${RUN.replace(/[^a-z0-9]/g, '')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'refundd-sql-'));
+  const host = /host=(\S+)/.exec(process.env.REFUNDD_DB_OWNER_CONNINFO)[1];
+  const migrate = () => spawnSync(BIN, ['migrate'], { encoding: 'utf8', env: { ...process.env,
+    REFUNDD_APP_SQL_DIR: dir, REFUNDD_DB_OWNER_CONNINFO: `host=${host} dbname=${db} user=refundd_owner` } });
+  const q = (sql) => spawnSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname,
+    'psql_super', RUNDIR, '-d', db, '-At', '-c', sql], { encoding: 'utf8' });
+  psql(`CREATE DATABASE ${db} OWNER refundd_owner`);
+  try {
+    q('ALTER SCHEMA public OWNER TO refundd_owner');
+    for (const f of readdirSync(SQL).filter((f) => /^00[1-6]_.*\.sql$/.test(f))) copyFileSync(join(SQL, f), join(dir, f));
+    let r = migrate();
+    assert.equal(r.status, 0, r.stderr);
+    // Events written the old way: the trigger links each under its lock.
+    for (let i = 0; i < 5; i++) {
+      const w = q(`INSERT INTO audit_events (id, at, actor, actor_role, action, entity, entity_id, prev_hash, hash)
+        VALUES (0, now(), 'old-${i}', 'admin', 'policy.version', 'refund_policy', 'x', '', '')`);
+      assert.equal(w.status, 0, w.stderr);
+    }
+    assert.equal(q('SELECT ok FROM audit_verify()').stdout.trim(), 't');
+    const oldHashes = q("SELECT string_agg(encode(hash, 'hex'), ',' ORDER BY id) FROM audit_events").stdout.trim();
+    copyFileSync(join(SQL, '007_audit_sealer.sql'), join(dir, '007_audit_sealer.sql'));
+    r = migrate();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(q("SELECT string_agg(encode(hash, 'hex'), ',' ORDER BY position) FROM audit_chain").stdout.trim(), oldHashes);
+    assert.equal(q('SELECT ok, checked, unsealed FROM audit_verify()').stdout.trim(), 't|5|0');
+    // New events after the migration continue the same chain.
+    q(`INSERT INTO audit_events (actor, actor_role, action, entity, entity_id) VALUES ('new', 'admin', 'x', 'y', 'z');
+       INSERT INTO audit_unsealed SELECT max(id) FROM audit_events;`);
+    assert.equal(q('SELECT audit_seal(100)').stdout.trim(), '1');
+    assert.equal(q('SELECT ok, checked FROM audit_verify()').stdout.trim(), 't|6');
+    // A row edited before the migration is still found after it.
+    q(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
+       UPDATE audit_events SET actor = 'forged' WHERE actor = 'old-2';`);
+    assert.equal(q('SELECT ok, first_bad_position FROM audit_verify()').stdout.trim(), 'f|3');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  }
+});
