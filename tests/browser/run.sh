@@ -4,7 +4,8 @@
 # scripts/test calls it with the stack running and REFUNDD_URL (nginx),
 # REFUNDD_RUNDIR (holds jwt-secret) and REFUNDD_BIN set. It installs what is
 # missing: Debian's chromium (and a CJK font, so screenshots are readable)
-# and the npm packages of package-lock.json into tests/browser/node_modules.
+# and the npm packages of package-lock.json (playwright-core, axe-core for
+# the accessibility audit) into tests/browser/node_modules.
 # Screenshots: $REFUNDD_SHOTS (default $REFUNDD_RUNDIR/screenshots).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,9 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >/dev/null
 fi
 
-if [ ! -f "$HERE/node_modules/playwright-core/package.json" ]; then
+if [ ! -f "$HERE/node_modules/playwright-core/package.json" ] ||
+   [ ! -f "$HERE/node_modules/axe-core/axe.min.js" ]; then
 	command -v npm >/dev/null || { log "npm is missing"; exit 1; }
-	log "installing playwright-core (npm ci)"
+	log "installing playwright-core and axe-core (npm ci)"
 	(cd "$HERE" && { npm ci --no-audit --no-fund --loglevel=error ||
 	                 npm install --no-audit --no-fund --loglevel=error; })
 fi
