@@ -50,6 +50,7 @@ static const struct config_key keys[] = {
 	NUM("audit", "unsealed_grace", KEY_INT, audit_unsealed_grace_s, 1, 3600),
 	STR("app", "timezone", timezone),
 	STR("app", "sql_dir", sql_dir),
+	STR("app", "portal_url", portal_url),
 };
 
 struct load_state {
@@ -165,6 +166,27 @@ static int apply_env(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* app.portal_url goes into /config.json and an href on the pages: an
+ * http(s) address and nothing that would need escaping in JSON or HTML. */
+static int validate_portal_url(const char *url, char *err, size_t errlen)
+{
+	if (url[0] == '\0')
+		return 0;
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
+		snprintf(err, errlen, "app.portal_url: not an http(s) address");
+		return -1;
+	}
+	for (const char *p = url; *p; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("\"'<>\\`", *p) != NULL) {
+			snprintf(err, errlen, "app.portal_url: character 0x%02x not allowed",
+			         (unsigned char)*p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int validate(struct config *cfg, char *err, size_t errlen)
 {
 	if (strcmp(cfg->jwt_alg, "HS256") == 0)
@@ -182,7 +204,7 @@ static int validate(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "server.listen: empty");
 		return -1;
 	}
-	return 0;
+	return validate_portal_url(cfg->portal_url, err, errlen);
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)

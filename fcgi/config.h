@@ -37,6 +37,10 @@ struct config {
 	/* [app] */
 	char   timezone[64];
 	char   sql_dir[512];
+	/* the reseller's sign-in page the desk's pages link back to when a
+	 * token has expired; not used by refundd itself, only checked here and
+	 * rendered into /config.json by scripts/lib.sh. Empty: no link. */
+	char   portal_url[512];
 	/* derived and loaded by config_load() */
 	enum jwt_pin jwt_pin;
 	unsigned char *jwt_key;   /* secret or PEM public key; owned here */

@@ -36,7 +36,11 @@ static const struct db_stmt q_message = { "refunds_message",
 	"INSERT INTO refund_messages (refund_id, author, author_role, body)"
 	" VALUES ($1::bigint, current_setting('refundd.sub'), current_setting('refundd.role'), $2)" };
 
-/* The whole request as the customer and staff see it. */
+/* The whole request as the customer and staff see it. expected_arrival_from
+ * and expected_arrival: when the money of the live (not failed) payout
+ * should arrive, earliest and latest (DESIGN.md §3: the channel's business
+ * days from the payout, computed when it was made; balance: at once);
+ * null before a payout. */
 static const struct db_stmt q_detail = { "refunds_detail",
 	"SELECT (to_jsonb(r) || jsonb_build_object("
 	" 'order', (SELECT jsonb_build_object('id', o.id, 'product_name', o.product_name,"
@@ -53,8 +57,12 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	" 'payouts', (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.id), '[]')"
 	"   FROM payouts p WHERE p.refund_id = r.id),"
 	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
-	"   'awaiting_second_approval', 'appealed')"
-	" ))::text FROM refund_requests r WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
+	"   'awaiting_second_approval', 'appealed'),"
+	" 'expected_arrival_from', live.expected_at, 'expected_arrival', live.expected_latest_at"
+	" ))::text FROM refund_requests r"
+	" LEFT JOIN LATERAL (SELECT p.expected_at, p.expected_latest_at FROM payouts p"
+	"   WHERE p.refund_id = r.id AND p.status <> 'failed' ORDER BY p.id DESC LIMIT 1) live ON true"
+	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
 
 static enum app_err check_id(struct app_ctx *c, const char *id)
 {

@@ -185,7 +185,40 @@ load_demo() {
 	return 0
 }
 
-# nginx_start RUNDIR PORT: renders conf/nginx.conf and starts nginx.
+# conf_app_value KEY DEFAULT: [app] KEY of $REFUNDD_CONFIG (default
+# conf/refundd.conf), REFUNDD_APP_<KEY> beating it, as refundd reads it.
+conf_app_value() {
+	local key=$1 def=$2 env v
+	env=REFUNDD_APP_$(printf '%s' "$key" | tr '[:lower:]' '[:upper:]')
+	if [ -n "${!env+set}" ]; then printf '%s' "${!env}"; return; fi
+	v=$(awk -v key="$key" '
+		/^[ \t]*[;#]/ { next }
+		/^[ \t]*\[/ { sec = tolower($0); gsub(/[][ \t]/, "", sec); next }
+		sec == "app" && index($0, "=") {
+			k = tolower(substr($0, 1, index($0, "=") - 1)); gsub(/[ \t]/, "", k)
+			if (k == key) { v = substr($0, index($0, "=") + 1); gsub(/^[ \t]+|[ \t\r]+$/, "", v); print v; exit }
+		}' "${REFUNDD_CONFIG:-$REPO/conf/refundd.conf}")
+	printf '%s' "${v:-$def}"
+}
+
+# pages_config RUNDIR: RUNDIR/config.json, what the pages read of the
+# configuration (nginx serves it as /config.json): the time zone they show
+# times in and the portal they send a signed-out person back to. Values are
+# checked, never escaped: refundd refuses the same bad values at start.
+pages_config() {
+	local rd=$1 tz portal LC_ALL=C
+	tz=$(conf_app_value timezone Asia/Shanghai)
+	portal=$(conf_app_value portal_url "")
+	[[ $tz =~ ^[A-Za-z][A-Za-z0-9_+/-]{0,62}$ ]] || { log "app.timezone '$tz' is not a zone name"; return 1; }
+	[[ -z $portal || ( $portal =~ ^https?://[[:graph:]]+$ && $portal != *[\"\'\<\>\\\`]* ) ]] ||
+		{ log "app.portal_url '$portal' is not an http(s) address"; return 1; }
+	printf '{"timezone":"%s","portal_url":"%s"}\n' "$tz" "$portal" > "$rd/config.json.tmp"
+	chmod 0644 "$rd/config.json.tmp"
+	mv -f "$rd/config.json.tmp" "$rd/config.json"
+}
+
+# nginx_start RUNDIR PORT: renders conf/nginx.conf and the pages'
+# config.json, and starts nginx.
 nginx_start() {
 	local rd=$1 port=$2 www=$REPO/www user_line="" rate=${REFUNDD_RATE:-100} burst=${REFUNDD_BURST:-200}
 	mkdir -p "$rd/nginx-tmp"
@@ -200,6 +233,7 @@ nginx_start() {
 	    -e "s|@UPSTREAM@|unix:$rd/run/refundd.sock|" -e "s|@RATE@|$rate|" \
 	    -e "s|@BURST@|$burst|" -e "s|@MAX_BODY@|64k|" \
 	    "$REPO/conf/nginx.conf" > "$rd/nginx.conf"
+	pages_config "$rd"
 	nginx -q -c "$rd/nginx.conf" -p "$rd" -e "$rd/nginx-error.log"
 }
 
@@ -210,6 +244,75 @@ nginx_stop() {
 	local i
 	for i in $(seq 50); do [ -f "$rd/nginx.pid" ] || return 0; sleep 0.1; done
 }
+
+# The other web servers (conf/apache.conf, conf/lighttpd.conf): the same
+# site as conf/nginx.conf, each started with a configuration of its own in
+# RUNDIR, so the system's /etc/apache2 and /etc/lighttpd are never read.
+# As root their workers run as SERVICE_USER (like nginx_start's), serving a
+# copy of www/ it can read.
+WEB_MODULES_APACHE=/usr/lib/apache2/modules
+
+# web_render RUNDIR PORT TEMPLATE OUT [USER_LINES]: the @NAME@ placeholders
+# these templates share.
+web_render() {
+	local rd=$1 port=$2 www=$REPO/www
+	is_root && www=$rd/www
+	sed -e "s|@RUNDIR@|$rd|g" -e "s|@PORT@|$port|g" -e "s|@LISTEN_HOST@|127.0.0.1|g" \
+	    -e "s|@WWW@|$www|g" -e "s|@SOCKET@|$rd/run/refundd.sock|g" \
+	    -e "s|@MODULES@|$WEB_MODULES_APACHE|g" -e "s|@MAX_BODY@|65536|g" \
+	    -e "s|@RATE@|${REFUNDD_RATE:-100}|g" -e "s|@BURST@|${REFUNDD_BURST:-200}|g" \
+	    -e "s|^@USER_LINES@$|${5:-}|" "$3" > "$4"
+}
+
+web_prepare() {
+	local rd=$1
+	if is_root; then
+		rm -rf "$rd/www" && cp -r "$REPO/www" "$rd/www" && chmod -R a+rX "$rd/www"
+	fi
+	# the pages' /config.json, where this checkout renders one
+	if declare -F pages_config >/dev/null; then pages_config "$rd"; fi
+}
+
+# stop_pidfile PIDFILE: SIGTERM to the pid in it, then wait until it is gone.
+stop_pidfile() {
+	local pid i
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	kill -TERM "$pid" 2>/dev/null || { rm -f "$1"; return 0; }
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$1"
+}
+
+# apache_start RUNDIR PORT: renders conf/apache.conf and its limits
+# (conf/apache-limits.lua) and starts Apache httpd 2.4.
+apache_start() {
+	local rd=$1 port=$2 users=""
+	is_root && users="User $SERVICE_USER\nGroup $SERVICE_USER"
+	mkdir -p "$rd/apache-run"
+	web_prepare "$rd"
+	web_render "$rd" "$port" "$REPO/conf/apache.conf" "$rd/apache.conf" "$users"
+	web_render "$rd" "$port" "$REPO/conf/apache-limits.lua" "$rd/apache-limits.lua"
+	/usr/sbin/apache2 -f "$rd/apache.conf" -k start
+}
+
+apache_stop() { stop_pidfile "$1/apache.pid"; }
+
+# lighttpd_start RUNDIR PORT: renders conf/lighttpd.conf and its Lua hooks
+# (conf/lighttpd-*.lua) and starts lighttpd.
+lighttpd_start() {
+	local rd=$1 port=$2 f users=""
+	is_root && users="server.username = \"$SERVICE_USER\"\nserver.groupname = \"$SERVICE_USER\""
+	mkdir -p "$rd/lighttpd-tmp"
+	is_root && chown "$SERVICE_USER" "$rd/lighttpd-tmp"
+	web_prepare "$rd"
+	web_render "$rd" "$port" "$REPO/conf/lighttpd.conf" "$rd/lighttpd.conf" "$users"
+	for f in "$REPO"/conf/lighttpd-*.lua; do
+		web_render "$rd" "$port" "$f" "$rd/$(basename "$f")"
+	done
+	lighttpd -f "$rd/lighttpd.conf"
+}
+
+lighttpd_stop() { stop_pidfile "$1/lighttpd.pid"; }
 
 # wait_health URL: until /api/v1/health answers 200 (30 s at most).
 wait_health() {

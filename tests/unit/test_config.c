@@ -27,7 +27,7 @@ static const char *const env_names[] = {
 	"REFUNDD_DB_OWNER_CONNINFO", "REFUNDD_DB_OWNER_PASSWORD_FILE",
 	"REFUNDD_DB_STATEMENT_TIMEOUT_MS", "REFUNDD_JWT_ALG", "REFUNDD_JWT_KEY_FILE",
 	"REFUNDD_JWT_ISSUER", "REFUNDD_JWT_AUDIENCE", "REFUNDD_JWT_LEEWAY",
-	"REFUNDD_APP_TIMEZONE", "REFUNDD_APP_SQL_DIR",
+	"REFUNDD_APP_TIMEZONE", "REFUNDD_APP_SQL_DIR", "REFUNDD_APP_PORTAL_URL",
 };
 
 /* Temporary files of the running test, removed by teardown. */
@@ -307,6 +307,33 @@ static void test_jwt_alg(void **state)
 	load_text("file alg", "[jwt]\nalg = none\n", -1, "jwt.alg", &cfg);
 }
 
+/* app.portal_url ends up in /config.json and an href on the pages: an
+ * http(s) address without anything JSON or HTML would need escaped. */
+static void test_portal_url(void **state)
+{
+	static const struct { const char *url; int ok; } rows[] = {
+		{ "", 1 }, { "https://portal.example.com/login?next=desk", 1 },
+		{ "http://127.0.0.1:9000/", 1 }, { "javascript:alert(1)", 0 },
+		{ "ftp://portal.example.com/", 0 }, { "https://a.example/\"x", 0 },
+		{ "https://a.example/<b>", 0 }, { "https://a.example/ b", 0 },
+		{ "https://a.example/\\", 0 }, { "https://例え.jp/", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		struct config cfg;
+		char err[256] = "";
+		setenv("REFUNDD_APP_PORTAL_URL", rows[i].url, 1);
+		int rc = config_load(&cfg, NULL, err, sizeof err);
+		if (rc != (rows[i].ok ? 0 : -1))
+			fail_msg("portal_url row %zu (%s): rc %d (%s)", i, rows[i].url, rc, err);
+		if (rows[i].ok)
+			assert_string_equal(cfg.portal_url, rows[i].url);
+		else if (strstr(err, "app.portal_url") == NULL)
+			fail_msg("portal_url row %zu: error \"%s\"", i, err);
+	}
+	unsetenv("REFUNDD_APP_PORTAL_URL");
+}
+
 /* ---- the environment ------------------------------------------------- */
 
 static const char base_file[] =
@@ -545,6 +572,7 @@ int main(void)
 		T(test_empty_number),
 		T(test_long_string),
 		T(test_jwt_alg),
+		T(test_portal_url),
 		T(test_env_beats_file),
 		T(test_file_without_env),
 		T(test_env_refused),
