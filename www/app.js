@@ -1,4 +1,5 @@
-/* app.js -- the customer refund form: sign in with a token, see one's
+/* app.js -- the customer refund form: sign in with the portal's hand-off
+ * (#token=…) or a pasted token, see one's
  * orders and the refund each would get now (the policy engine's quote),
  * submit a request (idempotent: one key per submission, reused on
  * retries), follow one's requests and answer them: withdraw, reply to a
@@ -27,9 +28,10 @@
     'orders.col.actions': ['操作', 'Actions'],
     'orders.empty': ['暂无订单。', 'No orders yet.'],
     'orders.quote': ['查看可退金额', 'Check refund'],
-    'orders.quote.label': ['查看订单 {id} 的可退金额', 'Check the refund of order {id}'],
+    /* accessible names start with the visible text (WCAG 2.5.3, label in name) */
+    'orders.quote.label': ['查看可退金额（订单 {id}）', 'Check refund (order {id})'],
     'orders.cancel': ['取消订单', 'Cancel order'],
-    'orders.cancel.label': ['取消未支付订单 {id}', 'Cancel unpaid order {id}'],
+    'orders.cancel.label': ['取消订单（未支付订单 {id}）', 'Cancel order (unpaid order {id})'],
     'orders.cancel.confirm': ['确认取消', 'Yes, cancel it'],
     'orders.cancel.keep': ['不取消', 'Keep it'],
     'orders.cancel.ask': ['确定取消订单 {id}？', 'Cancel order {id}?'],
@@ -72,6 +74,7 @@
     'refunds.empty': ['暂无退款申请。', 'No refund requests yet.'],
     'refunds.open': ['详情', 'Details'],
     'refunds.open.label': ['查看退款申请 #{id}', 'Open refund request #{id}'],
+    'refunds.open.name': ['详情（退款申请 #{id}）', 'Details (refund request #{id})'],
 
     'account.title': ['余额与通知', 'Balance and notifications'],
     'account.balance': ['账户余额', 'Account balance'],
@@ -100,6 +103,10 @@
     'detail.reason': ['退款原因', 'Reason'],
     'detail.submitted': ['提交时间', 'Submitted'],
     'detail.due': ['预计处理期限', 'Decision due by'],
+    'detail.arrival': ['预计到账', 'Money expected'],
+    'detail.arrival.range': ['{from} 至 {to}', 'between {from} and {to}'],
+    'detail.arrival.by': ['{to} 前', 'by {to}'],
+    'detail.arrived': ['到账时间', 'Money arrived'],
     'detail.reject_reason': ['拒绝原因', 'Reason for rejection'],
     'detail.note': ['处理说明', 'Note from support'],
     'detail.quote': ['提交时的报价', 'Quote as submitted'],
@@ -158,6 +165,7 @@
   }
 
   async function signIn(token, { silent } = {}) {
+    await RD.configReady;   /* times are shown in the reseller's zone */
     RD.setToken(token);
     alert.clear();
     let me;
@@ -171,6 +179,7 @@
     }
     if (me.role !== 'customer') {
       RD.setToken('');
+      store.clear();
       alert.nodes('error', () => [h('span', t('staff.only'), ' '), h('a', { href: 'staff.html' }, t('staff.link'))]);
       return;
     }
@@ -201,7 +210,7 @@
     notice.clear();
     quoteAlert.clear();
     detailAlert.clear();
-    if (expired) alert.text(() => t('token.expired'), 'error');
+    if (expired) alert.nodes('error', () => RD.signedOutNodes());
     else alert.clear();
     $('#token-input').focus();
   }
@@ -519,7 +528,7 @@
         h('td', RD.statusBadge(r.status)),
         h('td.hide-sm', RD.timeEl(r.created_at)),
         h('td.row-actions', h('button.secondary', {
-          type: 'button', 'aria-label': t('refunds.open.label', { id: r.id }),
+          type: 'button', 'aria-label': t('refunds.open.name', { id: r.id }),
           dataset: { action: 'open', refund: String(r.id) },
           onclick: (ev) => RD.busy(ev.currentTarget, () => openDetail(r.id)),
         }, t('refunds.open')))));
@@ -639,6 +648,22 @@
     return form;
   }
 
+  /* Once paid out: when the money should arrive (expected_arrival_from and
+   * expected_arrival: the channel's business days from the payout), or
+   * when it did. */
+  function arrivalNode(r) {
+    const live = (r.payouts || []).filter((p) => p.status !== 'failed').pop();
+    if (r.status === 'paid' && live && live.settled_at)
+      return [h('dt', t('detail.arrived')), h('dd.arrival', RD.timeEl(live.settled_at))];
+    if (r.status !== 'paying' || !r.expected_arrival) return null;
+    const from = r.expected_arrival_from || r.expected_arrival;
+    const to = r.expected_arrival;
+    const text = new Date(from).getTime() === new Date(to).getTime()
+      ? t('detail.arrival.by', { to: RD.formatTime(to) })
+      : t('detail.arrival.range', { from: RD.formatTime(from), to: RD.formatTime(to) });
+    return [h('dt', t('detail.arrival')), h('dd.arrival', { dataset: { from, to } }, text)];
+  }
+
   function renderDetail() {
     const r = state.detail;
     const box = RD.clear($('#detail'));
@@ -660,7 +685,9 @@
     dl.append(h('dt', t('detail.reason')), h('dd', tc('creason', r.reason_code), r.reason_text ? h('div.note', r.reason_text) : null),
       h('dt', t('detail.submitted')), h('dd', RD.timeEl(r.created_at)));
     if (['submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed'].includes(r.status))
-      dl.append(h('dt', t('detail.due')), h('dd', RD.timeEl(r.due_at)));
+      dl.append(h('dt', t('detail.due')), h('dd.due', RD.timeEl(r.due_at)));
+    const arrival = arrivalNode(r);
+    if (arrival) dl.append(...arrival);
     if (r.reject_reason) dl.append(h('dt', t('detail.reject_reason')), h('dd', tc('reject', r.reject_reason)));
     if (r.decision_note) dl.append(h('dt', t('detail.note')), h('dd', r.decision_note));
     box.append(dl);
@@ -753,9 +780,16 @@
   /* ---------- start ---------- */
 
   RD.bindLangToggle($('#lang-toggle'));
+  RD.bindPortalLink($('#portal-signin'));
   RD.applyStatic();
   document.title = `${t('app.title')} · refundd`;
+  /* A token handed over by the portal replaces any earlier session of
+   * this tab; it is kept (sessionStorage) before the first call, so a
+   * reload during sign-in keeps it. A refused one signs out (401). */
+  const handed = RD.takeHandoff();
+  if (handed) store.set(handed);
   const saved = store.get();
-  if (saved) signIn(saved, { silent: true });
+  if (saved) signIn(saved, { silent: !handed });
   else $('#token-input').focus();
+  RD.onHandoff((tok) => { signOut(false); store.set(tok); signIn(tok); });
 })();

@@ -1,7 +1,10 @@
 /* common.js -- shared by the customer page (app.js) and the staff page
  * (staff.js): strings in zh-CN and en, the API client (JWT bearer,
- * RFC 9457 problems), money in integer minor units (formatting and exact
- * parsing by string, never floating point), times, and a small DOM builder
+ * RFC 9457 problems), the portal's sign-in hand-off (#token=… in the
+ * address, taken out of it at once), /config.json (the reseller's time zone
+ * and portal), money in integer minor units (formatting and exact parsing
+ * by string, never floating point), times in the reseller's time zone,
+ * and a small DOM builder
  * that only ever sets text (never HTML), so nothing from the API or the
  * user can inject markup. No framework, no build step; loaded by a plain
  * <script src> under a CSP without 'unsafe-inline'. */
@@ -32,6 +35,9 @@ const RD = (() => {
     'token.signout': ['退出', 'Sign out'],
     'token.empty': ['请先粘贴访问令牌。', 'Paste an access token first.'],
     'token.expired': ['登录已过期或令牌无效，请重新粘贴令牌。', 'Your session has expired or the token is not valid. Paste a new token.'],
+    'token.expired.portal': ['登录已过期或令牌无效，请通过门户重新登录。', 'Your session has expired or the token is not valid. Sign in again through the portal.'],
+    'portal.back': ['返回门户登录', 'Back to the portal to sign in'],
+    'portal.signin': ['通过门户登录', 'Sign in through the portal'],
     'who': ['已登录：{sub}（{role}）', 'Signed in as {sub} ({role})'],
     'loading': ['加载中…', 'Loading…'],
     'none': ['无', 'none'],
@@ -354,8 +360,33 @@ const RD = (() => {
 
   /* ---------- time ---------- */
 
-  /* "2026-11-15 14:32 UTC" in the browser's time zone, same shape in both
-   * languages; the exact RFC 3339 instant is in the <time> element. */
+  /* ---------- configuration (/config.json) ---------- */
+
+  /* What the pages read of conf/refundd.conf, rendered by scripts/lib.sh
+   * and served by nginx: the reseller's time zone (app.timezone) and
+   * portal (app.portal_url). Missing or odd: the documented defaults, no
+   * portal link; the page works either way. */
+  const config = { timezone: 'Asia/Shanghai', portal_url: '' };
+  function validZone(z) {
+    if (typeof z !== 'string' || !z) return false;
+    try { new Intl.DateTimeFormat('en', { timeZone: z }); return true; } catch { return false; }
+  }
+  const configReady = fetch('/config.json', { cache: 'no-store', credentials: 'omit' })
+    .then((r) => (r.ok ? r.json() : {}))
+    .catch(() => ({}))
+    .then((c) => {
+      if (c && validZone(c.timezone)) config.timezone = c.timezone;
+      if (c && typeof c.portal_url === 'string' && /^https?:\/\/[^\s"'<>\\`]+$/.test(c.portal_url))
+        config.portal_url = c.portal_url;
+      return config;
+    });
+
+  /* ---------- time ---------- */
+
+  /* "2026-11-15 22:32 UTC+8" in the reseller's time zone (app.timezone),
+   * same shape in both languages, whatever the browser's own zone: due
+   * dates and arrivals are promises made in the reseller's calendar. The
+   * exact RFC 3339 instant is in the <time> element. */
   function formatTime(iso) {
     if (!iso) return '—';
     const d = new Date(iso);
@@ -363,15 +394,63 @@ const RD = (() => {
     const parts = {};
     for (const p of new Intl.DateTimeFormat('en-GB', {
       year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-      hourCycle: 'h23', timeZoneName: 'short',
+      hourCycle: 'h23', timeZone: config.timezone, timeZoneName: 'shortOffset',
     }).formatToParts(d)) parts[p.type] = p.value;
-    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName || ''}`.trim();
+    const zone = (parts.timeZoneName || '').replace(/^GMT/, 'UTC');
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${zone}`.trim();
   }
   function timeEl(iso) {
     return h('time', { datetime: iso || undefined, title: iso || undefined }, formatTime(iso));
   }
 
   /* ---------- token ---------- */
+
+  /* The portal's hand-off: it links to the page with #token=<JWT> (a
+   * fragment never reaches a server log). Taken as soon as this script
+   * runs and removed from the address bar and from this history entry
+   * (replaceState: no new entry, and Back never shows it again); the page
+   * then keeps it in sessionStorage only. */
+  function fragmentToken() {
+    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+    if (!m) return '';
+    let tok = '';
+    try { tok = decodeURIComponent(m[1]).trim(); } catch { tok = ''; }
+    const rest = location.hash.slice(1).split('&').filter((p) => p && !p.startsWith('token=')).join('&');
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+    return tok;
+  }
+  let handoff = fragmentToken();
+  /* The hand-off token, once. */
+  function takeHandoff() {
+    const tok = handoff;
+    handoff = '';
+    return tok;
+  }
+  /* A hand-off into a page already open (only the fragment changed, so
+   * the page was not loaded again). */
+  function onHandoff(fn) {
+    window.addEventListener('hashchange', () => {
+      const tok = fragmentToken();
+      if (tok) fn(tok);
+    });
+  }
+
+  /* The "signed out" message: back to the portal when one is configured,
+   * else (local runs) paste a new token. */
+  function signedOutNodes() {
+    if (!config.portal_url) return [h('span', t('token.expired'))];
+    return [h('span', t('token.expired.portal')), ' ',
+      h('a.portal-link', { href: config.portal_url }, t('portal.back'))];
+  }
+  /* The sign-in card's link to the portal, when one is configured. */
+  function bindPortalLink(el) {
+    configReady.then(() => {
+      if (!config.portal_url) return;
+      const a = el.querySelector('a');
+      a.href = config.portal_url;
+      el.hidden = false;
+    });
+  }
 
   function tokenStore(key) {
     return {
@@ -580,8 +659,8 @@ const RD = (() => {
     add, t, tc, has, setLang, getLang, onLang, applyStatic, bindLangToggle,
     h, append, clear, $,
     formatMinor, formatMoney, minorToInput, parseMajor, exponent,
-    formatTime, timeEl,
-    tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,
+    formatTime, timeEl, config, configReady,
+    takeHandoff, onHandoff, signedOutNodes, bindPortalLink, tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,
     timelineList, messageList, statusBadge, breakdownTable, reasonList, remedyText,
   };
 })();

@@ -40,7 +40,9 @@
     'queue.overdue': ['已逾期', 'Overdue'],
     'queue.unassigned': ['未分配', 'unassigned'],
     'queue.open': ['处理', 'Open'],
-    'queue.open.label': ['打开退款申请 #{id}', 'Open refund request #{id}'],
+    /* accessible names start with the visible text (WCAG 2.5.3, label in name) */
+    'queue.open.label': ['处理（退款申请 #{id}）', 'Open (refund request #{id})'],
+    'payouts.refund.label': ['退款申请 #{id}', 'Refund request #{id}'],
 
     'ready.title': ['退款申请', 'Refund requests'],
     'ready.f.approved': ['已批准（待打款）', 'Approved (to pay)'],
@@ -151,6 +153,7 @@
   /* ---------- sign in ---------- */
 
   async function signIn(token, { silent } = {}) {
+    await RD.configReady;   /* times are shown in the reseller's zone */
     RD.setToken(token);
     alert.clear();
     let me;
@@ -164,6 +167,7 @@
     }
     if (me.role === 'customer') {
       RD.setToken('');
+      store.clear();
       alert.nodes('error', () => [h('span', t('staff.customer_only'), ' '), h('a', { href: './' }, t('staff.customer_link'))]);
       return;
     }
@@ -197,7 +201,7 @@
     $('#token-input').value = '';
     notice.clear();
     detailAlert.clear();
-    if (expired) alert.text(() => t('token.expired'), 'error');
+    if (expired) alert.nodes('error', () => RD.signedOutNodes());
     else alert.clear();
     $('#token-input').focus();
   }
@@ -394,7 +398,7 @@
     for (const p of state.payouts) {
       body.append(h('tr', { dataset: { payout: String(p.id), status: p.status, refund: String(p.refund_id) } },
         h('td', `#${p.id}`),
-        h('td', h('button.link-button', { type: 'button', 'aria-label': t('queue.open.label', { id: p.refund_id }),
+        h('td', h('button.link-button', { type: 'button', 'aria-label': t('payouts.refund.label', { id: p.refund_id }),
           onclick: (ev) => RD.busy(ev.currentTarget, () => openDetail(p.refund_id)) }, `#${p.refund_id}`)),
         h('td.num', RD.formatMoney(p.amount, p.currency)),
         h('td', tc('pay', p.channel), p.method ? h('small.muted', tc('payout', p.method)) : null),
@@ -735,9 +739,15 @@
   /* ---------- start ---------- */
 
   RD.bindLangToggle($('#lang-toggle'));
+  RD.bindPortalLink($('#portal-signin'));
   RD.applyStatic();
   document.title = `${t('staff.title')} · refundd`;
+  /* A token handed over by the portal (#token=…) replaces any earlier
+   * session of this tab, kept in sessionStorage before the first call. */
+  const handed = RD.takeHandoff();
+  if (handed) store.set(handed);
   const saved = store.get();
-  if (saved) signIn(saved, { silent: true });
+  if (saved) signIn(saved, { silent: !handed });
   else $('#token-input').focus();
+  RD.onHandoff((tok) => { signOut(false); store.set(tok); signIn(tok); });
 })();

@@ -863,3 +863,125 @@ test('finance pays an approved refund and settles the payout', async () => {
     assert.deepEqual(s.unexpected(), []);
   } finally { await s.close(); }
 });
+
+/* ---------- issue 11: the portal's hand-off, dates in the reseller's zone ---------- */
+
+const PAGE_CONFIG = (async () => {
+  const r = await fetch(`${BASE}/config.json`);
+  assert.equal(r.status, 200, 'nginx serves /config.json');
+  return r.json();
+})();
+
+/* A token that expired an hour ago (beyond any leeway). */
+function expiredToken(sub, role) {
+  const now = nowS();
+  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now - 7200, exp: now - 3600 }))}`;
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+}
+
+/* Opens a page with a fresh context on a portal hand-off address. */
+async function openHandoff(path, tok, opts = {}) {
+  return open(`${path}#token=${tok}`, opts);
+}
+
+/* The signed-out state: the token form, and the way back to the portal
+ * when /config.json names one (scripts/test configures one). */
+async function assertSignedOut(s, lang) {
+  const cfg = await PAGE_CONFIG;
+  await waitVisible(s.page, '#token-form');
+  await waitText(s.page, '#alert', lang === 'en' ? /session has expired or the token is not valid/ : /登录已过期或令牌无效/);
+  const link = s.page.locator('#alert a.portal-link');
+  if (cfg.portal_url) {
+    assert.equal(await link.count(), 1, 'the signed-out message links to the portal');
+    assert.equal(await link.getAttribute('href'), cfg.portal_url);
+    assert.equal((await link.textContent()).trim(), lang === 'en' ? 'Back to the portal to sign in' : '返回门户登录');
+    assert.ok(await visible(s.page, '#portal-signin'), 'the sign-in card offers the portal too');
+    assert.equal(await s.page.getAttribute('#portal-signin a', 'href'), cfg.portal_url);
+  } else {
+    assert.equal(await link.count(), 0, 'no portal configured: no link');
+    assert.ok(!(await visible(s.page, '#portal-signin')));
+  }
+  assert.ok(await visible(s.page, '#token-input'), 'the paste box stays');
+  assert.equal(await s.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.endsWith('.token')).length), 0);
+}
+
+/* The token is nowhere in the address, the history entry, or localStorage. */
+async function assertTokenGone(s, tok) {
+  assert.ok(!s.page.url().includes('token'), `address bar: ${s.page.url()}`);
+  assert.ok(!s.page.url().includes(tok.slice(-20)));
+  const seen = await s.page.evaluate(() => ({
+    href: location.href, hash: location.hash, length: history.length,
+    local: JSON.stringify(Object.entries(localStorage)),
+  }));
+  assert.equal(seen.hash, '');
+  assert.ok(!seen.href.includes('token'));
+  // the new tab's about:blank and this page: replaced, not pushed
+  assert.equal(seen.length, 2, 'replaceState added no history entry');
+  assert.ok(!seen.local.includes(tok.slice(-20)), 'never in localStorage');
+}
+
+test('portal hand-off on the customer page: token taken from the fragment, gone from the address and history, kept for reload', async () => {
+  const tok = token('demo-alice', 'customer');
+  const s = await openHandoff('/', tok);
+  try {
+    await waitVisible(s.page, '#who');
+    await waitVisible(s.page, '#orders-body tr[data-order="DEMO-API-1"]');
+    assert.match(await text(s.page, '#who-text'), /demo-alice/);
+    await assertTokenGone(s, tok);
+    assert.equal(await s.page.evaluate(() => sessionStorage.getItem('refundd.customer.token')), tok, 'kept in sessionStorage');
+    // no request carried the token anywhere but the Authorization header
+    const urls = [];
+    s.page.on('request', (r) => urls.push(r.url()));
+    await s.page.reload();
+    await waitVisible(s.page, '#orders-body tr[data-order="DEMO-API-1"]');
+    assert.ok(urls.length > 0 && urls.every((u) => !u.includes(tok.slice(-20))), 'the token is in no address');
+    assert.ok(!s.page.url().includes('token'));
+    // going elsewhere and back: the history entry holds no token, the session stays
+    await s.page.goto(`${BASE}/staff.html`);
+    await s.page.goBack();
+    await waitVisible(s.page, '#who');
+    assert.equal(new URL(s.page.url()).hash, '');
+    assert.ok(!s.page.url().includes('token'));
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('portal hand-off on the staff page, and a hand-off replaces the session of the tab', async () => {
+  const s = await openHandoff('/staff.html', SUPPORT);
+  try {
+    await waitVisible(s.page, '#queue-section');
+    assert.match(await text(s.page, '#who-text'), new RegExp(SUPPORT_SUB));
+    await assertTokenGone(s, SUPPORT);
+    assert.equal(await s.page.evaluate(() => sessionStorage.getItem('refundd.staff.token')), SUPPORT);
+    // the portal hands over another person: the new token wins
+    await s.page.goto(`${BASE}/staff.html#token=${FINANCE}`);
+    await waitVisible(s.page, '#payouts-section');
+    assert.match(await text(s.page, '#who-text'), /bt-finance-/);
+    assert.equal(await s.page.evaluate(() => sessionStorage.getItem('refundd.staff.token')), FINANCE);
+    assert.ok(!s.page.url().includes('token'));
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+for (const [path, role, lang] of [['/', 'customer', 'zh-CN'], ['/staff.html', 'support', 'en']]) {
+  test(`an expired hand-off token on ${path} (${lang}): signed out, with the way back to the portal`, async () => {
+    const tok = expiredToken(`bt-expired-${RUN}`, role);
+    const s = await openHandoff(path, tok, { lang });
+    try {
+      await assertSignedOut(s, lang);
+      assert.ok(!s.page.url().includes('token'), 'a refused token leaves the address too');
+      assert.ok(!(await visible(s.page, '#who')));
+      await shot(s.page, `signed-out-${role}-${lang}`);
+      // the other language says the same
+      await s.page.click('#lang-toggle');
+      await assertSignedOut(s, lang === 'en' ? 'zh-CN' : 'en');
+      // a reload stays signed out and shows no broken page
+      await s.page.reload();
+      await waitVisible(s.page, '#token-form');
+      assert.ok(!(await visible(s.page, '#who')));
+      assert.deepEqual(await s.csp(), []);
+      assert.deepEqual(s.unexpected(true), []);
+    } finally { await s.close(); }
+  });
+}
