@@ -96,9 +96,11 @@ before(async () => {
 after(async () => { await browser?.close(); });
 
 /* A fresh context (empty sessionStorage and localStorage) with a page that
- * records console errors, uncaught exceptions and CSP violations. */
-async function open(path = '/', { lang } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+ * records console errors, uncaught exceptions and CSP violations. Options:
+ * the language, the browser's own time zone, and bypassCSP (only for the
+ * accessibility audit, which injects axe-core as a script). */
+async function open(path = '/', { lang, timezoneId, bypassCSP } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN', timezoneId, bypassCSP });
   await context.addInitScript(() => {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -985,3 +987,82 @@ for (const [path, role, lang] of [['/', 'customer', 'zh-CN'], ['/staff.html', 's
     } finally { await s.close(); }
   });
 }
+
+/* "2026-12-07 15:29 UTC+8": an instant as the pages must show it, in the
+ * reseller's zone (/config.json), worked out here without the page's code. */
+async function zoneTime(isoTs) {
+  const zone = (await PAGE_CONFIG).timezone;
+  const d = new Date(isoTs);
+  const p = {};
+  for (const x of new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(d)) p[x.type] = x.value;
+  const off = Math.round((Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(d.getTime() / 1000) * 1000) / 60000);
+  const abs = Math.abs(off);
+  const label = off === 0 ? 'UTC' : `UTC${off < 0 ? '-' : '+'}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${label}`;
+}
+
+test("due and arrival dates in the reseller's time zone, whatever the browser's, in both languages", async () => {
+  const account = `bt-cust-${RUN}-dates`;
+  const cust = token(account, 'customer');
+  const open1 = await submitRefund(cust, await createOrder(account));
+  const paying = await submitRefund(cust, await createOrder(account, { payment_method: 'card' }));
+  await refundAct(paying.id, 'claim', SUPPORT);
+  await refundAct(paying.id, 'approve', SUPPORT, {});
+  const out = await ok(api('POST', `/api/v1/refunds/${paying.id}/payout`, { tok: FINANCE, body: {} }), 201);
+  assert.equal(out.status, 'paying');
+  assert.ok(out.expected_arrival_from && out.expected_arrival, 'the API gives both arrival dates');
+  assert.notEqual(out.expected_arrival_from, out.expected_arrival, 'card: 3 to 7 business days');
+  const paid = await submitRefund(cust, await createOrder(account));
+  await refundAct(paid.id, 'claim', SUPPORT);
+  await refundAct(paid.id, 'approve', SUPPORT, {});
+  const pp = await ok(api('POST', `/api/v1/refunds/${paid.id}/payout`, { tok: FINANCE, body: {} }), 201);
+  await ok(api('POST', `/api/v1/payouts/${pp.payouts[0].id}/settle`, { tok: FINANCE, body: {} }), 200);
+  const settled = await ok(api('GET', `/api/v1/refunds/${paid.id}`, { tok: cust }), 200);
+  assert.equal(settled.status, 'paid');
+
+  const due = await zoneTime(open1.due_at);
+  const [from, to] = [await zoneTime(out.expected_arrival_from), await zoneTime(out.expected_arrival)];
+  const arrived = await zoneTime(settled.payouts[0].settled_at);
+  // a browser far from the reseller: its own clock must not leak in
+  const s = await openHandoff('/', cust, { timezoneId: 'America/New_York' });
+  try {
+    await waitVisible(s.page, `#refunds-body tr[data-refund="${open1.id}"]`);
+    assert.match(await text(s.page, `#refunds-body tr[data-refund="${open1.id}"] time`), new RegExp(`^${(await zoneTime(open1.created_at)).replace('+', '\\+')}$`));
+    await openRefund(s.page, open1.id);
+    assert.equal(await text(s.page, '#detail dd.due'), due);
+    assert.equal(await s.page.getAttribute('#detail dd.due time', 'datetime'), open1.due_at);
+    assert.equal(await s.page.locator('#detail dd.arrival').count(), 0, 'no arrival before a payout');
+
+    await openRefund(s.page, paying.id);
+    assert.equal(await text(s.page, '#detail dd.arrival'), `${from} 至 ${to}`);
+    assert.equal(await s.page.locator('#detail dd.due').count(), 0, 'decided: no decision due any more');
+    await shot(s.page, 'customer-arrival-zh');
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail dl.facts', /Money expected/);
+    assert.equal(await text(s.page, '#detail dd.arrival'), `between ${from} and ${to}`);
+
+    await openRefund(s.page, paid.id);
+    await waitText(s.page, '#detail dl.facts', /Money arrived/);
+    assert.equal(await text(s.page, '#detail dd.arrival'), arrived);
+    await s.page.click('#lang-toggle');
+    await openRefund(s.page, open1.id);
+    await waitText(s.page, '#detail dl.facts', /预计处理期限/);
+    assert.equal(await text(s.page, '#detail dd.due'), due);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+
+  // staff: the queue's due column, in the same zone, in English too
+  const st = await openHandoff('/staff.html', SUPPORT, { timezoneId: 'Europe/London', lang: 'en' });
+  try {
+    await waitVisible(st.page, '#queue-section');
+    await st.page.fill('#f-provider', PROVIDER);
+    await st.page.click('#filters button[type=submit]');
+    const row = `#queue-body tr[data-refund="${open1.id}"]`;
+    await waitVisible(st.page, row);
+    assert.equal(await text(st.page, `${row} td:first-child time`), due);
+    await openRefund(st.page, open1.id);
+    assert.match(await text(st.page, '#detail dl.facts'), new RegExp(`Due\\s*${due.replace('+', '\\+')}`));
+    assert.deepEqual(st.unexpected(), []);
+  } finally { await st.close(); }
+});
