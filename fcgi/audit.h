@@ -23,6 +23,18 @@ enum app_err audit_record(struct app_ctx *c, const char *action, const char *ent
 enum app_err audit_notify(struct app_ctx *c, const char *account, const char *refund_id,
                           const char *kind, const char *payload);
 
+/* The event, the notice and, when commit is true, the transaction's
+ * COMMIT, in one round trip: the tail of most state changes. e or n may be
+ * NULL (none). */
+struct audit_event {
+	const char *action, *entity, *entity_id, *before, *after;
+};
+struct audit_notice {
+	const char *account, *refund_id, *kind, *payload;
+};
+enum app_err audit_write(struct app_ctx *c, const struct audit_event *e,
+                         const struct audit_notice *n, bool commit);
+
 /* Seals up to max_batch committed events when this connection is (or now
  * becomes) the database's one sealer; *sealed is -1 when another process
  * holds the sealer lock. */

@@ -210,41 +210,142 @@ enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
 	}
 }
 
-/* Constant transaction control has no parameters to bind. */
-static enum app_err run_control(struct db *db, const char *sql)
-{
-	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
-	PGresult *res = PQexec(db->conn, sql);
+/* Prepared like any statement: the extended protocol takes transaction
+ * control too, which is what lets them ride in a pipeline. */
+const struct db_stmt db_stmt_begin = { "db_begin", "BEGIN" };
+const struct db_stmt db_stmt_commit = { "db_commit", "COMMIT" };
 
-	if (PQresultStatus(res) == PGRES_FATAL_ERROR && strcmp(sql, "BEGIN") == 0 &&
-	    lost_while_idle(db, idle)) {
-		PQclear(res);
-		res = PQexec(db->conn, sql);
+void db_steps_clear(struct db_step *steps, int n)
+{
+	for (int i = 0; i < n; i++) {
+		PQclear(steps[i].res);
+		steps[i].res = NULL;
 	}
-	enum app_err err = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_NONE
-	                                                           : classify(db, res);
-	PQclear(res);
+}
+
+/* Reads one step's results (a result, then NULL); remembers the first error. */
+static enum app_err collect(struct db *db, struct db_step *step, enum app_err err)
+{
+	PGresult *res;
+
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		if ((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) && step->res == NULL) {
+			step->res = res;
+			continue;
+		}
+		if (st == PGRES_FATAL_ERROR && err == ERR_NONE) {
+			err = classify(db, res);
+			if (err == ERR_INTERNAL || err == ERR_DB_UNAVAILABLE)
+				log_event("error", step->st->name, PQresultErrorMessage(res));
+		} else if (st == PGRES_PIPELINE_ABORTED && err == ERR_NONE)
+			err = ERR_INTERNAL;
+		PQclear(res);
+	}
 	return err;
 }
 
-enum app_err db_begin(struct db *db, const struct db_identity *who)
+/* One round trip: send every step, one Sync, then read in order. */
+static enum app_err run_pipeline(struct db *db, struct db_step *steps, int n)
+{
+	enum app_err err = ERR_NONE;
+	int sent = 0;
+
+	if (PQenterPipelineMode(db->conn) != 1)
+		return ERR_INTERNAL;
+	for (; sent < n; sent++)
+		if (PQsendQueryPrepared(db->conn, steps[sent].st->name, steps[sent].nparams,
+		                        steps[sent].params, NULL, NULL, 0) != 1)
+			break;
+	if (PQpipelineSync(db->conn) != 1 || sent < n) {
+		disconnect(db);   /* the pipeline state is unknown: start afresh */
+		return ERR_DB_UNAVAILABLE;
+	}
+	for (int i = 0; i < n; i++)
+		err = collect(db, &steps[i], err);
+	PGresult *sync = PQgetResult(db->conn);
+	bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+	PQclear(sync);
+	if (!synced || PQexitPipelineMode(db->conn) != 1) {
+		disconnect(db);
+		return err != ERR_NONE ? err : ERR_DB_UNAVAILABLE;
+	}
+	if (err != ERR_NONE)
+		db_steps_clear(steps, n);
+	return err;
+}
+
+enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
+{
+	enum app_err err;
+
+	for (int i = 0; i < n; i++)
+		steps[i].res = NULL;
+	if ((err = db_ready(db)) != ERR_NONE)
+		return err;
+	for (int i = 0; i < n; i++)
+		if ((err = prepare(db, steps[i].st)) != ERR_NONE)
+			return err;
+	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	err = run_pipeline(db, steps, n);
+	/* As in exec_prepared: a server that went away while we were idle is
+	 * found only now, and nothing was committed; try once more. */
+	if (err != ERR_DB_UNAVAILABLE || !idle)
+		return err;
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
+		disconnect(db);
+	if (db->conn != NULL || db_ready(db) != ERR_NONE)
+		return err;
+	for (int i = 0; i < n; i++)
+		if ((err = prepare(db, steps[i].st)) != ERR_NONE)
+			return err;
+	return run_pipeline(db, steps, n);
+}
+
+enum app_err db_begin_with(struct db *db, const struct db_identity *who,
+                           struct db_step *steps, int n)
 {
 	const char *params[4] = { who->sub, who->role, who->request_id, who->client_addr };
+	struct db_step all[8] = { { &db_stmt_begin, 0, NULL, NULL }, { &set_identity, 4, params, NULL } };
 	enum app_err err;
-	PGresult *res;
 
-	if ((err = db_ready(db)) != ERR_NONE || (err = run_control(db, "BEGIN")) != ERR_NONE)
-		return err;
-	err = db_exec(db, &set_identity, 4, params, &res);
-	PQclear(res);
+	if (n > 6)
+		return ERR_INTERNAL;
+	for (int i = 0; i < n; i++)
+		all[2 + i] = steps[i];
+	err = db_pipeline(db, all, 2 + n);
+	for (int i = 0; i < n; i++)
+		steps[i].res = all[2 + i].res;
+	PQclear(all[0].res);
+	PQclear(all[1].res);
 	if (err != ERR_NONE)
 		db_rollback(db);
 	return err;
 }
 
+enum app_err db_begin(struct db *db, const struct db_identity *who)
+{
+	return db_begin_with(db, who, NULL, 0);
+}
+
 enum app_err db_commit(struct db *db)
 {
-	return run_control(db, "COMMIT");
+	struct db_step step = { &db_stmt_commit, 0, NULL, NULL };
+	enum app_err err = db_pipeline(db, &step, 1);
+
+	PQclear(step.res);
+	return err;
+}
+
+enum app_err db_exec_commit(struct db *db, const struct db_stmt *st, int nparams,
+                            const char *const *params, PGresult **out)
+{
+	struct db_step steps[2] = { { st, nparams, params, NULL }, { &db_stmt_commit, 0, NULL, NULL } };
+	enum app_err err = db_pipeline(db, steps, 2);
+
+	PQclear(steps[1].res);
+	*out = steps[0].res;
+	return err;
 }
 
 void db_rollback(struct db *db)

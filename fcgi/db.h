@@ -34,8 +34,29 @@ enum app_err db_ready(struct db *db);
  * On failure *out is NULL and db_constraint() names a violated constraint. */
 enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
                      const char *const *params, PGresult **out);
+/* Several statements in one round trip (libpq pipeline mode): each step's
+ * result lands in its res (PQclear it; NULL when the step failed or did
+ * not run). Stops at the first failure and returns its error; the steps
+ * after it are not run. Steps may be db_stmt_begin / db_stmt_commit. */
+struct db_step {
+	const struct db_stmt *st;
+	int                   nparams;
+	const char *const    *params;
+	PGresult             *res;
+};
+enum app_err db_pipeline(struct db *db, struct db_step *steps, int n);
+void         db_steps_clear(struct db_step *steps, int n);
+extern const struct db_stmt db_stmt_begin, db_stmt_commit;
+
+/* BEGIN and the caller's identity, then the steps (may be none), in one
+ * round trip. On failure the transaction is rolled back. */
+enum app_err db_begin_with(struct db *db, const struct db_identity *who,
+                           struct db_step *steps, int n);
 enum app_err db_begin(struct db *db, const struct db_identity *who);
 enum app_err db_commit(struct db *db);
+/* The last statement of a transaction and COMMIT in one round trip. */
+enum app_err db_exec_commit(struct db *db, const struct db_stmt *st, int nparams,
+                            const char *const *params, PGresult **out);
 void         db_rollback(struct db *db);
 /* Called after every request: a connection left inside a transaction by a
  * failed handler is rolled back before the next request uses it. */

@@ -233,10 +233,11 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 	}
 	if ((err = step(c, &row, REFUND_ACTION_PAYOUT_START, REFUND_ROLE_FINANCE,
 	                switched ? method : NULL)) != ERR_NONE ||
-	    (err = create_payout(c, &row, method, payout_id, currency)) != ERR_NONE ||
-	    (err = audit_notify(c, row.account, row.id, row.state == REFUND_STATE_PAID
-	                        ? "refund.paid" : "refund.paying", NULL)) != ERR_NONE ||
-	    (err = db_commit(c->db)) != ERR_NONE)
+	    (err = create_payout(c, &row, method, payout_id, currency)) != ERR_NONE)
+		goto out;
+	struct audit_notice n = { row.account, row.id, row.state == REFUND_STATE_PAID
+	                          ? "refund.paid" : "refund.paying", NULL };
+	if ((err = audit_write(c, NULL, &n, true)) != ERR_NONE)
 		goto out;
 	err = refunds_reply(c, row.id, 201);
 out:

@@ -74,33 +74,21 @@ static enum app_err check_key(struct app_ctx *c, const char *key)
 	return ERR_NONE;
 }
 
-/* 1: answered from a stored response; 0: new key; <0: error set. */
-static int replay(struct app_ctx *c, const struct submission *s)
+/* 1: answered from a stored response; 0: new key; <0: error set.
+ * res: the Idempotency-Key lookup, made after the account lock. */
+static int replay(struct app_ctx *c, PGresult *res)
 {
-	const char *params[3] = { c->who.sub, s->key, s->canonical };
-	PGresult *res = NULL;
-	enum app_err err;
-	int rc = 0;
-
-	if ((err = db_exec(c->db, &q_account_lock, 1, params, &res)) == ERR_NONE) {
-		PQclear(res);
-		err = db_exec(c->db, &q_idem_get, 3, params, &res);
-	}
-	if (err != ERR_NONE) {
-		app_fail(c, err, NULL, "could not check the Idempotency-Key");
-		return -1;
-	}
 	if (PQntuples(res) == 1 && !db_bool(res, 0, 2)) {
 		app_fail(c, ERR_VALIDATION, "idempotency_key_reused",
 		         "this Idempotency-Key was used with another body");
-		rc = -1;
-	} else if (PQntuples(res) == 1) {
+		return -1;
+	}
+	if (PQntuples(res) == 1) {
 		app_reply(c, (int)db_int(res, 0, 0), json_loads(PQgetvalue(res, 0, 1), 0, NULL));
 		http_add_header(c->resp, "Idempotent-Replayed", "true");
-		rc = 1;
+		return 1;
 	}
-	PQclear(res);
-	return rc;
+	return 0;
 }
 
 static json_t *quote_extra(const struct submission *s)
@@ -163,32 +151,39 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	if (err != ERR_NONE)
 		return app_fail(c, err, NULL, "could not store the refund request");
 	snprintf(id, len, "%s", PQgetvalue(res, 0, 0));
-	err = audit_record(c, s->auto_approve ? "refund.submit_auto_approved" : "refund.submit",
-	                   "refund", id, NULL, PQgetvalue(res, 0, 1));
+	struct audit_event e = { s->auto_approve ? "refund.submit_auto_approved" : "refund.submit",
+	                         "refund", id, NULL, PQgetvalue(res, 0, 1) };
+	struct audit_notice n = { c->who.sub, id, s->auto_approve ? "refund.approved"
+	                                                          : "refund.submitted", NULL };
+	err = audit_write(c, &e, &n, false);
 	PQclear(res);
 	return err;
 }
 
+/* Round trips: BEGIN + identity + account lock + key lookup; the quote's
+ * inputs; the holidays; the insert; audit event + notice; the answer;
+ * the stored answer + COMMIT. */
 static enum app_err submit(struct app_ctx *c, struct submission *s)
 {
 	struct db_identity who = app_identity(c);
 	char id[24], status[8] = "201", *detail = NULL;
+	const char *keyp[3] = { c->who.sub, s->key, s->canonical };
+	struct db_step first[2] = { { &q_account_lock, 1, keyp, NULL }, { &q_idem_get, 3, keyp, NULL } };
 	enum app_err err;
 	int replayed;
 
-	if ((err = db_begin(c->db, &who)) != ERR_NONE)
-		return app_fail(c, err, NULL, "database unavailable");
-	if ((replayed = replay(c, s)) != 0)
+	if ((err = db_begin_with(c->db, &who, first, 2)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not check the Idempotency-Key");
+	replayed = replay(c, first[1].res);
+	db_steps_clear(first, 2);
+	if (replayed != 0)
 		return replayed > 0 ? ERR_NONE : c->problem.err;
 	if ((err = judge(c, s)) != ERR_NONE || (err = insert_request(c, s, id, sizeof id)) != ERR_NONE ||
-	    (err = audit_notify(c, c->who.sub, id, s->auto_approve ? "refund.approved"
-	                                                          : "refund.submitted", NULL)) != ERR_NONE ||
 	    (err = refunds_detail(c, id, &detail)) != ERR_NONE)
 		return c->problem.err ? c->problem.err : err;
 	const char *params[5] = { c->who.sub, s->key, s->canonical, status, detail };
 	PGresult *res = NULL;
-	if ((err = db_exec(c->db, &q_idem_put, 5, params, &res)) == ERR_NONE)
-		err = db_commit(c->db);
+	err = db_exec_commit(c->db, &q_idem_put, 5, params, &res);
 	PQclear(res);
 	if (err == ERR_NONE)
 		err = app_reply(c, 201, json_loads(detail, 0, NULL));
