@@ -90,11 +90,9 @@ static void emit(struct out *o, const char *fmt, ...)
 	}
 }
 
-static void render_route(struct out *o, const struct route_metrics *r, const char *name,
-                         const char *method)
+static void render_counts(struct out *o, const struct route_metrics *r, const char *name,
+                          const char *method)
 {
-	uint64_t cumulative = 0;
-
 	for (size_t s = 0; s < NSTATUS; s++) {
 		uint64_t v = atomic_load_explicit(&r->by_status[s], memory_order_relaxed);
 		if (v == 0)
@@ -106,7 +104,14 @@ static void render_route(struct out *o, const struct route_metrics *r, const cha
 			emit(o, "refundd_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} %llu\n",
 			     method, name, (unsigned long long)v);
 	}
+}
+
+static void render_histogram(struct out *o, const struct route_metrics *r, const char *name,
+                             const char *method)
+{
+	uint64_t cumulative = 0;
 	uint64_t count = atomic_load_explicit(&r->count, memory_order_relaxed);
+
 	if (count == 0)
 		return;
 	for (size_t b = 0; b < NBUCKET; b++) {
@@ -122,6 +127,20 @@ static void render_route(struct out *o, const struct route_metrics *r, const cha
 	     name, (unsigned long long)count);
 }
 
+typedef void (*render_fn)(struct out *, const struct route_metrics *, const char *, const char *);
+
+/* One family's samples for every route, the unmatched slot last. */
+static void render_family(struct out *o, const struct metrics *m, const struct route *routes,
+                          render_fn render)
+{
+	for (size_t i = 0; i <= m->nroutes; i++)
+		render(o, &m->routes[i], i < m->nroutes ? routes[i].pattern : "unmatched",
+		       i < m->nroutes ? routes[i].method : "any");
+}
+
+/* The text exposition format wants each family as one group: its HELP and
+ * TYPE, then all of its samples. Strict parsers (Python's prometheus_client)
+ * read samples that come after another family's TYPE as untyped. */
 char *metrics_render(const struct metrics *m, const struct route *routes, long queue_depth)
 {
 	struct out o = { malloc(4096), 0, 4096, 0 };
@@ -130,12 +149,11 @@ char *metrics_render(const struct metrics *m, const struct route *routes, long q
 		return NULL;
 	o.buf[0] = '\0';
 	emit(&o, "# HELP refundd_requests_total Requests answered, by route and status.\n"
-	         "# TYPE refundd_requests_total counter\n"
-	         "# HELP refundd_request_duration_seconds Time from accept to response.\n"
+	         "# TYPE refundd_requests_total counter\n");
+	render_family(&o, m, routes, render_counts);
+	emit(&o, "# HELP refundd_request_duration_seconds Time from accept to response.\n"
 	         "# TYPE refundd_request_duration_seconds histogram\n");
-	for (size_t i = 0; i <= m->nroutes; i++)
-		render_route(&o, &m->routes[i], i < m->nroutes ? routes[i].pattern : "unmatched",
-		             i < m->nroutes ? routes[i].method : "any");
+	render_family(&o, m, routes, render_histogram);
 	emit(&o, "# HELP refundd_db_errors_total Requests that failed on the database.\n"
 	         "# TYPE refundd_db_errors_total counter\nrefundd_db_errors_total %llu\n",
 	     (unsigned long long)atomic_load_explicit(&m->db_errors, memory_order_relaxed));

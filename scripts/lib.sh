@@ -11,7 +11,8 @@ SERVICE_USER=refundd          # refundd and nginx workers when started as root
 # Debian packages to build, run and test the stack.
 PACKAGES=(build-essential cmake pkg-config libfcgi-dev libjwt-dev libjansson-dev
           libinih-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
-          postgresql-client-15 nginx curl openssl ca-certificates tzdata procps valgrind)
+          postgresql-client-15 nginx curl openssl ca-certificates tzdata procps valgrind
+          python3 python3-prometheus-client)
 
 # Node.js runs the API and browser tests; the machine may bring its own.
 ensure_node() {
