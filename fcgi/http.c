@@ -69,7 +69,7 @@ int http_respond_json(struct http_response *resp, int status, json_t *body)
 	char *text = NULL;
 
 	if (body != NULL) {
-		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+		text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 		if (text == NULL)
 			return -1;
@@ -106,7 +106,7 @@ int http_respond_problem(struct http_response *resp, const char *request_id,
 	json_object_set_new(body, "code", json_string(code));
 	json_object_set_new(body, "detail", detail_json(p, err));
 	json_object_set_new(body, "request_id", json_string(request_id));
-	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text == NULL)
 		return -1;

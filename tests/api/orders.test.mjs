@@ -770,3 +770,16 @@ test('usage: unknown order 404; customer and staff 403', async () => {
   }
   assert.deepEqual((await getOrder('DEMO-TRAFFIC')).json, before);
 });
+
+test('JSON answers carry UTF-8 text as it is, not \\u escapes', async () => {
+  const id = newId('U');
+  const name = '云服务器 ECS 包年 — “退款” 🚀';
+  const created = await putOrder(id, orderBody({ product_name: name }));
+  assert.equal(created.status, 201, created.text);
+  const res = await fetch(`${process.env.REFUNDD_URL}/api/v1/orders/${id}`,
+    { headers: { Authorization: `Bearer ${SUPPORT}` } });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  assert.ok(bytes.includes(Buffer.from(JSON.stringify(name).slice(1, -1), 'utf8')), bytes.toString());
+  assert.ok(!bytes.includes(Buffer.from('\\u')), 'no \\u escape in the answer');
+  assert.equal(JSON.parse(bytes.toString('utf8')).product_name, name);
+});
