@@ -23,7 +23,7 @@ fi
 [ $# -gt 0 ] && exec "$@"
 
 upstream=${REFUNDD_UPSTREAM:-refundd:9000}
-for v in "$host" "$port" "$upstream" "${REFUNDD_RATE:-100}" "${REFUNDD_BURST:-200}" "${REFUNDD_MAX_BODY:-64k}"; do
+for v in "$host" "$port" "$upstream" "${REFUNDD_RATE:-100}" "${REFUNDD_BURST:-200}" "${REFUNDD_MAX_BODY:-64k}" "${REFUNDD_API_TIMEOUT:-30s}"; do
 	# values go into sed and nginx.conf: no spaces, quotes, ; { } or |
 	case "$v" in *[!A-Za-z0-9._:/\[\]-]*|"") echo "refundd-nginx: bad setting '$v'" >&2; exit 1 ;; esac
 done
@@ -34,5 +34,6 @@ sed -e "s|@USER_LINE@||" -e "s|@RUNDIR@|$rd|g" -e "s|@PORT@|$port|" \
     -e "s|@LISTEN_HOST@|$host|" -e "s|@WWW@|/usr/share/refundd/www|" \
     -e "s|@UPSTREAM@|$upstream|" -e "s|@RATE@|${REFUNDD_RATE:-100}|" \
     -e "s|@BURST@|${REFUNDD_BURST:-200}|" -e "s|@MAX_BODY@|${REFUNDD_MAX_BODY:-64k}|" \
+    -e "s|@API_TIMEOUT@|${REFUNDD_API_TIMEOUT:-30s}|" \
     /usr/share/refundd/nginx.conf.template > "$rd/nginx.conf"
 exec nginx -c "$rd/nginx.conf" -p "$rd" -e stderr -g 'daemon off;'

@@ -232,7 +232,7 @@ nginx_start() {
 	sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUNDIR@|$rd|g" -e "s|@PORT@|$port|" \
 	    -e "s|@LISTEN_HOST@|127.0.0.1|" -e "s|@WWW@|$www|" \
 	    -e "s|@UPSTREAM@|unix:$rd/run/refundd.sock|" -e "s|@RATE@|$rate|" \
-	    -e "s|@BURST@|$burst|" -e "s|@MAX_BODY@|64k|" \
+	    -e "s|@BURST@|$burst|" -e "s|@MAX_BODY@|64k|" -e "s|@API_TIMEOUT@|${REFUNDD_API_TIMEOUT:-30s}|" \
 	    "$REPO/conf/nginx.conf" > "$rd/nginx.conf"
 	pages_config "$rd"
 	nginx -q -c "$rd/nginx.conf" -p "$rd" -e "$rd/nginx-error.log"

@@ -93,12 +93,6 @@ test('security headers on pages, API answers and errors', async () => {
   }
 });
 
-test('nginx refuses bodies over client_max_body_size with 413', async () => {
-  const r = await fetch(BASE + '/api/v1/me', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: 'x'.repeat(70 * 1024) });
-  assert.equal(r.status, 413);
-});
-
 // A kept FastCGI connection pins a worker thread (PITFALLS.md): with
 // threads + 1 clients holding keep-alive connections to nginx and sending
 // their requests slowly, every one of them must still be answered, twice.
@@ -217,16 +211,3 @@ test('a statement stuck on a lock answers 503 db_timeout, and the connection is 
   assert.equal(cancel.json.status, 'cancelled');
 });
 
-// nginx limit_req answers 429 past the burst (limit_req_status 429), with the
-// security headers (add_header ... always). Last in this file: the bucket
-// refills before the next file starts.
-test('past the rate limit nginx answers 429', async () => {
-  const results = await Promise.all(Array.from({ length: 900 }, () =>
-    fetch(BASE + '/api/v1/no-such-route').then((r) => ({ status: r.status, nosniff: r.headers.get('x-content-type-options') }))));
-  const limited = results.filter((r) => r.status === 429);
-  assert.ok(limited.length > 0, 'some requests were limited');
-  assert.ok(results.some((r) => r.status === 404), 'some went through');
-  assert.ok(limited.every((r) => r.nosniff === 'nosniff'));
-  await sleep(2500);
-  assert.equal((await api('GET', '/api/v1/health')).status, 200);
-});
