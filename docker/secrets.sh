@@ -22,3 +22,12 @@ if [ ! -s "$f" ]; then
 	chmod 0644 "$f"
 	echo "made $f"
 fi
+# nginx's certificate and key. Put the real ones here before facing a
+# network; without them, a self-signed pair for localhost (browsers warn).
+if [ ! -s "$dir/tls_cert" ] || [ ! -s "$dir/tls_key" ]; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+		-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+		-keyout "$dir/tls_key" -out "$dir/tls_cert" 2>/dev/null
+	chmod 0644 "$dir/tls_cert" "$dir/tls_key"
+	echo "made $dir/tls_cert and $dir/tls_key (self-signed, localhost)"
+fi

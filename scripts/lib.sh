@@ -218,22 +218,23 @@ pages_config() {
 	mv -f "$rd/config.json.tmp" "$rd/config.json"
 }
 
-# nginx_start RUNDIR PORT: renders conf/nginx.conf and the pages'
-# config.json, and starts nginx.
+# nginx_start RUNDIR PORT: renders conf/nginx.conf (scripts/nginx-render)
+# and the pages' config.json, and starts nginx. With REFUNDD_TLS_CERT and
+# REFUNDD_TLS_KEY, PORT is HTTPS and REFUNDD_HTTP_PORT redirects to it.
 nginx_start() {
-	local rd=$1 port=$2 www=$REPO/www user_line="" rate=${REFUNDD_RATE:-100} burst=${REFUNDD_BURST:-200}
+	local rd=$1 port=$2 www=$REPO/www user=""
 	mkdir -p "$rd/nginx-tmp"
 	if is_root; then
 		# the workers run as SERVICE_USER, which may not reach into the checkout
 		rm -rf "$rd/www" && cp -r "$REPO/www" "$rd/www" && chmod -R a+rX "$rd/www"
 		www=$rd/www
-		user_line="user $SERVICE_USER;"
+		user=$SERVICE_USER
 	fi
-	sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUNDIR@|$rd|g" -e "s|@PORT@|$port|" \
-	    -e "s|@LISTEN_HOST@|127.0.0.1|" -e "s|@WWW@|$www|" \
-	    -e "s|@UPSTREAM@|unix:$rd/run/refundd.sock|" -e "s|@RATE@|$rate|" \
-	    -e "s|@BURST@|$burst|" -e "s|@MAX_BODY@|64k|" -e "s|@API_TIMEOUT@|${REFUNDD_API_TIMEOUT:-30s}|" \
-	    "$REPO/conf/nginx.conf" > "$rd/nginx.conf"
+	NGINX_RUNDIR=$rd NGINX_WWW=$www NGINX_UPSTREAM=unix:$rd/run/refundd.sock NGINX_PORT=$port \
+	NGINX_USER=$user NGINX_RATE=${REFUNDD_RATE:-100} NGINX_BURST=${REFUNDD_BURST:-200} \
+	NGINX_API_TIMEOUT=${REFUNDD_API_TIMEOUT:-30s} NGINX_TLS_CERT=${REFUNDD_TLS_CERT:-} \
+	NGINX_TLS_KEY=${REFUNDD_TLS_KEY:-} NGINX_HTTP_PORT=${REFUNDD_HTTP_PORT:-} \
+		"$REPO/scripts/nginx-render" "$REPO/conf/nginx.conf" "$rd/nginx.conf"
 	pages_config "$rd"
 	nginx -q -c "$rd/nginx.conf" -p "$rd" -e "$rd/nginx-error.log"
 }

@@ -32,7 +32,7 @@ chmod 0755 "$TMP"
 SOCK=$TMP/docker.sock
 PREFIX=refundd-smoke
 IMAGES=("$PREFIX/refundd:test" "$PREFIX/nginx:test" "$PREFIX/postgres:15")
-CONTAINERS=("$PREFIX-nginx" "$PREFIX-refundd" "$PREFIX-db")
+CONTAINERS=("$PREFIX-nginx-tls" "$PREFIX-nginx" "$PREFIX-refundd" "$PREFIX-db")
 ENGINE_UP=0
 
 # Debian's client (20.10, BuildKit built in), whatever `docker` comes first
@@ -162,6 +162,11 @@ for s in db_superuser_password db_owner_password db_app_password jwt_secret; do
 done
 openssl genpkey -algorithm ed25519 -out "$TMP/secrets/audit_signing_key"
 chmod 0644 "$TMP/secrets/audit_signing_key"
+# nginx's certificate, as docker/secrets.sh makes one for localhost.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	-keyout "$TMP/secrets/tls_key" -out "$TMP/secrets/tls_cert" 2>/dev/null
+chmod 0644 "$TMP/secrets/tls_key" "$TMP/secrets/tls_cert"
 secret() { printf -- '--volume=%s:/run/secrets/%s:ro' "$TMP/secrets/$1" "$1"; }
 
 # wait_healthy CONTAINER SECONDS: until its HEALTHCHECK says healthy.
@@ -316,6 +321,37 @@ t_restart() {   # SIGTERM ends refundd promptly; migrations are re-run at start,
 }
 
 stage "smoke tests through nginx at $URL"
+# The image as compose.yaml runs it: HTTPS on one port, a redirect on another.
+t_tls() {
+	local https http i code
+	https=$(free_port); http=$(free_port)
+	dk run -d --name "$PREFIX-nginx-tls" --network host --health-interval 2s \
+		--read-only --tmpfs /run/refundd-nginx:uid=33,gid=33,mode=0750 \
+		--cap-drop ALL --security-opt no-new-privileges \
+		-e NGINX_LISTEN_HOST=127.0.0.1 -e NGINX_PORT="$https" -e NGINX_HTTP_PORT="$http" \
+		-e NGINX_TLS_CERT=/run/secrets/tls_cert -e NGINX_TLS_KEY=/run/secrets/tls_key \
+		"$(secret tls_cert)" "$(secret tls_key)" \
+		-e REFUNDD_UPSTREAM="127.0.0.1:$FCGI_PORT" "${IMAGES[1]}" >/dev/null || return 1
+	wait_healthy "$PREFIX-nginx-tls" 30 || return 1
+	code=$(curl -sS -o "$TMP/tls-body" -D "$TMP/tls-headers" -w '%{http_code}' --max-time 10 \
+		--cacert "$TMP/secrets/tls_cert" "https://127.0.0.1:$https/api/v1/health") || return 1
+	[ "$code" = 200 ] || { echo "        HTTPS health: $code"; return 1; }
+	grep -qi '^strict-transport-security: max-age=63072000' "$TMP/tls-headers" ||
+		{ echo "        no HSTS"; return 1; }
+	code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 10 \
+		"http://127.0.0.1:$http/staff.html?x=1")
+	[ "$code" = "301 https://127.0.0.1:$https/staff.html?x=1" ] ||
+		{ echo "        plain HTTP answered: $code"; return 1; }
+	dk rm -f "$PREFIX-nginx-tls" >/dev/null
+}
+t_plain_refused() {
+	local out
+	out=$(dk run --rm --network host -e NGINX_LISTEN_HOST=0.0.0.0 -e NGINX_PORT="$(free_port)" \
+		-e REFUNDD_UPSTREAM="127.0.0.1:$FCGI_PORT" "${IMAGES[1]}" 2>&1) &&
+		{ echo "        nginx started: $out"; return 1; }
+	grep -q 'in clear' <<<"$out" || { echo "        $out"; return 1; }
+}
+
 check "GET /api/v1/health through nginx: 200, database ok"   t_health
 check "GET / (www/) with the security headers"                t_static
 check "GET /api/v1/me with a token from 'refundd token': 200" t_me
@@ -335,6 +371,8 @@ check "GET /api/v1/audit/verify as admin: the chain holds"    t_audit_verify
 check "refundd is pid 1 (entrypoint exec'd), nobody runs as root" t_non_root
 check "the refundd image has no compiler"                     t_no_compiler
 check "docker stop: exit 0 within 10 s; start: migrate again, healthy, order kept" t_restart
+check "nginx with a certificate: HTTPS with HSTS, plain HTTP redirects" t_tls
+check "nginx without one refuses plain HTTP beyond loopback"      t_plain_refused
 
 stage "stopping"
 echo "smoke: $PASSED passed, ${#FAILED[@]} failed"
