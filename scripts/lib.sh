@@ -119,6 +119,12 @@ SQL
 	psql_super "$rd" -d refundd -c 'ALTER SCHEMA public OWNER TO refundd_owner'
 }
 
+# load_demo_queue RUNDIR URL BINARY: a dozen refund requests in every state,
+# made through the API of the running stack (scripts/demo-queue.mjs).
+load_demo_queue() {
+	node "$REPO/scripts/demo-queue.mjs" "$2" "$1" "$3"
+}
+
 # The environment refundd reads (conf/refundd.conf plus these overrides).
 refundd_env() {
 	local rd=$1
