@@ -1,9 +1,12 @@
-/* calendar.c -- local dates, business days and month bounds in a time zone
- * from tzfile.h. Pure integer arithmetic: no I/O, no libc time zone calls,
- * so it is thread-safe and the tests can pin every answer. */
+/* calendar.c -- local dates, business days and month bounds in the process
+ * time zone (TZ, set once at start-up by localzone.c). The only libc time
+ * zone call is localtime_r, for the UTC offset at an instant; everything
+ * else is integer arithmetic, so it is thread-safe and the tests can pin
+ * every answer by setting TZ. */
 #include "calendar.h"
 
 #include <string.h>
+#include <time.h>
 
 #define SECS_PER_DAY 86400
 /* add_days may walk the whole supported range (10,000 years) but no further. */
@@ -133,18 +136,31 @@ static bool utc_in_range(int64_t utc)
 	return utc >= CALENDAR_MIN_UTC && utc <= CALENDAR_MAX_UTC;
 }
 
-enum calendar_err calendar_to_local(const struct tz_zone *zone, int64_t utc,
-                                    struct calendar_local *out)
+/* The offset east of UTC in effect at utc. localtime_r fails only when the
+ * year overflows an int, far outside the supported range. */
+static bool offset_at(int64_t utc, int32_t *offset)
+{
+	time_t t = (time_t)utc;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return false;
+	*offset = (int32_t)tm.tm_gmtoff;
+	return true;
+}
+
+enum calendar_err calendar_to_local(int64_t utc, struct calendar_local *out)
 {
 	int64_t local, days;
+	int32_t offset;
 
-	if (zone == NULL || out == NULL)
+	if (out == NULL)
 		return CAL_ERR_ARG;
-	if (!utc_in_range(utc))
+	if (!utc_in_range(utc) || !offset_at(utc, &offset))
 		return CAL_ERR_RANGE;
 	memset(out, 0, sizeof *out);
-	out->utc_offset = tz_offset_at(zone, utc);
-	local = utc + out->utc_offset;
+	out->utc_offset = offset;
+	local = utc + offset;
 	days = floor_div(local, SECS_PER_DAY);
 	out->day_number = days;
 	out->second_of_day = (int32_t)(local - days * SECS_PER_DAY);
@@ -156,38 +172,38 @@ enum calendar_err calendar_to_local(const struct tz_zone *zone, int64_t utc,
 	return CAL_OK;
 }
 
-/* Does the zone really use offset at utc = local - offset? */
-static bool offset_fits(const struct tz_zone *zone, int64_t local, int32_t offset)
-{
-	return tz_offset_at(zone, local - offset) == offset;
-}
-
 /* The offsets a day either side of the reading bracket any single
  * transition near it (offsets are under 26 h; zones do not change twice
- * within two days). */
-static int64_t local_to_utc(const struct tz_zone *zone, int64_t local)
+ * within two days). An offset fits when the zone really uses it at
+ * utc = local - offset. Not mktime: what it does with a reading in a gap
+ * or an overlap (tm_isdst = -1) is unspecified, and here it is pinned. */
+static bool local_to_utc(int64_t local, int64_t *utc)
 {
-	int32_t before = tz_offset_at(zone, local - SECS_PER_DAY);
-	int32_t after = tz_offset_at(zone, local + SECS_PER_DAY);
-	bool before_fits = offset_fits(zone, local, before);
-	bool after_fits = offset_fits(zone, local, after);
+	int32_t before, after, at_before, at_after;
+	bool before_fits, after_fits;
 
+	if (!offset_at(local - SECS_PER_DAY, &before) || !offset_at(local + SECS_PER_DAY, &after) ||
+	    !offset_at(local - before, &at_before) || !offset_at(local - after, &at_after))
+		return false;
+	before_fits = at_before == before;
+	after_fits = at_after == after;
 	if (before_fits && after_fits)     /* overlap (or no change): the earlier */
-		return local - (before > after ? before : after);
-	if (after_fits)
-		return local - after;
-	/* before fits alone, or neither (a gap): reading the wall clock with the
-	 * offset from before the gap lands as far past it as the reading was
-	 * into it. */
-	return local - before;
+		*utc = local - (before > after ? before : after);
+	else if (after_fits)
+		*utc = local - after;
+	else
+		/* before fits alone, or neither (a gap): reading the wall clock with
+		 * the offset from before the gap lands as far past it as the reading
+		 * was into it. */
+		*utc = local - before;
+	return true;
 }
 
-enum calendar_err calendar_from_local(const struct tz_zone *zone, int64_t day_number,
-                                      int32_t second_of_day, int64_t *utc)
+enum calendar_err calendar_from_local(int64_t day_number, int32_t second_of_day, int64_t *utc)
 {
 	int64_t result;
 
-	if (zone == NULL || utc == NULL)
+	if (utc == NULL)
 		return CAL_ERR_ARG;
 	if (second_of_day < 0 || second_of_day >= SECS_PER_DAY)
 		return CAL_ERR_ARG;
@@ -195,8 +211,8 @@ enum calendar_err calendar_from_local(const struct tz_zone *zone, int64_t day_nu
 	if (day_number < CALENDAR_MIN_UTC / SECS_PER_DAY - 2 ||
 	    day_number > CALENDAR_MAX_UTC / SECS_PER_DAY + 2)
 		return CAL_ERR_RANGE;
-	result = local_to_utc(zone, day_number * SECS_PER_DAY + second_of_day);
-	if (!utc_in_range(result))
+	if (!local_to_utc(day_number * SECS_PER_DAY + second_of_day, &result) ||
+	    !utc_in_range(result))
 		return CAL_ERR_RANGE;
 	*utc = result;
 	return CAL_OK;
@@ -264,8 +280,7 @@ static int64_t next_business_day(const struct calendar_holidays *holidays, int64
 	return day_number;
 }
 
-enum calendar_err calendar_add_business_days(const struct tz_zone *zone,
-                                             const struct calendar_holidays *holidays,
+enum calendar_err calendar_add_business_days(const struct calendar_holidays *holidays,
                                              int64_t start, int n, int64_t *out)
 {
 	struct calendar_local local;
@@ -279,7 +294,7 @@ enum calendar_err calendar_add_business_days(const struct tz_zone *zone,
 	if (n < 0 || n > CALENDAR_MAX_BUSINESS_DAYS)
 		return CAL_ERR_RANGE;
 	if ((rc = calendar_holidays_check(holidays)) != CAL_OK ||
-	    (rc = calendar_to_local(zone, start, &local)) != CAL_OK)
+	    (rc = calendar_to_local(start, &local)) != CAL_OK)
 		return rc;
 	day = local.day_number;
 	time_of_day = local.second_of_day;
@@ -295,13 +310,12 @@ enum calendar_err calendar_add_business_days(const struct tz_zone *zone,
 	}
 	for (i = 0; i < n; i++)
 		day = next_business_day(holidays, day);
-	return calendar_from_local(zone, day, time_of_day, out);
+	return calendar_from_local(day, time_of_day, out);
 }
 
 /* ---- plain days and months ---------------------------------------------- */
 
-enum calendar_err calendar_add_days(const struct tz_zone *zone, int64_t start, int n,
-                                    int64_t *out)
+enum calendar_err calendar_add_days(int64_t start, int n, int64_t *out)
 {
 	struct calendar_local local;
 	enum calendar_err rc;
@@ -310,14 +324,13 @@ enum calendar_err calendar_add_days(const struct tz_zone *zone, int64_t start, i
 		return CAL_ERR_ARG;
 	if (n < -CALENDAR_MAX_DAYS_STEP || n > CALENDAR_MAX_DAYS_STEP)
 		return CAL_ERR_RANGE;
-	rc = calendar_to_local(zone, start, &local);
+	rc = calendar_to_local(start, &local);
 	if (rc != CAL_OK)
 		return rc;
-	return calendar_from_local(zone, local.day_number + n, local.second_of_day, out);
+	return calendar_from_local(local.day_number + n, local.second_of_day, out);
 }
 
-enum calendar_err calendar_month_bounds(const struct tz_zone *zone, int64_t instant,
-                                        int64_t *start, int64_t *end)
+enum calendar_err calendar_month_bounds(int64_t instant, int64_t *start, int64_t *end)
 {
 	struct calendar_local local;
 	int64_t first, next, s, e;
@@ -325,13 +338,13 @@ enum calendar_err calendar_month_bounds(const struct tz_zone *zone, int64_t inst
 
 	if (start == NULL || end == NULL)
 		return CAL_ERR_ARG;
-	rc = calendar_to_local(zone, instant, &local);
+	rc = calendar_to_local(instant, &local);
 	if (rc != CAL_OK)
 		return rc;
 	first = calendar_days_from_civil(local.year, local.month, 1);
 	next = first + calendar_days_in_month(local.year, local.month);
-	if ((rc = calendar_from_local(zone, first, 0, &s)) != CAL_OK ||
-	    (rc = calendar_from_local(zone, next, 0, &e)) != CAL_OK)
+	if ((rc = calendar_from_local(first, 0, &s)) != CAL_OK ||
+	    (rc = calendar_from_local(next, 0, &e)) != CAL_OK)
 		return rc;
 	*start = s;
 	*end = e;

@@ -4,8 +4,10 @@
  * days), the local calendar month around an instant (monthly_limit), and
  * "N calendar days later" for refund window ends.
  *
- * PURE: no I/O, no libc time zone functions, no global state. The zone comes
- * from tzfile.h; the holiday table from the caller (the database). Instants
+ * The zone is the process's: TZ, set once at start-up from app.timezone by
+ * localzone.h, read through glibc's localtime_r (UTC offsets only; the
+ * dates are this file's own integer arithmetic). Otherwise no I/O and no
+ * state: the holiday table comes from the caller (the database). Instants
  * are Unix seconds (UTC); a "day number" is days since 1970-01-01 of a civil
  * (proleptic Gregorian) date, whatever the zone. */
 #ifndef REFUNDD_CALENDAR_H
@@ -14,8 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "tzfile.h"
 
 /* Instants accepted and produced: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
 #define CALENDAR_MIN_UTC          INT64_C(-62135596800)
@@ -81,16 +81,15 @@ enum calendar_err calendar_parse_date(const char *text, int64_t *day_number);
 const char *calendar_day_kind_name(enum calendar_day_kind kind);
 bool        calendar_day_kind_parse(const char *name, enum calendar_day_kind *out);
 
-enum calendar_err calendar_to_local(const struct tz_zone *zone, int64_t utc,
-                                    struct calendar_local *out);
+enum calendar_err calendar_to_local(int64_t utc, struct calendar_local *out);
 
 /* The instant at which the local clock reads second_of_day (0..86399) on
  * day_number. A reading that does not exist (spring-forward gap) is moved
  * forward by the length of the gap (02:30 -> 03:30 CEST); one that exists
  * twice (fall-back overlap) gives the earlier instant. Midnight therefore
  * always maps to the first instant of the local day. */
-enum calendar_err calendar_from_local(const struct tz_zone *zone, int64_t day_number,
-                                      int32_t second_of_day, int64_t *utc);
+enum calendar_err calendar_from_local(int64_t day_number, int32_t second_of_day,
+                                      int64_t *utc);
 
 /* CAL_ERR_HOLIDAYS unless strictly ascending with valid kinds. NULL or an
  * empty table is valid (weekends only). */
@@ -112,21 +111,18 @@ bool calendar_is_business_day(const struct calendar_holidays *holidays, int64_t 
  * + 1 = Tuesday 00:00; Wednesday 2026-09-30 10:00 + 3 = Saturday 2026-10-10
  * 10:00 (National Day holiday, then a make-up working Saturday).
  * n in 0..CALENDAR_MAX_BUSINESS_DAYS; holidays may be NULL and is checked. */
-enum calendar_err calendar_add_business_days(const struct tz_zone *zone,
-                                             const struct calendar_holidays *holidays,
+enum calendar_err calendar_add_business_days(const struct calendar_holidays *holidays,
                                              int64_t start, int n, int64_t *out);
 
 /* The same local time of day n calendar days later (n may be negative), e.g.
  * window_ends_at = paid_at + window_days. In a zone with DST this differs
  * from start + n * 86400 by the change of offset. */
-enum calendar_err calendar_add_days(const struct tz_zone *zone, int64_t start, int n,
-                                    int64_t *out);
+enum calendar_err calendar_add_days(int64_t start, int n, int64_t *out);
 
 /* The local calendar month containing instant, as the half-open UTC
  * interval [*start, *end): *start is the first instant of the month's first
  * local day, *end the first instant of the next month's. */
-enum calendar_err calendar_month_bounds(const struct tz_zone *zone, int64_t instant,
-                                        int64_t *start, int64_t *end);
+enum calendar_err calendar_month_bounds(int64_t instant, int64_t *start, int64_t *end);
 
 /* Stable, never NULL. */
 const char *calendar_strerror(enum calendar_err e);

@@ -7,8 +7,6 @@
 
 #include <stddef.h>
 
-struct tz_zone;
-
 enum jwt_pin { JWT_PIN_HS256, JWT_PIN_RS256, JWT_PIN_ES256 };
 
 struct config {
@@ -35,7 +33,7 @@ struct config {
 	int    audit_checkpoint_interval_s;
 	int    audit_unsealed_grace_s;   /* verify fails on events unsealed longer */
 	/* [app] */
-	char   timezone[64];
+	char   timezone[64];     /* becomes the process's TZ (localzone.h) */
 	char   sql_dir[512];
 	/* the reseller's sign-in page the desk's pages link back to when a
 	 * token has expired; not used by refundd itself, only checked here and
@@ -49,7 +47,6 @@ struct config {
 	unsigned char *audit_key; /* PEM private key, or NULL; owned here */
 	size_t audit_key_len;
 	char  *db_owner_password; /* read only by `refundd migrate` */
-	const struct tz_zone *zone; /* app.timezone, loaded by `serve`; not owned */
 };
 
 /* Defaults, then the file (NULL or missing path: defaults only when

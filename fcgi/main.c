@@ -21,8 +21,8 @@
 #include "config.h"
 #include "listener.h"
 #include "migrate.h"
+#include "localzone.h"
 #include "server.h"
-#include "tzfile.h"
 
 static int usage(void)
 {
@@ -67,31 +67,19 @@ static void block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-static int serve_with_zone(struct config *cfg);
-
 static int cmd_serve(struct config *cfg)
-{
-	char err[512];
-	struct tz_zone zone;
-	int rc;
-
-	/* Business days and "this month" are the reseller's: load the zone
-	 * once, before threads, and share it read-only. */
-	if (tz_load(&zone, cfg->timezone, err, sizeof err) != TZ_OK) {
-		fprintf(stderr, "refundd: app.timezone: %s\n", err);
-		return 1;
-	}
-	cfg->zone = &zone;
-	rc = serve_with_zone(cfg);
-	tz_free(&zone);
-	return rc;
-}
-
-static int serve_with_zone(struct config *cfg)
 {
 	char err[512];
 	int fd;
 
+	/* Business days and "this month" are the reseller's: TZ is set here,
+	 * once, before any thread starts (setenv is not thread-safe), and
+	 * never again. An unknown zone stops refundd rather than quietly
+	 * becoming UTC. */
+	if (localzone_set(cfg->timezone, err, sizeof err) != 0) {
+		fprintf(stderr, "refundd: app.timezone: %s\n", err);
+		return 1;
+	}
 	if (config_load_secrets(cfg, err, sizeof err) != 0 ||
 	    (fd = listener_open(cfg->listen, err, sizeof err)) < 0 ||
 	    drop_privileges(cfg, err, sizeof err) != 0) {

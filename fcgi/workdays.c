@@ -31,7 +31,7 @@ enum app_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
 	}
 	PQclear(res);
 	struct calendar_holidays holidays = { days, (size_t)rows };
-	if (calendar_add_business_days(c->cfg->zone, &holidays, start, n, out) != CAL_OK)
+	if (calendar_add_business_days(&holidays, start, n, out) != CAL_OK)
 		return app_fail(c, ERR_INTERNAL, NULL, "could not compute business days");
 	return ERR_NONE;
 }

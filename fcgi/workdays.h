@@ -1,5 +1,6 @@
 /* workdays.h -- business days in the reseller's calendar: the time zone
- * from the configuration and the holiday table from the database. */
+ * from the configuration (the process's TZ, localzone.h) and the holiday
+ * table from the database. */
 #ifndef REFUNDD_WORKDAYS_H
 #define REFUNDD_WORKDAYS_H
 

@@ -11,6 +11,10 @@
 // Every test makes its own orders and accounts; demo data is only read.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { api, token, uid, BASE, DAY, nowS, iso } from './lib.mjs';
 
 const RUN = uid();
@@ -204,4 +208,28 @@ test('the calendar of this test agrees with calendar.h around National Day 2026 
   assert.equal(iso(addBusinessDays(Date.parse('2026-10-03T10:00:00+08:00') / 1000, 1)), '2026-10-08T16:00:00Z');
   // Friday 15:00 + 1 = Monday 15:00
   assert.equal(iso(addBusinessDays(Date.parse('2026-11-27T15:00:00+08:00') / 1000, 1)), '2026-11-30T07:00:00Z');
+});
+
+// glibc quietly answers in UTC for a zone it cannot load (and reads "XYZ3"
+// as a POSIX rule, UTC-3): refundd checks the zone file itself and does not
+// start. A second `refundd serve` with the stack's settings and its own
+// socket; were the check gone it would serve, hence the timeout.
+test('refundd serve refuses an app.timezone glibc would quietly replace', () => {
+  const BIN = process.env.REFUNDD_BIN;
+  assert.ok(BIN, 'REFUNDD_BIN is set by scripts/test');
+  const dir = mkdtempSync(join(tmpdir(), 'refundd-tz-'));
+  try {
+    for (const [zone, why] of [['Mars/Olympus', 'unknown time zone "Mars/Olympus"'],
+      ['Asia/shanghai', 'unknown time zone "Asia/shanghai"'], ['XYZ3', 'unknown time zone "XYZ3"'],
+      ['../etc/passwd', 'is not a time zone name'], ['right/UTC', 'leap-second zones are not supported']]) {
+      const r = spawnSync(BIN, ['serve'], {
+        env: { ...process.env, REFUNDD_APP_TIMEZONE: zone, REFUNDD_SERVER_LISTEN: join(dir, 'tz.sock') },
+        encoding: 'utf8', timeout: 10000,
+      });
+      assert.equal(r.status, 1, `${zone}: ${r.signal ? `still running (${r.signal})` : r.stderr}`);
+      assert.ok(r.stderr.includes(`refundd: app.timezone: `) && r.stderr.includes(why), `${zone}: ${r.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

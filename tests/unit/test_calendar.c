@@ -1,12 +1,13 @@
-/* test_calendar.c -- calendar.c with real zones loaded by tzfile.c from
- * /usr/share/zoneinfo (Asia/Shanghai, and Europe/Berlin, America/New_York,
- * Australia/Sydney for DST): civil arithmetic, local time both ways,
- * business days with China's 2026 holidays and make-up working days, month
- * bounds at local month edges, calendar days.
+/* test_calendar.c -- calendar.c in real zones from /usr/share/zoneinfo
+ * (Asia/Shanghai, and Europe/Berlin, America/New_York, Australia/Sydney for
+ * DST): civil arithmetic, local time both ways, business days with China's
+ * 2026 holidays and make-up working days, month bounds at local month
+ * edges, calendar days.
  *
+ * calendar.c answers in the process zone, so every case first sets TZ with
+ * localzone_set (the production path; this program is single-threaded).
  * Expected instants are written as RFC 3339 strings with their offset and
- * converted with timegm(), not with the code under test. glibc's
- * localtime_r serves as an independent oracle for calendar_to_local. */
+ * converted with timegm(), not with the code under test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +20,7 @@
 #include <time.h>
 
 #include "calendar.h"
-#include "tzfile.h"
+#include "localzone.h"
 
 #define HOUR 3600
 #define DAY  86400
@@ -32,31 +33,20 @@ static const char *const zone_names[TEST_ZONE__MAX] = {
 	"Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Sydney",
 };
 
-static struct tz_zone zones[TEST_ZONE__MAX];
-
-static int load_zones(void **state)
+/* Makes z the process zone for the calendar calls that follow. */
+static void use_zone(enum test_zone z)
 {
 	char err[256];
-	int i;
 
-	(void)state;
-	for (i = 0; i < TEST_ZONE__MAX; i++) {
-		if (tz_load(&zones[i], zone_names[i], err, sizeof err) != TZ_OK) {
-			fprintf(stderr, "cannot load %s: %s (is tzdata installed?)\n",
-			        zone_names[i], err);
-			return -1;
-		}
-	}
-	return 0;
+	if (localzone_set(zone_names[z], err, sizeof err) != 0)
+		fail_msg("cannot use %s: %s (is tzdata installed?)", zone_names[z], err);
 }
 
-static int free_zones(void **state)
+static int reset_zone(void **state)
 {
-	int i;
-
 	(void)state;
-	for (i = 0; i < TEST_ZONE__MAX; i++)
-		tz_free(&zones[i]);
+	unsetenv("TZ");
+	tzset();
 	return 0;
 }
 
@@ -323,7 +313,8 @@ static void test_to_local(void **state)
 		const struct local_case *c = &local_cases[i];
 		struct calendar_local l;
 
-		assert_int_equal(calendar_to_local(&zones[c->zone], at(c->instant), &l), CAL_OK);
+		use_zone(c->zone);
+		assert_int_equal(calendar_to_local(at(c->instant), &l), CAL_OK);
 		if (l.year != c->y || l.month != c->m || l.day != c->d || l.hour != c->hh ||
 		    l.minute != c->mm || l.second != c->ss || l.weekday != c->weekday ||
 		    l.utc_offset != c->offset)
@@ -335,20 +326,24 @@ static void test_to_local(void **state)
 	}
 }
 
-static void check_against_localtime(const struct tz_zone *zone, int64_t t)
+/* calendar.c takes only the UTC offset from glibc; the date, time of day and
+ * weekday come from its own civil arithmetic and must agree with glibc's. */
+static void check_against_localtime(enum test_zone z, int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct calendar_local l;
 	struct tm tm;
 
 	assert_non_null(localtime_r(&tt, &tm));
-	assert_int_equal(calendar_to_local(zone, t, &l), CAL_OK);
+	assert_int_equal(calendar_to_local(t, &l), CAL_OK);
 	if (l.year != tm.tm_year + 1900 || l.month != tm.tm_mon + 1 || l.day != tm.tm_mday ||
 	    l.hour != tm.tm_hour || l.minute != tm.tm_min || l.second != tm.tm_sec ||
 	    l.weekday != tm.tm_wday || l.utc_offset != tm.tm_gmtoff)
-		fail_msg("%s at %lld differs from localtime_r", zone->name, (long long)t);
+		fail_msg("%s at %lld differs from localtime_r", zone_names[z], (long long)t);
 }
 
+/* From year 1 to 9999 in steps of 400 days and 3599 s, and densely from
+ * 1902 to 2100. */
 static void test_to_local_matches_glibc(void **state)
 {
 	int z;
@@ -357,12 +352,12 @@ static void test_to_local_matches_glibc(void **state)
 	for (z = 0; z < TEST_ZONE__MAX; z++) {
 		int64_t t;
 
-		setenv("TZ", zone_names[z], 1);
-		tzset();
+		use_zone((enum test_zone)z);
+		for (t = CALENDAR_MIN_UTC; t <= CALENDAR_MAX_UTC; t += 400 * DAY + 3599)
+			check_against_localtime((enum test_zone)z, t);
 		for (t = -2145916800; t < INT64_C(4102444800); t += 99 * HOUR + 59 * 60 + 59)
-			check_against_localtime(&zones[z], t);
+			check_against_localtime((enum test_zone)z, t);
 	}
-	unsetenv("TZ");
 }
 
 struct from_local_case {
@@ -399,16 +394,16 @@ static void test_from_local(void **state)
 		const struct from_local_case *c = &from_local_cases[i];
 		int64_t got = 0;
 
-		assert_int_equal(calendar_from_local(&zones[c->zone], day_of(c->y, c->m, c->d),
-		                                     c->second_of_day, &got), CAL_OK);
+		use_zone(c->zone);
+		assert_int_equal(calendar_from_local(day_of(c->y, c->m, c->d), c->second_of_day,
+		                                     &got), CAL_OK);
 		if (got != at(c->want))
 			fail_msg("%s %d-%d-%d +%d (%s): %lld, want %s", zone_names[c->zone], c->y,
 			         c->m, c->d, c->second_of_day, c->why, (long long)got, c->want);
 	}
-	assert_int_equal(calendar_from_local(&zones[0], 0, -1, &(int64_t){ 0 }), CAL_ERR_ARG);
-	assert_int_equal(calendar_from_local(&zones[0], 0, DAY, &(int64_t){ 0 }), CAL_ERR_ARG);
-	assert_int_equal(calendar_from_local(&zones[0], INT64_MAX, 0, &(int64_t){ 0 }),
-	                 CAL_ERR_RANGE);
+	assert_int_equal(calendar_from_local(0, -1, &(int64_t){ 0 }), CAL_ERR_ARG);
+	assert_int_equal(calendar_from_local(0, DAY, &(int64_t){ 0 }), CAL_ERR_ARG);
+	assert_int_equal(calendar_from_local(INT64_MAX, 0, &(int64_t){ 0 }), CAL_ERR_RANGE);
 }
 
 /* Reading the wall clock back gives the same reading, and never a later
@@ -421,14 +416,14 @@ static void test_local_round_trip(void **state)
 	for (z = 0; z < TEST_ZONE__MAX; z++) {
 		int64_t t;
 
+		use_zone((enum test_zone)z);
 		for (t = at("2025-01-01T00:00:00Z"); t < at("2028-01-01T00:00:00Z"); t += 17999) {
 			struct calendar_local l, back;
 			int64_t r;
 
-			assert_int_equal(calendar_to_local(&zones[z], t, &l), CAL_OK);
-			assert_int_equal(calendar_from_local(&zones[z], l.day_number, l.second_of_day,
-			                                     &r), CAL_OK);
-			assert_int_equal(calendar_to_local(&zones[z], r, &back), CAL_OK);
+			assert_int_equal(calendar_to_local(t, &l), CAL_OK);
+			assert_int_equal(calendar_from_local(l.day_number, l.second_of_day, &r), CAL_OK);
+			assert_int_equal(calendar_to_local(r, &back), CAL_OK);
 			if (r > t || back.day_number != l.day_number ||
 			    back.second_of_day != l.second_of_day)
 				fail_msg("%s: %lld -> %lld", zone_names[z], (long long)t, (long long)r);
@@ -504,8 +499,10 @@ static void test_business_days(void **state)
 	for (i = 0; i < sizeof business_cases / sizeof business_cases[0]; i++) {
 		const struct business_case *c = &business_cases[i];
 		int64_t got = 0;
-		enum calendar_err rc = calendar_add_business_days(&zones[c->zone], table(c->table),
-		                                                  at(c->start), c->n, &got);
+		enum calendar_err rc;
+
+		use_zone(c->zone);
+		rc = calendar_add_business_days(table(c->table), at(c->start), c->n, &got);
 
 		if (rc != CAL_OK || got != at(c->want))
 			fail_msg("%s + %d (%s): %s %lld, want %s", c->start, c->n, c->why,
@@ -520,16 +517,17 @@ static void check_business_properties(const struct calendar_holidays *h, int n)
 {
 	int64_t t, prev = INT64_MIN;
 
+	use_zone(SHANGHAI);
 	for (t = at("2026-09-01T00:00:00Z"); t < at("2026-11-01T00:00:00Z"); t += 37 * 60) {
 		struct calendar_local s, e;
 		int64_t due, day;
 		int count = 0;
 
-		assert_int_equal(calendar_add_business_days(&zones[SHANGHAI], h, t, n, &due), CAL_OK);
+		assert_int_equal(calendar_add_business_days(h, t, n, &due), CAL_OK);
 		assert_true(due >= t && due >= prev);
 		prev = due;
-		assert_int_equal(calendar_to_local(&zones[SHANGHAI], t, &s), CAL_OK);
-		assert_int_equal(calendar_to_local(&zones[SHANGHAI], due, &e), CAL_OK);
+		assert_int_equal(calendar_to_local(t, &s), CAL_OK);
+		assert_int_equal(calendar_to_local(due, &e), CAL_OK);
 		assert_true(calendar_is_business_day(h, e.day_number));
 		for (day = s.day_number + 1; day <= e.day_number; day++)
 			count += calendar_is_business_day(h, day);
@@ -576,12 +574,12 @@ static void test_business_day_errors(void **state)
 	size_t i;
 
 	(void)state;
+	use_zone(SHANGHAI);
 	for (i = 0; i < sizeof business_errors / sizeof business_errors[0]; i++) {
 		const struct business_error_case *c = &business_errors[i];
 		struct calendar_holidays h = { c->days, c->count };
 		int64_t out = 7;
-		enum calendar_err rc = calendar_add_business_days(&zones[SHANGHAI], &h,
-		                                                  at(c->start), c->n, &out);
+		enum calendar_err rc = calendar_add_business_days(&h, at(c->start), c->n, &out);
 
 		if (rc != c->want)
 			fail_msg("case %zu: %s, want %s", i, calendar_strerror(rc),
@@ -589,11 +587,9 @@ static void test_business_day_errors(void **state)
 		if (rc != CAL_OK)
 			assert_int_equal(out, 7);
 	}
-	assert_int_equal(calendar_add_business_days(NULL, NULL, 0, 1, &(int64_t){ 0 }),
-	                 CAL_ERR_ARG);
-	assert_int_equal(calendar_add_business_days(&zones[0], NULL, 0, 1, NULL), CAL_ERR_ARG);
-	assert_int_equal(calendar_add_business_days(&zones[0], NULL, CALENDAR_MAX_UTC + 1, 1,
-	                                            &(int64_t){ 0 }), CAL_ERR_RANGE);
+	assert_int_equal(calendar_add_business_days(NULL, 0, 1, NULL), CAL_ERR_ARG);
+	assert_int_equal(calendar_add_business_days(NULL, CALENDAR_MAX_UTC + 1, 1, &(int64_t){ 0 }),
+	                 CAL_ERR_RANGE);
 }
 
 struct is_business_case {
@@ -657,8 +653,8 @@ static void test_month_bounds(void **state)
 		const struct month_case *c = &month_cases[i];
 		int64_t start = 0, end = 0;
 
-		assert_int_equal(calendar_month_bounds(&zones[c->zone], at(c->instant), &start, &end),
-		                 CAL_OK);
+		use_zone(c->zone);
+		assert_int_equal(calendar_month_bounds(at(c->instant), &start, &end), CAL_OK);
 		if (start != at(c->start) || end != at(c->end))
 			fail_msg("%s in %s: [%lld, %lld), want [%s, %s)", c->instant,
 			         zone_names[c->zone], (long long)start, (long long)end, c->start, c->end);
@@ -666,11 +662,13 @@ static void test_month_bounds(void **state)
 	}
 	/* December 9999 ends inside the range in Shanghai (16:00Z), after it in
 	 * New York (05:00Z on 10000-01-01). */
-	assert_int_equal(calendar_month_bounds(&zones[SHANGHAI], at("9999-12-15T00:00:00Z"),
+	use_zone(SHANGHAI);
+	assert_int_equal(calendar_month_bounds(at("9999-12-15T00:00:00Z"),
 	                                       &(int64_t){ 0 }, &(int64_t){ 0 }), CAL_OK);
-	assert_int_equal(calendar_month_bounds(&zones[NEW_YORK], at("9999-12-15T00:00:00Z"),
+	use_zone(NEW_YORK);
+	assert_int_equal(calendar_month_bounds(at("9999-12-15T00:00:00Z"),
 	                                       &(int64_t){ 0 }, &(int64_t){ 0 }), CAL_ERR_RANGE);
-	assert_int_equal(calendar_month_bounds(&zones[0], 0, NULL, &(int64_t){ 0 }), CAL_ERR_ARG);
+	assert_int_equal(calendar_month_bounds(0, NULL, &(int64_t){ 0 }), CAL_ERR_ARG);
 }
 
 struct add_days_case {
@@ -699,14 +697,16 @@ static void test_add_days(void **state)
 		const struct add_days_case *c = &add_days_cases[i];
 		int64_t got = 0;
 
-		assert_int_equal(calendar_add_days(&zones[c->zone], at(c->start), c->n, &got), CAL_OK);
+		use_zone(c->zone);
+		assert_int_equal(calendar_add_days(at(c->start), c->n, &got), CAL_OK);
 		if (got != at(c->want))
 			fail_msg("%s %+d: %lld, want %s", c->start, c->n, (long long)got, c->want);
 	}
-	assert_int_equal(calendar_add_days(&zones[0], at("9999-12-30T00:00:00Z"), 2,
-	                                   &(int64_t){ 0 }), CAL_ERR_RANGE);
-	assert_int_equal(calendar_add_days(&zones[0], 0, 4000000, &(int64_t){ 0 }), CAL_ERR_RANGE);
-	assert_int_equal(calendar_add_days(&zones[0], 0, 1, NULL), CAL_ERR_ARG);
+	use_zone(SHANGHAI);
+	assert_int_equal(calendar_add_days(at("9999-12-30T00:00:00Z"), 2, &(int64_t){ 0 }),
+	                 CAL_ERR_RANGE);
+	assert_int_equal(calendar_add_days(0, 4000000, &(int64_t){ 0 }), CAL_ERR_RANGE);
+	assert_int_equal(calendar_add_days(0, 1, NULL), CAL_ERR_ARG);
 }
 
 static void test_range_and_strerror(void **state)
@@ -715,11 +715,11 @@ static void test_range_and_strerror(void **state)
 	int e;
 
 	(void)state;
-	assert_int_equal(calendar_to_local(&zones[0], CALENDAR_MIN_UTC - 1, &l), CAL_ERR_RANGE);
-	assert_int_equal(calendar_to_local(&zones[0], CALENDAR_MAX_UTC + 1, &l), CAL_ERR_RANGE);
-	assert_int_equal(calendar_to_local(&zones[0], INT64_MIN, &l), CAL_ERR_RANGE);
-	assert_int_equal(calendar_to_local(NULL, 0, &l), CAL_ERR_ARG);
-	assert_int_equal(calendar_to_local(&zones[0], 0, NULL), CAL_ERR_ARG);
+	use_zone(SHANGHAI);
+	assert_int_equal(calendar_to_local(CALENDAR_MIN_UTC - 1, &l), CAL_ERR_RANGE);
+	assert_int_equal(calendar_to_local(CALENDAR_MAX_UTC + 1, &l), CAL_ERR_RANGE);
+	assert_int_equal(calendar_to_local(INT64_MIN, &l), CAL_ERR_RANGE);
+	assert_int_equal(calendar_to_local(0, NULL), CAL_ERR_ARG);
 	for (e = 0; e <= CAL_ERR__MAX; e++)
 		assert_non_null(calendar_strerror((enum calendar_err)e));
 	assert_string_equal(calendar_strerror(CAL_ERR_HOLIDAYS),
@@ -747,5 +747,5 @@ int main(void)
 		cmocka_unit_test(test_range_and_strerror),
 	};
 
-	return cmocka_run_group_tests(tests, load_zones, free_zones);
+	return cmocka_run_group_tests(tests, NULL, reset_zone);
 }
