@@ -149,32 +149,35 @@ ensure_jwt_secret() {
 		(umask 077 && openssl genpkey -algorithm ed25519 -out "$rd/audit-signing.pem")
 }
 
-# refundd_start RUNDIR BINARY: in the background, scripts/entrypoint.sh (the
-# container's entrypoint too) waits for the database, migrates, then execs
-# `BINARY serve`, which keeps the pid recorded here.
+# refundd_start RUNDIR BINARY [NAME]: in the background, scripts/entrypoint.sh
+# (the container's entrypoint too) waits for the database, migrates, then
+# execs `BINARY serve`, which keeps the pid recorded here. NAME (default
+# refundd) names its socket run/NAME.sock, NAME.pid and NAME.log, so a second
+# instance can serve the same database (scripts/test's two-instance check).
 refundd_start() {
-	local rd=$1 bin=$2
+	local rd=$1 bin=$2 name=${3:-refundd}
 	mkdir -p "$rd/run"
 	is_root && chown "$SERVICE_USER" "$rd/run" && chmod 0750 "$rd/run"
 	refundd_env "$rd"
-	rm -f "$rd/run/refundd.sock"   # so the wait below sees the new one
-	REFUNDD_BIN=$bin "$REPO/scripts/entrypoint.sh" >>"$rd/refundd.log" 2>&1 &
-	echo $! > "$rd/refundd.pid"
+	local sock=$rd/run/$name.sock
+	rm -f "$sock"   # so the wait below sees the new one
+	REFUNDD_SERVER_LISTEN=$sock REFUNDD_BIN=$bin "$REPO/scripts/entrypoint.sh" >>"$rd/$name.log" 2>&1 &
+	echo $! > "$rd/$name.pid"
 	local i
 	for i in $(seq 100); do
-		[ -S "$rd/run/refundd.sock" ] && return 0
-		kill -0 "$(cat "$rd/refundd.pid")" 2>/dev/null || break
+		[ -S "$sock" ] && return 0
+		kill -0 "$(cat "$rd/$name.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	tail -5 "$rd/refundd.log" >&2
+	tail -5 "$rd/$name.log" >&2
 	return 1
 }
 
-# refundd_stop RUNDIR: SIGTERM, wait; returns refundd's exit status.
+# refundd_stop RUNDIR [NAME]: SIGTERM, wait; returns refundd's exit status.
 refundd_stop() {
-	local rd=$1 pid
-	[ -f "$rd/refundd.pid" ] || return 0
-	pid=$(cat "$rd/refundd.pid"); rm -f "$rd/refundd.pid"
+	local rd=$1 name=${2:-refundd} pid
+	[ -f "$rd/$name.pid" ] || return 0
+	pid=$(cat "$rd/$name.pid"); rm -f "$rd/$name.pid"
 	kill -TERM "$pid" 2>/dev/null || return 0
 	local rc=0
 	wait "$pid" 2>/dev/null || rc=$?
@@ -225,7 +228,8 @@ pages_config() {
 }
 
 # nginx_start RUNDIR PORT: renders conf/nginx.conf (scripts/nginx-render)
-# and the pages' config.json, and starts nginx. With REFUNDD_TLS_CERT and
+# and the pages' config.json, and starts nginx. REFUNDD_UPSTREAM: refundd
+# instances, comma-separated (default the one at RUNDIR/run/refundd.sock). With REFUNDD_TLS_CERT and
 # REFUNDD_TLS_KEY, PORT is HTTPS and REFUNDD_HTTP_PORT redirects to it.
 nginx_start() {
 	local rd=$1 port=$2 www=$REPO/www user=""
@@ -236,7 +240,7 @@ nginx_start() {
 		www=$rd/www
 		user=$SERVICE_USER
 	fi
-	NGINX_RUNDIR=$rd NGINX_WWW=$www NGINX_UPSTREAM=unix:$rd/run/refundd.sock NGINX_PORT=$port \
+	NGINX_RUNDIR=$rd NGINX_WWW=$www NGINX_UPSTREAM=${REFUNDD_UPSTREAM:-unix:$rd/run/refundd.sock} NGINX_PORT=$port \
 	NGINX_USER=$user NGINX_RATE=${REFUNDD_RATE:-100} NGINX_BURST=${REFUNDD_BURST:-200} \
 	NGINX_API_TIMEOUT=${REFUNDD_API_TIMEOUT:-30s} NGINX_TLS_CERT=${REFUNDD_TLS_CERT:-} \
 	NGINX_TLS_KEY=${REFUNDD_TLS_KEY:-} NGINX_HTTP_PORT=${REFUNDD_HTTP_PORT:-} \
