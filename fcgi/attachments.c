@@ -6,11 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The lock and the count are two statements: under READ COMMITTED a
+ * statement that waited for the row lock still sees the snapshot it began
+ * with, so a count in the locking statement would miss the file the
+ * previous holder just committed. The count, run after the lock is held,
+ * takes a fresh snapshot. */
 static const struct db_stmt q_lock = { "attachments_lock",
-	"SELECT r.status, (SELECT coalesce(max(a.position), 0) FROM refund_attachments a"
-	"   WHERE a.refund_id = r.id)::text"
-	" FROM refund_requests r WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)"
-	" FOR UPDATE OF r" };
+	"SELECT r.status FROM refund_requests r"
+	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2) FOR UPDATE OF r" };
+static const struct db_stmt q_count = { "attachments_count",
+	"SELECT coalesce(max(position), 0)::text FROM refund_attachments WHERE refund_id = $1::bigint" };
 
 static const struct db_stmt q_insert = { "attachments_insert",
 	"WITH ins AS (INSERT INTO refund_attachments (refund_id, position, name, content_type,"
@@ -32,20 +37,20 @@ enum app_err attachments_begin_lock(struct db *db, const struct db_identity *who
                                     struct attach_refund *out)
 {
 	const char *params[2] = { refund_id, owner };
-	struct db_step step = { &q_lock, 2, params, NULL };
-	enum app_err err = db_begin_with(db, who, &step, 1);
+	struct db_step steps[2] = { { &q_lock, 2, params, NULL }, { &q_count, 1, params, NULL } };
+	enum app_err err = db_begin_with(db, who, steps, 2);
 
 	memset(out, 0, sizeof *out);
 	if (err != ERR_NONE)
 		return err;
-	if (PQntuples(step.res) == 1) {
-		db_copy(out->status, sizeof out->status, step.res, 0, 0);
-		out->count = (int)db_int(step.res, 0, 1);
+	if (PQntuples(steps[0].res) == 1) {
+		db_copy(out->status, sizeof out->status, steps[0].res, 0, 0);
+		out->count = (int)db_int(steps[1].res, 0, 0);
 	} else {
 		err = ERR_NOT_FOUND;
 		db_rollback(db);
 	}
-	PQclear(step.res);
+	db_steps_clear(steps, 2);
 	return err;
 }
 
