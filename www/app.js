@@ -707,6 +707,7 @@
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       detailAlert.clear();
+      notice.clear();
       const files = [...input.files];
       const problem = checkFiles(files, left);
       if (problem) {
