@@ -112,11 +112,15 @@ static bool attr_char(unsigned char c)
 	       (c != 0 && strchr("!#$&+-.^_`|~", c) != NULL);
 }
 
-/* The quoted-string fallback for old clients: printable ASCII only, and
- * no '"', '\\' or '%' (RFC 6266 §4.3 advises against '%' and escapes). */
+/* The quoted-string fallback for old clients: letters, digits and a few
+ * harmless marks; everything else is '_'. No '"', '\\' or '%' (RFC 6266
+ * §4.3 advises against '%' and escapes), and no ';', '=' or '*', so that
+ * not even a naive parser finds a parameter inside the quotes. */
 static char fallback_char(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%' ? (char)c : '_';
+	bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	             (c != 0 && strchr(" !#$&'()+,-.@[]^_`{}~", c) != NULL);
+	return plain ? (char)c : '_';
 }
 
 int attach_content_disposition(const char *name, char *buf, size_t len)

@@ -18,15 +18,17 @@ static int hexval(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* The filename*=UTF-8''... value decoded into out; its length, or -1. */
+/* The filename*=UTF-8''... value decoded into out; its length, or -1.
+ * It follows the quoted fallback, which can hold no '"' of its own. */
 static long decode_ext(const char *cd, char *out, size_t len)
 {
-	const char *p = strstr(cd, "filename*=UTF-8''");
+	static const char ext[] = "\"; filename*=UTF-8''";
+	const char *p = strstr(cd, ext);
 	size_t o = 0;
 
 	if (p == NULL)
 		return -1;
-	for (p += strlen("filename*=UTF-8''"); *p && o < len; p++) {
+	for (p += sizeof ext - 1; *p && o < len; p++) {
 		if (*p == '%') {
 			int hi = hexval(p[1]), lo = hexval(p[2]);
 			if (hi < 0 || lo < 0)

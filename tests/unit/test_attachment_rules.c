@@ -137,14 +137,18 @@ static void test_content_disposition(void **state)
 	assert_int_equal(attach_content_disposition("收据 1.pdf", buf, sizeof buf), 0);
 	assert_string_equal(buf, "attachment; filename=\"______ 1.pdf\"; "
 	                         "filename*=UTF-8''%E6%94%B6%E6%8D%AE%201.pdf");
-	/* quote, backslash-free by then, percent, ';', '\'' and '*' are encoded;
-	 * RFC 8187 attr-chars ("!#$&+-.^_`|~") are not */
+	/* quote, percent, ';', '\'' and '*' are encoded; RFC 8187 attr-chars
+	 * ("!#$&+-.^_`|~") are not; the fallback drops '"', '%', ';', '*', '|' */
 	assert_int_equal(attach_content_disposition("a\"b%c;d'e*f!#$&+-.^_`|~", buf, sizeof buf), 0);
-	assert_string_equal(buf, "attachment; filename=\"a_b_c;d'e*f!#$&+-.^_`|~\"; "
+	assert_string_equal(buf, "attachment; filename=\"a_b_c_d'e_f!#$&+-.^_`_~\"; "
 	                         "filename*=UTF-8''a%22b%25c%3Bd%27e%2Af!#$&+-.^_`|~");
 	/* too small a buffer fails instead of cutting the header short */
 	assert_int_equal(attach_content_disposition("receipt-of-march.png", small, sizeof small), -1);
 	assert_int_equal(attach_content_disposition("x", buf, 10), -1);
+	/* a name that looks like a parameter stays inside the quotes, harmless */
+	assert_int_equal(attach_content_disposition("\"; filename*=UTF-8''x.exe", buf, sizeof buf), 0);
+	assert_string_equal(buf, "attachment; filename=\"__ filename__UTF-8''x.exe\"; "
+	                         "filename*=UTF-8''%22%3B%20filename%2A%3DUTF-8%27%27x.exe");
 	/* the longest name fits the handler's buffer: 255 x '%XX' */
 	char cjk[256];
 	for (int i = 0; i < 85; i++)
