@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { api, assertProblem, token, uid, DAY, nowS, iso, psql } from './lib.mjs';
+import net from 'node:net';
+import { api, assertProblem, token, uid, DAY, nowS, iso, psql, RUNDIR } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-at-${RUN}`, 'system');
@@ -294,4 +295,89 @@ test('the server still answers after refused uploads (a kept worker is not confu
   assert.equal(r.status, 201, r.text);
   const h = await api('GET', '/api/v1/health');
   assert.equal(h.status, 200);
+});
+
+// ---- refundd's own bound, without nginx in front ----
+// nginx never passes more than 5 MiB here, so these speak FastCGI to
+// refundd's socket directly: the route's limit must hold by itself, for an
+// announced length and for a body of unknown length (CONTENT_LENGTH empty).
+
+const SOCKET = process.env.REFUNDD_SERVER_LISTEN || `${RUNDIR}/run/refundd.sock`;
+
+function record(type, content = Buffer.alloc(0)) {
+  const head = Buffer.from([1, type, 0, 1, content.length >> 8, content.length & 255, 0, 0]);
+  return Buffer.concat([head, content]);
+}
+function nvLength(n) {
+  return n < 128 ? Buffer.from([n]) : Buffer.from([(n >>> 24) | 0x80, (n >> 16) & 255, (n >> 8) & 255, n & 255]);
+}
+// One FastCGI request; resolves to { status, body } from refundd's answer.
+function fcgi(params, body) {
+  const pairs = Object.entries(params).map(([k, v]) =>
+    Buffer.concat([nvLength(Buffer.byteLength(k)), nvLength(Buffer.byteLength(v)), Buffer.from(k), Buffer.from(v)]));
+  const out = [record(1, Buffer.from([0, 1, 0, 0, 0, 0, 0, 0])), record(4, Buffer.concat(pairs)), record(4)];
+  for (let i = 0; i < body.length; i += 65535) out.push(record(5, body.subarray(i, i + 65535)));
+  out.push(record(5));
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(SOCKET);
+    const chunks = [];
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const all = Buffer.concat(chunks);
+      let stdout = Buffer.alloc(0);
+      for (let o = 0; o + 8 <= all.length;) {
+        const len = all.readUInt16BE(o + 4), pad = all[o + 6];
+        if (all[o + 1] === 6) stdout = Buffer.concat([stdout, all.subarray(o + 8, o + 8 + len)]);
+        o += 8 + len + pad;
+      }
+      const text = stdout.toString('utf8');
+      const status = Number((text.match(/^Status: (\d+)/m) || [])[1]);
+      const json = text.includes('\r\n\r\n') ? text.slice(text.indexOf('\r\n\r\n') + 4) : '';
+      resolve({ status, body: json });
+    });
+    sock.end(Buffer.concat(out));
+  });
+}
+
+test('refundd itself reads at most 5 MiB on the upload route (FastCGI, no nginx)', async () => {
+  const { c, id } = await newRequest();
+  const base = { REQUEST_METHOD: 'POST', REQUEST_URI: `/api/v1/refunds/${id}/attachments?name=direct.png`,
+    CONTENT_TYPE: 'image/png', HTTP_AUTHORIZATION: `Bearer ${c.tok}`, REMOTE_ADDR: '127.0.0.1' };
+  const exact = Buffer.concat([PNG, Buffer.alloc(5 * MiB - PNG.length, 2)]);
+  const over = Buffer.concat([exact, Buffer.from([0])]);
+
+  let r = await fcgi({ ...base, CONTENT_LENGTH: String(5 * MiB + 1) }, Buffer.alloc(0));
+  assert.equal(r.status, 413, 'an announced length over the limit, refused unread');
+  assert.equal(JSON.parse(r.body).code, 'payload_too_large');
+  r = await fcgi({ ...base, CONTENT_LENGTH: '' }, over);
+  assert.equal(r.status, 413, 'a body of unknown length: refused at 5 MiB + 1');
+  r = await fcgi({ ...base, CONTENT_LENGTH: '1000' }, PNG);
+  assert.equal(r.status, 400, 'fewer bytes than announced');
+  assert.equal(stored(id), 0);
+  r = await fcgi({ ...base, CONTENT_LENGTH: '' }, exact);
+  assert.equal(r.status, 201, r.body);
+  assert.equal(JSON.parse(r.body).sha256, sha256(exact));
+  // any other route keeps server.max_body (64 KiB), even told a small length
+  r = await fcgi({ ...base, REQUEST_URI: `/api/v1/refunds/${id}/messages`, CONTENT_TYPE: 'application/json',
+    CONTENT_LENGTH: '' }, Buffer.from(JSON.stringify({ body: 'x'.repeat(70000) })));
+  assert.equal(r.status, 413);
+  assert.equal(stored(id), 1);
+});
+
+test('the table itself refuses a sixth position, a taken one, and a name with a path or control character', async () => {
+  const { c, id } = await newRequest();
+  const r = await upload(id, c.tok, 'one.png', 'image/png', PNG);
+  assert.equal(r.status, 201, r.text);
+  const insert = (position, name) => () => psql(`INSERT INTO refund_attachments
+    (refund_id, position, name, content_type, data, uploaded_by)
+    VALUES (${Number(id)}, ${position}, '${name}', 'image/png', '\\x89504e47'::bytea, 'test')`);
+  assert.throws(insert(6, 'six.png'), /refund_attachments_position_check/);
+  assert.throws(insert(1, 'again.png'), /refund_attachments_refund_id_position_key/);
+  assert.throws(insert(2, 'a/b.png'), /refund_attachments_name_check/);
+  assert.throws(insert(2, 'a\\b.png'), /refund_attachments_name_check/);
+  assert.throws(insert(2, "tab' || chr(9) || '.png"), /refund_attachments_name_check/);
+  insert(2, 'two.png')();
+  assert.equal(psql(`SELECT size || ' ' || sha256 FROM refund_attachments WHERE refund_id = ${Number(id)} AND position = 2`),
+    `4 ${sha256(Buffer.from('89504e47', 'hex'))}`, 'size and sha256 derive from the bytes');
 });
