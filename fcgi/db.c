@@ -170,23 +170,38 @@ static bool lost_while_idle(struct db *db, bool was_idle)
 	return db_ready(db) == ERR_NONE;
 }
 
-static PGresult *exec_prepared(struct db *db, const struct db_stmt *st, int nparams,
-                               const char *const *params, enum app_err *err)
-{
-	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
-	PGresult *res = PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+/* Binary parameters and results (db_exec_bin); NULL: all text. */
+struct bin_args {
+	const int *lengths;
+	const int *formats;
+	int        result_format;
+};
 
+static PGresult *exec_prepared(struct db *db, const struct db_stmt *st, int nparams,
+                               const char *const *params, const struct bin_args *b,
+                               enum app_err *err)
+{
+	static const struct bin_args text = { NULL, NULL, 0 };
+	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	PGresult *res;
+
+	if (b == NULL)
+		b = &text;
+	res = PQexecPrepared(db->conn, st->name, nparams, params, b->lengths, b->formats,
+	                     b->result_format);
 	if (PQresultStatus(res) == PGRES_FATAL_ERROR && lost_while_idle(db, idle)) {
 		PQclear(res);
 		if ((*err = prepare(db, st)) != ERR_NONE)
 			return NULL;
-		res = PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+		res = PQexecPrepared(db->conn, st->name, nparams, params, b->lengths, b->formats,
+		                     b->result_format);
 	}
 	return res;
 }
 
-enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
-                     const char *const *params, PGresult **out)
+static enum app_err exec_with(struct db *db, const struct db_stmt *st, int nparams,
+                              const char *const *params, const struct bin_args *b,
+                              PGresult **out)
 {
 	enum app_err err;
 	PGresult *res;
@@ -194,7 +209,7 @@ enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
 	*out = NULL;
 	if ((err = db_ready(db)) != ERR_NONE || (err = prepare(db, st)) != ERR_NONE)
 		return err;
-	if ((res = exec_prepared(db, st, nparams, params, &err)) == NULL)
+	if ((res = exec_prepared(db, st, nparams, params, b, &err)) == NULL)
 		return err;
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
@@ -208,6 +223,20 @@ enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
 		PQclear(res);
 		return err;
 	}
+}
+
+enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
+                     const char *const *params, PGresult **out)
+{
+	return exec_with(db, st, nparams, params, NULL, out);
+}
+
+enum app_err db_exec_bin(struct db *db, const struct db_stmt *st, int nparams,
+                         const char *const *params, const int *lengths,
+                         const int *formats, int binary_result, PGresult **out)
+{
+	struct bin_args b = { lengths, formats, binary_result ? 1 : 0 };
+	return exec_with(db, st, nparams, params, &b, out);
 }
 
 /* Prepared like any statement: the extended protocol takes transaction

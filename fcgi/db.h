@@ -34,6 +34,13 @@ enum app_err db_ready(struct db *db);
  * On failure *out is NULL and db_constraint() names a violated constraint. */
 enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
                      const char *const *params, PGresult **out);
+/* The same with binary values: parameter i is lengths[i] raw bytes when
+ * formats[i] is 1 (a bytea), text otherwise; with binary_result every
+ * column comes back in binary (bytea and text: their raw bytes, so read
+ * them with PQgetlength; cast numbers to text in the statement). */
+enum app_err db_exec_bin(struct db *db, const struct db_stmt *st, int nparams,
+                         const char *const *params, const int *lengths,
+                         const int *formats, int binary_result, PGresult **out);
 /* Several statements in one round trip (libpq pipeline mode): each step's
  * result lands in its res (PQclear it; NULL when the step failed or did
  * not run). Stops at the first failure and returns its error; the steps

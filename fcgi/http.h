@@ -47,7 +47,9 @@ struct http_response {
 	char   content_type[64];
 	char  *body;                /* heap, owned; NULL for an empty body */
 	size_t body_len;
-	char   headers[512];        /* extra "Name: value\r\n" lines */
+	/* extra "Name: value\r\n" lines; room for a download's
+	 * Content-Disposition with a 255-byte name percent-encoded */
+	char   headers[2048];
 };
 
 /* A refusal on its way to the client. code NULL means the default code of

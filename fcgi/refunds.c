@@ -36,7 +36,8 @@ static const struct db_stmt q_message = { "refunds_message",
 	"INSERT INTO refund_messages (refund_id, author, author_role, body)"
 	" VALUES ($1::bigint, current_setting('refundd.sub'), current_setting('refundd.role'), $2)" };
 
-/* The whole request as the customer and staff see it. expected_arrival_from
+/* The whole request as the customer and staff see it (attachments: their
+ * metadata only; the bytes are a download of their own). expected_arrival_from
  * and expected_arrival: when the money of the live (not failed) payout
  * should arrive, earliest and latest (DESIGN.md §3: the channel's business
  * days from the payout, computed when it was made; balance: at once);
@@ -56,6 +57,10 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	"   FROM audit_events e WHERE e.entity = 'refund' AND e.entity_id = r.id::text),"
 	" 'payouts', (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.id), '[]')"
 	"   FROM payouts p WHERE p.refund_id = r.id),"
+	" 'attachments', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,"
+	"   'content_type', a.content_type, 'size', a.size, 'sha256', a.sha256,"
+	"   'created_at', a.created_at) ORDER BY a.id), '[]')"
+	"   FROM refund_attachments a WHERE a.refund_id = r.id),"
 	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
 	"   'awaiting_second_approval', 'appealed'),"
 	" 'expected_arrival_from', live.expected_at, 'expected_arrival', live.expected_latest_at"

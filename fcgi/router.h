@@ -13,7 +13,13 @@ enum route_flags {
 	ROUTE_PUBLIC = 1 << 0,   /* no token needed */
 	ROUTE_BODY   = 1 << 1,   /* takes a JSON object body */
 	ROUTE_BODY_OPTIONAL = 1 << 2, /* with ROUTE_BODY: an empty body is fine */
+	/* Takes a raw body of any Content-Type (the handler checks it) up to
+	 * ROUTE_BODY_LARGE_MAX instead of the configured max_body: only the
+	 * evidence upload. nginx lets such bodies through on that path only. */
+	ROUTE_BODY_LARGE = 1 << 3,
 };
+
+#define ROUTE_BODY_LARGE_MAX (5L * 1024 * 1024)   /* DESIGN.md §8: 5 MiB a file */
 
 struct route {
 	const char   *method;

@@ -3,6 +3,7 @@
  * server before the handler runs; ownership (a customer's own objects) is
  * the handler's job and answers 404. */
 #include "app.h"
+#include "handlers_attachments.h"
 #include "handlers_audit.h"
 #include "handlers_orders.h"
 #include "handlers_payouts.h"
@@ -46,6 +47,10 @@ const struct route app_routes[] = {
 	{ "POST", "/api/v1/refunds/{id}/appeal", handle_refund_appeal, CUSTOMER, ROUTE_BODY },
 	{ "POST", "/api/v1/refunds/{id}/confirm", handle_refund_confirm, CUSTOMER, 0 },
 	{ "POST", "/api/v1/refunds/{id}/decline", handle_refund_decline, CUSTOMER, 0 },
+	/* Evidence: a raw file body of up to 5 MiB (router.h ROUTE_BODY_LARGE). */
+	{ "POST", "/api/v1/refunds/{id}/attachments", handle_attachment_upload, CUSTOMER,
+	  ROUTE_BODY_LARGE },
+	{ "GET",  "/api/v1/refunds/{id}/attachments/{aid}", handle_attachment_get, CUSTOMER | STAFF, 0 },
 	{ "GET",  "/api/v1/queue", handle_queue, REVIEWERS, 0 },
 	{ "POST", "/api/v1/refunds/{id}/claim", handle_refund_claim, REVIEWERS, 0 },
 	{ "POST", "/api/v1/refunds/{id}/request-info", handle_refund_request_info, REVIEWERS, ROUTE_BODY },

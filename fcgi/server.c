@@ -114,11 +114,14 @@ static enum app_err read_body(FCGX_Request *fr, struct http_request *r, long max
 }
 
 /* After an early answer the unread body must not confuse the next request
- * on a kept connection (PITFALLS.md): discard a bounded amount. */
+ * on a kept connection (PITFALLS.md): discard a bounded amount, enough for
+ * the largest body nginx passes (an evidence upload): closing a socket
+ * with unread bytes makes the kernel send a reset, which could reach nginx
+ * before our answer does. */
 static void drain_body(FCGX_Request *fr)
 {
 	char buf[4096];
-	int budget = 256;
+	long budget = ROUTE_BODY_LARGE_MAX / (long)sizeof buf + 2;
 	while (budget-- > 0 && FCGX_GetStr(buf, sizeof buf, fr->in) > 0)
 		;
 }
@@ -172,6 +175,19 @@ static enum app_err parse_body(struct app_ctx *c, FCGX_Request *fr)
 	return ERR_NONE;
 }
 
+/* A raw body (ROUTE_BODY_LARGE), read whole before the handler runs and
+ * still bounded: the handler judges its type and bytes. */
+static enum app_err read_raw_body(struct app_ctx *c, FCGX_Request *fr)
+{
+	enum app_err err = read_body(fr, (struct http_request *)c->req, ROUTE_BODY_LARGE_MAX);
+
+	if (err != ERR_NONE)
+		return app_fail(c, err, NULL, err == ERR_PAYLOAD_TOO_LARGE
+		                ? "body over %ld bytes (5 MiB)" : "body shorter than Content-Length (limit %ld)",
+		                ROUTE_BODY_LARGE_MAX);
+	return ERR_NONE;
+}
+
 static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 {
 	struct route_match *m = (struct route_match *)c->match;
@@ -189,6 +205,8 @@ static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 		return err;
 	if ((m->route->flags & ROUTE_BODY) && (err = parse_body(c, fr)) != ERR_NONE)
 		return err;
+	if ((m->route->flags & ROUTE_BODY_LARGE) && (err = read_raw_body(c, fr)) != ERR_NONE)
+		return err;
 	return m->route->handler(c);
 }
 
@@ -197,7 +215,7 @@ static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 static void write_response(FCGX_Request *fr, const struct http_request *r,
                            const struct http_response *resp)
 {
-	char head[1024];
+	char head[3072];
 	int n = snprintf(head, sizeof head,
 	                 "Status: %d\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n"
 	                 "%s%s%s%sContent-Length: %zu\r\n\r\n",

@@ -138,6 +138,16 @@
     'detail.appeal.hint': ['每个申请只能申诉一次。', 'Each request can be appealed once.'],
     'detail.appealed': ['申诉已提交。', 'Appeal submitted.'],
     'detail.more_actions': ['您可以重新提交新的退款申请。', 'You may submit a new request for this order.'],
+
+    'att.add': ['添加证明材料', 'Add evidence'],
+    'att.hint': ['可上传付款凭证、截图等：PNG、JPEG 或 PDF 格式，每个文件不超过 5 MB，每个申请最多 5 个文件（还可上传 {left} 个）。',
+      'Receipts, screenshots and the like: PNG, JPEG or PDF, at most 5 MB each, up to 5 files per request ({left} more allowed).'],
+    'att.upload': ['上传', 'Upload'],
+    'att.choose': ['请先选择文件。', 'Choose a file first.'],
+    'att.bad_type': ['“{name}”不是 PNG、JPEG 或 PDF 文件，未上传。', '"{name}" is not a PNG, JPEG or PDF file; nothing was uploaded.'],
+    'att.too_big': ['“{name}”超过 5 MB，未上传。', '"{name}" is larger than 5 MB; nothing was uploaded.'],
+    'att.too_many': ['最多还能上传 {left} 个文件，您选择了 {n} 个。', 'You can add {left} more file(s); you chose {n}.'],
+    'att.uploaded': ['已上传 {n} 个文件。', '{n} file(s) uploaded.'],
   });
 
   const store = RD.tokenStore('refundd.customer.token');
@@ -648,6 +658,70 @@
     return form;
   }
 
+  /* ---------- evidence ---------- */
+
+  /* The states the server takes files in (409 refund_not_open otherwise). */
+  const ATTACH_OPEN = ['submitted', 'in_review', 'needs_info', 'appealed', 'awaiting_confirmation'];
+
+  /* What is wrong with the chosen files before any is sent (the limits the
+   * hint states); null when they may go. The server checks again, and
+   * also the files' first bytes. */
+  function checkFiles(files, left) {
+    if (!files.length) return () => t('att.choose');
+    if (files.length > left) return () => t('att.too_many', { left, n: files.length });
+    for (const f of files) {
+      if (!RD.attachmentType(f)) return () => t('att.bad_type', { name: f.name });
+      if (f.size > RD.ATTACH_MAX_BYTES) return () => t('att.too_big', { name: f.name });
+    }
+    return null;
+  }
+
+  /* One file after another; stops at the first refusal, showing it. */
+  async function uploadFiles(files) {
+    const id = state.detail.id;
+    let done = 0;
+    try {
+      for (const f of files) {
+        await api('POST', `/api/v1/refunds/${encodeURIComponent(id)}/attachments?name=${encodeURIComponent(f.name)}`,
+          { raw: f, contentType: RD.attachmentType(f) });
+        done++;
+      }
+    } catch (e) {
+      if (e.status !== 401) detailAlert.error(e);
+    }
+    if (!done) return;
+    const r = await api('GET', `/api/v1/refunds/${encodeURIComponent(id)}`);
+    state.detail = r;
+    renderDetail();
+    notice.text(() => t('att.uploaded', { n: done }), 'ok');
+  }
+
+  function uploadForm(left) {
+    const input = h('input', { type: 'file', id: 'att-file', multiple: true, 'aria-describedby': 'att-hint',
+      accept: '.png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf' });
+    const button = h('button.primary', { type: 'submit' }, t('att.upload'));
+    const form = h('form.inline-form.upload-form', { novalidate: true },
+      h('label', { for: 'att-file' }, t('att.add')), input,
+      h('small.hint', { id: 'att-hint' }, t('att.hint', { left })),
+      h('div.actions', button));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      detailAlert.clear();
+      notice.clear();
+      const files = [...input.files];
+      const problem = checkFiles(files, left);
+      if (problem) {
+        input.setAttribute('aria-invalid', 'true');
+        detailAlert.text(problem, 'error');
+        input.focus();
+        return;
+      }
+      input.removeAttribute('aria-invalid');
+      RD.busy(button, () => uploadFiles(files));
+    });
+    return form;
+  }
+
   /* Once paid out: when the money should arrive (expected_arrival_from and
    * expected_arrival: the channel's business days from the payout), or
    * when it did. */
@@ -749,6 +823,11 @@
           : p.status === 'failed' ? h('div.muted', t('detail.payout.failed', { reason: p.failure_reason || '' }))
             : p.expected_at ? h('div.muted', t('detail.payout.expected', { from: RD.formatTime(p.expected_at), to: RD.formatTime(p.expected_latest_at || p.expected_at) })) : null))));
     }
+
+    box.append(h('h3', t('att.title')), RD.attachmentList(r.id, r.attachments, detailAlert));
+    const files = Array.isArray(r.attachments) ? r.attachments.length : 0;
+    if (ATTACH_OPEN.includes(r.status) && files < RD.ATTACH_MAX_COUNT)
+      box.append(uploadForm(RD.ATTACH_MAX_COUNT - files));
 
     box.append(h('h3', t('detail.timeline')), RD.timelineList(r.timeline));
     box.append(h('h3', t('detail.messages')), RD.messageList(r.messages));

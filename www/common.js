@@ -476,8 +476,10 @@ const RD = (() => {
   function setToken(v) { currentToken = v || ''; }
   function onUnauthorized(fn) { unauthorized = fn; }
 
-  /* api(method, path, {body, idempotencyKey, accept}) -> parsed JSON (or
-   * text for non-JSON answers); throws ApiError carrying the problem. */
+  /* api(method, path, {body, idempotencyKey, accept, raw, contentType,
+   * blob}) -> parsed JSON (or text for non-JSON answers; a Blob with
+   * blob: true); throws ApiError carrying the problem. raw: a File or
+   * Blob sent as the body with contentType. */
   async function api(method, path, opts = {}) {
     const headers = { Accept: opts.accept || 'application/json, application/problem+json' };
     if (currentToken) headers.Authorization = `Bearer ${currentToken}`;
@@ -485,6 +487,10 @@ const RD = (() => {
     if (opts.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(opts.body);
+    } else if (opts.raw !== undefined) {
+      /* a file as it is (evidence uploads), with its declared type */
+      headers['Content-Type'] = opts.contentType;
+      body = opts.raw;
     }
     if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
     let res;
@@ -493,6 +499,7 @@ const RD = (() => {
     } catch (e) {
       throw new ApiError({ status: 0, code: 'network_error', title: t('err.network'), detail: '' });
     }
+    if (opts.blob && res.ok) return res.blob();
     const text = await res.text();
     const ctype = res.headers.get('content-type') || '';
     let data = null;
@@ -612,6 +619,76 @@ const RD = (() => {
       h('div.msg-body', m.body || ''))));
   }
 
+  /* ---------- evidence (attachments of a refund request) ---------- */
+
+  const ATTACH_TYPES = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', pdf: 'application/pdf' };
+  const ATTACH_MAX_BYTES = 5 * 1024 * 1024;
+  const ATTACH_MAX_COUNT = 5;
+
+  /* The type a file would be sent as: what the browser says, else its
+   * extension; '' when it is none of PNG, JPEG, PDF. */
+  function attachmentType(file) {
+    if (Object.values(ATTACH_TYPES).includes(file.type)) return file.type;
+    const ext = (file.name.match(/\.([A-Za-z]+)$/) || [])[1];
+    return (!file.type && ext && ATTACH_TYPES[ext.toLowerCase()]) || '';
+  }
+
+  function formatSize(bytes) {
+    if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+    if (bytes >= 1024) return `${Math.ceil(bytes / 1024)} KB`;
+    return `${bytes} B`;
+  }
+
+  /* Fetches the file with the bearer token (a plain link would carry
+   * none) and saves it under its name; the server sends it as a download
+   * with a sandbox CSP, so it never runs as a page of ours. */
+  async function downloadAttachment(refundId, a) {
+    const blob = await api('GET', `/api/v1/refunds/${encodeURIComponent(refundId)}/attachments/${encodeURIComponent(a.id)}`,
+      { blob: true, accept: `${a.content_type}, application/problem+json` });
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: a.name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30000);
+  }
+
+  /* The request's files (metadata) with a download button each; errors
+   * go to the given messenger. */
+  function attachmentList(refundId, list, alertBox) {
+    if (!Array.isArray(list) || list.length === 0) return h('p.muted.attachments-none', t('att.none'));
+    return h('ul.attachments', list.map((a) => h('li', { dataset: { attachment: String(a.id) } },
+      h('span.att-name', a.name),
+      h('span.muted', ` · ${tc('atype', a.content_type)} · ${formatSize(a.size)} · `), timeEl(a.created_at),
+      ' ',
+      h('button.secondary.small', {
+        type: 'button', dataset: { action: 'download' },
+        'aria-label': t('att.download.label', { name: a.name }),
+        onclick: (ev) => busy(ev.currentTarget, () => downloadAttachment(refundId, a).catch((e) => {
+          if (e.status !== 401 && alertBox) alertBox.error(e);
+        })),
+      }, t('att.download')))));
+  }
+
+  add({
+    'att.title': ['证明材料', 'Evidence'],
+    'att.none': ['暂无附件。', 'No files attached.'],
+    'att.download': ['下载', 'Download'],
+    'att.download.label': ['下载 {name}', 'Download {name}'],
+    'atype.image/png': ['PNG 图片', 'PNG image'],
+    'atype.image/jpeg': ['JPEG 图片', 'JPEG image'],
+    'atype.application/pdf': ['PDF 文档', 'PDF document'],
+    'action.refund.attachment_add': ['上传证明材料', 'Evidence attached'],
+    'code.unsupported_attachment': ['只能上传 PNG、JPEG 或 PDF 文件，且文件内容须与类型一致',
+      'Only PNG, JPEG or PDF files are accepted, and the content must match the type'],
+    'code.too_many_attachments': ['每个退款申请最多上传 5 个文件', 'A refund request takes at most 5 files'],
+    'code.refund_not_open': ['该申请已结束，不能再上传文件', 'This request is closed; files can no longer be added'],
+    'code.invalid_attachment_name': ['文件名无效', 'The file name is not valid'],
+    'code.payload_too_large': ['提交的内容太大（每个文件不超过 5 MB）', 'Too large (a file may have at most 5 MB)'],
+    'code.body_too_large': ['提交的内容太大（每个文件不超过 5 MB）', 'Too large (a file may have at most 5 MB)'],
+    'code.attachment_not_found': ['附件不存在', 'File not found'],
+  });
+
   function statusBadge(status) {
     return h(`span.badge.status-${status}`, { dataset: { status } }, tc('status', status));
   }
@@ -662,5 +739,7 @@ const RD = (() => {
     formatTime, timeEl, config, configReady,
     takeHandoff, onHandoff, signedOutNodes, bindPortalLink, tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,
     timelineList, messageList, statusBadge, breakdownTable, reasonList, remedyText,
+    attachmentType, attachmentList, downloadAttachment, formatSize,
+    ATTACH_MAX_BYTES, ATTACH_MAX_COUNT,
   };
 })();

@@ -718,6 +718,8 @@
         isFinance() ? [' ', payoutActions(p, renderDetail)] : null))));
     }
 
+    box.append(h('h3', t('att.title')), RD.attachmentList(r.id, r.attachments, detailAlert));
+
     box.append(h('div.split',
       h('div', h('h3', t('detail.timeline')), RD.timelineList(r.timeline)),
       h('div', h('h3', t('detail.messages')), RD.messageList(r.messages))));

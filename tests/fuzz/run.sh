@@ -3,7 +3,7 @@
 # 13): builds the libFuzzer targets tests/fuzz/fuzz_*.c with clang, ASan and
 # UBSan in build-fuzz/, replays every input kept in tests/fuzz/regression/<t>/,
 # then fuzzes each target for FUZZ_SECONDS (default 20) from its seed corpus
-# tests/fuzz/corpus/<t>/, the three targets side by side. Exits non-zero on
+# tests/fuzz/corpus/<t>/, the targets side by side. Exits non-zero on
 # any crash, sanitizer report, leak or timeout. A failing input is left in
 # build-fuzz/fuzz-artifacts/<t>/: once the bug is fixed, copy it into
 # tests/fuzz/regression/<t>/ so it is replayed for ever.
@@ -15,7 +15,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FUZZ_DIR=$REPO/tests/fuzz
 BUILD=${FUZZ_BUILD_DIR:-$REPO/build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-TARGETS=(fuzz_auth fuzz_http fuzz_router)
+TARGETS=(fuzz_auth fuzz_http fuzz_router fuzz_attachment)
 
 log() { printf '[fuzz] %s\n' "$*" >&2; }
 

@@ -1,0 +1,288 @@
+// attachments.test.mjs -- evidence files in the pages (DESIGN.md §8
+// "Evidence"), in headless Chromium through nginx -> refundd -> PostgreSQL:
+// the customer adds files to an open request (the limits explained before
+// any upload), a file the server refuses (its bytes are not its type) and
+// files the page refuses before sending (type, size, count), in Chinese
+// and English; the staff page lists the files and opens (downloads) one,
+// whose bytes are checked against the stored sha256.
+// Every test makes its own orders and requests under ids of this run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.REFUNDD_URL;
+const RUNDIR = process.env.REFUNDD_RUNDIR;
+if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
+const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
+const SHOTS = process.env.REFUNDD_SHOTS || `${RUNDIR}/screenshots`;
+mkdirSync(SHOTS, { recursive: true });
+const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
+const PROVIDER = `ba_${RUN}`;
+const DAY = 86400;
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+function token(sub, role, ttl = 1800) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+}
+const SYSTEM = token('billing-sync', 'system');
+const SUPPORT = token(`ba-support-${RUN}`, 'support');
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(200, 9)]);
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n');
+
+async function api(method, path, { tok, body, key, raw, type } = {}) {
+  const headers = {};
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = type;
+  if (key) headers['Idempotency-Key'] = key;
+  const res = await fetch(BASE + path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+async function ok(promise, status) {
+  const r = await promise;
+  assert.equal(r.status, status, r.text);
+  return r.json;
+}
+const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const nowS = () => Math.floor(Date.now() / 1000);
+let seq = 0;
+
+/* A customer of this run with a submitted request: { account, tok, id }. */
+async function newRequest(tag) {
+  const account = `ba-cust-${RUN}-${tag}`;
+  const tok = token(account, 'customer');
+  const orderId = `BA-${RUN}-${++seq}`;
+  await ok(api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
+    account, provider: PROVIDER, product_type: 'saas_app', product_name: `附件测试 SaaS ${seq}`,
+    billing_mode: 'subscription', status: 'paid', amount_paid: 59900, currency: 'CNY',
+    payment_method: 'alipay', paid_at: iso(nowS() - DAY),
+    period_start: iso(nowS() - DAY), period_end: iso(nowS() + 364 * DAY) } }), 201);
+  const q = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok }), 200);
+  const r = await ok(api('POST', '/api/v1/refunds', { tok, key: randomUUID(), body: {
+    order_id: orderId, reason_code: 'bought_by_mistake', payout_method: q.payout_default,
+    expected_amount: q.amount } }), 201);
+  assert.equal(r.status, 'submitted');
+  return { account, tok, id: r.id };
+}
+const attachmentsOf = async (id, tok) => (await ok(api('GET', `/api/v1/refunds/${id}`, { tok }), 200)).attachments;
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+/* A fresh context in the given language; records console errors, page
+ * errors, CSP violations and every upload the page sends. */
+async function open(path, lang) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
+  const page = await context.newPage();
+  const problems = [];
+  const uploads = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => { if (r.method() === 'POST' && /\/attachments\?/.test(r.url())) uploads.push(r); });
+  assert.equal((await page.goto(BASE + path)).status(), 200);
+  return {
+    page, uploads,
+    async csp() { return page.evaluate(() => window.__csp); },
+    /* console errors other than the browser's note on a refusal the test caused */
+    unexpected() { return problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p)); },
+    close: () => context.close(),
+  };
+}
+
+async function waitText(page, selector, re, timeout = 10000) {
+  try {
+    await page.waitForFunction(([s, src, flags]) => {
+      const el = document.querySelector(s);
+      return !!el && new RegExp(src, flags).test(el.textContent);
+    }, [selector, re.source, re.flags], { timeout });
+  } catch (e) {
+    const now = await page.evaluate((s) => document.querySelector(s)?.textContent ?? '(no element)', selector);
+    throw new Error(`${selector} never matched ${re}: it shows ${JSON.stringify(now.trim().slice(0, 400))}`);
+  }
+}
+const text = async (page, sel) => (await page.locator(sel).first().textContent()).replace(/\s+/g, ' ').trim();
+
+async function signIn(page, tok) {
+  await page.fill('#token-input', tok);
+  await page.click('#token-form button[type=submit]');
+  await page.locator('#who').waitFor({ state: 'visible' });
+}
+async function openRefund(page, id) {
+  for (let attempt = 1; ; attempt++) {
+    await page.click(`button[data-action="open"][data-refund="${id}"]`);
+    try {
+      await waitText(page, '#detail-h', new RegExp(`#${id}\\b`), 8000);
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
+}
+const file = (name, mimeType, buffer) => ({ name, mimeType, buffer });
+async function choose(page, ...files) {
+  await page.setInputFiles('#att-file', files);
+  await page.click('#detail form.upload-form button[type=submit]');
+}
+
+test('the customer adds evidence in Chinese: limits shown first, an upload, a refusal by the server, refusals in the page', async () => {
+  const r = await newRequest('zh');
+  const s = await open('/');
+  try {
+    await signIn(s.page, r.tok);
+    await openRefund(s.page, r.id);
+    assert.match(await text(s.page, '#detail'), /证明材料/);
+    assert.match(await text(s.page, '#detail .attachments-none'), /暂无附件/);
+    // the limits are stated before anything is chosen, and tied to the field
+    const hint = await text(s.page, '#att-hint');
+    assert.match(hint, /PNG、JPEG 或 PDF/);
+    assert.match(hint, /每个文件不超过 5 MB/);
+    assert.match(hint, /最多 5 个文件（还可上传 5 个）/);
+    assert.equal(await s.page.getAttribute('#att-file', 'aria-describedby'), 'att-hint');
+    assert.equal(await text(s.page, 'label[for="att-file"]'), '添加证明材料');
+
+    await choose(s.page, file('付款截图.png', 'image/png', PNG));
+    await waitText(s.page, '#detail ul.attachments', /付款截图\.png/);
+    await waitText(s.page, '#notice', /已上传 1 个文件/);
+    assert.match(await text(s.page, '#detail ul.attachments'), /PNG 图片/);
+    assert.match(await text(s.page, '#att-hint'), /还可上传 4 个/);
+    assert.equal(await s.page.locator('#detail ol.timeline li[data-action="refund.attachment_add"]').count(), 1);
+    assert.match(await text(s.page, '#detail ol.timeline li[data-action="refund.attachment_add"]'), /上传证明材料/);
+    let stored = await attachmentsOf(r.id, r.tok);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].name, '付款截图.png');
+    assert.equal(stored[0].sha256, sha256(PNG));
+    await s.page.screenshot({ path: `${SHOTS}/customer-evidence-zh.png`, fullPage: true });
+
+    // a .png whose bytes are text: sent, refused by the server (415)
+    const sent = s.uploads.length;
+    await choose(s.page, file('假的.png', 'image/png', Buffer.from('这不是图片')));
+    await waitText(s.page, '#detail-alert', /只能上传 PNG、JPEG 或 PDF 文件，且文件内容须与类型一致/);
+    assert.equal(await s.page.getAttribute('#detail-alert .problem', 'data-code'), 'unsupported_attachment');
+    assert.equal(s.uploads.length, sent + 1, 'this one went to the server');
+    assert.equal((await attachmentsOf(r.id, r.tok)).length, 1, 'nothing stored');
+
+    // refused in the page, before any upload: wrong type, too large, too many
+    await choose(s.page, file('说明.txt', 'text/plain', Buffer.from('hello')));
+    await waitText(s.page, '#detail-alert', /“说明\.txt”不是 PNG、JPEG 或 PDF 文件，未上传/);
+    assert.equal(await s.page.getAttribute('#att-file', 'aria-invalid'), 'true');
+    await choose(s.page, file('太大.pdf', 'application/pdf', Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)])));
+    await waitText(s.page, '#detail-alert', /“太大\.pdf”超过 5 MB，未上传/);
+    await choose(s.page, ...[1, 2, 3, 4, 5].map((i) => file(`p${i}.png`, 'image/png', PNG)));
+    await waitText(s.page, '#detail-alert', /最多还能上传 4 个文件，您选择了 5 个/);
+    assert.equal(s.uploads.length, sent + 1, 'none of these reached the server');
+
+    // the same refusal, in English after a switch
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail-alert', /You can add 4 more file\(s\); you chose 5/);
+    assert.match(await text(s.page, '#att-hint'), /PNG, JPEG or PDF, at most 5 MB each, up to 5 files per request \(4 more allowed\)/);
+    assert.match(await text(s.page, '#detail ul.attachments'), /PNG image/);
+    assert.match(await text(s.page, '#detail ol.timeline li[data-action="refund.attachment_add"]'), /Evidence attached/);
+
+    // the owner gets the file back as a download
+    const [dl] = await Promise.all([s.page.waitForEvent('download'),
+      s.page.click('#detail ul.attachments button[data-action="download"]')]);
+    assert.equal(dl.suggestedFilename(), '付款截图.png');
+    assert.equal(sha256(readFileSync(await dl.path())), sha256(PNG));
+
+    // four more fill the request: the form goes away
+    await choose(s.page, ...[1, 2, 3, 4].map((i) => file(`p${i}.pdf`, 'application/pdf', PDF)));
+    await waitText(s.page, '#notice', /4 file\(s\) uploaded/);
+    assert.equal(await s.page.locator('#detail ul.attachments li').count(), 5);
+    assert.equal(await s.page.locator('#att-file').count(), 0);
+    stored = await attachmentsOf(r.id, r.tok);
+    assert.equal(stored.length, 5);
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+test('the customer adds evidence in English; a mismatch is refused; a closed request offers no upload', async () => {
+  const r = await newRequest('en');
+  const closed = await newRequest('en');
+  await ok(api('POST', `/api/v1/refunds/${closed.id}/withdraw`, { tok: closed.tok, body: {} }), 200);
+  const s = await open('/', 'en');
+  try {
+    await signIn(s.page, r.tok);
+    await openRefund(s.page, r.id);
+    assert.equal(await text(s.page, 'label[for="att-file"]'), 'Add evidence');
+    assert.match(await text(s.page, '#detail .attachments-none'), /No files attached/);
+    await choose(s.page, file('statement.pdf', 'application/pdf', PDF));
+    await waitText(s.page, '#detail ul.attachments', /statement\.pdf/);
+    await waitText(s.page, '#notice', /1 file\(s\) uploaded/);
+    assert.match(await text(s.page, '#detail ul.attachments'), /PDF document/);
+
+    // a JPEG that is really a PDF: the server compares the first bytes
+    await choose(s.page, file('photo.jpg', 'image/jpeg', PDF));
+    await waitText(s.page, '#detail-alert', /Only PNG, JPEG or PDF files are accepted, and the content must match the type/);
+    assert.equal((await attachmentsOf(r.id, r.tok)).map((a) => a.name).join(), 'statement.pdf');
+    await s.page.screenshot({ path: `${SHOTS}/customer-evidence-en.png`, fullPage: true });
+
+    // a closed request: the files section stays, the upload form does not
+    await openRefund(s.page, closed.id);
+    await waitText(s.page, '#detail .detail-status', /Withdrawn/);
+    assert.match(await text(s.page, '#detail'), /Evidence/);
+    assert.equal(await s.page.locator('#att-file').count(), 0);
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+for (const lang of ['zh-CN', 'en']) {
+  test(`the staff page lists a request's files and opens one (${lang})`, async () => {
+    const r = await newRequest(`staff-${lang}`);
+    const name = lang === 'en' ? 'bank receipt 11-28.png' : '银行回单 11-28.png';
+    const up = await ok(api('POST', `/api/v1/refunds/${r.id}/attachments?name=${encodeURIComponent(name)}`,
+      { tok: r.tok, raw: PNG, type: 'image/png' }), 201);
+    await ok(api('POST', `/api/v1/refunds/${r.id}/attachments?name=invoice.pdf`, { tok: r.tok, raw: PDF, type: 'application/pdf' }), 201);
+    const s = await open('/staff.html', lang);
+    try {
+      await signIn(s.page, SUPPORT);
+      await s.page.locator('#queue-section').waitFor({ state: 'visible' });
+      await s.page.fill('#f-provider', PROVIDER);
+      await s.page.press('#f-provider', 'Enter');
+      await s.page.locator(`#queue-body tr[data-refund="${r.id}"]`).waitFor({ state: 'visible' });
+      await openRefund(s.page, r.id);
+      const list = '#detail ul.attachments';
+      await waitText(s.page, list, new RegExp(name.replace(/[.]/g, '\\.')));
+      assert.equal(await s.page.locator(`${list} li`).count(), 2);
+      const row = `${list} li[data-attachment="${up.id}"]`;
+      const zh = lang === 'zh-CN';
+      assert.match(await text(s.page, row), zh ? /PNG 图片/ : /PNG image/);
+      assert.match(await text(s.page, `${list} li:nth-child(2)`), zh ? /PDF 文档/ : /PDF document/);
+      assert.match(await text(s.page, '#detail'), zh ? /证明材料/ : /Evidence/);
+      const button = `${row} button[data-action="download"]`;
+      assert.equal(await text(s.page, button), zh ? '下载' : 'Download');
+      assert.equal(await s.page.getAttribute(button, 'aria-label'), zh ? `下载 ${name}` : `Download ${name}`);
+      assert.equal(await s.page.locator('#att-file').count(), 0, 'staff do not upload');
+
+      const [dl] = await Promise.all([s.page.waitForEvent('download'), s.page.click(button)]);
+      assert.equal(dl.suggestedFilename(), name);
+      const bytes = readFileSync(await dl.path());
+      assert.equal(sha256(bytes), up.sha256, 'the bytes the customer sent');
+      await s.page.screenshot({ path: `${SHOTS}/staff-evidence-${lang}.png`, fullPage: true });
+      assert.deepEqual(await s.csp(), []);
+      assert.deepEqual(s.unexpected(), []);
+    } finally { await s.close(); }
+  });
+}
