@@ -53,11 +53,15 @@ static int set_options(struct webhook_http *h, const char *body, size_t len,
 	CURL *c = h->curl;
 	const struct config *cfg = h->cfg;
 
-	curl_easy_reset(c);   /* keeps the open connection, drops old options */
+	curl_easy_reset(c);   /* drops the last post's options */
 	return (curl_easy_setopt(c, CURLOPT_URL, cfg->webhook_url) ||
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ||
 	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") ||
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    /* A fresh connection per event: on a reused one that the portal
+	     * closed, libcurl silently sends the request again, and one
+	     * attempt would become two. */
+	    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L) ||
 	    /* threads: no SIGALRM for DNS timeouts */
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->webhook_timeout_ms) ||

@@ -3,8 +3,8 @@
  * it may take: only http and https, no redirects followed, connect and
  * whole-request timeouts from the config, the answer's body read at most
  * WEBHOOK_HTTP_BODY_CAP bytes and thrown away. One client per thread (a
- * libcurl easy handle is not shared between threads); it keeps the
- * connection to the portal open between posts. */
+ * libcurl easy handle is not shared between threads), a new connection
+ * for every post (webhook_http.c says why). */
 #ifndef REFUNDD_WEBHOOK_HTTP_H
 #define REFUNDD_WEBHOOK_HTTP_H
 
