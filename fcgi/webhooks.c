@@ -26,7 +26,12 @@ static const struct db_stmt q_claim = { "webhooks_claim",
 	" WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()"
 	" AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.refund_id = d.refund_id"
 	"   AND e.id < d.id AND e.status IN ('pending', 'retrying'))"
-	" ORDER BY d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED" };
+	" ORDER BY d.id LIMIT $1::int FOR UPDATE OF d SKIP LOCKED" };
+
+/* An outcome lost in a crash only means the event goes again (at least
+ * once), so the senders' commits need not wait for the disk. */
+static const struct db_stmt q_async_commit = { "webhooks_async_commit",
+	"SELECT set_config('synchronous_commit', 'off', true)" };
 
 static const struct db_stmt q_finish = { "webhooks_finish",
 	"UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(),"
@@ -57,53 +62,93 @@ static const struct db_stmt q_retry = { "webhooks_retry",
 static const struct db_stmt q_exists = { "webhooks_exists",
 	"SELECT 1 FROM webhook_deliveries WHERE id = $1::bigint" };
 
-enum app_err webhooks_claim(struct db *db, struct webhook_claim *out, bool *found)
+static bool read_claims(const PGresult *res, struct webhook_claim *out, int *n)
 {
-	struct db_step steps[2] = { { &db_stmt_begin, 0, NULL, NULL }, { &q_claim, 0, NULL, NULL } };
-	enum app_err err = db_pipeline(db, steps, 2);
-
-	memset(out, 0, sizeof *out);
-	*found = err == ERR_NONE && PQntuples(steps[1].res) == 1;
-	if (*found) {
-		const PGresult *res = steps[1].res;
-		db_copy(out->id, sizeof out->id, res, 0, 0);
-		db_copy(out->event_id, sizeof out->event_id, res, 0, 1);
-		out->body = strdup(PQgetvalue(res, 0, 2));
-		out->attempts = (int)db_int(res, 0, 3);
-		out->elapsed_ms = db_int(res, 0, 4);
-		if (out->body == NULL)
-			err = ERR_INTERNAL, *found = false;
+	*n = PQntuples(res);
+	for (int i = 0; i < *n; i++) {
+		db_copy(out[i].id, sizeof out[i].id, res, i, 0);
+		db_copy(out[i].event_id, sizeof out[i].event_id, res, i, 1);
+		out[i].attempts = (int)db_int(res, i, 3);
+		out[i].elapsed_ms = db_int(res, i, 4);
+		if ((out[i].body = strdup(PQgetvalue(res, i, 2))) == NULL)
+			return false;
 	}
-	db_steps_clear(steps, 2);
-	if (!*found)
-		db_rollback(db);
-	return err;
+	return true;
 }
 
-enum app_err webhooks_finish(struct db *db, const struct webhook_claim *cl,
-                             const struct webhook_outcome *out)
+enum app_err webhooks_claim(struct db *db, int max, struct webhook_claim *out, int *n)
 {
-	char code[16], delay[24];
-	bool retry = strcmp(out->status, "retrying") == 0;
+	char limit[16];
+	const char *params[1] = { limit };
+	struct db_step steps[2] = { { &db_stmt_begin, 0, NULL, NULL }, { &q_claim, 1, params, NULL } };
+	enum app_err err;
 
-	snprintf(code, sizeof code, "%ld", out->http_status);
-	snprintf(delay, sizeof delay, "%lld", (long long)out->next_delay_ms);
-	const char *params[5] = { cl->id, out->status, out->http_status > 0 ? code : NULL,
-	                          out->error, retry ? delay : NULL };
-	struct db_step steps[2] = { { &q_finish, 5, params, NULL }, { &db_stmt_commit, 0, NULL, NULL } };
-	enum app_err err = db_pipeline(db, steps, 2);
-
+	snprintf(limit, sizeof limit, "%d", max);
+	memset(out, 0, (size_t)max * sizeof *out);
+	*n = 0;
+	err = db_pipeline(db, steps, 2);
+	if (err == ERR_NONE && !read_claims(steps[1].res, out, n))
+		err = ERR_INTERNAL;
 	db_steps_clear(steps, 2);
-	if (err != ERR_NONE)
-		db_rollback(db);
+	if (err != ERR_NONE || *n == 0) {
+		webhooks_release(db, out, *n);
+		*n = 0;
+	}
 	return err;
 }
 
-void webhooks_release(struct db *db, struct webhook_claim *cl)
+struct finish_params {
+	char        code[16], delay[24];
+	const char *p[5];
+};
+
+static void finish_params(struct finish_params *fp, const struct webhook_claim *cl)
+{
+	const struct webhook_outcome *o = &cl->out;
+	bool retry = strcmp(o->status, "retrying") == 0;
+
+	snprintf(fp->code, sizeof fp->code, "%ld", o->http_status);
+	snprintf(fp->delay, sizeof fp->delay, "%lld", (long long)o->next_delay_ms);
+	fp->p[0] = cl->id;
+	fp->p[1] = o->status;
+	fp->p[2] = o->http_status > 0 ? fp->code : NULL;
+	fp->p[3] = o->error[0] ? o->error : NULL;
+	fp->p[4] = retry ? fp->delay : NULL;
+}
+
+/* One round trip: synchronous_commit off, an UPDATE per tried claim, COMMIT. */
+enum app_err webhooks_finish(struct db *db, const struct webhook_claim *cl, int n)
+{
+	struct finish_params *fp = calloc((size_t)n + 1, sizeof *fp);
+	struct db_step *steps = calloc((size_t)n + 2, sizeof *steps);
+	enum app_err err = ERR_INTERNAL;
+	int count = 0;
+
+	if (fp == NULL || steps == NULL)
+		goto out;
+	steps[count++] = (struct db_step){ &q_async_commit, 0, NULL, NULL };
+	for (int i = 0; i < n; i++) {
+		if (!cl[i].tried)
+			continue;
+		finish_params(&fp[i], &cl[i]);
+		steps[count++] = (struct db_step){ &q_finish, 5, fp[i].p, NULL };
+	}
+	steps[count++] = (struct db_step){ &db_stmt_commit, 0, NULL, NULL };
+	err = db_pipeline(db, steps, count);
+	db_steps_clear(steps, count);
+out:
+	free(steps);
+	free(fp);
+	return err;
+}
+
+void webhooks_release(struct db *db, struct webhook_claim *cl, int n)
 {
 	db_rollback(db);
-	free(cl->body);
-	cl->body = NULL;
+	for (int i = 0; i < n; i++) {
+		free(cl[i].body);
+		cl[i].body = NULL;
+	}
 }
 
 enum app_err webhooks_retry(struct db *db, const char *id, char **before, char **after)

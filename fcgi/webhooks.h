@@ -9,6 +9,16 @@
 #include <stdint.h>
 #include "app.h"
 
+/* What an attempt came to. status: "delivered", "retrying" or "failed";
+ * http_status 0: no answer; error NULL: none; next_delay_ms only for
+ * "retrying". */
+struct webhook_outcome {
+	const char *status;
+	long        http_status;
+	char        error[300];
+	int64_t     next_delay_ms;
+};
+
 /* One claimed delivery: its row stays locked (FOR UPDATE) in the open
  * transaction until webhooks_finish or webhooks_release. */
 struct webhook_claim {
@@ -17,25 +27,21 @@ struct webhook_claim {
 	char     *body;           /* the event JSON, byte for byte on every attempt; owned */
 	int       attempts;       /* before this one */
 	int64_t   elapsed_ms;     /* since the first attempt (0 on the first) */
+	bool      tried;          /* out holds this attempt's outcome */
+	struct webhook_outcome out;
 };
 
-/* BEGIN, then the oldest due delivery whose refund has no earlier one
- * still open (in order per refund), skipping rows another sender holds.
- * *found false: nothing due (the transaction is closed again). */
-enum app_err webhooks_claim(struct db *db, struct webhook_claim *out, bool *found);
+/* BEGIN, then up to max of the oldest due deliveries whose refund has no
+ * earlier one still open (in order per refund: so at most one per refund),
+ * skipping rows another sender holds. out has max slots; *n 0: nothing
+ * due (the transaction is closed again). */
+enum app_err webhooks_claim(struct db *db, int max, struct webhook_claim *out, int *n);
 
-/* The attempt's outcome, then COMMIT. status: "delivered", "retrying" or
- * "failed"; http_status 0: no answer; error NULL: none; next_delay_ms
- * only for "retrying". */
-struct webhook_outcome {
-	const char *status;
-	long        http_status;
-	const char *error;
-	int64_t     next_delay_ms;
-};
-enum app_err webhooks_finish(struct db *db, const struct webhook_claim *cl,
-                             const struct webhook_outcome *out);
-void webhooks_release(struct db *db, struct webhook_claim *cl);
+/* Records the outcome of every claim that was tried (the others stay as
+ * they were, due at once), then COMMIT. */
+enum app_err webhooks_finish(struct db *db, const struct webhook_claim *cl, int n);
+/* Rolls back what is still open and frees the bodies. */
+void webhooks_release(struct db *db, struct webhook_claim *cl, int n);
 
 /* GET /api/v1/webhooks/deliveries: $1 status or NULL, $2 cursor (id) or
  * NULL, $3 limit; columns: item JSON, cursor. */
