@@ -64,8 +64,8 @@ static void judge(const struct config *cfg, struct webhook_claim *cl,
 	out->status = webhook_next_attempt(&sched, cl->attempts + 1, cl->elapsed_ms,
 	                                   &out->next_delay_ms) == WEBHOOK_RETRY
 	              ? "retrying" : "failed";
-	char msg[400];
-	snprintf(msg, sizeof msg, "delivery %s (%s) attempt %d: %s; %s", cl->id, cl->event_id,
+	char msg[512];
+	snprintf(msg, sizeof msg, "delivery %.23s (%.31s) attempt %d: %.299s; %.9s", cl->id, cl->event_id,
 	         cl->attempts + 1, out->error, out->status);
 	log_event(strcmp(out->status, "failed") == 0 ? "error" : "warn", "webhook_attempt", msg);
 }
