@@ -10,7 +10,9 @@
 // after de-duplication by id exactly once, in order per refund, with the
 // body the API documents; an event that keeps failing ends `failed`, and
 // the admin's retry sends it again (audited; 409 while a send is in
-// flight). Also: who may see the deliveries, and refused configurations.
+// flight); a sender killed with SIGKILL in the middle of a POST loses
+// nothing: another process sends the event again. Also: who may see the
+// deliveries, and refused configurations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -106,20 +108,33 @@ before(async () => {
   URL_ = `http://127.0.0.1:${receiver.address().port}/portal/refundd-hooks`;
   writeFileSync(SECRET_FILE, `${SECRET}\n`, { mode: 0o600 });
   for (const name of ['a', 'b']) senders.push(startSender(name));
-  for (const s of senders) {
-    for (let i = 0; i < 100 && !existsSync(s.sock); i++) await sleep(100);
-    assert.ok(existsSync(s.sock), `sender ${s.name} did not start: ${s.log()}`);
-    await until(`sender ${s.name} running`, () => /sending webhooks/.test(s.log()), 5000);
+  for (const s of senders) await started(s);
+});
+
+// SIGTERM finishes the batch in flight and exits 0; a sender killed by a
+// test is left out (stopped: true).
+async function stopSenders() {
+  const live = senders.filter((s) => !s.stopped);
+  for (const s of live) { s.stopped = true; s.child.kill('SIGTERM'); }
+  const codes = await Promise.all(live.map((s) => s.exited));
+  codes.forEach((c, i) => assert.equal(c, 0, `sender ${live[i].name} exit: ${live[i].log()}`));
+}
+
+after(async () => {
+  try {
+    await stopSenders();
+  } finally {
+    receiver.close();
+    rmSync(SECRET_FILE, { force: true });
   }
 });
 
-after(async () => {
-  for (const s of senders) s.child.kill('SIGTERM');
-  const codes = await Promise.all(senders.map((s) => s.exited));
-  receiver.close();
-  rmSync(SECRET_FILE, { force: true });
-  codes.forEach((c, i) => assert.equal(c, 0, `sender ${senders[i].name} exit: ${senders[i].log()}`));
-});
+async function started(s) {
+  for (let i = 0; i < 100 && !existsSync(s.sock); i++) await sleep(100);
+  assert.ok(existsSync(s.sock), `sender ${s.name} did not start: ${s.log()}`);
+  await until(`sender ${s.name} running`, () => /sending webhooks/.test(s.log()), 5000);
+  return s;
+}
 
 // ------------------------------------------------------------ refunds that make events
 
@@ -342,4 +357,30 @@ test('refused configurations: a URL that is not http(s), a missing or short secr
   } finally {
     rmSync(short, { force: true });
   }
+});
+
+test('a sender killed mid-send: its lock goes with its connection, another sends the event again (at least once)', async () => {
+  await stopSenders();   // a and b: so that the one killed below is the one sending
+  const c = await started(startSender('c'));
+  senders.push(c);
+  const x = await newRefund(`${PREFIX}crash`);
+  const [row] = await deliveriesOf([x.id]);
+  let arrivedNow;
+  const arrived = new Promise((r) => { arrivedNow = r; });
+  hold.set(row.id, { ms: 3000, arrived: arrivedNow });
+  await arrived;                          // c is posting it, its row locked
+  c.stopped = true;
+  c.child.kill('SIGKILL');
+  await c.exited;
+  hold.delete(row.id);
+  const d = await started(startSender('d'));
+  senders.push(d);
+  await until('sent again by another process', async () => (await deliveriesOf([x.id]))[0].status === 'delivered');
+  const got = seen.filter((s) => s.id === row.id);
+  assert.ok(got.length >= 3, `c's attempt, and d's (${got.length})`);
+  assert.equal(got.at(-1).status, 200);
+  assert.equal((await deliveriesOf([x.id]))[0].attempts, got.length - 1,
+    'the killed sender never recorded its attempt');
+  assert.ok(got.every((s) => s.sigOk));
+  assert.equal(new Set(got.map((s) => JSON.stringify(s.ev))).size, 1, 'the same event each time');
 });
