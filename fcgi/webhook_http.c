@@ -106,11 +106,12 @@ int webhook_http_post(struct webhook_http *h, const char *body, size_t len,
 
 	memset(out, 0, sizeof *out);
 	h->received = 0;
-	if (headers != NULL && set_options(h, body, len, headers, errbuf) == 0)
-		rc = curl_easy_perform(h->curl);
-	else if (headers != NULL)
+	if (headers != NULL && set_options(h, body, len, headers, errbuf) != 0)
 		rc = CURLE_FAILED_INIT;
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	else if (headers != NULL) {
+		rc = curl_easy_perform(h->curl);
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	}
 	/* An answer over the cap still answered: its status counts. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && out->status > 0))
 		out->status = 0;

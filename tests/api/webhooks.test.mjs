@@ -26,6 +26,7 @@ const RUN = uid();
 const BIN = process.env.REFUNDD_BIN;
 const PREFIX = `wh-${RUN}-`;          // accounts of this file
 const STUBBORN = `${PREFIX}stubborn`; // an account whose events the portal refuses
+const ODD = `${PREFIX}odd`;           // a redirect, then a 2xx with a huge body
 const SECRET = `whsec_${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`;
 const SECRET_FILE = `${RUNDIR}/run/webhook-secret-${RUN}`;
 const SYSTEM = token(`billing-${RUN}`, 'system');
@@ -54,6 +55,7 @@ function decide(ev, n) {
   const ours = typeof ev?.data?.account === 'string' && ev.data.account.startsWith(PREFIX);
   if (!ours) return 200;                             // other files' events: taken at once
   if (ev.data.account === STUBBORN) return accept.has(ev.id) ? 200 : 500;
+  if (ev.data.account === ODD) return n === 1 ? 302 : 'big';
   if (n === 1) return 500;
   if (n === 2) return 'drop';                        // no answer at all
   return 200;
@@ -80,6 +82,27 @@ function onRequest(req, res) {
     rec.status = decide(ev, n);
     rec.answered = now();
     if (rec.status === 'drop') { req.socket.destroy(); return; }
+    if (rec.status === 302) {
+      res.writeHead(302, { Location: `http://127.0.0.1:${receiver.address().port}/elsewhere` }).end();
+      return;
+    }
+    if (rec.status === 'big') {
+      // Up to 64 MiB, written as fast as refundd reads (backpressure): how
+      // much went out says how much it read, plus the sockets' buffers.
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      rec.sent = 0;
+      res.on('close', () => { rec.closed = true; rec.bodyAllRead = res.writableFinished; });
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      const pump = () => {
+        while (!rec.closed && rec.sent < 64 * 1024 * 1024) {
+          rec.sent += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', pump); return; }
+        }
+        if (!rec.closed) res.end();
+      };
+      pump();
+      return;
+    }
     res.writeHead(rec.status, { 'Content-Type': 'text/plain' }).end(rec.status === 200 ? 'ok' : 'no');
   });
 }
@@ -315,6 +338,21 @@ test('a delivery the portal keeps refusing ends failed; the admin sends it again
   assert.equal(ev.actor, ADMIN_SUB);
   assert.equal(ev.before.status, 'failed');
   assert.equal(ev.after.status, 'pending');
+});
+
+test('redirects are not followed (a failure); an answer with a huge body is read no further than the cap', async () => {
+  const x = await newRefund(ODD);
+  const [row] = await deliveriesOf([x.id]);
+  await until('delivered', async () => (await deliveriesOf([x.id]))[0].status === 'delivered');
+  assert.deepEqual(seen.filter((s) => s.id === row.id).map((s) => s.status), [302, 'big']);
+  assert.equal(seen.filter((s) => s.path === '/elsewhere').length, 0, 'nothing followed the Location');
+  const big = seen.find((s) => s.id === row.id && s.status === 'big');
+  await until('the big answer closed', () => big.closed, 5000);
+  assert.equal(big.bodyAllRead, false, 'refundd stopped reading at its cap and hung up');
+  assert.ok(big.sent < 8 * 1024 * 1024, `read ${big.sent} bytes of the answer`);
+  const [done] = await deliveriesOf([x.id]);
+  assert.equal(done.attempts, 2);
+  assert.equal(done.code, 200);
 });
 
 test('deliveries API: admin only, filters and ids checked', async () => {
