@@ -3,6 +3,7 @@
  * Every key is one row of the table below; there is no other way in. */
 #include "config.h"
 #include "audit_sign.h"
+#include "webhook.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -48,6 +49,14 @@ static const struct config_key keys[] = {
 	NUM("audit", "seal_interval_ms", KEY_INT, audit_seal_interval_ms, 10, 1000),
 	NUM("audit", "checkpoint_interval", KEY_INT, audit_checkpoint_interval_s, 1, 86400),
 	NUM("audit", "unsealed_grace", KEY_INT, audit_unsealed_grace_s, 1, 3600),
+	STR("webhook", "url", webhook_url),
+	STR("webhook", "secret_file", webhook_secret_file),
+	NUM("webhook", "timeout_ms", KEY_INT, webhook_timeout_ms, 100, 60000),
+	NUM("webhook", "connect_timeout_ms", KEY_INT, webhook_connect_timeout_ms, 100, 60000),
+	NUM("webhook", "poll_interval_ms", KEY_INT, webhook_poll_interval_ms, 10, 60000),
+	NUM("webhook", "retry_base_ms", KEY_INT, webhook_retry_base_ms, 1, 3600000),
+	NUM("webhook", "retry_cap_ms", KEY_INT, webhook_retry_cap_ms, 1, 86400000),
+	NUM("webhook", "give_up", KEY_INT, webhook_give_up_s, 1, 30 * 86400),
 	STR("app", "timezone", timezone),
 	STR("app", "sql_dir", sql_dir),
 	STR("app", "portal_url", portal_url),
@@ -73,6 +82,12 @@ static void set_defaults(struct config *cfg)
 	cfg->audit_seal_interval_ms = 200;
 	cfg->audit_checkpoint_interval_s = 60;
 	cfg->audit_unsealed_grace_s = 5;
+	cfg->webhook_timeout_ms = 10000;
+	cfg->webhook_connect_timeout_ms = 3000;
+	cfg->webhook_poll_interval_ms = 500;
+	cfg->webhook_retry_base_ms = 1000;          /* 1 s doubling ... */
+	cfg->webhook_retry_cap_ms = 3600 * 1000;    /* ... to 1 h ... */
+	cfg->webhook_give_up_s = 86400;             /* ... for 24 h */
 	snprintf(cfg->timezone, sizeof cfg->timezone, "Asia/Shanghai");
 	snprintf(cfg->sql_dir, sizeof cfg->sql_dir, "sql");
 }
@@ -187,6 +202,26 @@ static int validate_portal_url(const char *url, char *err, size_t errlen)
 	return 0;
 }
 
+/* Only http(s), and a secret to sign with (checked again when it is read). */
+static int validate_webhook(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->webhook_url[0] == '\0')
+		return 0;
+	if (!webhook_url_ok(cfg->webhook_url)) {
+		snprintf(err, errlen, "webhook.url: not an http(s) address");
+		return -1;
+	}
+	if (cfg->webhook_secret_file[0] == '\0') {
+		snprintf(err, errlen, "webhook.secret_file: needed when webhook.url is set");
+		return -1;
+	}
+	if (cfg->webhook_retry_cap_ms < cfg->webhook_retry_base_ms) {
+		snprintf(err, errlen, "webhook.retry_cap_ms: below webhook.retry_base_ms");
+		return -1;
+	}
+	return 0;
+}
+
 static int validate(struct config *cfg, char *err, size_t errlen)
 {
 	if (strcmp(cfg->jwt_alg, "HS256") == 0)
@@ -204,6 +239,8 @@ static int validate(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "server.listen: empty");
 		return -1;
 	}
+	if (validate_webhook(cfg, err, errlen) != 0)
+		return -1;
 	return validate_portal_url(cfg->portal_url, err, errlen);
 }
 
@@ -311,6 +348,23 @@ static int load_audit_key(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Read before privileges are dropped, like every secret. */
+static int load_webhook_secret(struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->webhook_url[0] == '\0')
+		return 0;
+	if (config_read_file(cfg->webhook_secret_file, 4096, &cfg->webhook_secret,
+	                     &cfg->webhook_secret_len, err, errlen) != 0)
+		return -1;
+	chomp(cfg->webhook_secret, &cfg->webhook_secret_len);
+	if (cfg->webhook_secret_len < 32) {
+		snprintf(err, errlen, "%s: a webhook secret needs at least 32 bytes",
+		         cfg->webhook_secret_file);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 {
 	/* libjwt decodes any token as alg "none" when given no key
@@ -330,7 +384,7 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (load_audit_key(cfg, err, errlen) != 0)
+	if (load_audit_key(cfg, err, errlen) != 0 || load_webhook_secret(cfg, err, errlen) != 0)
 		return -1;
 	return read_password(cfg->db_password_file, &cfg->db_password, err, errlen);
 }
@@ -341,7 +395,9 @@ void config_free(struct config *cfg)
 	free(cfg->db_password);
 	free(cfg->db_owner_password);
 	free(cfg->audit_key);
+	free(cfg->webhook_secret);
 	cfg->audit_key = NULL;
+	cfg->webhook_secret = NULL;
 	cfg->jwt_key = NULL;
 	cfg->db_password = NULL;
 	cfg->db_owner_password = NULL;

@@ -32,6 +32,15 @@ struct config {
 	int    audit_seal_interval_ms;   /* how often the sealer looks for new events */
 	int    audit_checkpoint_interval_s;
 	int    audit_unsealed_grace_s;   /* verify fails on events unsealed longer */
+	/* [webhook] every outbox event POSTed to the portal, signed (webhook.h) */
+	char   webhook_url[1024];          /* empty: no webhooks sent by this process */
+	char   webhook_secret_file[512];   /* HMAC-SHA256 secret, at least 32 bytes */
+	int    webhook_timeout_ms;         /* whole request */
+	int    webhook_connect_timeout_ms;
+	int    webhook_poll_interval_ms;   /* how often the sender looks for due rows */
+	int    webhook_retry_base_ms;      /* first retry delay; doubles per failure */
+	int    webhook_retry_cap_ms;       /* ... up to this */
+	int    webhook_give_up_s;          /* failed this long after the first attempt */
 	/* [app] */
 	char   timezone[64];     /* becomes the process's TZ (localzone.h) */
 	char   sql_dir[512];
@@ -47,6 +56,8 @@ struct config {
 	unsigned char *audit_key; /* PEM private key, or NULL; owned here */
 	size_t audit_key_len;
 	char  *db_owner_password; /* read only by `refundd migrate` */
+	unsigned char *webhook_secret; /* when webhook_url is set; owned here */
+	size_t webhook_secret_len;
 };
 
 /* Defaults, then the file (NULL or missing path: defaults only when

@@ -5,6 +5,7 @@
  *                                    mint a dev HS256 token (local runs, tests)
  * Signals are blocked before any thread starts so that only server_run's
  * sigwait sees SIGTERM/SIGINT (PITFALLS.md, graceful shutdown). */
+#include <curl/curl.h>
 #include <errno.h>
 #include <grp.h>
 #include <jansson.h>
@@ -87,7 +88,15 @@ static int cmd_serve(struct config *cfg)
 		return 1;
 	}
 	block_signals();
-	return server_run(cfg, fd) == 0 ? 0 : 1;
+	/* libcurl's global state (webhook_http.c) is set up once, before any
+	 * thread: curl_global_init is not thread-safe. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "refundd: curl_global_init failed\n");
+		return 1;
+	}
+	int rc = server_run(cfg, fd) == 0 ? 0 : 1;
+	curl_global_cleanup();
+	return rc;
 }
 
 static int cmd_migrate(struct config *cfg)

@@ -11,6 +11,7 @@
 #include "handlers_refunds.h"
 #include "handlers_review.h"
 #include "handlers_system.h"
+#include "handlers_webhooks.h"
 
 #define ANY        AUTH_ROLES_ANY
 #define STAFF      AUTH_ROLES_STAFF
@@ -68,6 +69,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0 },
 	{ "POST", "/api/v1/audit/checkpoints", handle_audit_checkpoint_create, ADMIN, 0 },
+	{ "GET",  "/api/v1/webhooks/deliveries", handle_webhook_deliveries, ADMIN, 0 },
+	{ "POST", "/api/v1/webhooks/deliveries/{id}/retry", handle_webhook_retry, ADMIN, 0 },
 };
 
 const size_t app_route_count = sizeof app_routes / sizeof app_routes[0];

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "sealer.h"
+#include "webhook_sender.h"
 
 #define SHUTDOWN_DEADLINE_S 20
 
@@ -364,17 +365,25 @@ int server_run(const struct config *cfg, int listen_fd)
 	/* The audit sealer runs beside the workers in every process; only one
 	 * per database seals (sealer.h). */
 	struct sealer *sealer = started > 0 ? sealer_start(cfg) : NULL;
-	snprintf(msg, sizeof msg, "%d threads on %s", started, cfg->listen);
+	/* So is the webhook sender, when there is a portal to send to; rows
+	 * are claimed with SKIP LOCKED, so processes share the work
+	 * (webhook_sender.h). */
+	bool want_sender = cfg->webhook_url[0] != '\0';
+	struct webhook_sender *sender = started > 0 && want_sender ? webhook_sender_start(cfg) : NULL;
+	bool up = started > 0 && sealer != NULL && (!want_sender || sender != NULL);
+	snprintf(msg, sizeof msg, "%d threads on %s%s", started, cfg->listen,
+	         sender ? ", sending webhooks" : "");
 	log_event("info", "started", msg);
-	int sig = started > 0 && sealer != NULL ? wait_for_signal() : 0;
+	int sig = up ? wait_for_signal() : 0;
 	snprintf(msg, sizeof msg, "signal %d: finishing requests in flight", sig);
 	log_event("info", "stopping", msg);
 	/* Threads still stuck past the deadline keep using s.metrics, so it is
 	 * freed only after a clean join. */
 	int stopped = stop_workers(&s, threads, started);
+	webhook_sender_stop(sender);
 	sealer_stop(sealer);
 	if (stopped == 0)
 		metrics_free(s.metrics);
 	free(threads);
-	return started > 0 && sealer != NULL ? 0 : -1;
+	return up ? 0 : -1;
 }

@@ -10,7 +10,7 @@ SERVICE_USER=refundd          # refundd and nginx workers when started as root
 
 # Debian packages to build, run and test the stack.
 PACKAGES=(build-essential cmake pkg-config libfcgi-dev libjwt-dev libjansson-dev
-          libinih-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
+          libinih-dev libpq-dev libssl-dev libcurl4-openssl-dev libcmocka-dev postgresql-15
           postgresql-client-15 nginx curl openssl ca-certificates tzdata procps valgrind
           python3 python3-prometheus-client)
 

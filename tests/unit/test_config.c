@@ -28,6 +28,8 @@ static const char *const env_names[] = {
 	"REFUNDD_DB_STATEMENT_TIMEOUT_MS", "REFUNDD_JWT_ALG", "REFUNDD_JWT_KEY_FILE",
 	"REFUNDD_JWT_ISSUER", "REFUNDD_JWT_AUDIENCE", "REFUNDD_JWT_LEEWAY",
 	"REFUNDD_APP_TIMEZONE", "REFUNDD_APP_SQL_DIR", "REFUNDD_APP_PORTAL_URL",
+	"REFUNDD_WEBHOOK_URL", "REFUNDD_WEBHOOK_SECRET_FILE", "REFUNDD_WEBHOOK_RETRY_BASE_MS",
+	"REFUNDD_WEBHOOK_RETRY_CAP_MS", "REFUNDD_WEBHOOK_GIVE_UP",
 };
 
 /* Temporary files of the running test, removed by teardown. */
@@ -558,6 +560,45 @@ static void test_read_file_limit(void **state)
 	assert_null(buf);
 }
 
+/* [webhook]: the real schedule by default (1 s doubling to 1 h, 24 h),
+ * overridable for tests; a URL needs http(s) and a secret of 32 bytes or
+ * more, read with the other secrets (before privileges are dropped). */
+static void test_webhook(void **state)
+{
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof err), 0);
+	assert_string_equal(cfg.webhook_url, "");
+	assert_int_equal(cfg.webhook_retry_base_ms, 1000);
+	assert_int_equal(cfg.webhook_retry_cap_ms, 3600000);
+	assert_int_equal(cfg.webhook_give_up_s, 86400);
+	load_text("file", "[webhook]\nurl = https://portal.example/h\nsecret_file = /s\n"
+	          "retry_base_ms = 100\nretry_cap_ms = 400\ngive_up = 3\n", 0, NULL, &cfg);
+	assert_string_equal(cfg.webhook_url, "https://portal.example/h");
+	assert_int_equal(cfg.webhook_retry_cap_ms, 400);
+	load_text("ftp", "[webhook]\nurl = ftp://x/\nsecret_file = /s\n", -1, "webhook.url", &cfg);
+	load_text("no secret", "[webhook]\nurl = https://x/\n", -1, "webhook.secret_file", &cfg);
+	load_text("cap < base", "[webhook]\nurl = https://x/\nsecret_file = /s\n"
+	          "retry_base_ms = 500\nretry_cap_ms = 400\n", -1, "retry_cap_ms", &cfg);
+
+	setenv("REFUNDD_WEBHOOK_URL", "http://127.0.0.1:9/hook", 1);
+	setenv("REFUNDD_WEBHOOK_SECRET_FILE", temp_text("0123456789abcdef0123456789abcde\n"), 1);
+	setenv("REFUNDD_JWT_KEY_FILE", temp_text("0123456789abcdef0123456789abcdef"), 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof err), 0);
+	assert_int_equal(config_load_secrets(&cfg, err, sizeof err), -1);
+	assert_non_null(strstr(err, "at least 32 bytes"));
+	config_free(&cfg);
+	setenv("REFUNDD_WEBHOOK_SECRET_FILE", temp_text("0123456789abcdef0123456789abcdef\n"), 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof err), 0);
+	assert_int_equal(config_load_secrets(&cfg, err, sizeof err), 0);
+	assert_int_equal(cfg.webhook_secret_len, 32);
+	assert_memory_equal(cfg.webhook_secret, "0123456789abcdef0123456789abcdef", 32);
+	config_free(&cfg);
+	assert_null(cfg.webhook_secret);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -583,6 +624,7 @@ int main(void)
 		T(test_passwords),
 		T(test_password_file_optional_or_missing),
 		T(test_read_file_limit),
+		T(test_webhook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,184 @@
+/* webhook_sender.c -- see webhook_sender.h. A round every
+ * webhook.poll_interval_ms: deliver due events in batches until none is
+ * due. Polling, not LISTEN/NOTIFY, for the reason sealer.c gives. */
+#include "webhook_sender.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "webhook.h"
+#include "webhook_http.h"
+#include "webhooks.h"
+
+/* Deliveries claimed per transaction, and how long a batch may keep
+ * sending before it commits what it has (its rows are locked meanwhile:
+ * the admin's retry of one of them answers 409). */
+#define BATCH           16
+#define BATCH_BUDGET_MS 2000
+
+struct webhook_sender {
+	const struct config *cfg;
+	struct db           *db;
+	struct webhook_http *http;
+	pthread_t            thread;
+	pthread_mutex_t      lock;
+	pthread_cond_t       wake;
+	bool                 stopping;   /* under lock */
+};
+
+static bool stopping(struct webhook_sender *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool stop = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
+}
+
+/* What an attempt means for the row: 2xx delivered; anything else (no
+ * answer, 3xx -- redirects are not followed --, 4xx, 5xx) retried on the
+ * schedule, until it gives up. */
+static void judge(const struct config *cfg, struct webhook_claim *cl,
+                  const struct webhook_http_result *r)
+{
+	struct webhook_schedule sched = { cfg->webhook_retry_base_ms, cfg->webhook_retry_cap_ms,
+	                                  (int64_t)cfg->webhook_give_up_s * 1000 };
+	struct webhook_outcome *out = &cl->out;
+
+	cl->tried = true;
+	out->http_status = r->status;
+	if (r->status >= 200 && r->status < 300) {
+		out->status = "delivered";
+		return;
+	}
+	if (r->status > 0)
+		snprintf(out->error, sizeof out->error, "HTTP %ld", r->status);
+	else
+		snprintf(out->error, sizeof out->error, "%s", r->error);
+	out->status = webhook_next_attempt(&sched, cl->attempts + 1, cl->elapsed_ms,
+	                                   &out->next_delay_ms) == WEBHOOK_RETRY
+	              ? "retrying" : "failed";
+	char msg[512];
+	snprintf(msg, sizeof msg, "delivery %.23s (%.31s) attempt %d: %.299s; %.9s", cl->id, cl->event_id,
+	         cl->attempts + 1, out->error, out->status);
+	log_event(strcmp(out->status, "failed") == 0 ? "error" : "warn", "webhook_attempt", msg);
+}
+
+static void send_one(struct webhook_sender *s, struct webhook_claim *cl)
+{
+	struct webhook_http_result r;
+	char sig[WEBHOOK_SIGNATURE_MAX];
+	size_t len = strlen(cl->body);
+
+	/* Signed at the moment of sending: the receiver checks t is recent. */
+	if (!webhook_sign(s->cfg->webhook_secret, s->cfg->webhook_secret_len,
+	                  (int64_t)time(NULL), cl->body, len, sig, sizeof sig)) {
+		log_event("error", "webhook_sign", "could not compute the signature");
+		return;   /* not tried: stays due */
+	}
+	webhook_http_post(s->http, cl->body, len, sig, cl->event_id, &r);
+	judge(s->cfg, cl, &r);
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A batch of due deliveries (at most one per refund), sent one after the
+ * other while their rows stay locked, then every outcome in one commit.
+ * Sending stops early when the batch has taken BATCH_BUDGET_MS or the
+ * process is stopping: the rows not tried stay due, for anyone. Returns
+ * whether a full batch was done (so more may be due at once). */
+static bool deliver_batch(struct webhook_sender *s)
+{
+	struct webhook_claim cl[BATCH];
+	int n = 0, tried = 0;
+	int64_t started = monotonic_ms();
+
+	if (webhooks_claim(s->db, BATCH, cl, &n) != ERR_NONE || n == 0)
+		return false;
+	for (; tried < n && (tried == 0 || (monotonic_ms() - started < BATCH_BUDGET_MS &&
+	                                    !stopping(s))); tried++)
+		send_one(s, &cl[tried]);
+	enum app_err err = webhooks_finish(s->db, cl, n);
+	if (err != ERR_NONE)
+		log_event("error", "webhook_finish", "outcomes not recorded: those events go again");
+	webhooks_release(s->db, cl, n);
+	return err == ERR_NONE && n == BATCH;
+}
+
+/* Sleeps one interval unless stopped; returns whether to go on. */
+static bool wait_round(struct webhook_sender *s)
+{
+	struct timespec until;
+	bool go_on;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)s->cfg->webhook_poll_interval_ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
+		;
+	go_on = !s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return go_on;
+}
+
+static void *run(void *arg)
+{
+	struct webhook_sender *s = arg;
+
+	do {
+		while (!stopping(s) && deliver_batch(s))
+			;
+	} while (wait_round(s));
+	return NULL;
+}
+
+static void destroy(struct webhook_sender *s)
+{
+	webhook_http_free(s->http);
+	db_free(s->db);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+struct webhook_sender *webhook_sender_start(const struct config *cfg)
+{
+	struct webhook_sender *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->cfg = cfg;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	if ((s->db = db_new(cfg)) == NULL || (s->http = webhook_http_new(cfg)) == NULL ||
+	    pthread_create(&s->thread, NULL, run, s) != 0) {
+		destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void webhook_sender_stop(struct webhook_sender *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	destroy(s);
+}
