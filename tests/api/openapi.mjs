@@ -71,6 +71,11 @@ function responseFor(opRef, op, status) {
   return null;
 }
 
+// The status each problem code is sent with, from the table in the
+// description of ProblemCode: the table is checked, not just read.
+export const codeStatus = Object.fromEntries([...spec.components.schemas.ProblemCode.description
+  .matchAll(/^\| ([a-z0-9_]+) \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
+
 // Unknown routes and methods (404/405 from the router) are answered with a
 // problem too; they have no operation, so the Problem schema applies.
 const PROBLEM_REF = '#/components/schemas/Problem';
@@ -100,6 +105,13 @@ export function checkAnswer(method, path, status, contentType, json) {
   }
   const validate = validatorFor(ref);
   if (!validate(json)) fail(`does not match ${ref}`, validate.errors);
+  if (media === 'application/problem+json') {
+    if (json.status !== status) fail(`the problem's status ${json.status} is not the answer's`);
+    // A database failure keeps the step's code but answers 5xx.
+    const want = codeStatus[json.code];
+    if (status < 500 && want !== status)
+      fail(`code ${json.code} is documented with status ${want} (ProblemCode table)`);
+  }
 }
 
 export { METHODS };

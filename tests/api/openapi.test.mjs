@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { spec, checkAnswer, findOperation, METHODS } from './openapi.mjs';
-import { routesFromC, problemCodesFromC } from './sources.mjs';
+import { spec, checkAnswer, findOperation, codeStatus, METHODS } from './openapi.mjs';
+import { routesFromC, problemCodesFromC, problemCodeStatusesFromC } from './sources.mjs';
 import { api, token } from './lib.mjs';
 
 const sorted = (xs) => [...xs].sort();
@@ -50,6 +50,13 @@ test('the spec lists every problem code of fcgi/*.c, and no other', () => {
   const table = spec.components.schemas.ProblemCode.description;
   const rows = [...table.matchAll(/^\| ([a-z0-9_]+) \| (\d{3}) \|/gm)].map((m) => m[1]);
   assert.deepEqual(sorted(rows), sorted(listed));
+  // Where the C sources fix a code's status (an ERR_ kind or a table
+  // entry), the table says the same.
+  const wrong = [];
+  for (const [c, statuses] of problemCodeStatusesFromC())
+    if (statuses.size && !statuses.has(codeStatus[c]))
+      wrong.push(`${c}: spec ${codeStatus[c]}, C ${[...statuses]}`);
+  assert.deepEqual(wrong, []);
 });
 
 test('every operation documents its answers and roles; bodies refuse unknown members', () => {
@@ -104,6 +111,13 @@ test('the response check refuses answers that break the spec', () => {
     { ...problem, code: 'no_such_code' }), /GET \/api\/v1\/orders\/x -> 404[\s\S]*enum/);
   assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
     { ...problem, surprise: 1 }), /additionalProperties/);
+  // A problem's status is the answer's, and the one its code's row names.
+  assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 409, 'application/problem+json',
+    { ...problem, status: 409 }), /order_not_found is documented with status 404/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
+    { ...problem, status: 400 }), /status 400 is not the answer's/);
+  checkAnswer('GET', '/api/v1/orders/x', 503, 'application/problem+json',
+    { ...problem, status: 503 });
   checkAnswer('GET', '/api/v1/me', 200, 'application/json',
     { sub: 'a', role: 'customer', exp: 2, iat: 1 });
   assert.throws(() => checkAnswer('GET', '/api/v1/me', 200, 'application/json; charset=utf-8',

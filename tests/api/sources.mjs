@@ -62,32 +62,49 @@ function withoutComparisons(arg) {
   return arg;
 }
 
+function table(f, name) {
+  const src = code(f);
+  const start = src.indexOf(name);
+  if (start < 0) throw new Error(`${name} not found in ${f}`);
+  return src.slice(src.indexOf('{', src.indexOf('=', start)), src.indexOf('};', start));
+}
+
 // Codes come from three places: the third argument of app_fail() and
 // app_fail_with() (a literal, or literals in a ?: choice); the default
 // code of each error kind (http.c err_table); and the code tables whose
 // entries reach a problem through validate_err_code() (validate.c) and
 // refund_refusal_code() (refund_state.c). "ok" names success, not a problem.
-export function problemCodesFromC() {
-  const codes = new Set();
+// Returns code -> the statuses the C sources show it with (empty when the
+// status is computed, e.g. the validation codes or `err` passed along).
+export function problemCodeStatusesFromC() {
+  const codes = new Map();
+  const add = (c, status) => {
+    if (!codes.has(c)) codes.set(c, new Set());
+    if (status) codes.get(c).add(status);
+  };
+  const errStatus = Object.fromEntries([...table('http.c', 'err_table')
+    .matchAll(/\[(ERR_[A-Z0-9_]+)\]\s*=\s*\{\s*(\d+)\s*,\s*"([a-z0-9_]+)"/g)]
+    .map((m) => { add(m[3], Number(m[2])); return [m[1], Number(m[2])]; }));
   for (const f of readdirSync(FCGI).filter((n) => n.endsWith('.c'))) {
     const src = code(f);
     for (const m of src.matchAll(/\bapp_fail(?:_with)?\s*\(/g)) {
       const args = callArgs(src, m.index + m[0].length - 1);
-      if (args.length >= 4) literals(withoutComparisons(args[2])).forEach((c) => codes.add(c));
+      if (args.length < 4) continue;
+      const kinds = [...args[1].matchAll(/\bERR_[A-Z0-9_]+\b/g)].map((k) => errStatus[k[0]]);
+      // `err == ERR_CONFLICT ? ERR_VALIDATION : err`: only the chosen kind counts.
+      const chosen = /==/.test(args[1]) ? kinds.slice(1) : kinds;
+      for (const c of literals(withoutComparisons(args[2])))
+        chosen.length ? chosen.forEach((st) => add(c, st)) : add(c, 0);
     }
   }
-  const table = (f, name) => {
-    const src = code(f);
-    const start = src.indexOf(name);
-    if (start < 0) throw new Error(`${name} not found in ${f}`);
-    return src.slice(src.indexOf('{', src.indexOf('=', start)), src.indexOf('};', start));
-  };
-  for (const m of table('http.c', 'err_table').matchAll(/\{\s*\d+\s*,\s*"([a-z0-9_]+)"/g)) codes.add(m[1]);
-  literals(table('validate.c', 'err_codes[')).forEach((c) => codes.add(c));
-  for (const m of table('refund_state.c', 'refusals[').matchAll(/\{\s*"([a-z0-9_]+)"\s*,\s*\d+/g)) codes.add(m[1]);
+  literals(table('validate.c', 'err_codes[')).forEach((c) => add(c, 0));
+  for (const m of table('refund_state.c', 'refusals[').matchAll(/\{\s*"([a-z0-9_]+)"\s*,\s*(\d+)/g))
+    add(m[1], Number(m[2]));
   codes.delete('ok');
-  return [...codes].sort();
+  return codes;
 }
+
+export const problemCodesFromC = () => [...problemCodeStatusesFromC().keys()].sort();
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(routesFromC().map((r) => `${r.method} ${r.path}`).join('\n'));
