@@ -59,39 +59,57 @@ test('the spec lists every problem code of fcgi/*.c, and no other', () => {
   assert.deepEqual(wrong, []);
 });
 
-test('every operation documents its answers and roles; bodies refuse unknown members', () => {
-  for (const [path, item] of Object.entries(spec.paths)) {
-    for (const m of METHODS) {
-      const op = item[m];
-      if (!op) continue;
-      const where = `${m.toUpperCase()} ${path}`;
-      assert.ok(op.operationId && op.summary, `${where}: operationId and summary`);
-      assert.ok(Array.isArray(op['x-roles']) && op['x-roles'].length, `${where}: x-roles`);
-      assert.ok(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${where}: a 2xx answer`);
-      assert.ok(op.responses.default, `${where}: a default (problem) answer`);
-      const body = op.requestBody?.content?.['application/json']?.schema;
-      if (body) {
-        const schema = body.$ref ? spec.components.schemas[body.$ref.split('/').pop()] : body;
-        assert.ok(schema.additionalProperties === false || schema.unevaluatedProperties === false,
-          `${where}: the request body must refuse unknown members, as refundd does`);
-      }
-      for (const p of path.match(/\{[^}]+\}/g) || []) {
-        const params = [...(item.parameters || []), ...(op.parameters || [])]
-          .map((x) => (x.$ref ? spec.components.parameters[x.$ref.split('/').pop()] : x));
-        assert.ok(params.some((x) => x.in === 'path' && `{${x.name}}` === p), `${where}: ${p} declared`);
-      }
-    }
-  }
-  // The roles of each route match routes.c's (the macros spelled out).
+// The problem answers every operation must name, from what server.c does
+// before the handler runs: 401/403 unless public, the body checks on a
+// route that takes one, 404 on a path with an id (but PUT, which creates),
+// 500/503 everywhere.
+function requiredStatuses(route) {
+  const st = ['500', '503'];
+  if (!route.public) st.push('401');
+  if (!route.public && !route.roles.includes('ANY')) st.push('403');
+  if (route.body) st.push('400', '413', '415', '422');
+  if (route.path.includes('{') && route.method !== 'PUT') st.push('404'); // PUT creates
+  return st;
+}
+
+test('every operation documents its answers, roles and body as routes.c has them', () => {
   const roleOf = { ANY: ['customer', 'support', 'supervisor', 'finance', 'admin', 'system'],
     STAFF: ['support', 'supervisor', 'finance', 'admin'], CUSTOMER: ['customer'],
     SYSTEM: ['system'], ADMIN: ['admin'], REVIEWERS: ['support', 'supervisor'],
     AUDITORS: ['admin', 'supervisor'], AUTH_ROLE_FINANCE: ['finance'] };
   for (const r of routesFromC()) {
-    const op = spec.paths[r.path][r.method.toLowerCase()];
-    if (r.public) continue;
-    const want = new Set(r.roles.flatMap((x) => roleOf[x] || assert.fail(`role macro ${x}`)));
-    assert.deepEqual(sorted(op['x-roles']), sorted(want), `${r.method} ${r.path}: x-roles`);
+    const item = spec.paths[r.path];
+    const op = item[r.method.toLowerCase()];
+    const where = `${r.method} ${r.path}`;
+    assert.ok(op.operationId && op.summary, `${where}: operationId and summary`);
+    assert.ok(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${where}: a 2xx answer`);
+    assert.ok(!op.responses.default, `${where}: name each status instead of default`);
+    for (const st of requiredStatuses(r))
+      assert.ok(op.responses[st], `${where}: status ${st} must be documented`);
+    // Security: none on public routes, the bearer token on the others.
+    const security = op.security ?? spec.security;
+    assert.deepEqual(security, r.public ? [] : [{ bearerAuth: [] }], `${where}: security`);
+    // Roles: routes.c's macros spelled out.
+    const want = r.public ? null
+      : new Set(r.roles.flatMap((x) => roleOf[x] || assert.fail(`${where}: role macro ${x}`)));
+    if (want) assert.deepEqual(sorted(op['x-roles']), sorted(want), `${where}: x-roles`);
+    else assert.ok(op['x-roles']?.length, `${where}: x-roles`);
+    // A body exactly where routes.c reads one, required unless optional,
+    // and closed: refundd refuses unknown members.
+    const body = op.requestBody;
+    assert.equal(Boolean(body), r.body, `${where}: requestBody`);
+    if (body) {
+      assert.equal(body.required, !r.bodyOptional, `${where}: requestBody.required`);
+      const ref = body.content['application/json'].schema;
+      const schema = ref.$ref ? spec.components.schemas[ref.$ref.split('/').pop()] : ref;
+      assert.ok(schema.additionalProperties === false || schema.unevaluatedProperties === false,
+        `${where}: the request body must refuse unknown members, as refundd does`);
+    }
+    // Each {param} of the path is declared.
+    const params = [...(item.parameters || []), ...(op.parameters || [])]
+      .map((x) => (x.$ref ? spec.components.parameters[x.$ref.split('/').pop()] : x));
+    for (const p of r.path.match(/\{[^}]+\}/g) || [])
+      assert.ok(params.some((x) => x.in === 'path' && `{${x.name}}` === p), `${where}: ${p} declared`);
   }
 });
 
@@ -112,8 +130,11 @@ test('the response check refuses answers that break the spec', () => {
   assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
     { ...problem, surprise: 1 }), /additionalProperties/);
   // A problem's status is the answer's, and the one its code's row names.
+  assert.throws(() => checkAnswer('POST', '/api/v1/orders/x/cancel', 409,
+    'application/problem+json', { ...problem, status: 409 }),
+  /order_not_found is documented with status 404/);
   assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 409, 'application/problem+json',
-    { ...problem, status: 409 }), /order_not_found is documented with status 404/);
+    { ...problem, status: 409, code: 'conflict' }), /status 409 is not documented/);
   assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
     { ...problem, status: 400 }), /status 400 is not the answer's/);
   checkAnswer('GET', '/api/v1/orders/x', 503, 'application/problem+json',
@@ -123,7 +144,7 @@ test('the response check refuses answers that break the spec', () => {
   assert.throws(() => checkAnswer('GET', '/api/v1/me', 200, 'application/json; charset=utf-8',
     { sub: 'a', role: 'emperor', exp: 2, iat: 1 }), /role/);
   assert.throws(() => checkAnswer('GET', '/api/v1/me', 299, 'application/json', {}),
-    /not documented for status 299/);
+    /status 299 is not documented/);
   assert.throws(() => checkAnswer('GET', '/api/v1/me', 200, 'application/problem+json', problem),
     /not documented for status 200/);
   assert.throws(() => checkAnswer('GET', '/api/v1/health', 200, 'application/json',

@@ -10,7 +10,7 @@ const code = (f) => read(f).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]
 
 // { "GET", "/api/v1/orders/{id}", handler, ROLES, FLAGS } rows of
 // app_routes[]: roles as the macro names of routes.c, public when FLAGS
-// has ROUTE_PUBLIC.
+// has ROUTE_PUBLIC, body (and bodyOptional) from ROUTE_BODY(_OPTIONAL).
 export function routesFromC() {
   const src = code('routes.c');
   const table = src.slice(src.indexOf('app_routes[]'));
@@ -19,6 +19,8 @@ export function routesFromC() {
       method, path,
       roles: roles.split('|').map((r) => r.replace(/[()\s]/g, '')).filter((r) => r && r !== '0'),
       public: /\bROUTE_PUBLIC\b/.test(flags),
+      body: /\bROUTE_BODY\b/.test(flags),
+      bodyOptional: /\bROUTE_BODY_OPTIONAL\b/.test(flags),
     }));
 }
 
