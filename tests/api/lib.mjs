@@ -4,6 +4,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { checkAnswer } from './openapi.mjs';
 
 export const BASE = process.env.REFUNDD_URL;
 export const RUNDIR = process.env.REFUNDD_RUNDIR;
@@ -40,6 +41,9 @@ export async function api(method, path, { tok, body, headers = {}, raw } = {}) {
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  // Every JSON answer must match docs/openapi.yaml: a mismatch fails the
+  // test that made the call (openapi.mjs).
+  checkAnswer(method, path, res.status, res.headers.get('content-type'), json);
   return { status: res.status, headers: res.headers, json, text };
 }
 

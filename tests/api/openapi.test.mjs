@@ -1,0 +1,173 @@
+// openapi.test.mjs -- docs/openapi.yaml against the code: it is a valid
+// OpenAPI 3.1 document, it names exactly the routes of fcgi/routes.c and
+// exactly the problem codes of fcgi/*.c, and its response validation (used
+// by lib.mjs's api() on every answer of every API test) really refuses an
+// answer that breaks the spec.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { spec, checkAnswer, findOperation, codeStatus, METHODS } from './openapi.mjs';
+import { routesFromC, problemCodesFromC, problemCodeStatusesFromC } from './sources.mjs';
+import { api, token } from './lib.mjs';
+
+const sorted = (xs) => [...xs].sort();
+
+test('docs/openapi.yaml is a valid OpenAPI 3.1 document', async () => {
+  assert.match(spec.openapi, /^3\.1\.\d+$/);
+  const v = new Validator();
+  const res = await v.validate(structuredClone(spec));
+  assert.equal(v.version, '3.1');
+  assert.ok(res.valid, `not valid OpenAPI 3.1:\n${JSON.stringify(res.errors, null, 1)}`);
+});
+
+test('the spec names exactly the routes of fcgi/routes.c', () => {
+  const fromC = routesFromC().map((r) => `${r.method} ${r.path}`);
+  assert.ok(fromC.length >= 30, `only ${fromC.length} routes read from routes.c`);
+  assert.equal(new Set(fromC).size, fromC.length, 'a route is listed twice in routes.c');
+  const fromSpec = [];
+  for (const [path, item] of Object.entries(spec.paths))
+    for (const m of METHODS) if (item[m]) fromSpec.push(`${m.toUpperCase()} ${path}`);
+  const missing = fromC.filter((r) => !fromSpec.includes(r));
+  const extra = fromSpec.filter((r) => !fromC.includes(r));
+  assert.deepEqual({ missing, extra }, { missing: [], extra: [] },
+    'routes.c and docs/openapi.yaml differ (missing: in routes.c only; extra: in the spec only)');
+});
+
+test('the spec lists every problem code of fcgi/*.c, and no other', () => {
+  const fromC = problemCodesFromC();
+  assert.ok(fromC.length >= 60, `only ${fromC.length} codes read from fcgi/*.c`);
+  for (const c of ['invalid_token', 'quote_changed', 'unknown_field', 'invalid_transition',
+    'used_exceeds_quantity', 'payout_exists'])
+    assert.ok(fromC.includes(c), `the extractor missed ${c}`);
+  for (const notACode of ['ok', 'orders_used', 'payouts_one_live', 'payouts_order_cap'])
+    assert.ok(!fromC.includes(notACode), `the extractor took ${notACode} for a code`);
+  const listed = spec.components.schemas.ProblemCode.enum;
+  assert.equal(new Set(listed).size, listed.length, 'a code is listed twice');
+  const missing = fromC.filter((c) => !listed.includes(c));
+  const extra = listed.filter((c) => !fromC.includes(c));
+  assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+  // The description table has a row for each code.
+  const table = spec.components.schemas.ProblemCode.description;
+  const rows = [...table.matchAll(/^\| ([a-z0-9_]+) \| (\d{3}) \|/gm)].map((m) => m[1]);
+  assert.deepEqual(sorted(rows), sorted(listed));
+  // Where the C sources fix a code's status (an ERR_ kind or a table
+  // entry), the table says the same.
+  const wrong = [];
+  for (const [c, statuses] of problemCodeStatusesFromC())
+    if (statuses.size && !statuses.has(codeStatus[c]))
+      wrong.push(`${c}: spec ${codeStatus[c]}, C ${[...statuses]}`);
+  assert.deepEqual(wrong, []);
+});
+
+// The problem answers every operation must name, from what server.c does
+// before the handler runs: 401/403 unless public, the body checks on a
+// route that takes one, 404 on a path with an id (but PUT, which creates),
+// 500/503 everywhere.
+function requiredStatuses(route) {
+  const st = ['500', '503'];
+  if (!route.public) st.push('401');
+  if (!route.public && !route.roles.includes('ANY')) st.push('403');
+  if (route.body) st.push('400', '413', '415', '422');
+  if (route.path.includes('{') && route.method !== 'PUT') st.push('404'); // PUT creates
+  return st;
+}
+
+test('every operation documents its answers, roles and body as routes.c has them', () => {
+  // routes.c's macros (and auth.h's AUTH_ROLES_*), spelled out; any
+  // AUTH_ROLE_<NAME> is the role <name>.
+  const STAFF = ['support', 'supervisor', 'finance', 'admin'];
+  const macros = { ANY: [...STAFF, 'customer', 'system'], AUTH_ROLES_ANY: [...STAFF, 'customer', 'system'],
+    STAFF, AUTH_ROLES_STAFF: STAFF, CUSTOMER: ['customer'], SYSTEM: ['system'], ADMIN: ['admin'],
+    REVIEWERS: ['support', 'supervisor'], AUDITORS: ['admin', 'supervisor'] };
+  const roleOf = (m) => macros[m] ?? (/^AUTH_ROLE_[A-Z]+$/.test(m) ? [m.slice(10).toLowerCase()] : null);
+  for (const r of routesFromC()) {
+    const item = spec.paths[r.path];
+    const op = item?.[r.method.toLowerCase()];
+    const where = `${r.method} ${r.path}`;
+    if (!op) continue; // a missing route is the previous test's failure
+    assert.ok(op.operationId && op.summary, `${where}: operationId and summary`);
+    assert.ok(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${where}: a 2xx answer`);
+    assert.ok(!op.responses.default, `${where}: name each status instead of default`);
+    for (const st of requiredStatuses(r))
+      assert.ok(op.responses[st], `${where}: status ${st} must be documented`);
+    // Security: none on public routes, the bearer token on the others.
+    const security = op.security ?? spec.security;
+    assert.deepEqual(security, r.public ? [] : [{ bearerAuth: [] }], `${where}: security`);
+    // Roles: x-roles lists exactly who routes.c lets in.
+    const want = r.public ? null
+      : new Set(r.roles.flatMap((x) => roleOf(x) || assert.fail(`${where}: role macro ${x}`)));
+    if (want) assert.deepEqual(sorted(op['x-roles']), sorted(want), `${where}: x-roles`);
+    else assert.ok(op['x-roles']?.length, `${where}: x-roles`);
+    // A body exactly where routes.c reads one, required unless optional,
+    // and closed: refundd refuses unknown members.
+    const body = op.requestBody;
+    assert.equal(Boolean(body), r.body, `${where}: requestBody`);
+    if (body) {
+      assert.equal(body.required, !r.bodyOptional, `${where}: requestBody.required`);
+      const ref = body.content['application/json'].schema;
+      const schema = ref.$ref ? spec.components.schemas[ref.$ref.split('/').pop()] : ref;
+      assert.ok(schema.additionalProperties === false || schema.unevaluatedProperties === false,
+        `${where}: the request body must refuse unknown members, as refundd does`);
+    }
+    // Each {param} of the path is declared.
+    const params = [...(item.parameters || []), ...(op.parameters || [])]
+      .map((x) => (x.$ref ? spec.components.parameters[x.$ref.split('/').pop()] : x));
+    for (const p of r.path.match(/\{[^}]+\}/g) || [])
+      assert.ok(params.some((x) => x.in === 'path' && `{${x.name}}` === p), `${where}: ${p} declared`);
+  }
+});
+
+test('findOperation matches templates, literal segments first', () => {
+  assert.equal(findOperation('GET', '/api/v1/audit/verify').op.operationId, 'verifyAudit');
+  assert.equal(findOperation('GET', '/api/v1/orders/A-1.x:2?limit=3').template, '/api/v1/orders/{id}');
+  assert.equal(findOperation('POST', '/api/v1/refunds/7/approve').op.operationId, 'approveRefund');
+  assert.equal(findOperation('DELETE', '/api/v1/me'), null);
+  assert.equal(findOperation('GET', '/api/v1/orders/1/2'), null);
+});
+
+test('the response check refuses answers that break the spec', () => {
+  const problem = { type: 'about:blank', title: 'Not found', status: 404, code: 'order_not_found',
+    detail: 'no order x', request_id: 'r1' };
+  checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json', problem);
+  assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
+    { ...problem, code: 'no_such_code' }), /GET \/api\/v1\/orders\/x -> 404[\s\S]*enum/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
+    { ...problem, surprise: 1 }), /additionalProperties/);
+  // A problem's status is the answer's, and the one its code's row names.
+  assert.throws(() => checkAnswer('POST', '/api/v1/orders/x/cancel', 409,
+    'application/problem+json', { ...problem, status: 409 }),
+  /order_not_found is documented with status 404/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 409, 'application/problem+json',
+    { ...problem, status: 409, code: 'conflict' }), /status 409 is not documented/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/orders/x', 404, 'application/problem+json',
+    { ...problem, status: 400 }), /status 400 is not the answer's/);
+  checkAnswer('GET', '/api/v1/orders/x', 503, 'application/problem+json',
+    { ...problem, status: 503 });
+  checkAnswer('GET', '/api/v1/me', 200, 'application/json',
+    { sub: 'a', role: 'customer', exp: 2, iat: 1 });
+  assert.throws(() => checkAnswer('GET', '/api/v1/me', 200, 'application/json; charset=utf-8',
+    { sub: 'a', role: 'emperor', exp: 2, iat: 1 }), /role/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/me', 299, 'application/json', {}),
+    /status 299 is not documented/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/me', 200, 'application/problem+json', problem),
+    /not documented for status 200/);
+  assert.throws(() => checkAnswer('GET', '/api/v1/health', 200, 'application/json',
+    { status: 'ok', db: 'ok', version: '1', at: 'now' }), /additionalProperties/);
+  // Timestamps are checked as RFC 3339.
+  const verify = { ok: true, checked: 0, first_bad_position: null, first_bad_id: null,
+    unsealed: 0, first_unsealed_id: null, failures: [],
+    checkpoints: { checked: 0, last_position: null, not_in_chain_id: null, bad_signature_id: null } };
+  checkAnswer('GET', '/api/v1/audit/verify', 200, 'application/json', verify);
+  assert.throws(() => checkAnswer('GET', '/api/v1/audit/verify', 200, 'application/json',
+    { ...verify, checked: '0' }), /must be integer/);
+  // Not JSON: nothing to check.
+  checkAnswer('GET', '/metrics', 200, 'text/plain; version=0.0.4', null);
+});
+
+test('api() validates what refundd answers, and an unknown route answers a Problem', async () => {
+  const me = await api('GET', '/api/v1/me', { tok: token('oa-1', 'support') });
+  assert.equal(me.status, 200);
+  const nope = await api('GET', '/api/v1/no-such-route');
+  assert.equal(nope.status, 404);
+  assert.equal(nope.json.code, 'not_found');
+});
