@@ -280,7 +280,7 @@ static enum app_err queue_cursor(struct app_ctx *c, const char *cursor, char *du
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
 	memcpy(due, cursor, n);
 	due[n] = '\0';
-	strcpy(id, colon + 1);
+	memcpy(id, colon + 1, strlen(colon + 1) + 1);   /* at most 18 digits, checked above */
 	return ERR_NONE;
 }
 

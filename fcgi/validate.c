@@ -233,8 +233,8 @@ int validate_parse_time(const char *s, int64_t *out)
 			return -1;
 	} else
 		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
+	*out = days_from_civil(y, mo, d) * 86400 + h * INT64_C(3600) + mi * INT64_C(60) + sec -
+	       sign * (oh * INT64_C(3600) + om * INT64_C(60));
 	return *out < 0 ? -1 : 0;
 }
 
