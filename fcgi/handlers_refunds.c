@@ -51,6 +51,7 @@ static const struct field_spec submit_fields[SF__MAX] = {
 	[SF_PAYOUT_METHOD]   = { "payout_method", FIELD_ENUM, true, false, 0, 32, payout_names },
 	[SF_EXPECTED_AMOUNT] = { "expected_amount", FIELD_INT, false, true, 0, INT64_C(100000000000000), NULL },
 };
+FIELD_TABLE(submit_fields);
 
 struct submission {
 	const char        *key;          /* Idempotency-Key */
@@ -293,6 +294,7 @@ enum app_err handle_queue(struct app_ctx *c)
 		{ "assignee", FIELD_ENUM, false, false, 0, 8, assignee_values },
 		{ "overdue", FIELD_ENUM, false, false, 0, 8, bool_values },
 	};
+	FIELD_TABLE(specs);
 	char bufs[5][40], cursor[80], due[24], id[24];
 	const char *params[8] = { 0 }, *values[5], *assignee;
 	int limit;
