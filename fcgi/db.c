@@ -25,6 +25,7 @@ struct db {
 	long long             retry_at_ms;   /* no connect attempt before this */
 	int                   backoff_ms;
 	char                  constraint[64];
+	enum app_err          last_err;     /* of the last db_exec/db_pipeline */
 };
 
 static const struct db_stmt set_identity = {
@@ -228,7 +229,7 @@ static enum app_err exec_with(struct db *db, const struct db_stmt *st, int npara
 enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
                      const char *const *params, PGresult **out)
 {
-	return exec_with(db, st, nparams, params, NULL, out);
+	return db->last_err = exec_with(db, st, nparams, params, NULL, out);
 }
 
 enum app_err db_exec_bin(struct db *db, const struct db_stmt *st, int nparams,
@@ -236,7 +237,7 @@ enum app_err db_exec_bin(struct db *db, const struct db_stmt *st, int nparams,
                          const int *formats, int binary_result, PGresult **out)
 {
 	struct bin_args b = { lengths, formats, binary_result ? 1 : 0 };
-	return exec_with(db, st, nparams, params, &b, out);
+	return db->last_err = exec_with(db, st, nparams, params, &b, out);
 }
 
 /* Prepared like any statement: the extended protocol takes transaction
@@ -393,6 +394,7 @@ void db_after_request(struct db *db)
 }
 
 const char *db_constraint(const struct db *db) { return db->constraint; }
+enum app_err db_last_error(const struct db *db) { return db->last_err; }
 
 void db_copy(char *dst, size_t len, const PGresult *res, int row, int col)
 {

@@ -69,6 +69,10 @@ void         db_rollback(struct db *db);
  * failed handler is rolled back before the next request uses it. */
 void         db_after_request(struct db *db);
 const char  *db_constraint(const struct db *db);
+/* What the last db_exec/db_exec_bin on this connection came to: SQL
+ * modules return their own error values, and a handler that gets "the
+ * database failed" from one asks here how (unavailable, timeout, ...). */
+enum app_err db_last_error(const struct db *db);
 
 /* Small result readers: NULL / 0 / "" for SQL NULL. */
 void         db_copy(char *dst, size_t len, const PGresult *res, int row, int col);

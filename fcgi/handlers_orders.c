@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "policy.h"
+#include "problems.h"
 #include "quote.h"
 
 /* One order as JSON: its columns, timestamps in UTC, and its items. */
@@ -108,8 +109,8 @@ enum app_err handle_order_quote(struct app_ctx *c)
 	struct quote q;
 	enum app_err err;
 
-	if ((err = quote_load(c, app_param(c, 0), false, &in)) != ERR_NONE ||
-	    (err = quote_compute(c, &in, &q)) != ERR_NONE)
+	if ((err = quote_fail(c, quote_load(c, app_param(c, 0), false, &in), app_param(c, 0), &in)) != ERR_NONE ||
+	    (err = quote_fail(c, quote_compute(&in, c->now, &q), app_param(c, 0), &in)) != ERR_NONE)
 		return err;
 	return app_reply(c, 200, quote_to_json(&q, &in));
 }

@@ -16,9 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "problems.h"
 #include "audit.h"
 #include "csv.h"
 #include "money.h"
+#include "handlers_refunds.h"
 #include "refunds.h"
 #include "workdays.h"
 
@@ -90,9 +92,9 @@ static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
 		int64_t a = c->now, b = c->now;
 		enum app_err err = ERR_NONE;
 		if (arrival[i].earliest > 0)
-			err = workdays_add(c, c->now, arrival[i].earliest, &a);
+			err = workdays_fail(c, workdays_add(c, c->now, arrival[i].earliest, &a));
 		if (err == ERR_NONE && arrival[i].latest > 0)
-			err = workdays_add(c, c->now, arrival[i].latest, &b);
+			err = workdays_fail(c, workdays_add(c, c->now, arrival[i].latest, &b));
 		snprintf(earliest, 24, "%lld", (long long)a);
 		snprintf(latest, 24, "%lld", (long long)b);
 		return err;
@@ -112,10 +114,10 @@ static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_
 	enum refund_refusal r = refund_transition(&f, action, role, &out);
 
 	if (r != REFUND_OK)
-		return refunds_refuse(c, r, row);
+		return refund_refuse(c, r, row);
 	ch.next = out.next;
 	snprintf(action_name, sizeof action_name, "refund.%s", refund_action_name(action));
-	if ((err = refunds_update(c, row, &ch, &after)) == ERR_NONE)
+	if ((err = refund_fail(c, refunds_update(c, row, &ch, &after), row->id)) == ERR_NONE)
 		err = audit_record(c, action_name, "refund", row->id, row->before, after);
 	free(row->before);
 	row->before = after;   /* the next step starts from here */
@@ -218,7 +220,7 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
-	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE ||
+	if ((err = refund_fail(c, refunds_lock(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE ||
 	    (err = payout_method(c, &row, &method)) != ERR_NONE)
 		goto out;
 	bool switched = strcmp(method, refund_payout_method_name(row.approved_method)) != 0;
@@ -240,7 +242,7 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 	                          ? "refund.paid" : "refund.paying", NULL };
 	if ((err = audit_write(c, NULL, &n, true)) != ERR_NONE)
 		goto out;
-	err = refunds_reply(c, row.id, 201);
+	err = refund_reply(c, row.id, 201);
 out:
 	refunds_row_free(&row);
 	return c->problem.err ? c->problem.err : err;
@@ -278,12 +280,12 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 		                    "this payout is already final");
 		goto out;
 	}
-	if ((err = refunds_lock(c, PQgetvalue(p, 0, 1), &row)) != ERR_NONE ||
+	if ((err = refund_fail(c, refunds_lock(c, PQgetvalue(p, 0, 1), &row), PQgetvalue(p, 0, 1))) != ERR_NONE ||
 	    (err = db_exec(c->db, settled ? &q_settle : &q_fail, 2, params, &res)) != ERR_NONE ||
 	    (err = audit_record(c, settled ? "payout.settle" : "payout.fail", "payout", id,
 	                        PQgetvalue(p, 0, 3), PQgetvalue(res, 0, 0))) != ERR_NONE ||
 	    (err = step(c, &row, settled ? REFUND_ACTION_PAYOUT_SETTLED : REFUND_ACTION_PAYOUT_FAILED,
-	                refunds_role_of(c), NULL)) != ERR_NONE ||
+	                refund_role(c), NULL)) != ERR_NONE ||
 	    (err = audit_notify(c, row.account, row.id, settled ? "refund.paid" : "refund.payout_failed",
 	                        NULL)) != ERR_NONE ||
 	    (err = db_commit(c->db)) != ERR_NONE)

@@ -10,6 +10,8 @@
  * identical submissions racing each other cannot both create a request. */
 #include "handlers_refunds.h"
 
+#include "problems.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +105,9 @@ static enum app_err judge(struct app_ctx *c, struct submission *s)
 	enum payout_method m;
 	enum app_err err;
 
-	if ((err = quote_load(c, s->v[SF_ORDER_ID].str, true, &s->in)) != ERR_NONE ||
-	    (err = quote_compute(c, &s->in, &s->q)) != ERR_NONE)
+	const char *order_id = s->v[SF_ORDER_ID].str;
+	if ((err = quote_fail(c, quote_load(c, order_id, true, &s->in), order_id, &s->in)) != ERR_NONE ||
+	    (err = quote_fail(c, quote_compute(&s->in, c->now, &s->q), order_id, &s->in)) != ERR_NONE)
 		return err;
 	/* Checked before eligibility: the open request's own amount makes the
 	 * quote say nothing_left, which would hide the real reason. */
@@ -124,7 +127,7 @@ static enum app_err judge(struct app_ctx *c, struct submission *s)
 		                     "this payout method is not offered for this refund");
 	s->auto_approve = policy_auto_approvable(&s->in.policy, &s->q) &&
 	                  !policy_needs_second_approval(&s->in.policy, s->q.amount);
-	return workdays_add(c, c->now, s->in.policy.review_sla_days, &s->due_at);
+	return workdays_fail(c, workdays_add(c, c->now, s->in.policy.review_sla_days, &s->due_at));
 }
 
 static enum app_err insert_request(struct app_ctx *c, struct submission *s, char *id, size_t len)
@@ -180,7 +183,7 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 	if (replayed != 0)
 		return replayed > 0 ? ERR_NONE : c->problem.err;
 	if ((err = judge(c, s)) != ERR_NONE || (err = insert_request(c, s, id, sizeof id)) != ERR_NONE ||
-	    (err = refunds_detail(c, id, &detail)) != ERR_NONE)
+	    (err = refund_fail(c, refunds_detail(c, id, &detail), id)) != ERR_NONE)
 		return c->problem.err ? c->problem.err : err;
 	const char *params[5] = { c->who.sub, s->key, s->canonical, status, detail };
 	PGresult *res = NULL;
@@ -261,7 +264,7 @@ enum app_err handle_refunds_list(struct app_ctx *c)
 
 enum app_err handle_refund_get(struct app_ctx *c)
 {
-	return refunds_reply(c, app_param(c, 0), 200);
+	return refund_reply(c, app_param(c, 0), 200);
 }
 
 /* due_at and id from "<microseconds since 1970>:<id>": microseconds, so a
@@ -323,4 +326,36 @@ enum app_err handle_notifications(struct app_ctx *c)
 	enum app_err err = app_id_cursor(c, &limit, cursor, sizeof cursor, &params[1]);
 
 	return err != ERR_NONE ? err : app_list(c, &q_notifications, 3, params, limit);
+}
+
+enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
+{
+	char *text = NULL;
+	enum refunds_err e = refunds_detail(c, id, &text);
+	enum app_err err = e == REFUNDS_OK ? app_reply(c, status, json_loads(text, 0, NULL))
+	                                   : refund_fail(c, e, id);
+
+	free(text);
+	return err;
+}
+
+enum refund_role refund_role(const struct app_ctx *c)
+{
+	int r = 0;
+	while (r < REFUND_ROLE__MAX && !(c->who.role & REFUND_ROLE_BIT(r)))
+		r++;
+	return (enum refund_role)r;
+}
+
+enum app_err refund_refuse(struct app_ctx *c, enum refund_refusal r, const struct refund_row *row)
+{
+	int status = refund_refusal_http_status(r);
+	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 404 ? ERR_NOT_FOUND :
+	                   status == 409 ? ERR_CONFLICT : status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
+
+	if (err == ERR_NOT_FOUND)   /* reveal nothing about another account's request */
+		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
+	return app_fail_with(c, err, refund_refusal_code(r),
+	                     json_pack("{s:s}", "state", refund_state_name(row->state)),
+	                     "this action is not possible in the request's current state");
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "problems.h"
 #include "audit.h"
+#include "handlers_refunds.h"
 #include "refunds.h"
 
 struct action_input {
@@ -88,7 +90,7 @@ static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row
 
 	snprintf(action, sizeof action, "refund.%s", refund_action_name(in->action));
 	if (in->message && in->message[0])
-		err = refunds_add_message(c, row->id, in->message);
+		err = refund_fail(c, refunds_add_message(c, row->id, in->message), row->id);
 	struct audit_event e = { action, "refund", row->id, row->before, after };
 	struct audit_notice n = { row->account, row->id, in->notify, NULL };
 	if (err == ERR_NONE)
@@ -107,12 +109,12 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
-	if ((err = refunds_lock(c, app_param(c, 0), &row)) != ERR_NONE)
+	if ((err = refund_fail(c, refunds_lock(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
-	enum refund_refusal r = refund_transition(&f, in->action, refunds_role_of(c), &out);
+	enum refund_refusal r = refund_transition(&f, in->action, refund_role(c), &out);
 	if (r != REFUND_OK) {
-		err = refunds_refuse(c, r, &row);
+		err = refund_refuse(c, r, &row);
 		goto out;
 	}
 	/* An approval may change the method (the customer then confirms it), but
@@ -124,10 +126,10 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 		goto out;
 	}
 	change_of(c, &row, in, &f, &out, &ch, amount);
-	if ((err = refunds_update(c, &row, &ch, &after)) != ERR_NONE ||
+	if ((err = refund_fail(c, refunds_update(c, &row, &ch, &after), row.id)) != ERR_NONE ||
 	    (err = record_and_commit(c, &row, in, after)) != ERR_NONE)
 		goto out;
-	err = refunds_reply(c, row.id, in->reply_status ? in->reply_status : 200);
+	err = refund_reply(c, row.id, in->reply_status ? in->reply_status : 200);
 out:
 	free(after);
 	refunds_row_free(&row);
@@ -252,7 +254,7 @@ enum app_err handle_refund_message(struct app_ctx *c)
 		return err;
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
-	err = refunds_lock(c, app_param(c, 0), &row);
+	err = refund_fail(c, refunds_lock(c, app_param(c, 0), &row), app_param(c, 0));
 	bool reply = err == ERR_NONE && c->who.role == AUTH_ROLE_CUSTOMER &&
 	             row.state == REFUND_STATE_NEEDS_INFO;
 	refunds_row_free(&row);
@@ -265,11 +267,11 @@ enum app_err handle_refund_message(struct app_ctx *c)
 		                           .reply_status = 201 };
 		return run_action(c, &in);
 	}
-	if ((err = refunds_add_message(c, app_param(c, 0), v[0].str)) != ERR_NONE ||
+	if ((err = refund_fail(c, refunds_add_message(c, app_param(c, 0), v[0].str), app_param(c, 0))) != ERR_NONE ||
 	    (err = audit_record(c, "refund.message", "refund", app_param(c, 0), NULL, NULL)) != ERR_NONE ||
 	    (c->who.role != AUTH_ROLE_CUSTOMER &&
 	     (err = audit_notify(c, row.account, app_param(c, 0), "refund.message", NULL)) != ERR_NONE) ||
 	    (err = db_commit(c->db)) != ERR_NONE)
 		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not save");
-	return refunds_reply(c, app_param(c, 0), 201);
+	return refund_reply(c, app_param(c, 0), 201);
 }

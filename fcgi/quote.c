@@ -102,44 +102,39 @@ static int read_policy(const PGresult *r, struct refund_policy *p)
 	return 0;
 }
 
-enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
-                        struct quote_inputs *in)
+enum quote_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
+                          struct quote_inputs *in)
 {
 	const char *owner = app_owner_filter(c);
 	const char *params[3] = { order_id, owner, c->cfg->timezone };
 	PGresult *res = NULL;
-	enum app_err err;
+	enum quote_err err = QUOTE_OK;
 
 	memset(in, 0, sizeof *in);
-	if ((err = db_exec(c->db, lock ? &q_inputs_locked : &q_inputs, 3, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not load the order");
+	if (db_exec(c->db, lock ? &q_inputs_locked : &q_inputs, 3, params, &res) != ERR_NONE)
+		return QUOTE_DB;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return app_fail(c, ERR_NOT_FOUND, "order_not_found", "no order %s", order_id);
+		return QUOTE_NOT_FOUND;
 	}
 	in->has_policy = db_bool(res, 0, 18);
 	in->already_refunded = db_int(res, 0, 37);
 	in->requests_this_month = (int)db_int(res, 0, 38);
 	in->open_request_id = db_int(res, 0, 39);
 	if (read_order(res, in) != 0 || (in->has_policy && read_policy(res, &in->policy) != 0))
-		err = app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
+		err = QUOTE_UNREADABLE;
 	PQclear(res);
 	return err;
 }
 
-enum app_err quote_compute(struct app_ctx *c, const struct quote_inputs *in,
-                           struct quote *q)
+enum quote_err quote_compute(const struct quote_inputs *in, int64_t now, struct quote *q)
 {
-	enum policy_err perr;
-
 	if (!in->has_policy)
-		return app_fail(c, ERR_VALIDATION, "no_policy",
-		                "no refund policy for product type %s", in->order.product_type);
-	perr = policy_quote(&in->order, &in->policy, in->already_refunded,
-	                    in->requests_this_month, c->now, q);
-	if (perr != POLICY_OK)
-		return app_fail(c, ERR_INTERNAL, NULL, "policy engine: %s", policy_err_code(perr));
-	return ERR_NONE;
+		return QUOTE_NO_POLICY;
+	if (policy_quote(&in->order, &in->policy, in->already_refunded,
+	                 in->requests_this_month, now, q) != POLICY_OK)
+		return QUOTE_ENGINE;
+	return QUOTE_OK;
 }
 
 static json_t *payout_list(unsigned mask)

@@ -1,7 +1,8 @@
 /* quote.h -- the policy engine's answer for one stored order: loads the
  * order, its product type's current policy, what is already refunded or
  * being refunded and the account's requests this month, in one statement,
- * then calls policy_quote() and renders the result as JSON. */
+ * then calls policy_quote() and renders the result as JSON. Errors come
+ * back as enum quote_err; handlers_orders.c quote_fail makes them problems. */
 #ifndef REFUNDD_QUOTE_H
 #define REFUNDD_QUOTE_H
 
@@ -21,16 +22,22 @@ struct quote_inputs {
 	int64_t              open_request_id;   /* 0: none open */
 };
 
+enum quote_err {
+	QUOTE_OK = 0,
+	QUOTE_NOT_FOUND,     /* no such order, or another account's (a customer) */
+	QUOTE_NO_POLICY,     /* the product type has no refund policy */
+	QUOTE_UNREADABLE,    /* a stored order or policy refundd does not understand */
+	QUOTE_ENGINE,        /* policy_quote refused its inputs: a bug */
+	QUOTE_DB             /* the database failed: db_last_error() says how */
+};
+
 /* Loads the inputs of the order's quote. lock: SELECT ... FOR UPDATE on
  * the order row (inside a transaction, when a request is about to be
- * created from it). ERR_NOT_FOUND when there is no such order, or it
- * belongs to another account and the caller is a customer. */
-enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
-                        struct quote_inputs *in);
-/* Runs the engine on loaded inputs. ERR_VALIDATION (code
- * no_policy) when the product type has no policy. */
-enum app_err quote_compute(struct app_ctx *c, const struct quote_inputs *in,
-                           struct quote *q);
+ * created from it). */
+enum quote_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
+                          struct quote_inputs *in);
+/* Runs the engine on loaded inputs at instant now. */
+enum quote_err quote_compute(const struct quote_inputs *in, int64_t now, struct quote *q);
 json_t *quote_to_json(const struct quote *q, const struct quote_inputs *in);
 
 #endif

@@ -69,13 +69,6 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	"   WHERE p.refund_id = r.id AND p.status <> 'failed' ORDER BY p.id DESC LIMIT 1) live ON true"
 	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
 
-static enum app_err check_id(struct app_ctx *c, const char *id)
-{
-	if (!app_decimal_id(id))
-		return app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
-	return ERR_NONE;
-}
-
 static int read_row(const PGresult *r, struct refund_row *row)
 {
 	db_copy(row->id, sizeof row->id, r, 0, 1);
@@ -98,21 +91,21 @@ static int read_row(const PGresult *r, struct refund_row *row)
 	return 0;
 }
 
-enum app_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row)
+enum refunds_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row)
 {
 	const char *params[2] = { id, app_owner_filter(c) };
 	PGresult *res = NULL;
-	enum app_err err;
+	enum refunds_err err = REFUNDS_OK;
 
 	memset(row, 0, sizeof *row);
-	if ((err = check_id(c, id)) != ERR_NONE)
-		return err;
-	if ((err = db_exec(c->db, &q_lock, 2, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not load the refund request");
+	if (!app_decimal_id(id))
+		return REFUNDS_NOT_FOUND;
+	if (db_exec(c->db, &q_lock, 2, params, &res) != ERR_NONE)
+		return REFUNDS_DB;
 	if (PQntuples(res) == 0)
-		err = app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
+		err = REFUNDS_NOT_FOUND;
 	else if (read_row(res, row) != 0)
-		err = app_fail(c, ERR_INTERNAL, NULL, "stored refund request not understood");
+		err = REFUNDS_UNREADABLE;
 	PQclear(res);
 	return err;
 }
@@ -123,8 +116,8 @@ void refunds_row_free(struct refund_row *row)
 	row->before = NULL;
 }
 
-enum app_err refunds_update(struct app_ctx *c, const struct refund_row *row,
-                            const struct refund_change *ch, char **after)
+enum refunds_err refunds_update(struct app_ctx *c, const struct refund_row *row,
+                                const struct refund_change *ch, char **after)
 {
 	const char *params[12] = { row->id, refund_state_name(ch->next),
 		refund_state_name(row->state), ch->assignee, ch->approved_amount,
@@ -136,77 +129,43 @@ enum app_err refunds_update(struct app_ctx *c, const struct refund_row *row,
 
 	*after = NULL;
 	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_order_cap") == 0)
-		return app_fail(c, ERR_CONFLICT, "exceeds_order_cap",
-		                "the order has no more than that left to refund");
+		return REFUNDS_ORDER_CAP;
 	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_one_open") == 0)
-		return app_fail(c, ERR_CONFLICT, "open_request_exists",
-		                "another request for this order is open");
+		return REFUNDS_OPEN_EXISTS;
 	if (err != ERR_NONE)
-		return app_fail(c, err, NULL, "could not store the refund request");
+		return REFUNDS_DB;
 	/* The row is locked, so the state cannot have moved; a miss is a bug. */
 	if (PQntuples(res) == 1)
 		*after = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return *after ? ERR_NONE : app_fail(c, ERR_INTERNAL, NULL, "refund request changed under a lock");
+	return *after ? REFUNDS_OK : REFUNDS_MOVED;
 }
 
-enum app_err refunds_add_message(struct app_ctx *c, const char *refund_id, const char *body)
+enum refunds_err refunds_add_message(struct app_ctx *c, const char *refund_id, const char *body)
 {
 	const char *params[2] = { refund_id, body };
 	PGresult *res = NULL;
 	enum app_err err = db_exec(c->db, &q_message, 2, params, &res);
 
 	PQclear(res);
-	return err == ERR_NONE ? ERR_NONE : app_fail(c, err, NULL, "could not store the message");
+	return err == ERR_NONE ? REFUNDS_OK : REFUNDS_DB;
 }
 
-enum app_err refunds_detail(struct app_ctx *c, const char *id, char **out)
+enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out)
 {
 	const char *params[2] = { id, app_owner_filter(c) };
 	PGresult *res = NULL;
-	enum app_err err;
+	enum refunds_err err = REFUNDS_OK;
 
 	*out = NULL;
-	if ((err = check_id(c, id)) != ERR_NONE)
-		return err;
-	if ((err = db_exec(c->db, &q_detail, 2, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not load the refund request");
+	if (!app_decimal_id(id))
+		return REFUNDS_NOT_FOUND;
+	if (db_exec(c->db, &q_detail, 2, params, &res) != ERR_NONE)
+		return REFUNDS_DB;
 	if (PQntuples(res) == 0)
-		err = app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
+		err = REFUNDS_NOT_FOUND;
 	else if ((*out = strdup(PQgetvalue(res, 0, 0))) == NULL)
-		err = app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+		err = REFUNDS_NOMEM;
 	PQclear(res);
 	return err;
-}
-
-enum app_err refunds_reply(struct app_ctx *c, const char *id, int status)
-{
-	char *text = NULL;
-	enum app_err err = refunds_detail(c, id, &text);
-
-	if (err == ERR_NONE)
-		err = app_reply(c, status, json_loads(text, 0, NULL));
-	free(text);
-	return err;
-}
-
-enum refund_role refunds_role_of(const struct app_ctx *c)
-{
-	int r = 0;
-	while (r < REFUND_ROLE__MAX && !(c->who.role & REFUND_ROLE_BIT(r)))
-		r++;
-	return (enum refund_role)r;
-}
-
-enum app_err refunds_refuse(struct app_ctx *c, enum refund_refusal r, const struct refund_row *row)
-{
-	int status = refund_refusal_http_status(r);
-	enum app_err err = status == 403 ? ERR_FORBIDDEN : status == 404 ? ERR_NOT_FOUND :
-	                   status == 409 ? ERR_CONFLICT : status == 422 ? ERR_VALIDATION : ERR_INTERNAL;
-
-	if (err == ERR_NOT_FOUND)   /* reveal nothing about another account's request */
-		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
-	return app_fail_with(c, err, refund_refusal_code(r),
-	                     json_pack("{s:s}", "state", refund_state_name(row->state)),
-	                     "this action is not possible in the request's current state");
 }

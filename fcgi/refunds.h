@@ -1,11 +1,24 @@
 /* refunds.h -- the refund request as stored: locking a request for a
  * transition, storing the transition, reading it back as JSON. All SQL
- * about refund_requests and refund_messages lives in refunds.c. */
+ * about refund_requests and refund_messages lives in refunds.c. Functions
+ * return what happened as an enum refunds_err; the handlers turn that into
+ * an HTTP problem (handlers_refunds.h refund_fail), never this file. */
 #ifndef REFUNDD_REFUNDS_H
 #define REFUNDD_REFUNDS_H
 
 #include "app.h"
 #include "refund_state.h"
+
+enum refunds_err {
+	REFUNDS_OK = 0,
+	REFUNDS_NOT_FOUND,     /* no such request, or another account's (a customer) */
+	REFUNDS_ORDER_CAP,     /* more than the order has left to refund */
+	REFUNDS_OPEN_EXISTS,   /* another request for the order is open */
+	REFUNDS_UNREADABLE,    /* a stored value refundd does not understand */
+	REFUNDS_MOVED,         /* the state changed under the row lock: a bug */
+	REFUNDS_NOMEM,
+	REFUNDS_DB             /* the database failed: db_last_error() says how */
+};
 
 /* A request locked FOR UPDATE inside the caller's transaction. */
 struct refund_row {
@@ -44,25 +57,16 @@ struct refund_change {
 	bool              fresh_decision;
 };
 
-/* Locks request id. A customer may lock only their own (404 otherwise). */
-enum app_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row);
-void         refunds_row_free(struct refund_row *row);
+/* Locks request id. A customer may lock only their own (REFUNDS_NOT_FOUND
+ * otherwise, as for an id that is not a canonical decimal). */
+enum refunds_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row);
+void             refunds_row_free(struct refund_row *row);
 /* Stores the change if the state is still row->state; *after gets the
- * new row's JSON text (free()). Maps the order cap to 409 exceeds_order_cap. */
-enum app_err refunds_update(struct app_ctx *c, const struct refund_row *row,
-                            const struct refund_change *ch, char **after);
-enum app_err refunds_add_message(struct app_ctx *c, const char *refund_id, const char *body);
+ * new row's JSON text (free()). */
+enum refunds_err refunds_update(struct app_ctx *c, const struct refund_row *row,
+                                const struct refund_change *ch, char **after);
+enum refunds_err refunds_add_message(struct app_ctx *c, const char *refund_id, const char *body);
 /* The request with its order, messages and timeline as JSON text (free()). */
-enum app_err refunds_detail(struct app_ctx *c, const char *id, char **out);
-/* The same, as the reply. */
-enum app_err refunds_reply(struct app_ctx *c, const char *id, int status);
-
-/* The state machine's role for the caller: AUTH_ROLE_x is
- * REFUND_ROLE_BIT(REFUND_ROLE_x), so it is the bit's position. */
-enum refund_role refunds_role_of(const struct app_ctx *c);
-/* Answers a refusal of the state machine: its status and code, and the
- * current state; 404 (revealing nothing) for another account's request. */
-enum app_err     refunds_refuse(struct app_ctx *c, enum refund_refusal r,
-                                const struct refund_row *row);
+enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out);
 
 #endif

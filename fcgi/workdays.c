@@ -12,18 +12,17 @@ static const struct db_stmt q_holidays = { "workdays_holidays",
 	" WHERE day >= to_timestamp($1::bigint)::date - 1"
 	"   AND day <= to_timestamp($1::bigint)::date + 3 * 366 ORDER BY day LIMIT 1200" };
 
-enum app_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
+enum workdays_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
 {
 	struct calendar_day days[WORKDAYS_MAX_ROWS];
 	char start_text[24];
 	const char *params[1] = { start_text };
 	PGresult *res = NULL;
-	enum app_err err;
 	int rows;
 
 	snprintf(start_text, sizeof start_text, "%lld", (long long)start);
-	if ((err = db_exec(c->db, &q_holidays, 1, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not load the holiday calendar");
+	if (db_exec(c->db, &q_holidays, 1, params, &res) != ERR_NONE)
+		return WORKDAYS_DB;
 	rows = PQntuples(res);
 	for (int i = 0; i < rows; i++) {
 		days[i].day_number = db_int(res, i, 0);
@@ -32,6 +31,6 @@ enum app_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
 	PQclear(res);
 	struct calendar_holidays holidays = { days, (size_t)rows };
 	if (calendar_add_business_days(&holidays, start, n, out) != CAL_OK)
-		return app_fail(c, ERR_INTERNAL, NULL, "could not compute business days");
-	return ERR_NONE;
+		return WORKDAYS_RANGE;
+	return WORKDAYS_OK;
 }

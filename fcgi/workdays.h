@@ -6,8 +6,14 @@
 
 #include "app.h"
 
+enum workdays_err {
+	WORKDAYS_OK = 0,
+	WORKDAYS_RANGE,   /* the calendar cannot answer (a date out of its range) */
+	WORKDAYS_DB       /* the database failed: db_last_error() says how */
+};
+
 /* *out = start + n business days (calendar_add_business_days), with the
  * holidays and make-up working days of the coming years. */
-enum app_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out);
+enum workdays_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out);
 
 #endif

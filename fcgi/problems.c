@@ -1,0 +1,62 @@
+/* problems.c -- see problems.h. A database failure keeps its kind
+ * (unavailable and timeout answer 503, a conflict 409) from db_last_error. */
+#include "problems.h"
+
+enum app_err refund_fail(struct app_ctx *c, enum refunds_err e, const char *id)
+{
+	switch (e) {
+	case REFUNDS_OK:
+		return ERR_NONE;
+	case REFUNDS_NOT_FOUND:
+		return app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s", id);
+	case REFUNDS_ORDER_CAP:
+		return app_fail(c, ERR_CONFLICT, "exceeds_order_cap",
+		                "the order has no more than that left to refund");
+	case REFUNDS_OPEN_EXISTS:
+		return app_fail(c, ERR_CONFLICT, "open_request_exists",
+		                "another request for this order is open");
+	case REFUNDS_UNREADABLE:
+		return app_fail(c, ERR_INTERNAL, NULL, "stored refund request %s not understood", id);
+	case REFUNDS_MOVED:
+		return app_fail(c, ERR_INTERNAL, NULL, "refund request %s changed under a lock", id);
+	case REFUNDS_NOMEM:
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	case REFUNDS_DB:
+		break;
+	}
+	return app_fail(c, db_last_error(c->db), NULL, "the database failed on refund request %s", id);
+}
+
+enum app_err quote_fail(struct app_ctx *c, enum quote_err e, const char *order_id,
+                        const struct quote_inputs *in)
+{
+	switch (e) {
+	case QUOTE_OK:
+		return ERR_NONE;
+	case QUOTE_NOT_FOUND:
+		return app_fail(c, ERR_NOT_FOUND, "order_not_found", "no order %s", order_id);
+	case QUOTE_NO_POLICY:
+		return app_fail(c, ERR_VALIDATION, "no_policy",
+		                "no refund policy for product type %s", in->order.product_type);
+	case QUOTE_UNREADABLE:
+		return app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
+	case QUOTE_ENGINE:
+		return app_fail(c, ERR_INTERNAL, NULL, "the policy engine refused order %s", order_id);
+	case QUOTE_DB:
+		break;
+	}
+	return app_fail(c, db_last_error(c->db), NULL, "could not load order %s", order_id);
+}
+
+enum app_err workdays_fail(struct app_ctx *c, enum workdays_err e)
+{
+	switch (e) {
+	case WORKDAYS_OK:
+		return ERR_NONE;
+	case WORKDAYS_RANGE:
+		return app_fail(c, ERR_INTERNAL, NULL, "could not compute business days");
+	case WORKDAYS_DB:
+		break;
+	}
+	return app_fail(c, db_last_error(c->db), NULL, "could not load the holiday calendar");
+}
