@@ -269,8 +269,9 @@ web_prepare() {
 	if is_root; then
 		rm -rf "$rd/www" && cp -r "$REPO/www" "$rd/www" && chmod -R a+rX "$rd/www"
 	fi
-	# the pages' /config.json, where this checkout renders one
-	if declare -F pages_config >/dev/null; then pages_config "$rd"; fi
+	# the pages' /config.json: nginx_start's when it ran in this RUNDIR
+	# (the same file for every server), else rendered here
+	[ -f "$rd/config.json" ] || pages_config "$rd"
 }
 
 # stop_pidfile PIDFILE: SIGTERM to the pid in it, then wait until it is gone.
@@ -302,8 +303,9 @@ apache_stop() { stop_pidfile "$1/apache.pid"; }
 lighttpd_start() {
 	local rd=$1 port=$2 f users=""
 	is_root && users="server.username = \"$SERVICE_USER\"\nserver.groupname = \"$SERVICE_USER\""
-	mkdir -p "$rd/lighttpd-tmp"
-	is_root && chown "$SERVICE_USER" "$rd/lighttpd-tmp"
+	# lighttpd opens its logs after it gives up root: a folder of its own
+	mkdir -p "$rd/lighttpd/tmp"
+	is_root && chown -R "$SERVICE_USER" "$rd/lighttpd"
 	web_prepare "$rd"
 	web_render "$rd" "$port" "$REPO/conf/lighttpd.conf" "$rd/lighttpd.conf" "$users"
 	for f in "$REPO"/conf/lighttpd-*.lua; do
