@@ -43,6 +43,8 @@ local body = string.format(
     '{"type":"about:blank","title":"%s","status":%d,"code":"%s","detail":"%s","request_id":"%s"}',
     p[1], r.req_item.http_status, p[2], p[3], id)
 h["Content-Type"] = "application/problem+json"
-h["Content-Length"] = tostring(#body)
 r.resp_body.set(body)
-return 0
+-- Returning the status marks the new body complete, so lighttpd sends it
+-- with its Content-Length; after resp_body.set alone it would stream it
+-- chunked and never end it.
+return r.req_item.http_status

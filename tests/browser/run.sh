@@ -35,4 +35,6 @@ if [ ! -f "$HERE/node_modules/playwright-core/package.json" ] ||
 fi
 
 cd "$HERE"
-exec node --test --test-concurrency=1 pages.test.mjs
+# Test files as arguments (tests/web/run.sh: smoke.test.mjs), else the suite.
+[ $# -gt 0 ] || set -- pages.test.mjs
+exec node --test --test-concurrency=1 "$@"
