@@ -37,21 +37,29 @@ local function sweep(now)
     end
 end
 
--- The request id (conf/apache.conf): the client's when it is one refundd
--- would keep (1-63 of [A-Za-z0-9._-], fcgi/server.c), else a new one, so
--- the id Apache's own problems quote is safe inside their JSON. mod_unique_id's
--- id has '@', so its md5 (32 hex digits, the shape of refundd's ids) is used.
-local function request_id(r)
+-- The request id (conf/apache.conf, the quick handler): the client's when
+-- it is one refundd would keep (1-63 of [A-Za-z0-9._-], fcgi/server.c),
+-- else a new one, so the id Apache's own problems quote is safe inside their
+-- JSON. mod_unique_id's id has '@', so its md5 (32 hex digits, the shape of
+-- refundd's ids) is used.
+function request_id(r)
     local given = r.headers_in["X-Request-Id"]
     if given == nil or #given > 63 or not given:match("^[%w._-]+$") then
         r.headers_in["X-Request-Id"] = r:md5(r.subprocess_env["UNIQUE_ID"] or tostring(r:clock()))
     end
+    return apache2.DECLINED
+end
+
+-- Evidence uploads take up to 5 MiB (conf/apache.conf); every other route
+-- MAX_BODY.
+local function max_body(r)
+    if r.uri:match("^/api/v1/refunds/[^/]+/attachments$") then return 5242880 end
+    return MAX_BODY
 end
 
 function limit(r)
-    request_id(r)
     local length = tonumber(r.headers_in["Content-Length"] or "0")
-    if length == nil or length > MAX_BODY then
+    if length == nil or length > max_body(r) then
         return 413
     end
     local now = r:clock()

@@ -252,6 +252,11 @@ nginx_stop() {
 # copy of www/ it can read.
 WEB_MODULES_APACHE=/usr/lib/apache2/modules
 
+# web_seconds 30s|1m|5: nginx's time (REFUNDD_API_TIMEOUT) in seconds.
+web_seconds() {
+	case $1 in *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac
+}
+
 # web_render RUNDIR PORT TEMPLATE OUT [USER_LINES]: the @NAME@ placeholders
 # these templates share.
 web_render() {
@@ -261,6 +266,7 @@ web_render() {
 	    -e "s|@WWW@|$www|g" -e "s|@SOCKET@|$rd/run/refundd.sock|g" \
 	    -e "s|@MODULES@|$WEB_MODULES_APACHE|g" -e "s|@MAX_BODY@|65536|g" \
 	    -e "s|@RATE@|${REFUNDD_RATE:-100}|g" -e "s|@BURST@|${REFUNDD_BURST:-200}|g" \
+	    -e "s|@API_TIMEOUT@|$(web_seconds "${REFUNDD_API_TIMEOUT:-30s}")|g" \
 	    -e "s|^@USER_LINES@$|${5:-}|" "$3" > "$4"
 }
 

@@ -7,6 +7,7 @@
 # and the npm packages of package-lock.json (playwright-core, axe-core for
 # the accessibility audit) into tests/browser/node_modules.
 # Screenshots: $REFUNDD_SHOTS (default $REFUNDD_RUNDIR/screenshots).
+# tests/browser/run.sh [FILE.test.mjs...]: only those files.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${REFUNDD_URL:?set REFUNDD_URL (run through scripts/test)}"
@@ -35,6 +36,7 @@ if [ ! -f "$HERE/node_modules/playwright-core/package.json" ] ||
 fi
 
 cd "$HERE"
-# Test files as arguments (tests/web/run.sh: smoke.test.mjs), else the suite.
-[ $# -gt 0 ] || set -- pages.test.mjs
-exec node --test --test-concurrency=1 "$@"
+# Arguments: test files to run instead of all of them.
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(*.test.mjs)
+exec node --test --test-concurrency=1 "${files[@]}"

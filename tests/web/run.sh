@@ -3,8 +3,9 @@
 # (conf/apache.conf, mod_proxy_fcgi) and lighttpd (conf/lighttpd.conf,
 # mod_fastcgi), each started on a free port in front of the running refundd,
 # with the foundation API tests (tests/api/foundation.test.mjs: limits,
-# headers, request id, errors) and the browser smoke test
-# (tests/browser/smoke.test.mjs) through it, then stopped.
+# headers, request id, errors), the server's own problems
+# (tests/web/upstream.test.mjs: 413, 429, 502/503, 504) and the browser
+# smoke test (tests/browser/smoke.test.mjs) through it, then stopped.
 # Needs the environment scripts/test exports (or `scripts/dev-stack env`):
 # REFUNDD_RUNDIR (run/refundd.sock, jwt-secret, config.json), REFUNDD_BIN,
 # REFUNDD_THREADS. Installs apache2, lighttpd and lighttpd-modules-lua when
@@ -50,6 +51,9 @@ for server in ${REFUNDD_WEB_SERVERS:-apache lighttpd}; do
 	log "foundation API tests through $server"
 	REFUNDD_URL=$url node --test --test-concurrency=1 "$REPO/tests/api/foundation.test.mjs" ||
 		FAILED+=("$server-api")
+	log "$server's own problems: 413, 429, refundd gone or silent"
+	REFUNDD_URL=$url REFUNDD_WEB_SERVER=$server node --test "$REPO/tests/web/upstream.test.mjs" ||
+		FAILED+=("$server-problems")
 	log "browser smoke test through $server"
 	REFUNDD_URL=$url REFUNDD_WEB_SERVER=$server bash "$REPO/tests/browser/run.sh" smoke.test.mjs ||
 		FAILED+=("$server-browser")
