@@ -13,7 +13,12 @@ local API_TIMEOUT = @API_TIMEOUT@   -- seconds, fastcgi.server "read-timeout"
 local r = lighty.r
 local h = r.resp_header
 
-h["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+-- The policy joins one refundd sent ("sandbox" on evidence downloads) as
+-- a second one, which the browser enforces too (nginx adds its header the
+-- same way).
+local CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+local given_csp = h["Content-Security-Policy"]
+h["Content-Security-Policy"] = (given_csp and given_csp ~= "") and (given_csp .. ", " .. CSP) or CSP
 h["X-Content-Type-Options"] = "nosniff"
 h["Referrer-Policy"] = "no-referrer"
 h["X-Frame-Options"] = "DENY"
