@@ -1,20 +1,24 @@
--- apache-limits.lua -- two limits of conf/nginx.conf for Apache, as the
--- mod_lua access checker of /api/ (conf/apache.conf): the body size (413
--- for a Content-Length over @MAX_BODY@ bytes) and the rate limit (limit_req,
--- per client address, @RATE@ requests a second with a burst of @BURST@, 429
--- past it). scripts/lib.sh (apache_start) renders the @NAME@ values.
+-- apache-limits.lua -- what conf/nginx.conf does in nginx's own config
+-- language and Apache needs Lua for (conf/apache.conf):
+--   request_id  the quick handler: the request id, before anything else;
+--   limit       the access checker of /api/: the body size (413 for a
+--               Content-Length over @MAX_BODY@ bytes, 5 MiB on the evidence
+--               upload route) and the rate limit (limit_req, per client
+--               address, @RATE@ requests a second with a burst of @BURST@,
+--               429 past it).
+-- scripts/lib.sh (apache_start) renders the @NAME@ values.
 --
 -- Why the body size here too: LimitRequestBody acts only once someone reads
 -- the body, and refundd may answer (401, 405) before reading it, so a 70 kB
 -- POST got refundd's 405 where nginx answers 413 from the header alone.
 --
 -- Why Lua: Apache 2.4 has no request-rate limit of its own (mod_ratelimit
--- limits bandwidth), Debian's libapache2-mod-qos does not load into its
--- current apache2, and libapache2-mod-evasive answers 403 and blocks.
+-- limits bandwidth); the third-party modules that have one add a dependency
+-- (mod_qos) or answer 403 and block the address for a while (mod_evasive).
 -- The buckets live in this VM's globals: conf/apache.conf runs one child
 -- process (ServerLimit 1) and one Lua VM for it (LuaScope server 1 1), so
 -- every request of the server sees the same table. That one VM serialises
--- this check, which is a few table operations.
+-- these checks, which are a few table operations.
 require "apache2"
 
 local RATE = @RATE@        -- requests a second that drain the bucket
