@@ -21,6 +21,8 @@ RD=$REFUNDD_RUNDIR
 ensure_packages apache2 lighttpd lighttpd-modules-lua
 ensure_node
 ensure_service_user
+# The API tests' npm packages, where the checkout has them (tests/api/setup.sh).
+if [ -f "$REPO/tests/api/setup.sh" ]; then bash "$REPO/tests/api/setup.sh"; fi
 # The limits scripts/test gives nginx, so the rate limit test behaves alike.
 export REFUNDD_RATE=${REFUNDD_RATE:-200} REFUNDD_BURST=${REFUNDD_BURST:-400}
 
