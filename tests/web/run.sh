@@ -67,4 +67,4 @@ if [ ${#FAILED[@]} -gt 0 ]; then
 	log "web servers FAILED: ${FAILED[*]}"
 	exit 1
 fi
-log "Apache httpd and lighttpd: all tests passed"
+log "web servers (${REFUNDD_WEB_SERVERS:-apache lighttpd}): all tests passed"
