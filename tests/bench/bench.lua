@@ -7,8 +7,8 @@
 --   submit TOKENS ACCOUNTS KBASE  POST /api/v1/refunds: account a (token on line
 --                                   a+1 of TOKENS) submits order BS-a-k with
 --                                   Idempotency-Key bench-a-k, k = KBASE, KBASE+1, ...
--- the requests are made here. Several wrk threads share the range (ids) or
--- the accounts between them (setup() numbers the threads), so no two
+-- the requests are made here. Several wrk threads interleave the ids or
+-- share the accounts out (setup() numbers the threads), so no two
 -- requests of a run act on the same refund or order, and the requests in
 -- flight of one thread go to different accounts (a submission holds its
 -- account's lock). The bearer token of the URL's -H applies to detail,
@@ -23,7 +23,7 @@ function setup(thread)
 	counter = counter + 1
 end
 
-local mode, lo, hi, n = nil, 0, 0, 0
+local mode, lo, hi, n, step = nil, 0, 0, 0, 1
 local tokens, span, base, kbase = {}, 0, 0, 0
 local body = "{}"
 local json = {}   -- wrk.format replaces wrk.headers (the -H token) with these
@@ -35,10 +35,8 @@ function init(args)
 	for k, v in pairs(wrk.headers) do json[k] = v end
 	json["Content-Type"] = "application/json"
 	if mode == "detail" or mode == "approve" or mode == "payout" then
-		local first, last = tonumber(args[3]), tonumber(args[4])
-		local slice = math.floor((last - first + 1) / nthreads)
-		lo, hi = first + tid * slice, first + (tid + 1) * slice - 1
-		if mode == "detail" then lo, hi = first, last end
+		lo, hi = tonumber(args[3]), tonumber(args[4])
+		step = nthreads
 	elseif mode == "submit" then
 		for line in io.lines(args[3]) do table.insert(tokens, line) end
 		local accounts = tonumber(args[4])
@@ -53,7 +51,9 @@ request = function()
 		return wrk.format("GET", "/api/v1/refunds/" .. math.random(lo, hi))
 	end
 	if mode == "approve" or mode == "payout" then
-		local id = lo + n
+		-- interleaved (thread t: lo + t, lo + t + T, ...): what one run used
+		-- is nearly a prefix of the pool, and the next run starts after it
+		local id = lo + tid + n * step
 		n = n + 1
 		if id > hi then id = hi end -- pool exhausted: 409s, reported as failures
 		return wrk.format("POST", "/api/v1/refunds/" .. id .. "/" .. mode, json, body)

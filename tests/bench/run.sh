@@ -34,6 +34,8 @@
 #   KEEP_RUNDIR=1          keep the run dir (logs, wrk output) afterwards
 #   BENCH_RUNDIR_PREFIX=/tmp/refundd-bench   where the run dir is made
 #   BENCH_PORT             nginx's loopback port (default: a free one)
+#   BENCH_PG_STATS=1       load pg_stat_statements and print the statements
+#                          that took PostgreSQL the longest
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 DURATION=${BENCH_SECONDS:-5}
@@ -84,8 +86,10 @@ log "starting PostgreSQL, refundd ($THREADS threads), bare_fcgi and nginx in $RD
 PORT=${BENCH_PORT:-$(free_port)}
 URL=http://127.0.0.1:$PORT
 pg_init "$RD"
+[ "${BENCH_PG_STATS:-0}" = 1 ] && echo "shared_preload_libraries = 'pg_stat_statements'" >> "$RD/pg/postgresql.conf"
 pg_start "$RD"
 pg_create_db "$RD"
+[ "${BENCH_PG_STATS:-0}" = 1 ] && psql_super "$RD" -d refundd -c 'CREATE EXTENSION pg_stat_statements'
 ensure_jwt_secret "$RD"
 refundd_start "$RD" "$BIN"
 load_demo "$RD"
@@ -289,7 +293,8 @@ run_wrk() {
 	# wrk counts a status over 399 here; the check before the runs saw 2xx.
 	if grep -q 'Non-2xx or 3xx responses' "$out" || [ "$estatus" != 0 ]; then
 		FAILED+=("$label c$conns: $(grep 'Non-2xx' "$out" | tr -s ' ' | sed 's/^ //') of $reqs")
-		tail -n +"$((logstart + 1))" "$RD/refundd.log" | grep -o '"status":[45][0-9][0-9].*' |
+		tail -n +"$((logstart + 1))" "$RD/refundd.log" |
+			sed -n 's/.*"status":\([45][0-9][0-9]\).*"code":"\([a-z_]*\)".*/\1 \2/p' |
 			sort | uniq -c | sort -rn | head -3 >&2
 	fi
 	if [ "$econn$eread$ewrite$etimeout" != 0000 ]; then
@@ -372,6 +377,12 @@ in app p50: median time refundd logged per request ("us": routing, JWT, handler,
 TXT
 for r in "${RSS[@]}"; do echo "refundd resident memory after the write runs at $r"; done
 echo
+if [ "${BENCH_PG_STATS:-0}" = 1 ]; then
+	echo "PostgreSQL's statements by total execution time (pg_stat_statements, whole run, seeding included):"
+	psql_super "$RD" -d refundd -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms,
+		round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
+		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20"
+fi
 
 alive || true
 # refundd logs one JSON line per request; anything at level error is worth a look.
