@@ -77,10 +77,14 @@ for r in $(seq "$ROUNDS"); do
 for c in $CLIENTS; do
 	for v in $VARIANTS; do
 		log "round $r: pgbench -c$c -T$SECONDS_EACH submit-$v.sql"
+		kids=$(pgrep -c -P "$PG_PID" || true)
 		t0=$(pg_ticks)
 		out=$(cd "$DIR" && PGPASSWORD=$(cat "$RD/secrets/pg-superuser") "$PGBENCH" -n -M prepared \
 			-c "$c" -j "$((c < 2 ? c : 2))" -T "$SECONDS_EACH" -h "$RD/pg-socket" -U postgres \
 			-f "submit-$v.sql" refundd 2>&1) || { echo "$out" >&2; exit 1; }
+		# the backends' CPU reaches the postmaster once it has reaped them
+		for _ in $(seq 50); do [ "$(pgrep -c -P "$PG_PID" || true)" -le "$kids" ] && break; sleep 0.1; done
+		sleep 0.2
 		t1=$(pg_ticks)
 		tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
 		failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
