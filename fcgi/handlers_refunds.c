@@ -185,12 +185,12 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 	PGresult *res = NULL;
 	err = db_exec_commit(c->db, &q_idem_put, 5, params, &res);
 	PQclear(res);
-	if (err == ERR_NONE)
-		err = app_reply(c, 201, json_loads(detail, 0, NULL));
-	else
-		app_fail(c, err, NULL, "could not save the refund request");
-	free(detail);
-	return err;
+	if (err != ERR_NONE) {
+		free(detail);
+		return app_fail(c, err, NULL, "could not save the refund request");
+	}
+	http_respond_text(c->resp, 201, "application/json", detail, strlen(detail));
+	return ERR_NONE;
 }
 
 enum app_err handle_refund_submit(struct app_ctx *c)
