@@ -102,27 +102,42 @@ static int read_policy(const PGresult *r, struct refund_policy *p)
 	return 0;
 }
 
-enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
+struct db_step quote_step(struct app_ctx *c, const char *order_id, bool lock,
+                          const char *params[3])
+{
+	params[0] = order_id;
+	params[1] = app_owner_filter(c);
+	params[2] = c->cfg->timezone;
+	return (struct db_step){ lock ? &q_inputs_locked : &q_inputs, 3, params, NULL };
+}
+
+enum app_err quote_read(struct app_ctx *c, const char *order_id, const PGresult *res,
                         struct quote_inputs *in)
 {
-	const char *owner = app_owner_filter(c);
-	const char *params[3] = { order_id, owner, c->cfg->timezone };
-	PGresult *res = NULL;
-	enum app_err err;
-
 	memset(in, 0, sizeof *in);
-	if ((err = db_exec(c->db, lock ? &q_inputs_locked : &q_inputs, 3, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not load the order");
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (PQntuples(res) == 0)
 		return app_fail(c, ERR_NOT_FOUND, "order_not_found", "no order %s", order_id);
-	}
 	in->has_policy = db_bool(res, 0, 18);
 	in->already_refunded = db_int(res, 0, 37);
 	in->requests_this_month = (int)db_int(res, 0, 38);
 	in->open_request_id = db_int(res, 0, 39);
 	if (read_order(res, in) != 0 || (in->has_policy && read_policy(res, &in->policy) != 0))
-		err = app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
+		return app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
+	return ERR_NONE;
+}
+
+enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
+                        struct quote_inputs *in)
+{
+	const char *params[3];
+	struct db_step step = quote_step(c, order_id, lock, params);
+	PGresult *res = NULL;
+	enum app_err err;
+
+	memset(in, 0, sizeof *in);
+	if ((err = db_exec(c->db, step.st, step.nparams, step.params, &res)) != ERR_NONE)
+		return app_fail(c, err, NULL, "could not load the order");
+	err = quote_read(c, order_id, res, in);
 	PQclear(res);
 	return err;
 }

@@ -27,6 +27,13 @@ struct quote_inputs {
  * belongs to another account and the caller is a customer. */
 enum app_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
                         struct quote_inputs *in);
+/* quote_load in two halves, for a caller that sends the statement in a
+ * pipeline with others (db_begin_with): the step (params: 3 slots that
+ * must live until it ran), then its result read into *in. */
+struct db_step quote_step(struct app_ctx *c, const char *order_id, bool lock,
+                          const char *params[3]);
+enum app_err   quote_read(struct app_ctx *c, const char *order_id, const PGresult *res,
+                          struct quote_inputs *in);
 /* Runs the engine on loaded inputs. ERR_VALIDATION (code
  * no_policy) when the product type has no policy. */
 enum app_err quote_compute(struct app_ctx *c, const struct quote_inputs *in,
