@@ -63,7 +63,7 @@ CREATE TABLE provider_claims (
     product_type     text NOT NULL,
     upstream_ref     text NOT NULL,
     currency         text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-    policy_version   integer NOT NULL CHECK (policy_version >= 1),
+    policy_version   integer CHECK (policy_version >= 1),  -- NULL: no provider policy then
     expected_amount  bigint NOT NULL CHECK (expected_amount >= 0),
     customer_amount  bigint NOT NULL CHECK (customer_amount >= 0),
     breakdown        jsonb NOT NULL,

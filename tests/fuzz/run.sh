@@ -15,7 +15,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FUZZ_DIR=$REPO/tests/fuzz
 BUILD=${FUZZ_BUILD_DIR:-$REPO/build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-TARGETS=(fuzz_auth fuzz_http fuzz_router fuzz_attachment)
+TARGETS=(fuzz_auth fuzz_http fuzz_router fuzz_attachment fuzz_statement)
 
 log() { printf '[fuzz] %s\n' "$*" >&2; }
 
