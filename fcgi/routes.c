@@ -22,7 +22,6 @@
 #define ADMIN      AUTH_ROLE_ADMIN
 #define REVIEWERS  (AUTH_ROLE_SUPPORT | AUTH_ROLE_SUPERVISOR)
 #define AUDITORS   (AUTH_ROLE_ADMIN | AUTH_ROLE_SUPERVISOR)
-#define REPORTERS  (AUTH_ROLE_FINANCE | AUTH_ROLE_SUPERVISOR | AUTH_ROLE_ADMIN)
 
 const struct route app_routes[] = {
 	{ "GET",  "/api/v1/health", handle_health, 0, ROUTE_PUBLIC },
@@ -78,7 +77,8 @@ const struct route app_routes[] = {
 	{ "POST", "/api/v1/provider-claims/statements", handle_statement_import, AUTH_ROLE_FINANCE,
 	  ROUTE_BODY_LARGE },
 	{ "POST", "/api/v1/provider-claims/{id}/filed", handle_claim_filed, AUTH_ROLE_FINANCE, ROUTE_BODY },
-	{ "GET",  "/api/v1/reports/margin", handle_margin_report, REPORTERS, 0 },
+	{ "GET",  "/api/v1/reports/margin", handle_margin_report,
+	  AUTH_ROLE_FINANCE | AUTH_ROLE_SUPERVISOR | AUTH_ROLE_ADMIN, 0 },
 	{ "GET",  "/api/v1/audit", handle_audit_list, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0 },
