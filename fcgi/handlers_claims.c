@@ -408,8 +408,9 @@ static enum app_err report_csv(struct app_ctx *c, PGresult *res)
 		csv_field(&b, report_columns[i], i == 0);
 	csv_end_row(&b);
 	for (int r = 0; r < PQntuples(res); r++) {
-		for (int col = 0; col < 7; col++)
-			csv_field(&b, PQgetvalue(res, r, col), col == 0);
+		csv_field(&b, PQgetvalue(res, r, 0), 1);
+		for (int col = 1; col < 7; col++)
+			csv_int(&b, db_int(res, r, col), 0);
 		csv_end_row(&b);
 	}
 	return reply_csv(c, &b, "margin.csv");
