@@ -562,7 +562,8 @@
     form.append(field('approve-note', t('act.approve.note'), note));
     const b = h('button.primary', { type: 'submit' }, t('act.approve'));
     /* What the provider gives back, next to the button (staff-claims.js). */
-    form.append(h('div.actions', b, RD.providerMargin ? RD.providerMargin(r) : null));
+    const margin = RD.providerMargin ? RD.providerMargin(r) : null;
+    form.append(h(margin ? 'div.actions.with-margin' : 'div.actions', b, margin));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const body = {};
