@@ -30,6 +30,7 @@
 
     'claims.title': ['服务商追偿', 'Provider claims'],
     'claims.caption': ['向服务商追偿的退款', 'Refund claims at the providers'],
+    'claims.list': ['追偿单', 'Claims'],
     'claims.f.status': ['追偿状态', 'Claim status'],
     'claims.f.provider': ['服务商', 'Provider'],
     'claims.export': ['导出待提交清单（CSV）', 'Export the list to file (CSV)'],
