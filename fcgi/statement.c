@@ -279,14 +279,26 @@ static void on_record(int terminator, void *user)
 	drop_fields(r);
 }
 
+/* The length of the text line at s: up to and with its LF, CRLF, or a
+ * lone CR (which libcsv also takes for the end of a record). */
+static size_t line_length(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			return i + 1;
+		if (s[i] == '\r')
+			return i + 1 < len && s[i + 1] == '\n' ? i + 2 : i + 1;
+	}
+	return len;
+}
+
 /* Feeds the text one line at a time so that each record knows its line. */
 static enum statement_err feed(struct reader *r, struct csv_parser *p, const char *s, size_t len)
 {
 	size_t off = 0;
 
 	while (off < len && r->err == STATEMENT_OK) {
-		const char *nl = memchr(s + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - (s + off)) + 1 : len - off;
+		size_t n = line_length(s + off, len - off);
 		r->line++;
 		if (csv_parse(p, s + off, n, on_field, on_record, r) != n) {
 			r->st->error_line = r->line;

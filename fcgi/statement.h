@@ -11,8 +11,8 @@
  * enum statement_err and nothing of it is used; a line that cannot be read
  * is kept as an invalid line with its number and reason, so the rest of
  * the file still counts. Line numbers are those of the text (the header is
- * line 1; a record whose quoted field spans lines gets the line it ends
- * on). Pure: no I/O; the lines are heap memory the caller frees. */
+ * line 1; LF, CRLF and a lone CR each end a line; a record whose quoted
+ * field spans lines gets the line it ends on). Pure: no I/O; the lines are heap memory the caller frees. */
 #ifndef REFUNDD_STATEMENT_H
 #define REFUNDD_STATEMENT_H
 

@@ -12,11 +12,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* LF, CRLF and a lone CR each end a line (statement.h). */
 static size_t count_lines(const uint8_t *data, size_t size)
 {
 	size_t n = 1;
 	for (size_t i = 0; i < size; i++)
-		n += data[i] == '\n';
+		n += data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n'));
 	return n;
 }
 
