@@ -91,6 +91,9 @@
     'margin.empty': ['该期间没有数据。', 'Nothing in this period.'],
   });
 
+  /* This file's strings arrive after the page's first translation pass. */
+  RD.applyStatic($('#claims-section'));
+
   const CUR = 'CNY';
 
   /* ---------- next to the approve button ---------- */

@@ -110,6 +110,11 @@ test('finance: claims to file, mark one filed, import a statement with the file 
   try {
     await signIn(s.page, FINANCE);
     await s.page.locator('#claims-finance').waitFor({ state: 'visible' });
+    // The view's own strings are applied (no key shows through).
+    assert.match(await text(s.page, '#claims-h'), /^服务商追偿$/);
+    assert.match(await text(s.page, '#stmt-form'), /对账单文件/);
+    assert.ok(!/\b(claims|stmt|margin|cstatus)\.[a-z_.]+/.test(await text(s.page, '#claims-section')),
+      await text(s.page, '#claims-section'));
     await s.page.fill('#c-provider', PROV);
     await s.page.click('#claims-filter button[type=submit]');
     await s.page.locator(`#claims-body tr[data-claim="${a.claimId}"]`).waitFor();
