@@ -277,6 +277,7 @@ enum claims_err claims_match(struct app_ctx *c, const char *provider, const char
 		m->found = true;
 		m->open = db_bool(res, 0, 3);
 		db_copy(m->id, sizeof m->id, res, 0, 0);
+		m->id_num = db_int(res, 0, 0);
 		db_copy(m->currency, sizeof m->currency, res, 0, 1);
 		m->expected = db_int(res, 0, 2);
 		if (m->open)

@@ -79,6 +79,7 @@ struct claim_match {
 	bool    found;          /* a claim with this ref exists at the provider */
 	bool    open;           /* ... and one of them is still open (locked) */
 	char    id[24];
+	int64_t id_num;         /* the same id as a number, for JSON */
 	char    currency[MONEY_CURRENCY_SIZE];
 	int64_t expected;
 	char   *before;         /* its JSON text when open (free()) */

@@ -84,6 +84,7 @@ enum app_err handle_claims_list(struct app_ctx *c)
 		{ "status", FIELD_ENUM, false, false, 0, 32, claim_states },
 		{ "provider", FIELD_CODE, false, false, 1, 31, NULL },
 	};
+	FIELD_TABLE(specs);
 	char bufs[2][40], cursor[80];
 	const char *status, *provider, *after;
 	PGresult *res = NULL;
@@ -112,6 +113,7 @@ enum app_err handle_claim_filed(struct app_ctx *c)
 	static const struct field_spec fields[] = {
 		{ "claim_ref", FIELD_ID, true, false, 1, 128, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1];
 	struct db_identity who = app_identity(c);
 	char *before = NULL, *after = NULL;
@@ -146,7 +148,6 @@ struct import {
 	json_t          *matched, *mismatch, *unknown, *duplicate, *invalid;
 	char            *closed;      /* "id,id,..." of the claims closed */
 	size_t           closed_len;
-	enum app_err     err;
 };
 
 static void sha256_hex(const char *data, size_t len, char out[65])
@@ -155,8 +156,8 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 	unsigned int n = 0;
 
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < n && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (size_t i = 0; i < n && i < 32; i++)
+		snprintf(out + (2 * i), 3, "%02x", md[i]);
 }
 
 static const char *close_status(int64_t amount, int64_t expected)
@@ -193,11 +194,11 @@ static enum app_err close_claim(struct app_ctx *c, struct import *im,
 	if (err != ERR_NONE || remember_closed(im, m->id) != 0)
 		return app_fail(c, err ? err : ERR_INTERNAL, NULL, "could not close claim %s", m->id);
 	json_array_append_new(im->matched, json_pack("{s:i, s:s, s:I, s:s, s:I, s:I, s:I}",
-		"line", l->line, "ref", l->ref, "claim_id", (json_int_t)atoll(m->id), "status", status,
+		"line", l->line, "ref", l->ref, "claim_id", (json_int_t)m->id_num, "status", status,
 		"expected", (json_int_t)m->expected, "actual", (json_int_t)l->amount, "fee", (json_int_t)l->fee));
 	if (l->amount != m->expected)
 		json_array_append_new(im->mismatch, json_pack("{s:i, s:s, s:I, s:I, s:I}",
-			"line", l->line, "ref", l->ref, "claim_id", (json_int_t)atoll(m->id),
+			"line", l->line, "ref", l->ref, "claim_id", (json_int_t)m->id_num,
 			"expected", (json_int_t)m->expected, "actual", (json_int_t)l->amount));
 	return ERR_NONE;
 }
@@ -223,7 +224,7 @@ static enum app_err apply_line(struct app_ctx *c, struct import *im, const struc
 		json_array_append_new(im->unknown, ref_item(l));
 	else if (!m.open)   /* closed already: by an earlier line or statement */
 		json_array_append_new(im->duplicate, json_pack("{s:i, s:s, s:I}", "line", l->line,
-		                      "ref", l->ref, "claim_id", (json_int_t)atoll(m.id)));
+		                      "ref", l->ref, "claim_id", (json_int_t)m.id_num));
 	else if (strcmp(m.currency, im->currency) != 0)
 		json_array_append_new(im->invalid, json_pack("{s:i, s:s}", "line", l->line,
 		                                             "reason", "currency_mismatch"));

@@ -248,6 +248,7 @@ static const struct field_spec order_fields[OF__MAX] = {
 	[OF_UPSTREAM_USED_QUANTITY] = { "upstream_used_quantity", FIELD_INT, false, true, 0, INT64_C(2000000000000), NULL },
 	[OF_ITEMS]            = { "items", FIELD_ARRAY, false, false, 0, 0, NULL },
 };
+FIELD_TABLE(order_fields);
 
 /* An upstream purchase is whole or absent: a claim needs the provider's
  * reference, what was paid and when (the provider's window runs from it). */
@@ -276,6 +277,7 @@ static const struct field_spec item_fields[IF__MAX] = {
 	[IF_STATUS]  = { "status", FIELD_ENUM, true, false, 0, 16, order_statuses },
 	[IF_AMOUNT]  = { "amount", FIELD_INT, true, false, 0, MONEY_MAX, NULL },
 };
+FIELD_TABLE(item_fields);
 
 /* Cross-field rules the engine relies on, checked by the engine's own
  * validator so the two can never disagree. */
@@ -446,6 +448,7 @@ static const struct field_spec usage_fields[UF__MAX] = {
 	[UF_IN_USE]         = { "in_use", FIELD_BOOL, false, false, 0, 0, NULL },
 	[UF_SERVICE_STATUS] = { "service_status", FIELD_ENUM, false, false, 0, 16, service_statuses },
 };
+FIELD_TABLE(usage_fields);
 
 enum app_err handle_order_usage(struct app_ctx *c)
 {

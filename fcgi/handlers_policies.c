@@ -110,6 +110,7 @@ static const struct field_spec policy_fields[PF__MAX] = {
 	[PF_SECOND_APPROVAL_OVER]   = { "second_approval_over", FIELD_INT, true, false, 0, INT64_C(100000000000000), NULL },
 	[PF_NOTE]                   = { "note", FIELD_STRING, false, false, 0, 500, NULL },
 };
+FIELD_TABLE(policy_fields);
 
 /* ["balance","original_route"] -> mask and "balance,original_route";
  * -1 for an empty list, a repeat or an unknown name. */
@@ -256,6 +257,7 @@ static const struct field_spec day_fields[DF__MAX] = {
 	[DF_KIND] = { "kind", FIELD_ENUM, true, false, 0, 16, day_kinds },
 	[DF_NAME] = { "name", FIELD_STRING, true, false, 1, 100, NULL },
 };
+FIELD_TABLE(day_fields);
 
 /* "YYYY-MM-DD" of the given year, a real date. */
 static int valid_day(const char *day, int64_t year)
@@ -293,6 +295,7 @@ static const struct field_spec holiday_fields[HF__MAX] = {
 	[HF_YEAR] = { "year", FIELD_INT, true, false, 1970, 9999, NULL },
 	[HF_DAYS] = { "days", FIELD_ARRAY, true, false, 0, 0, NULL },
 };
+FIELD_TABLE(holiday_fields);
 
 /* Replaces one year's calendar: the reseller publishes it once a year
  * (China's State Council announces holidays and make-up days together). */

@@ -87,6 +87,7 @@ static const struct field_spec pp_fields[PPF__MAX] = {
 	[PPF_VOUCHERS]        = { "vouchers_refundable", FIELD_BOOL, true, false, 0, 0, NULL },
 	[PPF_NOTE]            = { "note", FIELD_STRING, false, false, 0, 500, NULL },
 };
+FIELD_TABLE(pp_fields);
 
 static enum app_err to_provider_policy(struct app_ctx *c, const struct field_value *v,
                                        struct provider_policy *pp)
