@@ -81,3 +81,18 @@ export function pgctl(action) {
 
 export const uid = () => randomUUID().slice(0, 8);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A problem the web server in front of refundd (nginx, Apache, lighttpd)
+// wrote itself: refundd's members exactly, the code, and a request id
+// refundd would accept. got: { status, contentType, text }.
+export function assertServerProblem(assert, got, status, code) {
+  assert.equal(got.status, status, got.text);
+  assert.match(got.contentType || '', /^application\/problem\+json/, got.text);
+  const p = JSON.parse(got.text);
+  assert.deepEqual(Object.keys(p).sort(), ['code', 'detail', 'request_id', 'status', 'title', 'type']);
+  assert.equal(p.status, status);
+  assert.equal(p.code, code);
+  assert.equal(p.type, 'about:blank');
+  assert.match(p.request_id, /^[A-Za-z0-9._-]{1,63}$/);
+  return p;
+}

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, chmodSync, rmSync, copyFileSync } from 'node:fs';
+import { assertServerProblem } from '../api/lib.mjs';
 
 const BASE = process.env.REFUNDD_URL;
 const RUNDIR = process.env.REFUNDD_RUNDIR;
@@ -24,14 +25,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // would accept.
 async function assertProblem(res, status, code) {
   const text = await res.text();
-  assert.equal(res.status, status, text);
-  assert.match(res.headers.get('content-type') || '', /^application\/problem\+json/, text);
-  const p = JSON.parse(text);
-  assert.deepEqual(Object.keys(p).sort(), ['code', 'detail', 'request_id', 'status', 'title', 'type']);
-  assert.equal(p.status, status);
-  assert.equal(p.code, code);
-  assert.equal(p.type, 'about:blank');
-  assert.match(p.request_id, /^[A-Za-z0-9._-]{1,63}$/);
+  const p = assertServerProblem(assert, { status: res.status, contentType: res.headers.get('content-type'), text },
+    status, code);
   assert.equal(res.headers.get('x-request-id'), p.request_id, 'the header names the same id');
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff', 'security headers kept');
   return p;
