@@ -10,6 +10,7 @@
 #include "handlers_policies.h"
 #include "handlers_refunds.h"
 #include "handlers_review.h"
+#include "handlers_simulate.h"
 #include "handlers_system.h"
 #include "handlers_webhooks.h"
 
@@ -37,6 +38,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/policies", handle_policies_list, STAFF, 0 },
 	{ "GET",  "/api/v1/policies/{product_type}", handle_policy_get, STAFF, 0 },
 	{ "PUT",  "/api/v1/policies/{product_type}", handle_policy_put, ADMIN, ROUTE_BODY },
+	{ "POST", "/api/v1/policies/{product_type}/simulate", handle_policy_simulate, AUDITORS,
+	  ROUTE_BODY },
 	{ "GET",  "/api/v1/holidays", handle_holidays_get, STAFF, 0 },
 	{ "PUT",  "/api/v1/holidays", handle_holidays_put, ADMIN, ROUTE_BODY },
 
