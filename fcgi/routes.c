@@ -9,6 +9,7 @@
 #include "handlers_payouts.h"
 #include "handlers_policies.h"
 #include "handlers_refunds.h"
+#include "handlers_reports.h"
 #include "handlers_review.h"
 #include "handlers_simulate.h"
 #include "handlers_system.h"
@@ -72,6 +73,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0 },
 	{ "POST", "/api/v1/audit/checkpoints", handle_audit_checkpoint_create, ADMIN, 0 },
+	{ "GET",  "/api/v1/reports/refunds", handle_report_refunds,
+	  AUTH_ROLE_SUPERVISOR | AUTH_ROLE_FINANCE | ADMIN, 0 },
 	{ "GET",  "/api/v1/webhooks/deliveries", handle_webhook_deliveries, ADMIN, 0 },
 	{ "POST", "/api/v1/webhooks/deliveries/{id}/retry", handle_webhook_retry, ADMIN, 0 },
 };
