@@ -183,7 +183,10 @@
     if (isReviewer()) loads.push(loadQueue());
     else loads.push(loadReady());
     if (isFinance()) loads.push(loadPayouts());
-    if (!isReviewer() && !isFinance() && me.role !== 'admin') notice.text(() => t('staff.no_tools'));
+    if (!isReviewer() && !isFinance() && !['admin', 'supervisor'].includes(me.role)) notice.text(() => t('staff.no_tools'));
+    /* Views in files of their own (staff-policies.js, staff-reports.js)
+     * show themselves for the roles they serve. */
+    document.dispatchEvent(new CustomEvent('rd:signin', { detail: me }));
     await Promise.all(loads);
   }
 
@@ -195,6 +198,7 @@
     store.clear();
     RD.setToken('');
     Object.assign(state, { me: null, queue: [], ready: [], payouts: [], detail: null });
+    document.dispatchEvent(new CustomEvent('rd:signout'));
     for (const id of ['#queue-section', '#ready-section', '#payouts-section', '#detail-section', '#who'])
       $(id).hidden = true;
     $('#token-form').hidden = false;
