@@ -113,7 +113,8 @@
 
   function table(report) {
     const cap = t('rep.caption', { group: t(`rep.g.${report.group}`), from: RD.formatTime(report.from), to: RD.formatTime(report.to) });
-    return h('div.table-wrap', h('table.list.report-table#report-table',
+    /* focusable: a table wider than the screen scrolls by keyboard too */
+    return h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': cap }, h('table.list.report-table#report-table',
       h('caption', cap),
       h('thead', h('tr', h('th', { scope: 'col' }, t('rep.c.key')), COLS.map((c) => h('th.num', { scope: 'col' }, t(`rep.c.${c}`))))),
       h('tbody', report.items.map((r) => h('tr', { dataset: { key: r.key ?? '' } },
