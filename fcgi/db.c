@@ -352,7 +352,7 @@ static enum app_err run_pipeline(struct db *db, struct db_step *steps, int n)
 	return err;
 }
 
-enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
+static enum app_err pipeline(struct db *db, struct db_step *steps, int n)
 {
 	enum app_err err;
 
@@ -377,6 +377,12 @@ enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
 		if ((err = prepare(db, steps[i].st)) != ERR_NONE)
 			return err;
 	return run_pipeline(db, steps, n);
+}
+
+/* Remembered like db_exec's, for db_last_error(). */
+enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
+{
+	return db->last_err = pipeline(db, steps, n);
 }
 
 enum app_err db_begin_with(struct db *db, const struct db_identity *who,

@@ -20,10 +20,6 @@
  * one that still answers in about a second on 2 cores. */
 #define SIM_MAX_SECONDS  (366 * INT64_C(86400))
 
-static const struct db_stmt q_read_only = { "simulate_read_only", "SET TRANSACTION READ ONLY" };
-static const struct db_stmt q_current = { "simulate_current",
-	"SELECT max(version) FROM refund_policies WHERE product_type = $1" };
-
 enum sim_field { SF_POLICY, SF_FROM, SF_TO, SF__MAX };
 static const struct field_spec sim_fields[SF__MAX] = {
 	[SF_POLICY] = { "policy", FIELD_OBJECT, true, false, 0, 0, NULL },
@@ -131,19 +127,20 @@ static enum app_err answer(struct app_ctx *c, const struct sim_request *r,
 static enum app_err simulate(struct app_ctx *c, struct sim_request *r, struct sim_state *s)
 {
 	struct db_identity who = app_identity(c);
-	const char *params[1] = { app_param(c, 0) };
-	struct db_step steps[2] = { { &q_read_only, 0, NULL, NULL }, { &q_current, 1, params, NULL } };
-	enum app_err err;
+	enum app_err err = ERR_NONE;
+	int current = 0;
 
-	if ((err = db_begin_with(c->db, &who, steps, 2)) != ERR_NONE)
-		return app_fail(c, err, NULL, "database unavailable");
-	bool found = !PQgetisnull(steps[1].res, 0, 0);
-	r->draft.version = (int)db_int(steps[1].res, 0, 0) + 1;
-	db_steps_clear(steps, 2);
+	switch (simulations_begin(c->db, &who, app_param(c, 0), &current)) {
+	case SIMULATIONS_OK:
+		break;
+	case SIMULATIONS_NO_POLICY:
+		return app_fail(c, ERR_NOT_FOUND, "policy_not_found", "no policy for this product type");
+	default:
+		return app_fail(c, db_last_error(c->db), NULL, "database unavailable");
+	}
+	r->draft.version = current + 1;
 	sim_init(s, &r->draft, r->after_id, r->limit);
-	if (!found)
-		err = app_fail(c, ERR_NOT_FOUND, "policy_not_found", "no policy for this product type");
-	else if (simulations_run(c->db, app_param(c, 0), r->from, r->to, s) != SIMULATIONS_OK)
+	if (simulations_run(c->db, app_param(c, 0), r->from, r->to, s) != SIMULATIONS_OK)
 		err = app_fail(c, db_last_error(c->db), NULL, "could not read the requests");
 	db_rollback(c->db);
 	return err;

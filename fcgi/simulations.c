@@ -23,6 +23,28 @@ static const struct db_stmt q_rows = { "simulations_rows",
 	" WHERE r.product_type = $1 AND r.created_at >= to_timestamp($2::bigint)"
 	" AND r.created_at < to_timestamp($3::bigint)" };
 
+static const struct db_stmt q_read_only = { "simulations_read_only", "SET TRANSACTION READ ONLY" };
+static const struct db_stmt q_current = { "simulations_current",
+	"SELECT max(version) FROM refund_policies WHERE product_type = $1" };
+
+enum simulations_err simulations_begin(struct db *db, const struct db_identity *who,
+                                       const char *product_type, int *current_version)
+{
+	const char *params[1] = { product_type };
+	struct db_step steps[2] = { { &q_read_only, 0, NULL, NULL }, { &q_current, 1, params, NULL } };
+	enum simulations_err err = SIMULATIONS_OK;
+
+	if (db_begin_with(db, who, steps, 2) != ERR_NONE)
+		return SIMULATIONS_DB;
+	if (PQgetisnull(steps[1].res, 0, 0))
+		err = SIMULATIONS_NO_POLICY;
+	*current_version = (int)db_int(steps[1].res, 0, 0);
+	db_steps_clear(steps, 2);
+	if (err != SIMULATIONS_OK)
+		db_rollback(db);
+	return err;
+}
+
 static bool read_facts(const PGresult *r, struct order_facts *o)
 {
 	db_copy(o->product_type, sizeof o->product_type, r, 0, 7);

@@ -11,8 +11,16 @@
 
 enum simulations_err {
 	SIMULATIONS_OK = 0,
+	SIMULATIONS_NO_POLICY,   /* the product type has no policy to change */
 	SIMULATIONS_DB,          /* the database failed: db_last_error() says how */
 };
+
+/* BEGIN, the caller's identity, READ ONLY (a simulation writes nothing,
+ * and the database holds it to that), and the product type's current
+ * policy version, in one round trip. On any error the transaction is
+ * rolled back. */
+enum simulations_err simulations_begin(struct db *db, const struct db_identity *who,
+                                       const char *product_type, int *current_version);
 
 /* Runs inside the caller's (read-only) transaction. from, to: unix s. */
 enum simulations_err simulations_run(struct db *db, const char *product_type, int64_t from,

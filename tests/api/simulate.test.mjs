@@ -222,7 +222,7 @@ test('simulate writes nothing: no version, no audit event, a read-only transacti
   const r = await simulate({ policy: policyBody({ window_days: 1 }) });
   assert.equal(r.status, 200, r.text);
   assert.equal(count(), before);
-  const src = readFileSync(new URL('../../fcgi/handlers_simulate.c', import.meta.url), 'utf8');
+  const src = readFileSync(new URL('../../fcgi/simulations.c', import.meta.url), 'utf8');
   assert.match(src, /SET TRANSACTION READ ONLY/);
 });
 
