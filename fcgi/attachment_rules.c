@@ -120,7 +120,7 @@ static char fallback_char(unsigned char c)
 {
 	bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	             (c != 0 && strchr(" !#$&'()+,-.@[]^_`{}~", c) != NULL);
-	return plain ? (char)c : '_';
+	return (char)(plain ? c : '_');
 }
 
 int attach_content_disposition(const char *name, char *buf, size_t len)

@@ -118,26 +118,41 @@ static void hex(char *out, const unsigned char *in, size_t n)
 		snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
 
+/* Strict: sscanf's %x would take a sign or blanks as well. */
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static bool unhex(unsigned char *out, size_t n, const char *in)
 {
 	if (strlen(in) != 2 * n)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (sscanf(in + 2 * i, "%2hhx", &out[i]) != 1)
+	for (size_t i = 0; i < n; i++) {
+		int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
 	return true;
 }
 
 /* Signs (position, hash) now and stores it; the database refuses a head
  * that is not in the chain. */
 static enum app_err sign_and_store(struct db *db, const struct config *cfg, const char *by,
-                                   const char *position, const char *head_hex, long long *id)
+                                   long long position, const char *head_hex, long long *id)
 {
 	unsigned char pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
 	char msg[160], pub_hex[2 * AUDIT_SIGN_KEY_LEN + 1], sig_hex[2 * AUDIT_SIGN_SIG_LEN + 1];
-	char unix_s[24];
+	char unix_s[24], position_s[24];
 	long long now = (long long)time(NULL);
-	int n = audit_sign_message(msg, sizeof msg, atoll(position), head_hex, now);
+	int n = audit_sign_message(msg, sizeof msg, position, head_hex, now);
 	PGresult *res = NULL;
 	enum app_err err;
 
@@ -147,7 +162,8 @@ static enum app_err sign_and_store(struct db *db, const struct config *cfg, cons
 	hex(pub_hex, pub, sizeof pub);
 	hex(sig_hex, sig, sizeof sig);
 	snprintf(unix_s, sizeof unix_s, "%lld", now);
-	const char *params[6] = { position, head_hex, unix_s, pub_hex, sig_hex, by };
+	snprintf(position_s, sizeof position_s, "%lld", position);
+	const char *params[6] = { position_s, head_hex, unix_s, pub_hex, sig_hex, by };
 	if ((err = db_exec(db, &q_checkpoint_add, 6, params, &res)) == ERR_NONE)
 		*id = db_int(res, 0, 0);
 	PQclear(res);
@@ -157,7 +173,8 @@ static enum app_err sign_and_store(struct db *db, const struct config *cfg, cons
 enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const char *by,
                               long long *id)
 {
-	char position[24], head[65];
+	char head[65];
+	long long position = 0;
 	PGresult *res = NULL;
 	int sealed = 0;
 	enum app_err err;
@@ -178,7 +195,7 @@ enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const cha
 		return err;
 	bool fresh = PQntuples(res) == 1 && db_bool(res, 0, 2);
 	if (fresh) {
-		db_copy(position, sizeof position, res, 0, 0);
+		position = db_int(res, 0, 0);
 		db_copy(head, sizeof head, res, 0, 1);
 	}
 	PQclear(res);

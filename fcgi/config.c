@@ -56,7 +56,7 @@ static const struct config_key keys[] = {
 	NUM("webhook", "poll_interval_ms", KEY_INT, webhook_poll_interval_ms, 10, 60000),
 	NUM("webhook", "retry_base_ms", KEY_INT, webhook_retry_base_ms, 1, 3600000),
 	NUM("webhook", "retry_cap_ms", KEY_INT, webhook_retry_cap_ms, 1, 86400000),
-	NUM("webhook", "give_up", KEY_INT, webhook_give_up_s, 1, 30 * 86400),
+	NUM("webhook", "give_up", KEY_INT, webhook_give_up_s, 1, 30L * 86400),
 	STR("app", "timezone", timezone),
 	STR("app", "sql_dir", sql_dir),
 	STR("app", "portal_url", portal_url),
@@ -74,7 +74,7 @@ static void set_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->listen, sizeof cfg->listen, "var/run/refundd.sock");
 	cfg->threads = 4;
-	cfg->max_body = 64 * 1024;
+	cfg->max_body = 64L * 1024;
 	snprintf(cfg->db_conninfo, sizeof cfg->db_conninfo, "dbname=refundd");
 	cfg->db_statement_timeout_ms = 5000;
 	snprintf(cfg->jwt_alg, sizeof cfg->jwt_alg, "HS256");
@@ -289,14 +289,14 @@ int config_read_file(const char *path, size_t max, unsigned char **out,
 		         ferror(f) ? "read error" : "file too large");
 		goto err;
 	}
-	fclose(f);
+	(void)fclose(f);   /* read only: nothing left to lose */
 	buf[n] = '\0';
 	*out = buf;
 	*outlen = n;
 	return 0;
 err:
 	free(buf);
-	fclose(f);
+	(void)fclose(f);
 	return -1;
 }
 
@@ -337,7 +337,7 @@ static int load_audit_key(struct config *cfg, char *err, size_t errlen)
 
 	if (cfg->audit_key_file[0] == '\0')
 		return 0;
-	if (config_read_file(cfg->audit_key_file, 16 * 1024, &cfg->audit_key,
+	if (config_read_file(cfg->audit_key_file, (size_t)16 * 1024, &cfg->audit_key,
 	                     &cfg->audit_key_len, err, errlen) != 0)
 		return -1;
 	if (audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, pub) != AUDIT_SIGN_OK) {
@@ -373,7 +373,7 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "jwt.key_file: not set; refusing to start without a key");
 		return -1;
 	}
-	if (config_read_file(cfg->jwt_key_file, 64 * 1024, &cfg->jwt_key,
+	if (config_read_file(cfg->jwt_key_file, (size_t)64 * 1024, &cfg->jwt_key,
 	                     &cfg->jwt_key_len, err, errlen) != 0)
 		return -1;
 	if (cfg->jwt_pin == JWT_PIN_HS256) {

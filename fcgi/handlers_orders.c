@@ -216,6 +216,7 @@ static const struct field_spec order_fields[OF__MAX] = {
 	[OF_THIRD_PARTY_COST] = { "third_party_cost", FIELD_INT, false, false, 0, MONEY_MAX, NULL },
 	[OF_ITEMS]            = { "items", FIELD_ARRAY, false, false, 0, 0, NULL },
 };
+FIELD_TABLE(order_fields);
 
 enum item_field { IF_ITEM_NO, IF_NAME, IF_STATUS, IF_AMOUNT, IF__MAX };
 static const struct field_spec item_fields[IF__MAX] = {
@@ -224,6 +225,7 @@ static const struct field_spec item_fields[IF__MAX] = {
 	[IF_STATUS]  = { "status", FIELD_ENUM, true, false, 0, 16, order_statuses },
 	[IF_AMOUNT]  = { "amount", FIELD_INT, true, false, 0, MONEY_MAX, NULL },
 };
+FIELD_TABLE(item_fields);
 
 /* Cross-field rules the engine relies on, checked by the engine's own
  * validator so the two can never disagree. */
@@ -390,6 +392,7 @@ static const struct field_spec usage_fields[UF__MAX] = {
 	[UF_IN_USE]         = { "in_use", FIELD_BOOL, false, false, 0, 0, NULL },
 	[UF_SERVICE_STATUS] = { "service_status", FIELD_ENUM, false, false, 0, 16, service_statuses },
 };
+FIELD_TABLE(usage_fields);
 
 enum app_err handle_order_usage(struct app_ctx *c)
 {

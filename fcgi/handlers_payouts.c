@@ -196,6 +196,7 @@ static enum app_err payout_method(struct app_ctx *c, const struct refund_row *ro
 	static const struct field_spec fields[] = {
 		{ "payout_method", FIELD_ENUM, false, false, 0, 32, names },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1];
 	enum app_err err;
 
@@ -302,6 +303,7 @@ enum app_err handle_payout_settle(struct app_ctx *c)
 	static const struct field_spec fields[] = {
 		{ "channel_ref", FIELD_STRING, false, false, 0, 128, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1] = { { 0 } };
 	enum app_err err = c->body ? app_body(c, fields, 1, v) : ERR_NONE;
 
@@ -313,6 +315,7 @@ enum app_err handle_payout_fail(struct app_ctx *c)
 	static const struct field_spec fields[] = {
 		{ "reason", FIELD_STRING, true, false, 1, 500, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1];
 	enum app_err err = app_body(c, fields, 1, v);
 

@@ -169,6 +169,7 @@ static const struct field_spec day_fields[DF__MAX] = {
 	[DF_KIND] = { "kind", FIELD_ENUM, true, false, 0, 16, day_kinds },
 	[DF_NAME] = { "name", FIELD_STRING, true, false, 1, 100, NULL },
 };
+FIELD_TABLE(day_fields);
 
 /* "YYYY-MM-DD" of the given year, a real date. */
 static int valid_day(const char *day, int64_t year)
@@ -206,6 +207,7 @@ static const struct field_spec holiday_fields[HF__MAX] = {
 	[HF_YEAR] = { "year", FIELD_INT, true, false, 1970, 9999, NULL },
 	[HF_DAYS] = { "days", FIELD_ARRAY, true, false, 0, 0, NULL },
 };
+FIELD_TABLE(holiday_fields);
 
 /* Replaces one year's calendar: the reseller publishes it once a year
  * (China's State Council announces holidays and make-up days together). */

@@ -57,6 +57,7 @@ static const struct field_spec submit_fields[SF__MAX] = {
 	[SF_PAYOUT_METHOD]   = { "payout_method", FIELD_ENUM, true, false, 0, 32, payout_names },
 	[SF_EXPECTED_AMOUNT] = { "expected_amount", FIELD_INT, false, true, 0, INT64_C(100000000000000), NULL },
 };
+FIELD_TABLE(submit_fields);
 
 struct submission {
 	const char        *key;          /* Idempotency-Key */
@@ -302,7 +303,7 @@ static enum app_err queue_cursor(struct app_ctx *c, const char *cursor, char *du
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
 	memcpy(due, cursor, n);
 	due[n] = '\0';
-	strcpy(id, colon + 1);
+	memcpy(id, colon + 1, strlen(colon + 1) + 1);   /* at most 18 digits, checked above */
 	return ERR_NONE;
 }
 
@@ -315,6 +316,7 @@ enum app_err handle_queue(struct app_ctx *c)
 		{ "assignee", FIELD_ENUM, false, false, 0, 8, assignee_values },
 		{ "overdue", FIELD_ENUM, false, false, 0, 8, bool_values },
 	};
+	FIELD_TABLE(specs);
 	char bufs[5][40], cursor[80], due[24], id[24];
 	const char *params[8] = { 0 }, *values[5], *assignee;
 	int limit;

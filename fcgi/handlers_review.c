@@ -151,6 +151,7 @@ enum app_err handle_refund_request_info(struct app_ctx *c)
 	static const struct field_spec fields[] = {
 		{ "message", FIELD_STRING, true, false, 1, 4000, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1];
 	enum app_err err = app_body(c, fields, 1, v);
 	struct action_input in = { .action = REFUND_ACTION_REQUEST_INFO,
@@ -169,6 +170,7 @@ enum app_err handle_refund_approve(struct app_ctx *c)
 		{ "payout_method", FIELD_ENUM, false, false, 0, 32, payout_names },
 		{ "note", FIELD_STRING, false, false, 0, 2000, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[3];
 	enum app_err err = app_body(c, fields, 3, v);
 	struct action_input in = { .action = REFUND_ACTION_APPROVE, .notify = "refund.decided" };
@@ -188,6 +190,7 @@ enum app_err handle_refund_reject(struct app_ctx *c)
 		{ "reason_code", FIELD_ENUM, true, false, 0, 32, reject_reasons },
 		{ "note", FIELD_STRING, false, false, 0, 2000, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[2];
 	enum app_err err = app_body(c, fields, 2, v);
 	struct action_input in = { .action = REFUND_ACTION_REJECT, .notify = "refund.rejected" };
@@ -210,6 +213,7 @@ enum app_err handle_refund_appeal(struct app_ctx *c)
 	static const struct field_spec fields[] = {
 		{ "message", FIELD_STRING, false, false, 0, 4000, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1];
 	enum app_err err = app_body(c, fields, 1, v);
 	struct action_input in = { .action = REFUND_ACTION_APPEAL, .notify = "refund.appealed" };
@@ -240,6 +244,7 @@ enum app_err handle_refund_message(struct app_ctx *c)
 	static const struct field_spec fields[] = {
 		{ "body", FIELD_STRING, true, false, 1, 4000, NULL },
 	};
+	FIELD_TABLE(fields);
 	struct field_value v[1];
 	struct db_identity who = app_identity(c);
 	struct refund_row row;

@@ -26,6 +26,7 @@ static const struct field_spec sim_fields[SF__MAX] = {
 	[SF_FROM]   = { "from", FIELD_TIME, false, true, 0, 0, NULL },
 	[SF_TO]     = { "to", FIELD_TIME, false, true, 0, 0, NULL },
 };
+FIELD_TABLE(sim_fields);
 
 struct sim_request {
 	struct refund_policy draft;

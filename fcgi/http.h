@@ -83,7 +83,7 @@ enum http_length { HTTP_LENGTH_OK, HTTP_LENGTH_INVALID, HTTP_LENGTH_TOO_LARGE };
 enum http_length http_parse_content_length(const char *s, long max, long *out);
 
 /* True for "application/json" with optional parameters (charset=utf-8). */
-int  http_is_json_type(const char *content_type);
+int  http_is_json_type(const char *ct);
 /* Percent-decodes [s, s+n) into buf (NUL-terminated); refuses NUL bytes,
  * bad escapes, overflow of buf and invalid UTF-8. */
 int  http_url_decode(const char *s, size_t n, char *buf, size_t len,

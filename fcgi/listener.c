@@ -86,6 +86,17 @@ static int open_tcp(const char *spec, char *err, size_t errlen)
 	return fd;
 }
 
+/* A whole decimal number, or -1 (LISTEN_FDS and LISTEN_PID are never negative). */
+static long env_long(const char *s)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno != 0 || end == s || *end != '\0' ? -1 : v;
+}
+
 static int open_inherited(char *err, size_t errlen)
 {
 	const char *fds = getenv("LISTEN_FDS");
@@ -93,7 +104,8 @@ static int open_inherited(char *err, size_t errlen)
 	int fd = 0, type = 0;
 	socklen_t len = sizeof type;
 
-	if (fds && pid && atoi(fds) >= 1 && atol(pid) == (long)getpid())
+	/* sd_listen_fds(3): the first inherited socket is fd 3 */
+	if (fds && pid && env_long(fds) >= 1 && env_long(pid) == (long)getpid())
 		fd = 3;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
 		snprintf(err, errlen, "listen = inherit, but fd %d is not a stream socket", fd);

@@ -54,7 +54,7 @@ static int check_zone_file(const char *path, const char *name, char *err, size_t
 		return -1;
 	}
 	got = fread(magic, 1, sizeof magic, f);
-	fclose(f);
+	(void)fclose(f);   /* read only */
 	if (got != sizeof magic || memcmp(magic, "TZif", sizeof magic) != 0) {
 		snprintf(err, errlen, "time zone \"%s\": %s is not a zone file (no TZif magic)",
 		         name, path);

@@ -17,7 +17,8 @@ static void now_rfc3339(char *buf, size_t len)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		base[0] = '\0';
 	snprintf(buf, len, "%.20s.%06dZ", base, (int)(ts.tv_nsec / 1000 % 1000000));
 }
 

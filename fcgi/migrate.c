@@ -37,7 +37,7 @@ static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+		snprintf(out + (size_t)2 * i, 3, "%02x", md[i]);
 }
 
 static int exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen)
@@ -81,7 +81,7 @@ static int apply_one(PGconn *conn, const char *dir, const char *name, char *err,
 	int rc = -1;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (config_read_file(path, 4 * 1024 * 1024, &text, &len, err, errlen) != 0)
+	if (config_read_file(path, (size_t)4 * 1024 * 1024, &text, &len, err, errlen) != 0)
 		return -1;
 	sha256_hex(text, len, sum);
 	int seen = recorded(conn, name, sum, err, errlen);

@@ -131,7 +131,7 @@ enum money_err money_parse_n(const char *text, size_t len, const char *currency,
 
 	if ((err = money_currency_exponent(currency, &exponent)) != MONEY_OK)
 		return err;
-	if (text == NULL || (err = split_decimal(text, len, &d)) != MONEY_OK)
+	if (text == NULL || split_decimal(text, len, &d) != MONEY_OK)
 		return MONEY_INVALID;
 	if (d.fraction_len > (size_t)exponent)
 		return MONEY_TOO_PRECISE;

@@ -34,6 +34,7 @@ static const struct field_spec policy_fields[PF__MAX] = {
 	[PF_SECOND_APPROVAL_OVER]   = { "second_approval_over", FIELD_INT, true, false, 0, INT64_C(100000000000000), NULL },
 	[PF_NOTE]                   = { "note", FIELD_STRING, false, false, 0, 500, NULL },
 };
+FIELD_TABLE(policy_fields);
 
 /* ["balance","original_route"] -> mask and "balance,original_route";
  * -1 for an empty list, a repeat or an unknown name. */

@@ -5,6 +5,7 @@
  * seeing hostile bytes. */
 #include "router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int decode_segment(const char *s, size_t n, char *out)
@@ -49,9 +50,7 @@ static void add_allow(struct route_match *m, const char *method)
 		return;
 	if (used + strlen(method) + 3 >= sizeof m->allow)
 		return;
-	if (used > 0)
-		strcat(m->allow, ", ");
-	strcat(m->allow, method);
+	snprintf(m->allow + used, sizeof m->allow - used, "%s%s", used > 0 ? ", " : "", method);
 }
 
 enum route_result router_match(const struct route *table, size_t n,

@@ -5,8 +5,6 @@
  * notify-queue lock at their commit, the very serialisation this replaces. */
 #include "sealer.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -14,16 +12,14 @@
 #include "audit.h"
 #include "db.h"
 #include "log.h"
+#include "ticker.h"
 
 #define SEAL_BATCH 1000
 
 struct sealer {
 	const struct config *cfg;
 	struct db           *db;
-	pthread_t            thread;
-	pthread_mutex_t      lock;
-	pthread_cond_t       wake;
-	bool                 stopping;   /* under lock */
+	struct ticker       *ticker;
 	time_t               last_checkpoint;
 };
 
@@ -53,37 +49,19 @@ static void maybe_checkpoint(struct sealer *s)
 		log_event("error", "audit_checkpoint", "could not sign the chain head");
 }
 
-/* Sleeps one interval unless stopped; returns whether to go on. */
-static bool wait_round(struct sealer *s)
-{
-	struct timespec until;
-	bool go_on;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += (long)s->cfg->audit_seal_interval_ms * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&s->lock);
-	while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
-		;
-	go_on = !s->stopping;
-	pthread_mutex_unlock(&s->lock);
-	return go_on;
-}
-
-static void *run(void *arg)
+static void round_of(void *arg, struct ticker *t)
 {
 	struct sealer *s = arg;
 
-	/* The first checkpoint comes one interval after start, not at once:
-	 * restarts should not each add one. */
-	s->last_checkpoint = time(NULL);
-	do {
-		if (seal_all(s))
-			maybe_checkpoint(s);
-	} while (wait_round(s));
-	seal_all(s);   /* what the workers committed while we were stopping */
-	return NULL;
+	(void)t;
+	if (seal_all(s))
+		maybe_checkpoint(s);
+}
+
+/* What the workers committed while we were stopping. */
+static void last_round(void *arg)
+{
+	seal_all(arg);
 }
 
 struct sealer *sealer_start(const struct config *cfg)
@@ -93,12 +71,12 @@ struct sealer *sealer_start(const struct config *cfg)
 	if (s == NULL)
 		return NULL;
 	s->cfg = cfg;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	if ((s->db = db_new(cfg)) == NULL || pthread_create(&s->thread, NULL, run, s) != 0) {
+	/* The first checkpoint comes one interval after start, not at once:
+	 * restarts should not each add one. */
+	s->last_checkpoint = time(NULL);
+	struct ticker_work work = { round_of, last_round, s, cfg->audit_seal_interval_ms };
+	if ((s->db = db_new(cfg)) == NULL || (s->ticker = ticker_start(&work)) == NULL) {
 		db_free(s->db);
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
 	}
@@ -109,13 +87,7 @@ void sealer_stop(struct sealer *s)
 {
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stopping = true;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
+	ticker_stop(s->ticker);
 	db_free(s->db);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

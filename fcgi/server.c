@@ -328,7 +328,7 @@ static int stop_workers(struct server *s, pthread_t *threads, int n)
 	FCGX_ShutdownPending();
 	shutdown(s->listen_fd, SHUT_RDWR);
 	for (int waited = 0; atomic_load(&s->running) > 0 && waited < SHUTDOWN_DEADLINE_S * 10; waited++)
-		usleep(100000);
+		(void)nanosleep(&(struct timespec){ .tv_nsec = 100L * 1000 * 1000 }, NULL);
 	if (atomic_load(&s->running) > 0) {
 		log_event("warn", "shutdown", "deadline passed with requests in flight");
 		return -1;
@@ -353,7 +353,7 @@ int server_run(const struct config *cfg, int listen_fd)
 		return -1;
 	}
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 1024 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)1024 * 1024);
 	for (; started < cfg->threads; started++) {
 		atomic_fetch_add(&s.running, 1);
 		if (pthread_create(&threads[started], &attr, worker, &s) != 0) {

@@ -19,6 +19,24 @@ static const char *const err_codes[VALIDATE__MAX] = {
 	[VALIDATE_INVALID_VALUE] = "invalid_value",
 };
 
+/* Defined by the linker when some object has a FIELD_TABLE; weak, so a
+ * program that links none (a unit test) sees NULL and no tables. */
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): names the linker defines
+extern const struct field_table *const __start_refundd_field_tables[] __attribute__((weak));
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): names the linker defines
+extern const struct field_table *const __stop_refundd_field_tables[] __attribute__((weak));
+
+const struct field_table *const *validate_tables(size_t *n)
+{
+	const struct field_table *const *start = __start_refundd_field_tables;
+
+	/* cppcheck cannot know that the linker makes both bounds of one section
+	 * (weak: NULL together) */
+	// cppcheck-suppress [knownConditionTrueFalse, comparePointers]
+	*n = start != NULL ? (size_t)(__stop_refundd_field_tables - start) : 0;
+	return start;
+}
+
 const char *validate_err_code(enum validate_err err)
 {
 	return err < VALIDATE__MAX ? err_codes[err] : "invalid_value";
@@ -238,8 +256,8 @@ int validate_parse_time(const char *s, int64_t *out)
 			return -1;
 	} else
 		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
+	*out = days_from_civil(y, mo, d) * 86400 + h * INT64_C(3600) + mi * INT64_C(60) + sec -
+	       sign * (oh * INT64_C(3600) + om * INT64_C(60));
 	return *out < 0 ? -1 : 0;
 }
 

@@ -54,6 +54,35 @@ struct validate_error {
 	char field[64];
 };
 
+/* Every field table registers itself where it is declared, with
+ * FIELD_TABLE(table); on the line after it (file or function scope), so
+ * tests/fuzz/fuzz_validate.c reaches every table without a copy of any.
+ * The registry is a linker set (FreeBSD's SET_DECLARE): each registration
+ * puts one pointer into the ELF section refundd_field_tables, and the
+ * linker brackets that section with __start_/__stop_ symbols. A pointer,
+ * not the struct, goes into the section so that no alignment padding can
+ * appear between entries. tests/fuzz/run.sh checks that every
+ * `struct field_spec name[]` in fcgi/ is registered. */
+struct field_table {
+	const char              *where;   /* __FILE__:__LINE__ of the registration */
+	const struct field_spec *specs;
+	size_t                   n;
+};
+
+#define FIELD_TABLE_STR_(x) #x
+#define FIELD_TABLE_STR(x) FIELD_TABLE_STR_(x)
+#define FIELD_TABLE(table)                                                     \
+	static const struct field_table field_table_##table = {                \
+		__FILE__ ":" FIELD_TABLE_STR(__LINE__), table,                 \
+		sizeof(table) / sizeof(table)[0] };                            \
+	static const struct field_table *const field_table_ptr_##table         \
+		__attribute__((used, section("refundd_field_tables"))) =       \
+		&field_table_##table
+
+/* The tables registered by the objects linked into this program (a table
+ * counts only if its object file is linked); *n of them, in link order. */
+const struct field_table *const *validate_tables(size_t *n);
+
 /* Checks obj against n specs; out has n slots, in the same order.
  * Unknown members are refused: a typo must not be silently ignored. */
 enum validate_err validate_object(const json_t *obj, const struct field_spec *specs,

@@ -38,6 +38,8 @@ void webhook_http_free(struct webhook_http *h)
 
 /* The answer's body is not ours to keep: count it, stop past the cap
  * (returning less than given makes libcurl abort the transfer). */
+/* The type is libcurl's CURLOPT_WRITEFUNCTION: data cannot be const. */
+// NOLINTNEXTLINE(readability-non-const-parameter)
 static size_t discard(char *data, size_t size, size_t n, void *user)
 {
 	struct webhook_http *h = user;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include "config.h"
 
-#define WEBHOOK_HTTP_BODY_CAP (64 * 1024)
+#define WEBHOOK_HTTP_BODY_CAP ((size_t)64 * 1024)
 
 struct webhook_http;
 

@@ -3,8 +3,6 @@
  * due. Polling, not LISTEN/NOTIFY, for the reason sealer.c gives. */
 #include "webhook_sender.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "ticker.h"
 #include "webhook.h"
 #include "webhook_http.h"
 #include "webhooks.h"
@@ -27,19 +26,8 @@ struct webhook_sender {
 	const struct config *cfg;
 	struct db           *db;
 	struct webhook_http *http;
-	pthread_t            thread;
-	pthread_mutex_t      lock;
-	pthread_cond_t       wake;
-	bool                 stopping;   /* under lock */
+	struct ticker       *ticker;
 };
-
-static bool stopping(struct webhook_sender *s)
-{
-	pthread_mutex_lock(&s->lock);
-	bool stop = s->stopping;
-	pthread_mutex_unlock(&s->lock);
-	return stop;
-}
 
 /* What an attempt means for the row: 2xx delivered; anything else (no
  * answer, 3xx -- redirects are not followed --, 4xx, 5xx) retried on the
@@ -98,7 +86,7 @@ static int64_t monotonic_ms(void)
  * Sending stops early when the batch has taken BATCH_BUDGET_MS or the
  * process is stopping: the rows not tried stay due, for anyone. Returns
  * whether a full batch was done (so more may be due at once). */
-static bool deliver_batch(struct webhook_sender *s)
+static bool deliver_batch(struct webhook_sender *s, struct ticker *t)
 {
 	struct webhook_claim cl[BATCH];
 	int n = 0, tried = 0;
@@ -107,7 +95,7 @@ static bool deliver_batch(struct webhook_sender *s)
 	if (webhooks_claim(s->db, BATCH, cl, &n) != ERR_NONE || n == 0)
 		return false;
 	for (; tried < n && (tried == 0 || (monotonic_ms() - started < BATCH_BUDGET_MS &&
-	                                    !stopping(s))); tried++)
+	                                    !ticker_stopping(t))); tried++)
 		send_one(s, &cl[tried]);
 	enum app_err err = webhooks_finish(s->db, cl, n);
 	if (err != ERR_NONE)
@@ -116,41 +104,16 @@ static bool deliver_batch(struct webhook_sender *s)
 	return err == ERR_NONE && n == BATCH;
 }
 
-/* Sleeps one interval unless stopped; returns whether to go on. */
-static bool wait_round(struct webhook_sender *s)
+static void round_of(void *arg, struct ticker *t)
 {
-	struct timespec until;
-	bool go_on;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += (long)s->cfg->webhook_poll_interval_ms * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&s->lock);
-	while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
+	while (!ticker_stopping(t) && deliver_batch(arg, t))
 		;
-	go_on = !s->stopping;
-	pthread_mutex_unlock(&s->lock);
-	return go_on;
-}
-
-static void *run(void *arg)
-{
-	struct webhook_sender *s = arg;
-
-	do {
-		while (!stopping(s) && deliver_batch(s))
-			;
-	} while (wait_round(s));
-	return NULL;
 }
 
 static void destroy(struct webhook_sender *s)
 {
 	webhook_http_free(s->http);
 	db_free(s->db);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -161,10 +124,9 @@ struct webhook_sender *webhook_sender_start(const struct config *cfg)
 	if (s == NULL)
 		return NULL;
 	s->cfg = cfg;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
+	struct ticker_work work = { round_of, NULL, s, cfg->webhook_poll_interval_ms };
 	if ((s->db = db_new(cfg)) == NULL || (s->http = webhook_http_new(cfg)) == NULL ||
-	    pthread_create(&s->thread, NULL, run, s) != 0) {
+	    (s->ticker = ticker_start(&work)) == NULL) {
 		destroy(s);
 		return NULL;
 	}
@@ -175,10 +137,6 @@ void webhook_sender_stop(struct webhook_sender *s)
 {
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stopping = true;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
+	ticker_stop(s->ticker);
 	destroy(s);
 }

@@ -264,6 +264,11 @@ nginx_stop() {
 # copy of www/ it can read.
 WEB_MODULES_APACHE=/usr/lib/apache2/modules
 
+# web_seconds 30s|1m|5: nginx's time (REFUNDD_API_TIMEOUT) in seconds.
+web_seconds() {
+	case $1 in *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac
+}
+
 # web_render RUNDIR PORT TEMPLATE OUT [USER_LINES]: the @NAME@ placeholders
 # these templates share.
 web_render() {
@@ -273,6 +278,7 @@ web_render() {
 	    -e "s|@WWW@|$www|g" -e "s|@SOCKET@|$rd/run/refundd.sock|g" \
 	    -e "s|@MODULES@|$WEB_MODULES_APACHE|g" -e "s|@MAX_BODY@|65536|g" \
 	    -e "s|@RATE@|${REFUNDD_RATE:-100}|g" -e "s|@BURST@|${REFUNDD_BURST:-200}|g" \
+	    -e "s|@API_TIMEOUT@|$(web_seconds "${REFUNDD_API_TIMEOUT:-30s}")|g" \
 	    -e "s|^@USER_LINES@$|${5:-}|" "$3" > "$4"
 }
 
@@ -281,8 +287,9 @@ web_prepare() {
 	if is_root; then
 		rm -rf "$rd/www" && cp -r "$REPO/www" "$rd/www" && chmod -R a+rX "$rd/www"
 	fi
-	# the pages' /config.json, where this checkout renders one
-	if declare -F pages_config >/dev/null; then pages_config "$rd"; fi
+	# the pages' /config.json: nginx_start's when it ran in this RUNDIR
+	# (the same file for every server), else rendered here
+	[ -f "$rd/config.json" ] || pages_config "$rd"
 }
 
 # stop_pidfile PIDFILE: SIGTERM to the pid in it, then wait until it is gone.
@@ -314,8 +321,9 @@ apache_stop() { stop_pidfile "$1/apache.pid"; }
 lighttpd_start() {
 	local rd=$1 port=$2 f users=""
 	is_root && users="server.username = \"$SERVICE_USER\"\nserver.groupname = \"$SERVICE_USER\""
-	mkdir -p "$rd/lighttpd-tmp"
-	is_root && chown "$SERVICE_USER" "$rd/lighttpd-tmp"
+	# lighttpd opens its logs after it gives up root: a folder of its own
+	mkdir -p "$rd/lighttpd/tmp"
+	is_root && chown -R "$SERVICE_USER" "$rd/lighttpd"
 	web_prepare "$rd"
 	web_render "$rd" "$port" "$REPO/conf/lighttpd.conf" "$rd/lighttpd.conf" "$users"
 	for f in "$REPO"/conf/lighttpd-*.lua; do

@@ -64,6 +64,10 @@ test('400 bad_request for a request nginx cannot parse, with the given or its ow
   assert.equal(given.request_id, 'edge-400-b');
   const hostile = await assertNginxProblem(await dup('a","code":"x'), 400, 'bad_request');
   assert.match(hostile.request_id, /^[0-9a-f]{32}$/);
+  // A header line beyond nginx's buffers (a pasted 9 KB token): 494 inside
+  // nginx, sent as 400, shaped like the rest.
+  const huge = await rawRequest(PORT, `GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(9000)}\r\nConnection: close\r\n\r\n`);
+  await assertNginxProblem(huge, 400, 'bad_request');
 });
 
 test('413 body_too_large from nginx; refundd\'s own answers pass untouched', async () => {

@@ -1,13 +1,15 @@
 // openapi.test.mjs -- docs/openapi.yaml against the code: it is a valid
 // OpenAPI 3.1 document, it names exactly the routes of fcgi/routes.c and
-// exactly the problem codes of fcgi/*.c, and its response validation (used
-// by lib.mjs's api() on every answer of every API test) really refuses an
-// answer that breaks the spec.
+// exactly the problem codes of fcgi/*.c and of nginx's own answers
+// (conf/nginx.conf), and its response validation (used by lib.mjs's api()
+// on every answer of every API test) really refuses an answer that breaks
+// the spec.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { spec, checkAnswer, findOperation, codeStatus, METHODS } from './openapi.mjs';
-import { routesFromC, problemCodesFromC, problemCodeStatusesFromC } from './sources.mjs';
+import { routesFromC, problemCodesFromC, problemCodeStatusesFromC, nginxProblems,
+  nginxApiStatuses } from './sources.mjs';
 import { api, token } from './lib.mjs';
 
 const sorted = (xs) => [...xs].sort();
@@ -33,8 +35,18 @@ test('the spec names exactly the routes of fcgi/routes.c', () => {
     'routes.c and docs/openapi.yaml differ (missing: in routes.c only; extra: in the spec only)');
 });
 
-test('the spec lists every problem code of fcgi/*.c, and no other', () => {
+// The rows of ProblemCode's table: code, status and who sends it.
+const tableRows = () => [...spec.components.schemas.ProblemCode.description
+  .matchAll(/^\| ([a-z0-9_]+) \| (\d{3}) \| ([^|]*?) \|/gm)]
+  .map((m) => ({ code: m[1], status: Number(m[2]), by: m[3].split(/,\s*/) }));
+
+test('the spec lists every problem code of fcgi/*.c and of nginx.conf, and no other', () => {
   const fromC = problemCodesFromC();
+  const nginx = nginxProblems();
+  const fromNginx = [...new Set(nginx.map((p) => p.code))].sort();
+  for (const c of ['bad_request', 'body_too_large', 'rate_limited', 'upstream_unavailable',
+    'upstream_timeout'])
+    assert.ok(fromNginx.includes(c), `the nginx.conf extractor missed ${c}`);
   assert.ok(fromC.length >= 60, `only ${fromC.length} codes read from fcgi/*.c`);
   for (const c of ['invalid_token', 'quote_changed', 'unknown_field', 'invalid_transition',
     'used_exceeds_quantity', 'payout_exists'])
@@ -43,13 +55,24 @@ test('the spec lists every problem code of fcgi/*.c, and no other', () => {
     assert.ok(!fromC.includes(notACode), `the extractor took ${notACode} for a code`);
   const listed = spec.components.schemas.ProblemCode.enum;
   assert.equal(new Set(listed).size, listed.length, 'a code is listed twice');
-  const missing = fromC.filter((c) => !listed.includes(c));
-  const extra = listed.filter((c) => !fromC.includes(c));
+  const all = [...new Set([...fromC, ...fromNginx])];
+  const missing = all.filter((c) => !listed.includes(c));
+  const extra = listed.filter((c) => !all.includes(c));
   assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
-  // The description table has a row for each code.
-  const table = spec.components.schemas.ProblemCode.description;
-  const rows = [...table.matchAll(/^\| ([a-z0-9_]+) \| (\d{3}) \|/gm)].map((m) => m[1]);
-  assert.deepEqual(sorted(rows), sorted(listed));
+  // The description table has a row for each code, and its "sent by"
+  // column names exactly the codes of each sender.
+  const rows = tableRows();
+  assert.deepEqual(sorted(rows.map((r) => r.code)), sorted(listed));
+  for (const r of rows)
+    assert.ok(r.by.length && r.by.every((b) => b === 'refundd' || b === 'nginx'),
+      `${r.code}: "sent by" is refundd, nginx or both, not ${r.by}`);
+  const by = (who) => sorted(rows.filter((r) => r.by.includes(who)).map((r) => r.code));
+  assert.deepEqual(by('refundd'), sorted(fromC), 'rows sent by refundd vs. fcgi/*.c');
+  assert.deepEqual(by('nginx'), fromNginx, 'rows sent by nginx vs. conf/nginx.conf');
+  // nginx's statuses are fixed in its configuration.
+  const nginxWrong = nginx.filter((p) => codeStatus[p.code] !== p.status)
+    .map((p) => `${p.code}: spec ${codeStatus[p.code]}, nginx.conf ${p.location} ${p.status}`);
+  assert.deepEqual(nginxWrong, []);
   // Where the C sources fix a code's status (an ERR_ kind or a table
   // entry), the table says the same.
   const wrong = [];
@@ -61,14 +84,20 @@ test('the spec lists every problem code of fcgi/*.c, and no other', () => {
 
 // The problem answers every operation must name, from what server.c does
 // before the handler runs: 401/403 unless public, the body checks on a
-// route that takes one, 404 on a path with an id (but PUT, which creates),
-// 500/503 everywhere.
+// route that takes one (a raw file: its length, the handler's type check
+// and ?name=), 404 on a path with an id (but PUT, which creates), 500/503
+// everywhere; and on /api/ the answers nginx may give any request there
+// (conf/nginx.conf: rate limit, refundd unreachable or silent). nginx's
+// 413 needs a body, so it is only required where the route takes one.
+const NGINX_API = [...nginxApiStatuses()].filter((st) => st !== 413).map(String);
 function requiredStatuses(route) {
   const st = ['500', '503'];
   if (!route.public) st.push('401');
   if (!route.public && !route.roles.includes('ANY')) st.push('403');
   if (route.body) st.push('400', '413', '415', '422');
+  if (route.rawBody) st.push('400', '413', '415');
   if (route.path.includes('{') && route.method !== 'PUT') st.push('404'); // PUT creates
+  if (route.path.startsWith('/api/')) st.push(...NGINX_API);
   return st;
 }
 
@@ -99,10 +128,17 @@ test('every operation documents its answers, roles and body as routes.c has them
     if (want) assert.deepEqual(sorted(op['x-roles']), sorted(want), `${where}: x-roles`);
     else assert.ok(op['x-roles']?.length, `${where}: x-roles`);
     // A body exactly where routes.c reads one, required unless optional,
-    // and closed: refundd refuses unknown members.
+    // and closed: refundd refuses unknown members. A raw body (a file) is
+    // required, binary, and never JSON.
     const body = op.requestBody;
-    assert.equal(Boolean(body), r.body, `${where}: requestBody`);
-    if (body) {
+    assert.equal(Boolean(body), r.body || r.rawBody, `${where}: requestBody`);
+    if (body && r.rawBody) {
+      assert.equal(body.required, true, `${where}: requestBody.required`);
+      const media = Object.entries(body.content);
+      assert.ok(media.length && media.every(([t, m]) => !/json/.test(t) &&
+        m.schema?.type === 'string' && m.schema?.format === 'binary'),
+      `${where}: a raw body is binary content of non-JSON types`);
+    } else if (body) {
       assert.equal(body.required, !r.bodyOptional, `${where}: requestBody.required`);
       const ref = body.content['application/json'].schema;
       const schema = ref.$ref ? spec.components.schemas[ref.$ref.split('/').pop()] : ref;
@@ -143,6 +179,14 @@ test('the response check refuses answers that break the spec', () => {
     { ...problem, status: 400 }), /status 400 is not the answer's/);
   checkAnswer('GET', '/api/v1/orders/x', 503, 'application/problem+json',
     { ...problem, status: 503 });
+  // nginx's own answers are problems of the spec too, on every /api/ route.
+  const limited = { type: 'about:blank', title: 'Too Many Requests', status: 429,
+    code: 'rate_limited', detail: 'too many requests', request_id: 'r2' };
+  checkAnswer('GET', '/api/v1/me', 429, 'application/problem+json', limited);
+  assert.throws(() => checkAnswer('GET', '/api/v1/me', 400, 'application/problem+json',
+    { ...limited, status: 400 }), /status 400 is not documented/);
+  checkAnswer('GET', '/api/v1/refunds/7/attachments/8', 504, 'application/problem+json',
+    { ...limited, status: 504, code: 'upstream_timeout' });
   checkAnswer('GET', '/api/v1/me', 200, 'application/json',
     { sub: 'a', role: 'customer', exp: 2, iat: 1 });
   assert.throws(() => checkAnswer('GET', '/api/v1/me', 200, 'application/json; charset=utf-8',

@@ -1,16 +1,19 @@
 // sources.mjs -- what the C sources say the API is, read straight from
 // fcgi/: the route table (routes.c) and every problem `code` refundd can
-// answer with. openapi.test.mjs compares both with docs/openapi.yaml.
+// answer with; and the problem answers nginx makes itself on /api/, read
+// from conf/nginx.conf. openapi.test.mjs compares them with docs/openapi.yaml.
 import { readFileSync, readdirSync } from 'node:fs';
 
 const FCGI = new URL('../../fcgi/', import.meta.url).pathname;
+const NGINX_CONF = new URL('../../conf/nginx.conf', import.meta.url).pathname;
 const read = (f) => readFileSync(FCGI + f, 'utf8');
 // Comments out, so an example in a comment is never taken for code.
 const code = (f) => read(f).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
 
 // { "GET", "/api/v1/orders/{id}", handler, ROLES, FLAGS } rows of
 // app_routes[]: roles as the macro names of routes.c, public when FLAGS
-// has ROUTE_PUBLIC, body (and bodyOptional) from ROUTE_BODY(_OPTIONAL).
+// has ROUTE_PUBLIC, body (and bodyOptional) from ROUTE_BODY(_OPTIONAL): a
+// JSON object; rawBody from ROUTE_BODY_LARGE: a file of its own type.
 export function routesFromC() {
   const src = code('routes.c');
   const table = src.slice(src.indexOf('app_routes[]'));
@@ -21,6 +24,7 @@ export function routesFromC() {
       public: /\bROUTE_PUBLIC\b/.test(flags),
       body: /\bROUTE_BODY\b/.test(flags),
       bodyOptional: /\bROUTE_BODY_OPTIONAL\b/.test(flags),
+      rawBody: /\bROUTE_BODY_LARGE\b/.test(flags),
     }));
 }
 
@@ -108,7 +112,52 @@ export function problemCodeStatusesFromC() {
 
 export const problemCodesFromC = () => [...problemCodeStatusesFromC().keys()].sort();
 
+// nginx.conf without its comments (no '#' is inside a quoted string there).
+const nginxConf = () => readFileSync(NGINX_CONF, 'utf8').replace(/(^|\s)#[^\n]*/g, '$1');
+
+// The block of the first `location <match> {` (nested braces counted).
+function nginxBlock(conf, match) {
+  const start = conf.indexOf(`location ${match} {`);
+  if (start < 0) throw new Error(`location ${match} not found in conf/nginx.conf`);
+  let depth = 0;
+  for (let i = conf.indexOf('{', start); i < conf.length; i++) {
+    if (conf[i] === '{') depth++;
+    if (conf[i] === '}' && --depth === 0) return conf.slice(start, i + 1);
+  }
+  throw new Error(`location ${match}: unbalanced braces`);
+}
+
+// The problem answers nginx writes itself: every location (named, or an
+// internal "= /.problem/..." one) that returns a JSON text with a `code`.
+// Returns [{ location, status, code }]; the JSON's own status must be the
+// one returned, else the entry is reported with status NaN.
+export function nginxProblems() {
+  const conf = nginxConf();
+  return [...conf.matchAll(/location\s+(@[\w]+|=\s*\S+)\s*\{[^{}]*?\breturn\s+(\d{3})\s+'([^']*)'/g)]
+    .map(([, location, status, text]) => {
+      const m = /"status":(\d{3}),"code":"([a-z0-9_]+)"/.exec(text);
+      if (!m) return null;
+      return { location, status: Number(m[1]) === Number(status) ? Number(status) : NaN, code: m[2] };
+    }).filter(Boolean);
+}
+
+// The statuses nginx may answer any request on /api/ with itself: those of
+// the problem locations the error_page directives inside `location /api/`
+// (nested locations included) send to.
+export function nginxApiStatuses() {
+  const block = nginxBlock(nginxConf(), '/api/');
+  const byLocation = new Map(nginxProblems().map((p) => [p.location.replace(/^=\s*/, ''), p]));
+  const statuses = new Set();
+  for (const m of block.matchAll(/\berror_page\s+[\d\s]+?\s(@\w+|\/\S+?)\s*;/g)) {
+    const p = byLocation.get(m[1]);
+    if (!p) throw new Error(`error_page target ${m[1]} is not a problem location`);
+    statuses.add(p.status);
+  }
+  return statuses;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(routesFromC().map((r) => `${r.method} ${r.path}`).join('\n'));
   console.log(problemCodesFromC().join('\n'));
+  console.log(nginxProblems(), nginxApiStatuses());
 }

@@ -8,31 +8,18 @@
 // keep it on and check it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, token, expiredToken, launch, signIn } from './lib.mjs';
 
-const BASE = process.env.REFUNDD_URL;
-const RUNDIR = process.env.REFUNDD_RUNDIR;
-if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
-const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
-const b64url = (s) => Buffer.from(s).toString('base64url');
-function token(sub, role, ttl = 1800) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now - (ttl < 0 ? 7200 : 0), exp: now + ttl }))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
 
 const SIZES = { desktop: { width: 1200, height: 900 }, phone: { width: 390, height: 844 } };
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run'] });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); });
 
@@ -54,11 +41,6 @@ async function audit(page) {
     `${v.id} (${v.impact}) at ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`));
 }
 
-async function signIn(page, tok) {
-  await page.fill('#token-input', tok);
-  await page.click('#token-form button[type=submit]');
-  await page.locator('#who').waitFor({ state: 'visible' });
-}
 
 // Each view: how to reach it from a fresh page.
 const VIEWS = {
@@ -78,7 +60,7 @@ const VIEWS = {
     await page.locator('#detail-section').waitFor({ state: 'visible' });
     await page.locator('#detail [data-action="confirm"]').waitFor();
   }],
-  'customer, an expired hand-off': [`/#token=${token('demo-alice', 'customer', -60)}`, async (page) => {
+  'customer, an expired hand-off': [`/#token=${expiredToken('demo-alice', 'customer')}`, async (page) => {
     await page.locator('#portal-signin').waitFor({ state: 'visible' });
   }],
   'staff, signed out': ['/staff.html', async () => {}],

@@ -8,26 +8,12 @@
 // Every test makes its own orders and requests under ids of this run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, launch, waitText, text, signIn, openRefund } from './lib.mjs';
 
-const BASE = process.env.REFUNDD_URL;
-const RUNDIR = process.env.REFUNDD_RUNDIR;
-if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
-const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
-const SHOTS = process.env.REFUNDD_SHOTS || `${RUNDIR}/screenshots`;
-mkdirSync(SHOTS, { recursive: true });
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const PROVIDER = `ba_${RUN}`;
-const DAY = 86400;
-
-const b64url = (s) => Buffer.from(s).toString('base64url');
-function token(sub, role, ttl = 1800) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
 const SYSTEM = token('billing-sync', 'system');
 const SUPPORT = token(`ba-support-${RUN}`, 'support');
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -35,25 +21,6 @@ const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(200, 9)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n');
 
-async function api(method, path, { tok, body, key, raw, type } = {}) {
-  const headers = {};
-  if (tok) headers.Authorization = `Bearer ${tok}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (raw !== undefined) headers['Content-Type'] = type;
-  if (key) headers['Idempotency-Key'] = key;
-  const res = await fetch(BASE + path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
-  const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
-async function ok(promise, status) {
-  const r = await promise;
-  assert.equal(r.status, status, r.text);
-  return r.json;
-}
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const nowS = () => Math.floor(Date.now() / 1000);
 let seq = 0;
 
 /* A customer of this run with a submitted request: { account, tok, id }. */
@@ -77,11 +44,7 @@ const attachmentsOf = async (id, tok) => (await ok(api('GET', `/api/v1/refunds/$
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); });
 
@@ -110,35 +73,7 @@ async function open(path, lang) {
   };
 }
 
-async function waitText(page, selector, re, timeout = 10000) {
-  try {
-    await page.waitForFunction(([s, src, flags]) => {
-      const el = document.querySelector(s);
-      return !!el && new RegExp(src, flags).test(el.textContent);
-    }, [selector, re.source, re.flags], { timeout });
-  } catch (e) {
-    const now = await page.evaluate((s) => document.querySelector(s)?.textContent ?? '(no element)', selector);
-    throw new Error(`${selector} never matched ${re}: it shows ${JSON.stringify(now.trim().slice(0, 400))}`);
-  }
-}
-const text = async (page, sel) => (await page.locator(sel).first().textContent()).replace(/\s+/g, ' ').trim();
 
-async function signIn(page, tok) {
-  await page.fill('#token-input', tok);
-  await page.click('#token-form button[type=submit]');
-  await page.locator('#who').waitFor({ state: 'visible' });
-}
-async function openRefund(page, id) {
-  for (let attempt = 1; ; attempt++) {
-    await page.click(`button[data-action="open"][data-refund="${id}"]`);
-    try {
-      await waitText(page, '#detail-h', new RegExp(`#${id}\\b`), 8000);
-      return;
-    } catch (e) {
-      if (attempt === 3) throw e;
-    }
-  }
-}
 const file = (name, mimeType, buffer) => ({ name, mimeType, buffer });
 async function choose(page, ...files) {
   await page.setInputFiles('#att-file', files);

@@ -8,55 +8,20 @@
 // Screenshots go to $REFUNDD_SHOTS (default $REFUNDD_RUNDIR/screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { BASE, SHOTS, DAY, nowS, iso, token, expiredToken, api, ok, launch, waitText, text, signIn,
+  openRefund } from './lib.mjs';
 
-const BASE = process.env.REFUNDD_URL;
-const RUNDIR = process.env.REFUNDD_RUNDIR;
-if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
-const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
-// Default: inside this run's own folder, which is always ours to write.
-const SHOTS = process.env.REFUNDD_SHOTS || `${process.env.REFUNDD_RUNDIR || '/tmp'}/screenshots`;
-mkdirSync(SHOTS, { recursive: true });
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const PROVIDER = `bt_${RUN}`;   // lets the queue filter find this run's requests
-const DAY = 86400;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/* ---------- tokens and API ---------- */
-
-const b64url = (s) => Buffer.from(s).toString('base64url');
-function token(sub, role, ttl = 1800) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
 const SYSTEM = token('billing-sync', 'system');
 const SUPPORT_SUB = `bt-support-${RUN}`;
 const SUPPORT = token(SUPPORT_SUB, 'support');
 const FINANCE = token(`bt-finance-${RUN}`, 'finance');
 
-async function api(method, path, { tok, body, key } = {}) {
-  const headers = {};
-  if (tok) headers.Authorization = `Bearer ${tok}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (key) headers['Idempotency-Key'] = key;
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
-async function ok(promise, status) {
-  const r = await promise;
-  assert.equal(r.status, status, r.text);
-  return r.json;
-}
-
-const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const nowS = () => Math.floor(Date.now() / 1000);
-let seq = 0;
 
 /* An order of this run (PUT by the billing sync); returns its id. */
 async function createOrder(account, overrides = {}) {
@@ -81,17 +46,14 @@ async function submitRefund(customerTok, orderId, extra = {}) {
     body: { order_id: orderId, reason_code: 'bought_by_mistake', reason_text: '浏览器测试', payout_method: q.payout_default, expected_amount: q.amount, ...extra },
   }), 201);
 }
+let seq = 0;
 const refundAct = (id, action, tok, body) => ok(api('POST', `/api/v1/refunds/${id}/${action}`, { tok, body: body ?? {} }), 200);
 
 /* ---------- browser ---------- */
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); });
 
@@ -129,21 +91,6 @@ async function shot(page, name) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
 
-/* Waits until the selector's text matches; on timeout, says what it was. */
-async function waitText(page, selector, re, timeout = 10000) {
-  try {
-    await page.waitForFunction(([s, src, flags]) => {
-      const el = document.querySelector(s);
-      return !!el && new RegExp(src, flags).test(el.textContent);
-    }, [selector, re.source, re.flags], { timeout });
-  } catch (e) {
-    const now = await page.evaluate((s) => document.querySelector(s)?.textContent ?? '(no element)', selector);
-    throw new Error(`${selector} never matched ${re}: it shows ${JSON.stringify(now.trim().slice(0, 400))}`);
-  }
-}
-async function text(page, selector) {
-  return (await page.locator(selector).first().textContent()).replace(/\s+/g, ' ').trim();
-}
 async function visible(page, selector) {
   return page.locator(selector).first().isVisible();
 }
@@ -154,11 +101,6 @@ async function waitHidden(page, selector, timeout = 10000) {
   await page.locator(selector).first().waitFor({ state: 'hidden', timeout });
 }
 
-async function signIn(page, tok) {
-  await page.fill('#token-input', tok);
-  await page.click('#token-form button[type=submit]');
-  await waitVisible(page, '#who');
-}
 
 async function openQuote(page, orderId) {
   await page.click(`#orders-body button[data-action="quote"][data-order="${orderId}"]`);
@@ -168,20 +110,6 @@ async function openQuote(page, orderId) {
   }, orderId);
 }
 
-// A queue reload that lands just after the click (a filter's request still in
-// flight) re-renders the list; under load that can swallow the click, so
-// the click is tried again, at most three times.
-async function openRefund(page, id) {
-  for (let attempt = 1; ; attempt++) {
-    await page.click(`button[data-action="open"][data-refund="${id}"]`);
-    try {
-      await waitText(page, '#detail-h', new RegExp(`#${id}\\b`), 8000);
-      return;
-    } catch (e) {
-      if (attempt === 3) throw e;
-    }
-  }
-}
 
 /* ---------- customer page ---------- */
 
@@ -875,11 +803,6 @@ const PAGE_CONFIG = (async () => {
 })();
 
 /* A token that expired an hour ago (beyond any leeway). */
-function expiredToken(sub, role) {
-  const now = nowS();
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now - 7200, exp: now - 3600 }))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
 
 /* Opens a page with a fresh context on a portal hand-off address. */
 async function openHandoff(path, tok, opts = {}) {
