@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum app_err app_fail(struct app_ctx *c, enum app_err err, const char *code,
@@ -80,22 +81,50 @@ enum app_err app_page_params(struct app_ctx *c, int *limit, char *cursor, size_t
 	return ERR_NONE;
 }
 
+/* The next cursor as a JSON value: a string, or null on the last page. */
+static char *page_cursor(PGresult *res, int n, int limit)
+{
+	if (n <= limit)
+		return strdup("null");
+	json_t *cursor = json_string(PQgetvalue(res, limit - 1, 1));
+	char *text = cursor ? json_dumps(cursor, JSON_ENCODE_ANY) : NULL;
+	json_decref(cursor);
+	return text;
+}
+
+/* Column 0 of each row is a JSON text PostgreSQL made (to_jsonb(...)::text),
+ * so the rows are spliced into the page as they are: parsing and printing
+ * them again was most of refundd's CPU for a list (tests/bench/README.md). */
 enum app_err app_page_reply(struct app_ctx *c, PGresult *res, int limit)
 {
-	json_t *items = json_array();
+	static const char head[] = "{\"items\":[", tail[] = "],\"next_cursor\":";
 	int n = PQntuples(res);
 	int shown = n > limit ? limit : n;
+	char *cursor = page_cursor(res, n, limit), *body = NULL, *p;
+	size_t len = sizeof head + sizeof tail + 2;
 
 	for (int i = 0; i < shown; i++) {
-		json_t *item = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-		if (item == NULL) {
-			json_decref(items);
+		if (PQgetisnull(res, i, 0) || PQgetlength(res, i, 0) == 0) {
+			free(cursor);
 			return app_fail(c, ERR_INTERNAL, NULL, "stored row not understood");
 		}
-		json_array_append_new(items, item);
+		len += (size_t)PQgetlength(res, i, 0) + 1;
 	}
-	json_t *next = n > limit ? json_string(PQgetvalue(res, shown - 1, 1)) : json_null();
-	return app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+	if (cursor == NULL || (body = malloc(len + strlen(cursor))) == NULL) {
+		free(cursor);
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	}
+	p = body + sprintf(body, "%s", head);
+	for (int i = 0; i < shown; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0));
+		p += PQgetlength(res, i, 0);
+	}
+	p += sprintf(p, "%s%s}", tail, cursor);
+	free(cursor);
+	http_respond_text(c->resp, 200, "application/json", body, (size_t)(p - body));
+	return ERR_NONE;
 }
 
 enum app_err app_reply_row(struct app_ctx *c, PGresult *res, const char *code,

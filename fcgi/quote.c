@@ -102,27 +102,41 @@ static int read_policy(const PGresult *r, struct refund_policy *p)
 	return 0;
 }
 
-enum quote_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
-                          struct quote_inputs *in)
+struct db_step quote_step(struct app_ctx *c, const char *order_id, bool lock,
+                          const char *params[3])
 {
-	const char *owner = app_owner_filter(c);
-	const char *params[3] = { order_id, owner, c->cfg->timezone };
-	PGresult *res = NULL;
-	enum quote_err err = QUOTE_OK;
+	params[0] = order_id;
+	params[1] = app_owner_filter(c);
+	params[2] = c->cfg->timezone;
+	return (struct db_step){ lock ? &q_inputs_locked : &q_inputs, 3, params, NULL };
+}
 
+enum quote_err quote_read(const PGresult *res, struct quote_inputs *in)
+{
 	memset(in, 0, sizeof *in);
-	if (db_exec(c->db, lock ? &q_inputs_locked : &q_inputs, 3, params, &res) != ERR_NONE)
-		return QUOTE_DB;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (PQntuples(res) == 0)
 		return QUOTE_NOT_FOUND;
-	}
 	in->has_policy = db_bool(res, 0, 18);
 	in->already_refunded = db_int(res, 0, 37);
 	in->requests_this_month = (int)db_int(res, 0, 38);
 	in->open_request_id = db_int(res, 0, 39);
 	if (read_order(res, in) != 0 || (in->has_policy && read_policy(res, &in->policy) != 0))
-		err = QUOTE_UNREADABLE;
+		return QUOTE_UNREADABLE;
+	return QUOTE_OK;
+}
+
+enum quote_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
+                          struct quote_inputs *in)
+{
+	const char *params[3];
+	struct db_step step = quote_step(c, order_id, lock, params);
+	PGresult *res = NULL;
+	enum quote_err err;
+
+	memset(in, 0, sizeof *in);
+	if (db_exec(c->db, step.st, step.nparams, step.params, &res) != ERR_NONE)
+		return QUOTE_DB;
+	err = quote_read(res, in);
 	PQclear(res);
 	return err;
 }

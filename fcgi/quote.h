@@ -36,6 +36,12 @@ enum quote_err {
  * created from it). */
 enum quote_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
                           struct quote_inputs *in);
+/* quote_load in two halves, for a caller that sends the statement in a
+ * pipeline with others (db_begin_with): the step (params: 3 slots that
+ * must live until it ran), then its result read into *in. */
+struct db_step quote_step(struct app_ctx *c, const char *order_id, bool lock,
+                          const char *params[3]);
+enum quote_err quote_read(const PGresult *res, struct quote_inputs *in);
 /* Runs the engine on loaded inputs at instant now. */
 enum quote_err quote_compute(const struct quote_inputs *in, int64_t now, struct quote *q);
 json_t *quote_to_json(const struct quote *q, const struct quote_inputs *in);

@@ -3,6 +3,8 @@
  * very next request without any cache to invalidate. */
 #include "workdays.h"
 
+#include <stdio.h>
+
 #include "calendar.h"
 
 #define WORKDAYS_MAX_ROWS 1200 /* three years of holidays, generously */
@@ -12,25 +14,41 @@ static const struct db_stmt q_holidays = { "workdays_holidays",
 	" WHERE day >= to_timestamp($1::bigint)::date - 1"
 	"   AND day <= to_timestamp($1::bigint)::date + 3 * 366 ORDER BY day LIMIT 1200" };
 
-enum workdays_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
+struct db_step workdays_step(int64_t start, char start_text[24], const char *params[1])
+{
+	snprintf(start_text, 24, "%lld", (long long)start);
+	params[0] = start_text;
+	return (struct db_step){ &q_holidays, 1, params, NULL };
+}
+
+enum workdays_err workdays_add_with(const PGresult *res, int64_t start, int n, int64_t *out)
 {
 	struct calendar_day days[WORKDAYS_MAX_ROWS];
-	char start_text[24];
-	const char *params[1] = { start_text };
-	PGresult *res = NULL;
-	int rows;
+	int rows = PQntuples(res);
 
-	snprintf(start_text, sizeof start_text, "%lld", (long long)start);
-	if (db_exec(c->db, &q_holidays, 1, params, &res) != ERR_NONE)
-		return WORKDAYS_DB;
-	rows = PQntuples(res);
+	if (rows > WORKDAYS_MAX_ROWS)   /* the query's LIMIT */
+		rows = WORKDAYS_MAX_ROWS;
 	for (int i = 0; i < rows; i++) {
 		days[i].day_number = db_int(res, i, 0);
 		calendar_day_kind_parse(db_text(res, i, 1), &days[i].kind);
 	}
-	PQclear(res);
 	struct calendar_holidays holidays = { days, (size_t)rows };
 	if (calendar_add_business_days(&holidays, start, n, out) != CAL_OK)
 		return WORKDAYS_RANGE;
 	return WORKDAYS_OK;
+}
+
+enum workdays_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
+{
+	char start_text[24];
+	const char *params[1];
+	struct db_step step = workdays_step(start, start_text, params);
+	PGresult *res = NULL;
+	enum workdays_err err;
+
+	if (db_exec(c->db, step.st, step.nparams, step.params, &res) != ERR_NONE)
+		return WORKDAYS_DB;
+	err = workdays_add_with(res, start, n, out);
+	PQclear(res);
+	return err;
 }

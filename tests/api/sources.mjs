@@ -144,8 +144,13 @@ export function nginxProblems() {
 // The statuses nginx may answer any request on /api/ with itself: those of
 // the problem locations the error_page directives inside `location /api/`
 // (nested locations included) send to.
+// The statuses nginx itself may answer on /api/: its location's error
+// pages and the server-wide ones (a request it cannot parse, a header over
+// its buffers), which reach /api/ paths too.
 export function nginxApiStatuses() {
-  const block = nginxBlock(nginxConf(), '/api/');
+  const conf = nginxConf();
+  const server = conf.replace(/^\s*location\b[^{]*\{[\s\S]*?^\s{8}\}/gm, '');
+  const block = nginxBlock(conf, '/api/') + server;
   const byLocation = new Map(nginxProblems().map((p) => [p.location.replace(/^=\s*/, ''), p]));
   const statuses = new Set();
   for (const m of block.matchAll(/\berror_page\s+[\d\s]+?\s(@\w+|\/\S+?)\s*;/g)) {
