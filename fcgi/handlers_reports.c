@@ -113,8 +113,10 @@ enum app_err handle_report_refunds(struct app_ctx *c)
 
 	if ((err = parse(c, &r)) != ERR_NONE)
 		return err;
-	if (reports_refunds(c->db, r.group, r.from, r.to, c->cfg->timezone, &res) != REPORTS_OK)
-		return app_fail(c, db_last_error(c->db), NULL, "could not compute the report");
+	if (reports_refunds(c->db, r.group, r.from, r.to, c->cfg->timezone, &res) != REPORTS_OK) {
+		err = db_last_error(c->db);
+		return app_fail(c, err != ERR_NONE ? err : ERR_INTERNAL, NULL, "could not compute the report");
+	}
 	err = csv ? reply_csv(c, res) : reply_json(c, &r, res);
 	PQclear(res);
 	return err;

@@ -123,6 +123,13 @@ static enum app_err answer(struct app_ctx *c, const struct sim_request *r,
 		"next_cursor", s->n_items > s->limit ? json_string(next) : json_null()));
 }
 
+/* How the database failed; never "no error" for a failure. */
+static enum app_err db_failure(const struct app_ctx *c)
+{
+	enum app_err e = db_last_error(c->db);
+	return e != ERR_NONE ? e : ERR_INTERNAL;
+}
+
 /* READ ONLY, the current version (404 without a policy), the scan; then
  * ROLLBACK: there is nothing to keep. */
 static enum app_err simulate(struct app_ctx *c, struct sim_request *r, struct sim_state *s)
@@ -137,12 +144,12 @@ static enum app_err simulate(struct app_ctx *c, struct sim_request *r, struct si
 	case SIMULATIONS_NO_POLICY:
 		return app_fail(c, ERR_NOT_FOUND, "policy_not_found", "no policy for this product type");
 	default:
-		return app_fail(c, db_last_error(c->db), NULL, "database unavailable");
+		return app_fail(c, db_failure(c), NULL, "database unavailable");
 	}
 	r->draft.version = current + 1;
 	sim_init(s, &r->draft, r->after_id, r->limit);
 	if (simulations_run(c->db, app_param(c, 0), r->from, r->to, s) != SIMULATIONS_OK)
-		err = app_fail(c, db_last_error(c->db), NULL, "could not read the requests");
+		err = app_fail(c, db_failure(c), NULL, "could not read the requests");
 	db_rollback(c->db);
 	return err;
 }
@@ -157,7 +164,7 @@ enum app_err handle_policy_simulate(struct app_ctx *c)
 	if ((err = parse(c, &r)) != ERR_NONE)
 		return err;
 	/* ~45 KiB: the heap, not a worker thread's stack. */
-	if ((s = malloc(sizeof *s)) == NULL)
+	if ((s = calloc(1, sizeof *s)) == NULL)
 		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
 	if ((err = simulate(c, &r, s)) == ERR_NONE)
 		err = answer(c, &r, s);
