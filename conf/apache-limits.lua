@@ -54,10 +54,12 @@ function request_id(r)
     return apache2.DECLINED
 end
 
--- Evidence uploads take up to 5 MiB (conf/apache.conf); every other route
+-- Evidence uploads and provider statements take up to 5 MiB
+-- (conf/apache.conf); every other route
 -- MAX_BODY.
 local function max_body(r)
     if r.uri:match("^/api/v1/refunds/[^/]+/attachments$") then return 5242880 end
+    if r.uri == "/api/v1/provider-claims/statements" then return 5242880 end
     return MAX_BODY
 end
 

@@ -40,6 +40,7 @@ h["X-Request-Id"] = id
 -- conf/nginx.conf's texts and codes; 400 and 404 are lighttpd refusing a
 -- request it cannot parse or a path it will not map (%00), before refundd.
 local attachment = uri:match("^/api/v1/refunds/[^/?]+/attachments") ~= nil
+    or uri:match("^/api/v1/provider%-claims/statements") ~= nil
 local problems = {
     [400] = { "Bad Request", "bad_request", "the request could not be parsed" },
     [404] = { "Not found", "not_found", "no such resource" },

@@ -3,6 +3,7 @@
  * Every key is one row of the table below; there is no other way in. */
 #include "config.h"
 #include "audit_sign.h"
+#include "statement.h"
 #include "webhook.h"
 
 #include <ctype.h>
@@ -145,6 +146,51 @@ static int set_value(struct config *cfg, const struct config_key *k,
 	return 0;
 }
 
+/* [provider.NAME] sections: one per provider, with statement_columns,
+ * checked by the statement reader's own parser so that a typo stops
+ * refundd at start rather than the first import. */
+static int provider_entry(struct load_state *st, const char *section, const char *name,
+                          const char *value)
+{
+	const char *prov = section + strlen("provider.");
+	struct config *cfg = st->cfg;
+	struct statement_columns cols;
+	int i;
+
+	if (strcasecmp(name, "statement_columns") != 0) {
+		snprintf(st->err, st->errlen, "unknown setting [%s] %s", section, name);
+		return -1;
+	}
+	if (prov[0] == '\0' || strlen(prov) >= sizeof cfg->providers[0].name ||
+	    strspn(prov, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(prov) ||
+	    strlen(value) >= sizeof cfg->providers[0].statement_columns ||
+	    statement_columns_parse(value, &cols) != STATEMENT_OK) {
+		snprintf(st->err, st->errlen, "[%s] statement_columns: give ref=..., amount=... "
+		         "(fee=..., date=... optional) for a provider named [a-z0-9_]", section);
+		return -1;
+	}
+	for (i = 0; i < cfg->n_providers && strcmp(cfg->providers[i].name, prov) != 0; i++)
+		;
+	if (i == CONFIG_PROVIDERS_MAX) {
+		snprintf(st->err, st->errlen, "more than %d [provider.*] sections", CONFIG_PROVIDERS_MAX);
+		return -1;
+	}
+	snprintf(cfg->providers[i].name, sizeof cfg->providers[i].name, "%s", prov);
+	snprintf(cfg->providers[i].statement_columns, sizeof cfg->providers[i].statement_columns,
+	         "%s", value);
+	if (i == cfg->n_providers)
+		cfg->n_providers++;
+	return 0;
+}
+
+const char *config_statement_columns(const struct config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_providers; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			return cfg->providers[i].statement_columns;
+	return STATEMENT_DEFAULT_COLUMNS;
+}
+
 static int on_ini_entry(void *user, const char *section, const char *name,
                         const char *value)
 {
@@ -153,6 +199,10 @@ static int on_ini_entry(void *user, const char *section, const char *name,
 
 	if (st->failed)
 		return 0;
+	if (k == NULL && strncasecmp(section, "provider.", 9) == 0) {
+		st->failed = provider_entry(st, section, name, value) != 0;
+		return !st->failed;
+	}
 	if (k == NULL) {
 		snprintf(st->err, st->errlen, "unknown setting [%s] %s", section, name);
 		st->failed = 1;

@@ -9,6 +9,8 @@
 
 enum jwt_pin { JWT_PIN_HS256, JWT_PIN_RS256, JWT_PIN_ES256 };
 
+#define CONFIG_PROVIDERS_MAX 16
+
 struct config {
 	/* [server] */
 	char   listen[256];       /* unix socket path, host:port, or "inherit" */
@@ -48,6 +50,14 @@ struct config {
 	 * token has expired; not used by refundd itself, only checked here and
 	 * rendered into /config.json by scripts/lib.sh. Empty: no link. */
 	char   portal_url[512];
+	/* [provider.NAME] statement_columns = ref=..., amount=..., fee=..., date=...:
+	 * which columns of NAME's refund statement hold what (statement.h);
+	 * a provider not listed uses STATEMENT_DEFAULT_COLUMNS. */
+	struct config_provider {
+		char name[32];
+		char statement_columns[256];
+	} providers[CONFIG_PROVIDERS_MAX];
+	int    n_providers;
 	/* derived and loaded by config_load() */
 	enum jwt_pin jwt_pin;
 	unsigned char *jwt_key;   /* secret or PEM public key; owned here */
@@ -68,6 +78,8 @@ int  config_load_secrets(struct config *cfg, char *err, size_t errlen);
 /* Reads the owner's password file (for migrations only). */
 int  config_load_owner_secret(struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
+/* The statement_columns setting of provider name, or the default. */
+const char *config_statement_columns(const struct config *cfg, const char *name);
 /* Reads a whole file (at most max bytes) into a NUL-terminated heap buffer. */
 int  config_read_file(const char *path, size_t max, unsigned char **out,
                       size_t *outlen, char *err, size_t errlen);

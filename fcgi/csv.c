@@ -1,6 +1,7 @@
 /* csv.c -- see csv.h. */
 #include "csv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,16 @@ void csv_field(struct csv_buf *b, const char *text, int first_in_row)
 	}
 	if (quote)
 		put(b, "\"", 1);
+}
+
+void csv_int(struct csv_buf *b, long long value, int first_in_row)
+{
+	char text[24];
+	int n = snprintf(text, sizeof text, "%lld", value);
+
+	if (!first_in_row)
+		put(b, ",", 1);
+	put(b, text, (size_t)n);
 }
 
 void csv_end_row(struct csv_buf *b)

@@ -17,6 +17,9 @@ struct csv_buf {
  * with '=', '+', '-', '@', TAB or CR gets a leading "'" so a spreadsheet
  * shows it as text instead of running it as a formula (OWASP CSV injection). */
 void csv_field(struct csv_buf *b, const char *text, int first_in_row);
+/* Appends an integer as a field: a number is never a formula, so a
+ * negative one keeps its sign instead of getting the "'" of csv_field. */
+void csv_int(struct csv_buf *b, long long value, int first_in_row);
 /* Ends a row with CRLF (RFC 4180 §2.1). */
 void csv_end_row(struct csv_buf *b);
 

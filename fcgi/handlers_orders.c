@@ -12,22 +12,29 @@
 #include "audit.h"
 #include "policy.h"
 #include "problems.h"
+#include "provider_figures.h"
 #include "quote.h"
 
-/* One order as JSON: its columns, timestamps in UTC, and its items. */
-#define ORDER_JSON \
-	"(to_jsonb(o) - 'created_at' || jsonb_build_object('items', (SELECT coalesce(" \
+/* One order as JSON: its columns, timestamps in UTC, and its items. The
+ * reseller's purchase upstream (what it paid the provider) is its own
+ * business: a customer (owner, a statement parameter, not NULL) never
+ * sees the upstream_* members. */
+#define ORDER_JSON(owner) \
+	"(to_jsonb(o) - 'created_at' - CASE WHEN " owner "::text IS NULL THEN '{}'::text[] ELSE" \
+	" ARRAY['upstream_ref', 'upstream_cost', 'upstream_voucher', 'upstream_paid_at'," \
+	" 'upstream_quantity', 'upstream_used_quantity'] END" \
+	" || jsonb_build_object('items', (SELECT coalesce(" \
 	" jsonb_agg(to_jsonb(i) - 'order_id' ORDER BY i.item_no), '[]') FROM order_items i" \
 	" WHERE i.order_id = o.id)))::text"
 
 static const struct db_stmt q_list = { "orders_list",
-	"SELECT " ORDER_JSON ", o.id FROM orders o"
+	"SELECT " ORDER_JSON("$1") ", o.id FROM orders o"
 	" WHERE ($1::text IS NULL OR o.account = $1) AND o.id > $2"
 	" ORDER BY o.id LIMIT $3::int + 1" };
 static const struct db_stmt q_get = { "orders_get",
-	"SELECT " ORDER_JSON " FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)" };
+	"SELECT " ORDER_JSON("$2") " FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)" };
 static const struct db_stmt q_lock = { "orders_lock",
-	"SELECT " ORDER_JSON ", o.status FROM orders o"
+	"SELECT " ORDER_JSON("$2") ", o.status FROM orders o"
 	" WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2) FOR UPDATE" };
 static const struct db_stmt q_cancel = { "orders_cancel",
 	"WITH items AS (UPDATE order_items SET status = 'cancelled'"
@@ -40,9 +47,11 @@ static const struct db_stmt q_upsert = { "orders_upsert",
 	"INSERT INTO orders (id, account, provider, product_type, product_name, billing_mode,"
 	" status, amount_paid, currency, payment_method, payment_ref, paid_at, period_start,"
 	" period_end, quantity, bonus_quantity, used_quantity, in_use, service_status, promo,"
-	" third_party_cost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+	" third_party_cost, upstream_ref, upstream_cost, upstream_voucher, upstream_paid_at,"
+	" upstream_quantity, upstream_used_quantity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
 	" to_timestamp($12::bigint), to_timestamp($13::bigint), to_timestamp($14::bigint),"
-	" $15, $16, $17, $18, $19, $20, $21)"
+	" $15, $16, $17, $18, $19, $20, $21, $22, $23::bigint, coalesce($24::bigint, 0),"
+	" to_timestamp($25::bigint), $26::bigint, $27::bigint)"
 	" ON CONFLICT (id) DO UPDATE SET account = EXCLUDED.account, provider = EXCLUDED.provider,"
 	" product_type = EXCLUDED.product_type, product_name = EXCLUDED.product_name,"
 	" billing_mode = EXCLUDED.billing_mode, status = EXCLUDED.status,"
@@ -52,7 +61,11 @@ static const struct db_stmt q_upsert = { "orders_upsert",
 	" period_end = EXCLUDED.period_end, quantity = EXCLUDED.quantity,"
 	" bonus_quantity = EXCLUDED.bonus_quantity, used_quantity = EXCLUDED.used_quantity,"
 	" in_use = EXCLUDED.in_use, service_status = EXCLUDED.service_status,"
-	" promo = EXCLUDED.promo, third_party_cost = EXCLUDED.third_party_cost, updated_at = now()"
+	" promo = EXCLUDED.promo, third_party_cost = EXCLUDED.third_party_cost,"
+	" upstream_ref = EXCLUDED.upstream_ref, upstream_cost = EXCLUDED.upstream_cost,"
+	" upstream_voucher = EXCLUDED.upstream_voucher, upstream_paid_at = EXCLUDED.upstream_paid_at,"
+	" upstream_quantity = EXCLUDED.upstream_quantity,"
+	" upstream_used_quantity = EXCLUDED.upstream_used_quantity, updated_at = now()"
 	" RETURNING (xmax = 0)" };
 static const struct db_stmt q_items_clear = { "orders_items_clear",
 	"DELETE FROM order_items WHERE order_id = $1" };
@@ -109,10 +122,20 @@ enum app_err handle_order_quote(struct app_ctx *c)
 	struct quote q;
 	enum app_err err;
 
+	json_t *body, *figures = NULL;
+
 	if ((err = quote_fail(c, quote_load(c, app_param(c, 0), false, &in), app_param(c, 0), &in)) != ERR_NONE ||
 	    (err = quote_fail(c, quote_compute(&in, c->now, &q), app_param(c, 0), &in)) != ERR_NONE)
 		return err;
-	return app_reply(c, 200, quote_to_json(&q, &in));
+	/* Staff see the provider side next to it (DESIGN.md §8); customers never. */
+	if (c->who.role != AUTH_ROLE_CUSTOMER &&
+	    (err = claims_fail(c, provider_figures_for(c, &in.order, in.order_id, NULL, q.amount,
+	                                               &figures), in.order_id)) != ERR_NONE)
+		return err;
+	body = quote_to_json(&q, &in);
+	if (figures)
+		json_object_set_new(body, "provider", figures);
+	return app_reply(c, 200, body);
 }
 
 /* Locks the order, answers 404/409 as needed; *before gets its JSON. */
@@ -190,7 +213,9 @@ enum order_field {
 	OF_ACCOUNT, OF_PROVIDER, OF_PRODUCT_TYPE, OF_PRODUCT_NAME, OF_BILLING_MODE, OF_STATUS,
 	OF_AMOUNT_PAID, OF_CURRENCY, OF_PAYMENT_METHOD, OF_PAYMENT_REF, OF_PAID_AT,
 	OF_PERIOD_START, OF_PERIOD_END, OF_QUANTITY, OF_BONUS_QUANTITY, OF_USED_QUANTITY,
-	OF_IN_USE, OF_SERVICE_STATUS, OF_PROMO, OF_THIRD_PARTY_COST, OF_ITEMS, OF__MAX
+	OF_IN_USE, OF_SERVICE_STATUS, OF_PROMO, OF_THIRD_PARTY_COST, OF_UPSTREAM_REF,
+	OF_UPSTREAM_COST, OF_UPSTREAM_VOUCHER, OF_UPSTREAM_PAID_AT, OF_UPSTREAM_QUANTITY,
+	OF_UPSTREAM_USED_QUANTITY, OF_ITEMS, OF__MAX
 };
 
 static const struct field_spec order_fields[OF__MAX] = {
@@ -214,9 +239,36 @@ static const struct field_spec order_fields[OF__MAX] = {
 	[OF_SERVICE_STATUS]   = { "service_status", FIELD_ENUM, false, true, 0, 16, service_statuses },
 	[OF_PROMO]            = { "promo", FIELD_BOOL, false, false, 0, 0, NULL },
 	[OF_THIRD_PARTY_COST] = { "third_party_cost", FIELD_INT, false, false, 0, MONEY_MAX, NULL },
+	/* The reseller's own purchase from the provider (DESIGN.md §8). */
+	[OF_UPSTREAM_REF]     = { "upstream_ref", FIELD_ID, false, true, 1, 128, NULL },
+	[OF_UPSTREAM_COST]    = { "upstream_cost", FIELD_INT, false, true, 0, MONEY_MAX, NULL },
+	[OF_UPSTREAM_VOUCHER] = { "upstream_voucher", FIELD_INT, false, true, 0, MONEY_MAX, NULL },
+	[OF_UPSTREAM_PAID_AT] = { "upstream_paid_at", FIELD_TIME, false, true, 0, 0, NULL },
+	[OF_UPSTREAM_QUANTITY] = { "upstream_quantity", FIELD_INT, false, true, 0, INT64_C(1000000000000), NULL },
+	[OF_UPSTREAM_USED_QUANTITY] = { "upstream_used_quantity", FIELD_INT, false, true, 0, INT64_C(2000000000000), NULL },
 	[OF_ITEMS]            = { "items", FIELD_ARRAY, false, false, 0, 0, NULL },
 };
 FIELD_TABLE(order_fields);
+
+/* An upstream purchase is whole or absent: a claim needs the provider's
+ * reference, what was paid and when (the provider's window runs from it). */
+static enum app_err check_upstream(struct app_ctx *c, const struct field_value *v)
+{
+	bool any = false;
+
+	for (int i = OF_UPSTREAM_REF; i <= OF_UPSTREAM_USED_QUANTITY; i++)
+		any = any || v[i].present;
+	if (!any)
+		return ERR_NONE;
+	if (!v[OF_UPSTREAM_REF].present || !v[OF_UPSTREAM_COST].present ||
+	    !v[OF_UPSTREAM_PAID_AT].present)
+		return app_fail(c, ERR_VALIDATION, "invalid_upstream",
+		                "an upstream purchase needs upstream_ref, upstream_cost and upstream_paid_at");
+	if (v[OF_UPSTREAM_VOUCHER].num > v[OF_UPSTREAM_COST].num)
+		return app_fail(c, ERR_VALIDATION, "invalid_upstream",
+		                "upstream_voucher cannot exceed upstream_cost");
+	return ERR_NONE;
+}
 
 enum item_field { IF_ITEM_NO, IF_NAME, IF_STATUS, IF_AMOUNT, IF__MAX };
 static const struct field_spec item_fields[IF__MAX] = {
@@ -291,7 +343,7 @@ static void num_text(char *buf, size_t len, const struct field_value *v)
 static enum app_err upsert_order(struct app_ctx *c, const struct field_value *v, bool *created)
 {
 	char nums[OF__MAX][24];
-	const char *p[21];
+	const char *p[27];
 	PGresult *res = NULL;
 	enum app_err err;
 
@@ -310,7 +362,10 @@ static enum app_err upsert_order(struct app_ctx *c, const struct field_value *v,
 	p[OF_SERVICE_STATUS + 1] = v[OF_SERVICE_STATUS].present ? v[OF_SERVICE_STATUS].str : NULL;
 	p[OF_PROMO + 1] = v[OF_PROMO].num ? "true" : "false";
 	p[OF_THIRD_PARTY_COST + 1] = v[OF_THIRD_PARTY_COST].present ? nums[OF_THIRD_PARTY_COST] : "0";
-	if ((err = db_exec(c->db, &q_upsert, 21, p, &res)) != ERR_NONE &&
+	p[OF_UPSTREAM_REF + 1] = v[OF_UPSTREAM_REF].present ? v[OF_UPSTREAM_REF].str : NULL;
+	for (int i = OF_UPSTREAM_COST; i <= OF_UPSTREAM_USED_QUANTITY; i++)
+		p[i + 1] = v[i].present ? nums[i] : NULL;
+	if ((err = db_exec(c->db, &q_upsert, 27, p, &res)) != ERR_NONE &&
 	    strcmp(db_constraint(c->db), "orders_refunds_covered") == 0)
 		return app_fail(c, ERR_CONFLICT, "refunds_exceed_amount_paid",
 		                "more is already approved or refunded than the new amount paid");
@@ -361,6 +416,7 @@ enum app_err handle_order_put(struct app_ctx *c)
 		                "an order id is 1 to 64 letters, digits, '_', '.', ':' or '-'");
 	if ((err = app_body(c, order_fields, OF__MAX, v)) != ERR_NONE ||
 	    (err = check_order_facts(c, v)) != ERR_NONE ||
+	    (err = check_upstream(c, v)) != ERR_NONE ||
 	    (v[OF_ITEMS].present && (err = check_items(c, v[OF_ITEMS].json)) != ERR_NONE))
 		return err;
 	params[0] = v[OF_PRODUCT_TYPE].str;

@@ -11,6 +11,7 @@
 #include "handlers_refunds.h"
 
 #include "problems.h"
+#include "provider_figures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,9 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	                                                          : "refund.submitted", NULL };
 	err = audit_write(c, &e, &n, false);
 	PQclear(res);
+	/* An automatic approval is an approval: it opens the provider claim. */
+	if (err == ERR_NONE && s->auto_approve)
+		err = claims_fail(c, provider_claim_open(c, id, s->in.order_id, s->q.amount), id);
 	return err;
 }
 
@@ -362,8 +366,50 @@ enum app_err handle_notifications(struct app_ctx *c)
 	return err != ERR_NONE ? err : app_list(c, &q_notifications, 3, params, limit);
 }
 
-/* The detail is JSON PostgreSQL made: answered as it is, not parsed and
- * printed again (tests/bench/README.md). */
+/* Staff see the provider side of the request (DESIGN.md §8) as
+ * provider_figures (the request's own "provider" member is the provider's
+ * code): the claim's frozen figures once approved, today's before. The
+ * customer gets the approved amount, else the quoted one. */
+static enum app_err add_provider_figures(struct app_ctx *c, json_t *detail)
+{
+	struct quote_inputs in;
+	json_t *figures = NULL, *approved = json_object_get(detail, "approved_amount");
+	const char *order_id = json_string_value(json_object_get(detail, "order_id"));
+	char id[24];
+	int64_t amount = json_is_integer(approved) ? json_integer_value(approved)
+	                 : json_integer_value(json_object_get(detail, "quoted_amount"));
+	enum app_err err;
+
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(detail, "id")));
+	if (order_id == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "refund request %s without an order", id);
+	if ((err = quote_fail(c, quote_load(c, order_id, false, &in), order_id, &in)) != ERR_NONE ||
+	    (err = claims_fail(c, provider_figures_for(c, &in.order, order_id, id, amount, &figures),
+	                       id)) != ERR_NONE)
+		return err;
+	json_object_set_new(detail, "provider_figures", figures);
+	return ERR_NONE;
+}
+
+/* The detail as staff see it: parsed once more to add the figures. */
+static enum app_err reply_with_figures(struct app_ctx *c, char *text, int status)
+{
+	json_t *detail = json_loads(text, 0, NULL);
+	enum app_err err;
+
+	free(text);
+	if (detail == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	if ((err = add_provider_figures(c, detail)) != ERR_NONE) {
+		json_decref(detail);
+		return err;
+	}
+	return app_reply(c, status, detail);
+}
+
+/* The detail is JSON PostgreSQL made: a customer's is answered as it is,
+ * not parsed and printed again (tests/bench/README.md); staff's gets the
+ * provider figures. */
 enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
 {
 	char *text = NULL;
@@ -373,6 +419,8 @@ enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
 		free(text);
 		return refund_fail(c, e, id);
 	}
+	if (c->who.role != AUTH_ROLE_CUSTOMER)
+		return reply_with_figures(c, text, status);
 	http_respond_text(c->resp, status, "application/json", text, strlen(text));
 	return ERR_NONE;
 }

@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "handlers_refunds.h"
 #include "refunds.h"
+#include "provider_figures.h"
 
 struct action_input {
 	enum refund_action        action;
@@ -98,6 +99,26 @@ static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row
 	return err;
 }
 
+/* A refund that becomes approved (at once, after the second approval, the
+ * customer's confirmation or an appeal) opens its provider claim in the
+ * same transaction (DESIGN.md §8); a retry after a failed payout finds the
+ * claim already open. */
+static enum app_err open_claim(struct app_ctx *c, const struct refund_row *row,
+                               const struct refund_outcome *out, const char *after)
+{
+	json_t *stored;
+	int64_t amount;
+
+	if (out->next != REFUND_STATE_APPROVED)
+		return ERR_NONE;
+	/* The amount as stored: a confirmation carries none of its own. */
+	if ((stored = json_loads(after, 0, NULL)) == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	amount = json_integer_value(json_object_get(stored, "approved_amount"));
+	json_decref(stored);
+	return claims_fail(c, provider_claim_open(c, row->id, row->order_id, amount), row->id);
+}
+
 static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 {
 	struct db_identity who = app_identity(c);
@@ -127,6 +148,7 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	}
 	change_of(c, &row, in, &f, &out, &ch, amount);
 	if ((err = refund_fail(c, refunds_update(c, &row, &ch, &after), row.id)) != ERR_NONE ||
+	    (err = open_claim(c, &row, &out, after)) != ERR_NONE ||
 	    (err = record_and_commit(c, &row, in, after)) != ERR_NONE)
 		goto out;
 	err = refund_reply(c, row.id, in->reply_status ? in->reply_status : 200);

@@ -60,3 +60,26 @@ enum app_err workdays_fail(struct app_ctx *c, enum workdays_err e)
 	}
 	return app_fail(c, db_last_error(c->db), NULL, "could not load the holiday calendar");
 }
+
+enum app_err claims_fail(struct app_ctx *c, enum claims_err e, const char *id)
+{
+	switch (e) {
+	case CLAIMS_OK:
+		return ERR_NONE;
+	case CLAIMS_NOT_FOUND:
+		return app_fail(c, ERR_NOT_FOUND, "claim_not_found", "no provider claim %s", id);
+	case CLAIMS_NOT_TO_FILE:
+		return app_fail(c, ERR_CONFLICT, "claim_not_to_file",
+		                "provider claim %s is not waiting to be filed", id);
+	case CLAIMS_REF_TAKEN:
+		return app_fail(c, ERR_CONFLICT, "claim_ref_taken",
+		                "another claim at this provider has this claim_ref");
+	case CLAIMS_UNREADABLE:
+		return app_fail(c, ERR_INTERNAL, NULL, "stored claim inputs of %s not understood", id);
+	case CLAIMS_NOMEM:
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	case CLAIMS_DB:
+		break;
+	}
+	return app_fail(c, db_last_error(c->db), NULL, "the database failed on provider claim %s", id);
+}

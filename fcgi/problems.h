@@ -7,6 +7,7 @@
 #define REFUNDD_PROBLEMS_H
 
 #include "app.h"
+#include "claims.h"
 #include "quote.h"
 #include "refunds.h"
 #include "workdays.h"
@@ -17,5 +18,7 @@ enum app_err refund_fail(struct app_ctx *c, enum refunds_err e, const char *id);
 enum app_err quote_fail(struct app_ctx *c, enum quote_err e, const char *order_id,
                         const struct quote_inputs *in);
 enum app_err workdays_fail(struct app_ctx *c, enum workdays_err e);
+/* id names the claim (or order) in the detail. */
+enum app_err claims_fail(struct app_ctx *c, enum claims_err e, const char *id);
 
 #endif

@@ -5,9 +5,11 @@
 #include "app.h"
 #include "handlers_attachments.h"
 #include "handlers_audit.h"
+#include "handlers_claims.h"
 #include "handlers_orders.h"
 #include "handlers_payouts.h"
 #include "handlers_policies.h"
+#include "handlers_provider_policies.h"
 #include "handlers_refunds.h"
 #include "handlers_reports.h"
 #include "handlers_review.h"
@@ -69,6 +71,18 @@ const struct route app_routes[] = {
 	{ "POST", "/api/v1/payouts/{id}/fail", handle_payout_fail, SYSTEM | AUTH_ROLE_FINANCE, ROUTE_BODY },
 	{ "GET",  "/api/v1/balance", handle_balance, CUSTOMER, 0 },
 	{ "GET",  "/api/v1/notifications", handle_notifications, CUSTOMER, 0 },
+	/* The provider side (DESIGN.md §8): the providers' rules, the claims,
+	 * their statements (a raw text/csv body up to 5 MiB), the margin. */
+	{ "GET",  "/api/v1/provider-policies", handle_provider_policies_list, ADMIN, 0 },
+	{ "GET",  "/api/v1/provider-policies/{provider}/{product_type}", handle_provider_policy_get, ADMIN, 0 },
+	{ "PUT",  "/api/v1/provider-policies/{provider}/{product_type}", handle_provider_policy_put, ADMIN,
+	  ROUTE_BODY },
+	{ "GET",  "/api/v1/provider-claims", handle_claims_list, AUTH_ROLE_FINANCE, 0 },
+	{ "POST", "/api/v1/provider-claims/statements", handle_statement_import, AUTH_ROLE_FINANCE,
+	  ROUTE_BODY_LARGE },
+	{ "POST", "/api/v1/provider-claims/{id}/filed", handle_claim_filed, AUTH_ROLE_FINANCE, ROUTE_BODY },
+	{ "GET",  "/api/v1/reports/margin", handle_margin_report,
+	  AUTH_ROLE_FINANCE | AUTH_ROLE_SUPERVISOR | AUTH_ROLE_ADMIN, 0 },
 	{ "GET",  "/api/v1/audit", handle_audit_list, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0 },

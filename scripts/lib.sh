@@ -12,7 +12,7 @@ SERVICE_USER=refundd          # refundd and nginx workers when started as root
 PACKAGES=(build-essential cmake pkg-config libfcgi-dev libjwt-dev libjansson-dev
           libinih-dev libpq-dev libssl-dev libcurl4-openssl-dev libcmocka-dev postgresql-15
           postgresql-client-15 nginx curl openssl ca-certificates tzdata procps valgrind
-          python3 python3-prometheus-client)
+          python3 python3-prometheus-client libcsv-dev)
 
 # Node.js runs the API and browser tests; the machine may bring its own.
 ensure_node() {

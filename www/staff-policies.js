@@ -386,15 +386,21 @@
     paintPublish();
   }
 
-  document.addEventListener('rd:signin', (ev) => {
-    section.hidden = ev.detail.role !== 'admin';
-    if (!section.hidden) load();
-  });
-  document.addEventListener('rd:signout', () => {
-    section.hidden = true;
-    Object.assign(state, { list: [], type: null, current: null, versions: [], sim: null, simBody: null, items: [], next: null });
-    RD.clear(section);
-  });
+  /* staff.js signs views in and out (RD.staffViews). */
+  const view = {
+    signIn(me) {
+      section.hidden = me.role !== 'admin';
+      if (!section.hidden) load();
+    },
+    signOut() {
+      section.hidden = true;
+      Object.assign(state, { list: [], type: null, current: null, versions: [], sim: null, simBody: null, items: [], next: null });
+      RD.clear(section);
+    },
+  };
+  RD.staffViews = RD.staffViews || [];
+  RD.staffViews.push(view);
+  if (RD.staffMe) view.signIn(RD.staffMe);
   /* A language switch repaints; the draft as typed is kept. */
   RD.onLang(() => {
     if (section.hidden || !state.list.length) return;

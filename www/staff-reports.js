@@ -197,17 +197,24 @@
     box.append(h('figure.chart', chart(r, $('#rep-measure').value)), table(r));
   }
 
-  document.addEventListener('rd:signin', (ev) => {
-    section.hidden = !['supervisor', 'finance', 'admin'].includes(ev.detail.role);
-    if (section.hidden) return;
-    build();
-    load();
-  });
-  document.addEventListener('rd:signout', () => {
-    section.hidden = true;
-    state.report = null;
-    RD.clear(section);
-  });
+  /* staff.js signs views in and out (RD.staffViews). */
+  const view = {
+    signIn(me) {
+      section.hidden = !['supervisor', 'finance', 'admin'].includes(me.role);
+      if (section.hidden) return;
+      build();
+      load();
+    },
+    signOut() {
+      section.hidden = true;
+      state.report = null;
+      state.built = false;
+      RD.clear(section);
+    },
+  };
+  RD.staffViews = RD.staffViews || [];
+  RD.staffViews.push(view);
+  if (RD.staffMe) view.signIn(RD.staffMe);
   /* A language switch relabels the form (keeping its values) and the result. */
   RD.onLang(() => {
     if (section.hidden || !state.built) return;

@@ -183,10 +183,10 @@
     if (isReviewer()) loads.push(loadQueue());
     else loads.push(loadReady());
     if (isFinance()) loads.push(loadPayouts());
-    if (!isReviewer() && !isFinance() && !['admin', 'supervisor'].includes(me.role)) notice.text(() => t('staff.no_tools'));
-    /* Views in files of their own (staff-policies.js, staff-reports.js)
-     * show themselves for the roles they serve. */
-    document.dispatchEvent(new CustomEvent('rd:signin', { detail: me }));
+    if (!isReviewer() && !isFinance() && me.role !== 'admin') notice.text(() => t('staff.no_tools'));
+    /* Views in files of their own (staff-claims.js) show themselves. */
+    RD.staffMe = me;
+    for (const v of RD.staffViews || []) v.signIn(me);
     await Promise.all(loads);
   }
 
@@ -198,7 +198,8 @@
     store.clear();
     RD.setToken('');
     Object.assign(state, { me: null, queue: [], ready: [], payouts: [], detail: null });
-    document.dispatchEvent(new CustomEvent('rd:signout'));
+    RD.staffMe = null;
+    for (const v of RD.staffViews || []) v.signOut();
     for (const id of ['#queue-section', '#ready-section', '#payouts-section', '#detail-section', '#who'])
       $(id).hidden = true;
     $('#token-form').hidden = false;
@@ -560,7 +561,9 @@
     const note = h('textarea', { id: 'approve-note', rows: 2, maxlength: 2000 });
     form.append(field('approve-note', t('act.approve.note'), note));
     const b = h('button.primary', { type: 'submit' }, t('act.approve'));
-    form.append(h('div.actions', b));
+    /* What the provider gives back, next to the button (staff-claims.js). */
+    const margin = RD.providerMargin ? RD.providerMargin(r) : null;
+    form.append(h(margin ? 'div.actions.with-margin' : 'div.actions', b, margin));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const body = {};

@@ -40,6 +40,7 @@ const FAILS = 2;                      // failed attempts before the portal accep
 const seen = [];          // every request: { id, refund, account, arrived, answered, status, sigOk, ... }
 const accept = new Set(); // stubborn events the portal now takes
 const hold = new Map();   // event id -> { ms, arrived: resolve } (answer late, say when it came)
+const holdAccount = new Map();   // the same, for every event of an account (known before its events)
 const tries = new Map();  // event id -> requests so far
 const now = () => process.hrtime.bigint();
 
@@ -77,7 +78,7 @@ function onRequest(req, res) {
       ...verify(req.headers['refundd-signature'], raw) };
     seen.push(rec);
     const ours = ev?.data?.account?.startsWith?.(PREFIX);
-    const h = hold.get(id);
+    const h = hold.get(id) ?? holdAccount.get(ev?.data?.account);
     if (h) { h.arrived(); await sleep(h.ms); } else if (ours) await sleep(20 + Math.random() * 60);
     rec.status = decide(ev, n);
     rec.answered = now();
@@ -401,16 +402,19 @@ test('a sender killed mid-send: its lock goes with its connection, another sends
   await stopSenders();   // a and b: so that the one killed below is the one sending
   const c = await started(startSender('c'));
   senders.push(c);
-  const x = await newRefund(`${PREFIX}crash`);
-  const [row] = await deliveriesOf([x.id]);
+  // Held by account, set before the event exists: c may send it at once.
   let arrivedNow;
   const arrived = new Promise((r) => { arrivedNow = r; });
-  hold.set(row.id, { ms: 3000, arrived: arrivedNow });
-  await arrived;                          // c is posting it, its row locked
-  c.stopped = true;
+  holdAccount.set(`${PREFIX}crash`, { ms: 3000, arrived: arrivedNow });
+  const x = await newRefund(`${PREFIX}crash`);
+  const [row] = await deliveriesOf([x.id]);
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('c never posted the event')), 20000); });
+  try { await Promise.race([arrived, late]); } finally { clearTimeout(timer); }
+  c.stopped = true;                       // c is posting it, its row locked
   c.child.kill('SIGKILL');
   await c.exited;
-  hold.delete(row.id);
+  holdAccount.delete(`${PREFIX}crash`);
   const d = await started(startSender('d'));
   senders.push(d);
   await until('sent again by another process', async () => (await deliveriesOf([x.id]))[0].status === 'delivered');

@@ -18,7 +18,7 @@ FUZZ_DIR=$REPO/tests/fuzz
 BUILD=${FUZZ_BUILD_DIR:-$REPO/build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
-TARGETS=(fuzz_auth fuzz_http fuzz_router fuzz_attachment fuzz_validate fuzz_config fuzz_policy)
+TARGETS=(fuzz_auth fuzz_http fuzz_router fuzz_attachment fuzz_validate fuzz_config fuzz_policy fuzz_statement)
 
 log() { printf '[fuzz] %s\n' "$*" >&2; }
 

@@ -599,6 +599,31 @@ static void test_webhook(void **state)
 	assert_null(cfg.webhook_secret);
 }
 
+/* [provider.NAME] statement_columns: read per provider, checked at load
+ * by the statement reader's own parser; a provider not listed gets the
+ * documented default. */
+static void test_provider_sections(void **state)
+{
+	static const struct { const char *text, *err; } bad[] = {
+		{ "[provider.aliyun]\nstatement_columns = ref=a\n", "statement_columns" },
+		{ "[provider.aliyun]\ncolumns = ref=a, amount=b\n", "unknown setting [provider.aliyun] columns" },
+		{ "[provider.Ali-Yun]\nstatement_columns = ref=a, amount=b\n", "statement_columns" },
+		{ "[provider.]\nstatement_columns = ref=a, amount=b\n", "statement_columns" },
+	};
+	struct config cfg;
+
+	(void)state;
+	load_text("providers", "[provider.aliyun]\nstatement_columns = ref=InstanceId, amount=RefundAmount\n"
+	          "[provider.huaweicloud]\nstatement_columns = ref=r, amount=a, fee=f, date=d\n"
+	          "[provider.aliyun]\nstatement_columns = ref=X, amount=Y\n", 0, NULL, &cfg);
+	assert_int_equal(cfg.n_providers, 2);
+	assert_string_equal(config_statement_columns(&cfg, "aliyun"), "ref=X, amount=Y");
+	assert_string_equal(config_statement_columns(&cfg, "huaweicloud"), "ref=r, amount=a, fee=f, date=d");
+	assert_string_equal(config_statement_columns(&cfg, "other"), "ref=ref, amount=amount, fee=fee, date=date");
+	for (size_t i = 0; i < COUNT(bad); i++)
+		load_text(bad[i].text, bad[i].text, -1, bad[i].err, &cfg);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -608,6 +633,7 @@ int main(void)
 		T(test_full_file),
 		T(test_refusals),
 		T(test_case_and_comments),
+		T(test_provider_sections),
 		T(test_missing_file),
 		T(test_numbers),
 		T(test_empty_number),

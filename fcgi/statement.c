@@ -1,0 +1,351 @@
+/* statement.c -- see statement.h. libcsv does the CSV (RFC 4180 quoting,
+ * CRLF or LF, blank lines skipped); this file maps its records onto
+ * statement lines. Pure. */
+#include "statement.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libcsv/csv.h>
+
+#include "http.h"
+
+#define MAX_FIELDS 64
+
+static const char *const err_codes[STATEMENT_ERR__MAX] = {
+	[STATEMENT_OK]             = "ok",
+	[STATEMENT_NOT_UTF8]       = "statement_not_utf8",
+	[STATEMENT_SYNTAX]         = "statement_syntax",
+	[STATEMENT_NO_HEADER]      = "statement_empty",
+	[STATEMENT_MISSING_COLUMN] = "statement_missing_column",
+	[STATEMENT_TOO_MANY_LINES] = "statement_too_many_lines",
+	[STATEMENT_BAD_COLUMNS]    = "statement_bad_columns",
+	[STATEMENT_NOMEM]          = "statement_nomem",
+};
+
+static const char *const line_codes[STATEMENT_LINE_ERR__MAX] = {
+	[STATEMENT_LINE_OK]          = "ok",
+	[STATEMENT_LINE_MISSING_REF] = "missing_ref",
+	[STATEMENT_LINE_BAD_REF]     = "bad_ref",
+	[STATEMENT_LINE_BAD_AMOUNT]  = "bad_amount",
+	[STATEMENT_LINE_BAD_FEE]     = "bad_fee",
+	[STATEMENT_LINE_BAD_DATE]    = "bad_date",
+	[STATEMENT_LINE_TOO_LONG]    = "field_too_long",
+};
+
+const char *statement_err_code(enum statement_err err)
+{
+	return (unsigned)err < STATEMENT_ERR__MAX ? err_codes[err] : "statement_invalid";
+}
+
+const char *statement_line_err_code(enum statement_line_err err)
+{
+	return (unsigned)err < STATEMENT_LINE_ERR__MAX ? line_codes[err] : "invalid";
+}
+
+/* ---- the column setting ---- */
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n > 0 && isspace((unsigned char)**s))
+		(*s)++, (*n)--;
+	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+static int set_column(struct statement_columns *c, const char *key, size_t kn,
+                      const char *val, size_t vn)
+{
+	char *dst = NULL;
+
+	if (kn == 3 && strncmp(key, "ref", 3) == 0)
+		dst = c->ref;
+	else if (kn == 6 && strncmp(key, "amount", 6) == 0)
+		dst = c->amount;
+	else if (kn == 3 && strncmp(key, "fee", 3) == 0)
+		dst = c->fee;
+	else if (kn == 4 && strncmp(key, "date", 4) == 0)
+		dst = c->date;
+	if (dst == NULL || vn >= STATEMENT_NAME_SIZE || dst[0] != '\0' || memchr(val, '\0', vn))
+		return -1;
+	memcpy(dst, val, vn);
+	dst[vn] = '\0';
+	return 0;
+}
+
+enum statement_err statement_columns_parse(const char *spec, struct statement_columns *out)
+{
+	struct statement_columns c;
+	const char *p = spec;
+
+	memset(&c, 0, sizeof c);
+	while (p && *p) {
+		const char *end = strchr(p, ','), *eq;
+		size_t n = end ? (size_t)(end - p) : strlen(p), kn, vn;
+		const char *key = p, *val;
+
+		eq = memchr(p, '=', n);
+		if (eq == NULL)
+			return STATEMENT_BAD_COLUMNS;
+		kn = (size_t)(eq - p), val = eq + 1, vn = n - kn - 1;
+		trim(&key, &kn);
+		trim(&val, &vn);
+		if (set_column(&c, key, kn, val, vn) != 0)
+			return STATEMENT_BAD_COLUMNS;
+		p = end ? end + 1 : NULL;
+	}
+	if (c.ref[0] == '\0' || c.amount[0] == '\0')
+		return STATEMENT_BAD_COLUMNS;
+	*out = c;
+	return STATEMENT_OK;
+}
+
+/* ---- reading the file ---- */
+
+struct reader {
+	const struct statement_columns *cols;
+	const char                     *currency;
+	struct statement               *st;
+	int                             line;           /* the text line being fed */
+	bool                            header_seen;
+	int                             col_ref, col_amount, col_fee, col_date;
+	char                           *fields[MAX_FIELDS];
+	size_t                          n_fields;
+	bool                            too_long;       /* a field of this record */
+	enum statement_err              err;
+};
+
+static void on_field(void *data, size_t len, void *user)
+{
+	struct reader *r = user;
+	char *copy;
+
+	if (r->err != STATEMENT_OK || r->n_fields >= MAX_FIELDS)
+		return;
+	if (len > STATEMENT_FIELD_MAX) {
+		r->too_long = true;
+		len = 0;
+	}
+	if ((copy = malloc(len + 1)) == NULL) {
+		r->err = STATEMENT_NOMEM;
+		return;
+	}
+	if (len)
+		memcpy(copy, data, len);
+	copy[len] = '\0';
+	r->fields[r->n_fields++] = copy;
+}
+
+static int find_column(const struct reader *r, const char *name)
+{
+	if (name[0] == '\0')
+		return -1;
+	for (size_t i = 0; i < r->n_fields; i++)
+		if (strcasecmp(r->fields[i], name) == 0)
+			return (int)i;
+	return -2;
+}
+
+static void read_header(struct reader *r)
+{
+	const struct statement_columns *c = r->cols;
+	const char *names[4] = { c->ref, c->amount, c->fee, c->date };
+	int *cols[4] = { &r->col_ref, &r->col_amount, &r->col_fee, &r->col_date };
+
+	r->header_seen = true;
+	/* ref and amount must be there; a fee or date column the file does
+	 * not have is simply not read (a statement without fees). */
+	for (int i = 0; i < 4; i++) {
+		*cols[i] = find_column(r, names[i]);
+		if (*cols[i] == -2 && i >= 2)
+			*cols[i] = -1;
+		if (*cols[i] == -2) {
+			memcpy(r->st->missing, names[i], strlen(names[i]) + 1);
+			r->err = STATEMENT_MISSING_COLUMN;
+			return;
+		}
+	}
+}
+
+static const char *field(const struct reader *r, int col)
+{
+	return col >= 0 && (size_t)col < r->n_fields ? r->fields[col] : "";
+}
+
+/* Non-negative decimal text of the currency; "" is 0 when allowed. */
+static bool amount_ok(const char *text, const char *currency, bool empty_is_zero, int64_t *out)
+{
+	if (text[0] == '\0' && empty_is_zero) {
+		*out = 0;
+		return true;
+	}
+	return text[0] != '-' && money_parse(text, currency, out) == MONEY_OK;
+}
+
+static bool ref_ok(const char *ref)
+{
+	size_t n = strlen(ref);
+
+	if (n >= STATEMENT_REF_SIZE)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)ref[i] < 0x20 || ref[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* YYYY-MM-DD, optionally followed by a time; the rest is not checked. */
+static bool date_ok(const char *d)
+{
+	if (d[0] == '\0')
+		return true;
+	if (strlen(d) < 10 || strlen(d) >= STATEMENT_DATE_SIZE || d[4] != '-' || d[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)d[i]))
+			return false;
+	return true;
+}
+
+static enum statement_line_err check_line(const struct reader *r, struct statement_line *l)
+{
+	const char *ref = field(r, r->col_ref), *date = field(r, r->col_date);
+
+	if (r->too_long)
+		return STATEMENT_LINE_TOO_LONG;
+	if (ref[0] == '\0')
+		return STATEMENT_LINE_MISSING_REF;
+	if (!ref_ok(ref))
+		return STATEMENT_LINE_BAD_REF;
+	memcpy(l->ref, ref, strlen(ref) + 1);
+	if (!amount_ok(field(r, r->col_amount), r->currency, false, &l->amount))
+		return STATEMENT_LINE_BAD_AMOUNT;
+	if (!amount_ok(field(r, r->col_fee), r->currency, true, &l->fee))
+		return STATEMENT_LINE_BAD_FEE;
+	if (!date_ok(date))
+		return STATEMENT_LINE_BAD_DATE;
+	memcpy(l->date, date, strlen(date) + 1);
+	return STATEMENT_LINE_OK;
+}
+
+static void add_line(struct reader *r)
+{
+	struct statement *st = r->st;
+	struct statement_line l;
+
+	if (st->n >= STATEMENT_MAX_LINES) {
+		r->err = STATEMENT_TOO_MANY_LINES;
+		return;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		struct statement_line *grown = realloc(st->lines, cap * sizeof *grown);
+		if (grown == NULL) {
+			r->err = STATEMENT_NOMEM;
+			return;
+		}
+		st->lines = grown, st->cap = cap;
+	}
+	memset(&l, 0, sizeof l);
+	l.line = r->line;
+	l.err = check_line(r, &l);
+	if (l.err != STATEMENT_LINE_OK)
+		l.amount = l.fee = 0;
+	st->lines[st->n++] = l;
+}
+
+static void drop_fields(struct reader *r)
+{
+	for (size_t i = 0; i < r->n_fields; i++)
+		free(r->fields[i]);
+	r->n_fields = 0;
+	r->too_long = false;
+}
+
+static void on_record(int terminator, void *user)
+{
+	struct reader *r = user;
+
+	(void)terminator;
+	if (r->err == STATEMENT_OK) {
+		if (!r->header_seen)
+			read_header(r);
+		else
+			add_line(r);
+	}
+	drop_fields(r);
+}
+
+/* The length of the text line at s: up to and with its LF, CRLF, or a
+ * lone CR (which libcsv also takes for the end of a record). */
+static size_t line_length(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			return i + 1;
+		if (s[i] == '\r')
+			return i + 1 < len && s[i + 1] == '\n' ? i + 2 : i + 1;
+	}
+	return len;
+}
+
+/* Feeds the text one line at a time so that each record knows its line. */
+static enum statement_err feed(struct reader *r, struct csv_parser *p, const char *s, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len && r->err == STATEMENT_OK) {
+		size_t n = line_length(s + off, len - off);
+		r->line++;
+		if (csv_parse(p, s + off, n, on_field, on_record, r) != n) {
+			r->st->error_line = r->line;
+			return STATEMENT_SYNTAX;
+		}
+		off += n;
+	}
+	if (r->err == STATEMENT_OK && csv_fini(p, on_field, on_record, r) != 0) {
+		r->st->error_line = r->line;
+		return STATEMENT_SYNTAX;
+	}
+	return r->err;
+}
+
+enum statement_err statement_parse(const char *data, size_t len,
+                                   const struct statement_columns *cols,
+                                   const char *currency, struct statement *out)
+{
+	struct reader r = { cols, currency, out, 0, false, -1, -1, -1, -1, { 0 }, 0, false,
+	                    STATEMENT_OK };
+	struct csv_parser p;
+	enum statement_err err;
+
+	memset(out, 0, sizeof *out);
+	if (!http_utf8_valid(data, len))
+		return STATEMENT_NOT_UTF8;
+	/* A BOM (EF BB BF) is how spreadsheet programs mark UTF-8; not data. */
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		data += 3, len -= 3;
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+		return STATEMENT_NOMEM;
+	err = feed(&r, &p, data, len);
+	drop_fields(&r);
+	csv_free(&p);
+	if (err == STATEMENT_OK && !r.header_seen)
+		err = STATEMENT_NO_HEADER;
+	if (err != STATEMENT_OK) {
+		free(out->lines);
+		out->lines = NULL;
+		out->n = out->cap = 0;
+	}
+	return err;
+}
+
+void statement_free(struct statement *st)
+{
+	free(st->lines);
+	st->lines = NULL;
+	st->n = st->cap = 0;
+}

@@ -1,0 +1,471 @@
+// claims.test.mjs -- issue 12, the reseller's own money (DESIGN.md §8): the
+// upstream purchase on order sync (hidden from customers), provider
+// policies (versioned, admin), the provider figures staff see before
+// approving (never customers), the claim approval opens, the claims list
+// and its CSV, filing, statement import (each kind of line, the same file
+// twice, broken files), and the margin report. The seed cases run end to
+// end: a refund on day 3 fully recovered, one after the window with the
+// reseller's loss shown, a purchase paid partly with a provider voucher.
+// Each run uses its own provider (and unique references), so the file
+// passes when run again against the same database.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { api, assertProblem, token, uid, DAY, nowS, iso, psql } from './lib.mjs';
+
+const RUN = uid();
+const PROV = `cl_${RUN}`;
+const SYSTEM = token(`cl-billing-${RUN}`, 'system');
+const SUPPORT = token(`cl-agent-${RUN}`, 'support');
+const SUPERVISOR = token(`cl-lead-${RUN}`, 'supervisor');
+const FINANCE = token(`cl-fin-${RUN}`, 'finance');
+const ADMIN = token(`cl-admin-${RUN}`, 'admin');
+
+let seq = 0;
+const customer = () => {
+  const sub = `cl-c-${RUN}-${++seq}`;
+  return { sub, tok: token(sub, 'customer') };
+};
+const ref = (tag) => `${tag}-${RUN}-${++seq}`;
+
+// The provider's rule for cloud servers in this run: seed 001 seen from the
+// reseller's seat (5 days full, then unused time, vouchers kept).
+const ECS_RULE = { refundable: true, window_rule: 'full', window_days: 5, after_window: 'prorata_time',
+  fee_bps: 0, vouchers_refundable: false, note: 'seed 001' };
+
+async function putRule(provider, type, body, tok = ADMIN) {
+  return api('PUT', `/api/v1/provider-policies/${provider}/${type}`, { tok, body });
+}
+
+// A cloud server sold for 1,200.00 paid daysAgo, bought upstream for cost
+// (voucher part given) at the same moment.
+async function ecsOrder(c, { daysAgo = 1, cost = 100000, voucher = 0, provider = PROV, upstreamRef } = {}) {
+  const id = `CL-${RUN}-${++seq}`;
+  const paid = nowS() - daysAgo * DAY;
+  const body = {
+    account: c.sub, provider, product_type: 'cloud_server', product_name: 'ECS 2核4G 包年',
+    billing_mode: 'subscription', status: 'paid', amount_paid: 120000, currency: 'CNY',
+    payment_method: 'wechat', paid_at: iso(paid), period_start: iso(paid),
+    period_end: iso(paid + 365 * DAY), upstream_ref: upstreamRef ?? ref('i'),
+    upstream_cost: cost, upstream_voucher: voucher, upstream_paid_at: iso(paid),
+  };
+  const r = await api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body });
+  assert.equal(r.status, 201, r.text);
+  return { id, upstreamRef: body.upstream_ref };
+}
+
+async function submit(c, orderId, method = 'balance') {
+  const r = await api('POST', '/api/v1/refunds', { tok: c.tok, headers: { 'Idempotency-Key': randomUUID() },
+    body: { order_id: orderId, reason_code: 'changed_mind', payout_method: method } });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+async function approve(id, body = {}) {
+  const claimed = await api('POST', `/api/v1/refunds/${id}/claim`, { tok: SUPPORT });
+  assert.equal(claimed.status, 200, claimed.text);
+  const r = await api('POST', `/api/v1/refunds/${id}/approve`, { tok: SUPPORT, body });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'approved');
+  return r.json;
+}
+
+// An approved refund of a new order: { c, order, refund, claim }.
+async function approvedClaim(opts = {}) {
+  const c = customer();
+  const order = await ecsOrder(c, opts);
+  const refund = await submit(c, order.id);
+  const approved = await approve(refund.id);
+  return { c, order, refund: approved, claim: approved.provider_figures.claim };
+}
+
+const claims = (query = '', tok = FINANCE, headers = {}) =>
+  api('GET', `/api/v1/provider-claims${query}`, { tok, headers });
+const filed = (id, body, tok = FINANCE) => api('POST', `/api/v1/provider-claims/${id}/filed`, { tok, body });
+const importCsv = (text, { provider = PROV, tok = FINANCE, type = 'text/csv', query = '' } = {}) =>
+  api('POST', `/api/v1/provider-claims/statements?provider=${provider}${query}`,
+    { tok, raw: text, headers: { 'Content-Type': type } });
+const claimRow = (id) => JSON.parse(psql(`SELECT to_jsonb(k) FROM provider_claims k WHERE id = ${id}`));
+
+test('setup: the provider rules of this run (admin only, versioned)', async () => {
+  let r = await putRule(PROV, 'cloud_server', { ...ECS_RULE, note: 'first' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.version, 1);
+  r = await putRule(PROV, 'cloud_server', ECS_RULE);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.version, 2);
+  assert.equal(r.json.created_by, `cl-admin-${RUN}`);
+  r = await api('GET', `/api/v1/provider-policies/${PROV}/cloud_server`, { tok: ADMIN });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.version, 2);
+  assert.deepEqual(r.json.versions.map((v) => v.version), [2, 1]);
+  r = await api('GET', `/api/v1/provider-policies/${PROV}/cloud_server?version=1`, { tok: ADMIN });
+  assert.equal(r.json.note, 'first');
+  r = await api('GET', '/api/v1/provider-policies', { tok: ADMIN });
+  assert.equal(r.status, 200);
+  const mine = r.json.items.filter((p) => p.provider === PROV);
+  assert.deepEqual(mine.map((p) => [p.product_type, p.version]), [['cloud_server', 2]]);
+  // The seeds' rules ship as demo data for aliyun and huaweicloud.
+  assert.ok(r.json.items.some((p) => p.provider === 'aliyun' && p.product_type === 'cloud_server'
+    && p.window_days === 5 && p.after_window === 'prorata_time' && !p.vouchers_refundable));
+  assert.ok(r.json.items.some((p) => p.provider === 'huaweicloud' && p.product_type === 'traffic_package'));
+  // An audit event per version.
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_policy'
+    AND entity_id = '${PROV}/cloud_server'`), '2');
+});
+
+test('provider policies: refusals change nothing', async () => {
+  for (const tok of [SUPPORT, FINANCE, SUPERVISOR, token('x', 'customer')]) {
+    assertProblem(assert, await api('GET', '/api/v1/provider-policies', { tok }), 403, 'forbidden');
+    assertProblem(assert, await putRule(PROV, 'saas_app', ECS_RULE, tok), 403, 'forbidden');
+  }
+  assertProblem(assert, await api('GET', `/api/v1/provider-policies/${PROV}/nothing`, { tok: ADMIN }),
+    404, 'provider_policy_not_found');
+  assertProblem(assert, await api('GET', `/api/v1/provider-policies/${PROV}/cloud_server?version=9`,
+    { tok: ADMIN }), 404, 'provider_policy_not_found');
+  assertProblem(assert, await api('GET', `/api/v1/provider-policies/${PROV}/cloud_server?version=x`,
+    { tok: ADMIN }), 400, 'invalid_version');
+  assertProblem(assert, await putRule(PROV, 'saas_app', { ...ECS_RULE, window_rule: 'service_in_progress' }),
+    422, 'invalid_policy');
+  assertProblem(assert, await putRule(PROV, 'saas_app', { ...ECS_RULE, after_window: 'negotiate' }),
+    422, 'invalid_value');
+  assertProblem(assert, await putRule(PROV, 'saas_app', { ...ECS_RULE, colour: 'red' }), 422, 'unknown_field');
+  assertProblem(assert, await putRule(PROV, 'saas_app', { ...ECS_RULE, fee_bps: 10001 }), 422, 'out_of_range');
+  assertProblem(assert, await putRule('Bad-Name', 'saas_app', ECS_RULE), 422, 'invalid_product_type');
+  assert.equal(psql(`SELECT count(*) FROM provider_policies WHERE provider = '${PROV}'
+    AND product_type = 'saas_app'`), '0');
+});
+
+test('order sync: the upstream purchase is stored, shown to staff, never to the customer', async () => {
+  const c = customer();
+  const { id, upstreamRef } = await ecsOrder(c, { cost: 90000, voucher: 10000 });
+  let r = await api('GET', `/api/v1/orders/${id}`, { tok: SUPPORT });
+  assert.equal(r.json.upstream_ref, upstreamRef);
+  assert.equal(r.json.upstream_cost, 90000);
+  assert.equal(r.json.upstream_voucher, 10000);
+  for (const path of [`/api/v1/orders/${id}`, '/api/v1/orders']) {
+    r = await api('GET', path, { tok: c.tok });
+    assert.equal(r.status, 200);
+    assert.ok(!/upstream/.test(r.text), `a customer sees no upstream_*: ${r.text}`);
+  }
+  // Whole or absent; the voucher is part of the cost.
+  const base = { account: c.sub, provider: PROV, product_type: 'cloud_server', product_name: 'x',
+    billing_mode: 'subscription', status: 'paid', amount_paid: 100, currency: 'CNY',
+    payment_method: 'alipay', paid_at: iso(nowS()) };
+  const put = (extra) => api('PUT', `/api/v1/orders/CL-${RUN}-bad`, { tok: SYSTEM, body: { ...base, ...extra } });
+  assertProblem(assert, await put({ upstream_ref: 'i-1' }), 422, 'invalid_upstream');
+  assertProblem(assert, await put({ upstream_cost: 5 }), 422, 'invalid_upstream');
+  assertProblem(assert, await put({ upstream_ref: 'i-1', upstream_cost: 5, upstream_voucher: 6,
+    upstream_paid_at: iso(nowS()) }), 422, 'invalid_upstream');
+  assertProblem(assert, await put({ upstream_ref: 'bad ref', upstream_cost: 5, upstream_paid_at: iso(nowS()) }),
+    422, 'invalid_value');
+  assert.equal(psql(`SELECT count(*) FROM orders WHERE id = 'CL-${RUN}-bad'`), '0');
+  // Re-synced without them, the purchase is gone (the whole order is replaced).
+  r = await api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body: { ...base, account: c.sub } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.upstream_ref, null);
+});
+
+test('seed 001, day 3: staff see the full recovery and the margin before approving; the claim opens with it', async () => {
+  const c = customer();
+  const { id, upstreamRef } = await ecsOrder(c, { daysAgo: 3 });
+  let r = await api('GET', `/api/v1/orders/${id}/quote`, { tok: SUPPORT });
+  assert.equal(r.status, 200, r.text);
+  const p = r.json.provider;
+  assert.equal(p.provider, PROV);
+  assert.equal(p.upstream_ref, upstreamRef);
+  assert.equal(p.policy_version, 2);
+  assert.equal(p.expected_recovery, 100000);
+  assert.equal(p.customer_amount, 120000);
+  assert.equal(p.margin, -20000);
+  assert.equal(p.margin_text, '-200.00');
+  assert.deepEqual(p.breakdown, [{ label: 'upstream_cost', amount: 100000, units: 0 }]);
+  assert.deepEqual(p.reasons, []);
+  assert.equal(p.claim, null);
+  // The customer's quote has no provider side.
+  r = await api('GET', `/api/v1/orders/${id}/quote`, { tok: c.tok });
+  assert.equal(r.status, 200);
+  assert.ok(!('provider' in r.json), r.text);
+  const refund = await submit(c, id);
+  r = await api('GET', `/api/v1/refunds/${refund.id}`, { tok: SUPPORT });
+  assert.equal(r.json.provider_figures.expected_recovery, 100000);
+  assert.equal(r.json.provider_figures.claim, null);
+  r = await api('GET', `/api/v1/refunds/${refund.id}`, { tok: c.tok });
+  assert.ok(!('provider_figures' in r.json) && !/expected_recovery/.test(r.text), r.text);
+  // Approval opens the claim in the same transaction, frozen at approval.
+  const approved = await approve(refund.id);
+  const claim = approved.provider_figures.claim;
+  assert.equal(claim.status, 'to_file');
+  assert.equal(claim.expected_amount, 100000);
+  assert.equal(claim.customer_amount, 120000);
+  assert.equal(claim.upstream_ref, upstreamRef);
+  assert.equal(claim.policy_version, 2);
+  assert.equal(claim.refund_id, refund.id);
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_claim'
+    AND entity_id = '${claim.id}' AND action = 'provider_claim.open'`), '1');
+  // A customer action answer (withdraw refused) shows no figures either.
+  r = await api('GET', `/api/v1/refunds/${refund.id}`, { tok: c.tok });
+  assert.ok(!/provider_figures|expected_recovery|upstream/.test(r.text));
+});
+
+test('seed 001 after the window: the provider returns unused time only; the reseller\'s loss is shown', async () => {
+  const c = customer();
+  const { id } = await ecsOrder(c, { daysAgo: 73 });
+  const r = await api('GET', `/api/v1/orders/${id}/quote`, { tok: SUPERVISOR });
+  const p = r.json.provider;
+  // 292 of 365 days unused: the provider 1,000.00 * 292/365 = 800.00, the
+  // customer (negotiated, unused time) 1,200.00 * 292/365 = 960.00 -- less
+  // the seconds since the order was made, rounded down.
+  const near = (v, want) => assert.ok(v <= want && v >= want - 5, `${v} near ${want}`);
+  near(r.json.amount, 96000);
+  near(p.expected_recovery, 80000);
+  assert.equal(p.customer_amount, r.json.amount);
+  assert.equal(p.margin, p.expected_recovery - r.json.amount);
+  assert.ok(p.margin <= -15990 && p.margin >= -16010, r.text);
+  assert.ok(p.reasons.includes('window_closed') && p.reasons.includes('already_used'));
+  assert.deepEqual(p.breakdown.map((l) => l.label), ['upstream_cost', 'consumed_time']);
+  assert.equal(p.breakdown.reduce((s, l) => s + l.amount, 0), 80000);
+  const refund = await submit(c, id);
+  // Negotiated down to 900.00: the customer confirms, and that approval
+  // opens the claim, with the amount as approved.
+  let a = await api('POST', `/api/v1/refunds/${refund.id}/claim`, { tok: SUPPORT });
+  a = await api('POST', `/api/v1/refunds/${refund.id}/approve`, { tok: SUPPORT,
+    body: { amount: 90000, note: 'negotiated' } });
+  assert.equal(a.json.status, 'awaiting_confirmation', a.text);
+  near(a.json.provider_figures.expected_recovery, 80000);
+  assert.equal(a.json.provider_figures.margin, a.json.provider_figures.expected_recovery - 90000);
+  assert.equal(a.json.provider_figures.claim, null);
+  a = await api('POST', `/api/v1/refunds/${refund.id}/confirm`, { tok: c.tok });
+  assert.equal(a.json.status, 'approved', a.text);
+  assert.ok(!/provider_figures/.test(a.text));
+  const claim = JSON.parse(psql(`SELECT to_jsonb(k) FROM provider_claims k WHERE refund_id = ${refund.id}`));
+  near(claim.expected_amount, 80000);
+  assert.equal(claim.customer_amount, 90000);
+  assert.equal(claim.status, 'to_file');
+});
+
+test('a purchase paid partly with a provider voucher: the voucher does not come back', async () => {
+  const c = customer();
+  const { id } = await ecsOrder(c, { daysAgo: 2, voucher: 30000 });
+  const r = await api('GET', `/api/v1/orders/${id}/quote`, { tok: FINANCE });
+  const p = r.json.provider;
+  assert.equal(p.expected_recovery, 70000);
+  assert.equal(p.margin, 70000 - 120000);
+  assert.deepEqual(p.breakdown, [{ label: 'upstream_cost', amount: 100000, units: 0 },
+    { label: 'voucher_not_refunded', amount: -30000, units: 0 }]);
+  assert.deepEqual(p.reasons, ['voucher_not_refunded']);
+});
+
+test('an order without an upstream purchase has no provider side and opens no claim', async () => {
+  const c = customer();
+  const id = `CL-${RUN}-${++seq}`;
+  const paid = nowS() - DAY;
+  let r = await api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body: { account: c.sub, provider: PROV,
+    product_type: 'cloud_server', product_name: 'ECS', billing_mode: 'subscription', status: 'paid',
+    amount_paid: 5000, currency: 'CNY', payment_method: 'alipay', paid_at: iso(paid),
+    period_start: iso(paid), period_end: iso(paid + 30 * DAY) } });
+  assert.equal(r.status, 201);
+  r = await api('GET', `/api/v1/orders/${id}/quote`, { tok: SUPPORT });
+  assert.equal(r.json.provider, null);
+  const refund = await submit(c, id);
+  const approved = await approve(refund.id);
+  assert.equal(approved.provider_figures, null);
+  assert.equal(psql(`SELECT count(*) FROM provider_claims WHERE refund_id = ${refund.id}`), '0');
+});
+
+test('claims: finance lists them (keyset, filters), the CSV filing list neutralises formulas', async () => {
+  const a = await approvedClaim();
+  const b = await approvedClaim({ upstreamRef: `-cmd-${RUN}` });
+  let r = await claims(`?provider=${PROV}&status=to_file&limit=1`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.items.length, 1);
+  assert.equal(r.json.items[0].id, b.claim.id);
+  r = await claims(`?provider=${PROV}&status=to_file&limit=1&cursor=${r.json.next_cursor}`);
+  assert.equal(r.json.items[0].id, a.claim.id);
+  r = await claims(`?provider=${PROV}&status=recovered`);
+  assert.ok(r.json.items.every((k) => k.status === 'recovered'));
+  r = await claims(`?provider=${PROV}`, FINANCE, { Accept: 'text/csv' });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/csv/);
+  assert.match(r.headers.get('content-disposition'), /provider-claims\.csv/);
+  const lines = r.text.trim().split('\r\n');
+  assert.equal(lines[0], 'claim_id,refund_id,order_id,provider,product_type,upstream_ref,'
+    + 'expected_amount,currency,policy_version,opened_at');
+  const rowB = lines.find((l) => l.startsWith(`${b.claim.id},`));
+  assert.ok(rowB.includes(`,'-cmd-${RUN},1000.00,CNY,2,`), rowB);
+  assert.ok(lines.some((l) => l.startsWith(`${a.claim.id},`)));
+  assertProblem(assert, await claims('?status=filed', FINANCE, { Accept: 'text/csv' }), 400, 'invalid_filter');
+  assertProblem(assert, await claims('?status=nope'), 400, 'invalid_filter');
+  assertProblem(assert, await claims('?cursor=x'), 400, 'invalid_cursor');
+  for (const tok of [SUPPORT, SUPERVISOR, ADMIN, a.c.tok])
+    assertProblem(assert, await claims('', tok), 403, 'forbidden');
+});
+
+test('filed: to_file -> filed with the provider\'s reference, audited; refusals change nothing', async () => {
+  const { claim } = await approvedClaim();
+  const claimRef = ref('RF');
+  let r = await filed(claim.id, { claim_ref: claimRef });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'filed');
+  assert.equal(r.json.claim_ref, claimRef);
+  assert.equal(r.json.filed_by, `cl-fin-${RUN}`);
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_claim'
+    AND entity_id = '${claim.id}' AND action = 'provider_claim.filed'`), '1');
+  assertProblem(assert, await filed(claim.id, { claim_ref: ref('RF') }), 409, 'claim_not_to_file');
+  const other = await approvedClaim();
+  assertProblem(assert, await filed(other.claim.id, { claim_ref: claimRef }), 409, 'claim_ref_taken');
+  assertProblem(assert, await filed(other.claim.id, { claim_ref: 'has space' }), 422, 'invalid_value');
+  assertProblem(assert, await filed(other.claim.id, {}), 422, 'missing_field');
+  assertProblem(assert, await filed(999999999, { claim_ref: 'x' }), 404, 'claim_not_found');
+  assertProblem(assert, await filed('abc', { claim_ref: 'x' }), 404, 'claim_not_found');
+  assertProblem(assert, await filed(other.claim.id, { claim_ref: 'x' }, SUPPORT), 403, 'forbidden');
+  assert.equal(claimRow(other.claim.id).status, 'to_file');
+});
+
+// Five claims, then a statement with every kind of line (default columns:
+// this run's provider has no [provider.*] section).
+test('statement import: matched, amount_mismatch, refused, unknown_ref, duplicate and invalid lines; twice; broken files', async () => {
+  const exact = await approvedClaim();
+  const less = await approvedClaim();
+  const byRef = await approvedClaim();
+  const zero = await approvedClaim();
+  const untouched = await approvedClaim();
+  const claimRef = ref('CASE');
+  assert.equal((await filed(byRef.claim.id, { claim_ref: claimRef })).status, 200);
+  const text = '\uFEFFdate,ref,amount,fee,memo\r\n'
+    + `2026-12-01,${exact.order.upstreamRef},1000.00,0,ok\r\n`
+    + `2026-12-01,${less.order.upstreamRef},950.50,12.34,"fee, and less"\r\n`
+    + `2026-12-02,${claimRef},1000.00,0,by claim ref\r\n`
+    + `2026-12-02,${zero.order.upstreamRef},0,0,refused\r\n`
+    + `2026-12-02,nobody-${RUN},1.00,0,unknown\r\n`
+    + `2026-12-02,${exact.order.upstreamRef},1000.00,0,again\r\n`
+    + `2026-12-02,${untouched.order.upstreamRef},1.234,0,too precise\r\n`
+    + '2026-12-02,,5.00,0,no ref\r\n';
+  // Broken files first: each changes nothing.
+  const broken = text.replace('"fee, and less"', '"fee, and less');
+  let r = await importCsv(broken);
+  assertProblem(assert, r, 422, 'statement_syntax');
+  assert.equal(r.json.line, 9);   // the quote left open runs to the end of the file
+  assertProblem(assert, await importCsv(text.replace('amount', 'sum')), 422, 'statement_missing_column');
+  assertProblem(assert, await importCsv(Buffer.from([0x72, 0x65, 0x66, 0xff, 0x0a])), 422, 'statement_not_utf8');
+  assertProblem(assert, await importCsv(''), 422, 'statement_empty');
+  assertProblem(assert, await importCsv(text, { type: 'application/json' }), 415, 'unsupported_media_type');
+  assertProblem(assert, await importCsv(text, { provider: 'Bad!' }), 400, 'invalid_provider');
+  assertProblem(assert, await importCsv(text, { query: '&currency=XXX' }), 400, 'invalid_currency');
+  assertProblem(assert, await importCsv(text, { tok: SUPPORT }), 403, 'forbidden');
+  for (const k of [exact, less, byRef, zero, untouched])
+    assert.ok(['to_file', 'filed'].includes(claimRow(k.claim.id).status));
+
+  r = await importCsv(text);
+  assert.equal(r.status, 201, r.text);
+  const res = r.json;
+  assert.equal(res.provider, PROV);
+  assert.equal(res.lines, 8);
+  assert.match(res.sha256, /^[0-9a-f]{64}$/);
+  const by = (list) => Object.fromEntries(list.map((x) => [x.line, x]));
+  const m = by(res.matched);
+  assert.deepEqual(Object.keys(m).map(Number), [2, 3, 4, 5]);
+  assert.deepEqual(m[2], { line: 2, ref: exact.order.upstreamRef, claim_id: exact.claim.id,
+    status: 'recovered', expected: 100000, actual: 100000, fee: 0 });
+  assert.equal(m[3].status, 'partially_recovered');
+  assert.equal(m[3].actual, 95050);
+  assert.equal(m[3].fee, 1234);
+  assert.equal(m[4].claim_id, byRef.claim.id);
+  assert.equal(m[5].status, 'refused');
+  assert.deepEqual(res.amount_mismatch.map((x) => [x.line, x.expected, x.actual]),
+    [[3, 100000, 95050], [5, 100000, 0]]);
+  assert.deepEqual(res.unknown_ref, [{ line: 6, ref: `nobody-${RUN}` }]);
+  assert.deepEqual(res.duplicate, [{ line: 7, ref: exact.order.upstreamRef, claim_id: exact.claim.id }]);
+  assert.deepEqual(res.invalid, [{ line: 8, reason: 'bad_amount' }, { line: 9, reason: 'missing_ref' }]);
+  // The claims as stored, with an audit event each.
+  const k = claimRow(less.claim.id);
+  assert.equal(k.status, 'partially_recovered');
+  assert.equal(k.recovered_amount, 95050);
+  assert.equal(k.fee, 1234);
+  assert.ok(k.statement_id > 0);
+  assert.equal(claimRow(exact.claim.id).status, 'recovered');
+  assert.equal(claimRow(zero.claim.id).status, 'refused');
+  assert.equal(claimRow(untouched.claim.id).status, 'to_file');
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_claim'
+    AND entity_id IN ('${exact.claim.id}', '${less.claim.id}', '${byRef.claim.id}', '${zero.claim.id}')
+    AND action IN ('provider_claim.recovered', 'provider_claim.partially_recovered', 'provider_claim.refused')`), '4');
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_statement'
+    AND entity_id = '${k.statement_id}'`), '1');
+  // The refund shows its claim closed.
+  r = await api('GET', `/api/v1/refunds/${less.refund.id}`, { tok: FINANCE });
+  assert.equal(r.json.provider_figures.claim.status, 'partially_recovered');
+
+  // The same file again: the first result, nothing changes.
+  const before = psql(`SELECT count(*) || ':' || max(updated_at) FROM provider_claims WHERE provider = '${PROV}'`);
+  r = await importCsv(text);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(r.json, res);
+  assert.equal(psql(`SELECT count(*) FROM provider_statements WHERE provider = '${PROV}'`), '1');
+  assert.equal(psql(`SELECT count(*) || ':' || max(updated_at) FROM provider_claims WHERE provider = '${PROV}'`), before);
+  // Another file naming the closed claims: duplicates only.
+  r = await importCsv(`ref,amount\n${exact.order.upstreamRef},1000.00\n`);
+  assert.equal(r.status, 201);
+  assert.deepEqual(r.json.duplicate, [{ line: 2, ref: exact.order.upstreamRef, claim_id: exact.claim.id }]);
+  assert.deepEqual(r.json.matched, []);
+});
+
+test('aliyun end to end: the seed rule of the demo data, the configured columns, recovered in full', async () => {
+  const c = customer();
+  const order = await ecsOrder(c, { daysAgo: 3, provider: 'aliyun' });
+  const refund = await submit(c, order.id);
+  const approved = await approve(refund.id);
+  assert.equal(approved.provider_figures.claim.expected_amount, 100000);
+  assert.equal(approved.provider_figures.claim.policy_version, 1);
+  // conf/refundd.conf: [provider.aliyun] statement_columns = ref=InstanceId,
+  // amount=RefundAmount, fee=Fee, date=RefundDate
+  const r = await importCsv(`RefundDate,InstanceId,RefundAmount,Fee\n2026-12-01,${order.upstreamRef},1000.00,0.00\n`,
+    { provider: 'aliyun' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.matched[0].status, 'recovered');
+  assert.equal(claimRow(approved.provider_figures.claim.id).recovered_amount, 100000);
+  // The default columns do not fit aliyun's statement.
+  assertProblem(assert, await importCsv(`ref,amount\nx,1\n`, { provider: 'aliyun' }), 422, 'statement_missing_column');
+});
+
+test('margin report: per provider, product type and month, JSON and CSV; who may read it', async () => {
+  // A claim opened and recovered, and a customer refund paid to the balance.
+  const done = await approvedClaim({ cost: 80000 });
+  let r = await api('POST', `/api/v1/refunds/${done.refund.id}/payout`, { tok: FINANCE, body: {} });
+  assert.equal(r.status, 201, r.text);
+  r = await importCsv(`ref,amount,fee\n${done.order.upstreamRef},750.00,50.00\n`);
+  assert.equal(r.status, 201, r.text);
+  const today = new Date().toISOString().slice(0, 10);
+  r = await api('GET', `/api/v1/reports/margin?group=provider&from=2000-01-01&to=2999-12-31`, { tok: FINANCE });
+  assert.equal(r.status, 200, r.text);
+  const row = r.json.items.find((i) => i.key === PROV);
+  const sums = JSON.parse(psql(`SELECT jsonb_build_object('expected', sum(expected_amount),
+    'actual', sum(coalesce(recovered_amount, 0)), 'fees', sum(coalesce(fee, 0)),
+    'open', count(*) FILTER (WHERE status IN ('to_file', 'filed')))
+    FROM provider_claims WHERE provider = '${PROV}'`));
+  const paid = Number(psql(`SELECT coalesce(sum(p.amount), 0) FROM payouts p JOIN refund_requests r
+    ON r.id = p.refund_id WHERE r.provider = '${PROV}' AND p.status = 'settled'`));
+  assert.ok(paid >= 120000);
+  assert.deepEqual(row, { key: PROV, customer_refunds_paid: paid, expected_recovery: sums.expected,
+    actual_recovery: sums.actual, fees: sums.fees, net_loss: paid - sums.actual, open_claims: sums.open });
+  r = await api('GET', `/api/v1/reports/margin?group=month&from=${today}&to=${today}`, { tok: SUPERVISOR });
+  assert.equal(r.status, 200);
+  assert.ok(r.json.items.some((i) => /^\d{4}-\d{2}$/.test(i.key)));
+  r = await api('GET', '/api/v1/reports/margin?group=product_type', { tok: ADMIN });
+  assert.ok(r.json.items.some((i) => i.key === 'cloud_server'));
+  // Nothing in a period long ago.
+  r = await api('GET', '/api/v1/reports/margin?from=2001-01-01&to=2001-01-31', { tok: FINANCE });
+  assert.deepEqual(r.json.items, []);
+  r = await api('GET', `/api/v1/reports/margin?group=provider`, { tok: FINANCE, headers: { Accept: 'text/csv' } });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/csv/);
+  const lines = r.text.trim().split('\r\n');
+  assert.equal(lines[0], 'key,customer_refunds_paid,expected_recovery,actual_recovery,fees,net_loss,open_claims');
+  assert.ok(lines.includes(`${PROV},${row.customer_refunds_paid},${row.expected_recovery},${row.actual_recovery},`
+    + `${row.fees},${row.net_loss},${row.open_claims}`), r.text);
+  assertProblem(assert, await api('GET', '/api/v1/reports/margin?group=week', { tok: FINANCE }), 400, 'invalid_filter');
+  assertProblem(assert, await api('GET', '/api/v1/reports/margin?from=2026-02-30', { tok: FINANCE }), 400, 'invalid_filter');
+  assertProblem(assert, await api('GET', '/api/v1/reports/margin?to=yesterday', { tok: FINANCE }), 400, 'invalid_filter');
+  for (const tok of [SUPPORT, done.c.tok, SYSTEM])
+    assertProblem(assert, await api('GET', '/api/v1/reports/margin', { tok }), 403, 'forbidden');
+});

@@ -1,0 +1,172 @@
+// claims.test.mjs -- the provider side on the staff page (DESIGN.md §8), in
+// headless Chromium through nginx -> refundd -> PostgreSQL: the margin next
+// to the approve button (highlighted when the reseller loses money, plain
+// when it does not), and the finance view: the claims to file, marking one
+// filed, importing a statement through the file picker with the matching
+// result shown line by line, and the margin report. Every test makes its
+// own provider, orders and requests under ids of this run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, launch, waitText, text, signIn, openRefund } from './lib.mjs';
+
+const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
+const PROV = `bc_${RUN}`;
+const SYSTEM = token('billing-sync', 'system');
+const SUPPORT = token(`bc-support-${RUN}`, 'support');
+const FINANCE = token(`bc-finance-${RUN}`, 'finance');
+const ADMIN = token(`bc-admin-${RUN}`, 'admin');
+
+let seq = 0;
+
+/* A submitted request for a cloud server sold for 1,200.00 and bought
+ * upstream for cost: { id, orderId, upstreamRef }. */
+async function newRequest(cost) {
+  const account = `bc-cust-${RUN}-${++seq}`;
+  const tok = token(account, 'customer');
+  const orderId = `BC-${RUN}-${seq}`;
+  const upstreamRef = `i-bc-${RUN}-${seq}`;
+  const paid = nowS() - 2 * DAY;
+  await ok(api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
+    account, provider: PROV, product_type: 'cloud_server', product_name: `追偿测试 ECS ${seq}`,
+    billing_mode: 'subscription', status: 'paid', amount_paid: 120000, currency: 'CNY',
+    payment_method: 'alipay', paid_at: iso(paid), period_start: iso(paid), period_end: iso(paid + 365 * DAY),
+    upstream_ref: upstreamRef, upstream_cost: cost, upstream_voucher: 0, upstream_paid_at: iso(paid) } }), 201);
+  const r = await ok(api('POST', '/api/v1/refunds', { tok, key: randomUUID(), body: {
+    order_id: orderId, reason_code: 'bought_by_mistake', payout_method: 'original_route',
+    expected_amount: 120000 } }), 201);
+  return { id: r.id, orderId, upstreamRef };
+}
+
+async function approved(cost) {
+  const r = await newRequest(cost);
+  await ok(api('POST', `/api/v1/refunds/${r.id}/claim`, { tok: SUPPORT }), 200);
+  const a = await ok(api('POST', `/api/v1/refunds/${r.id}/approve`, { tok: SUPPORT, body: {} }), 200);
+  return { ...r, claimId: a.provider_figures.claim.id };
+}
+
+let browser;
+before(async () => {
+  browser = await launch();
+  await ok(api('PUT', `/api/v1/provider-policies/${PROV}/cloud_server`, { tok: ADMIN, body: {
+    refundable: true, window_rule: 'full', window_days: 5, after_window: 'prorata_time', fee_bps: 0,
+    vouchers_refundable: false } }), 201);
+});
+after(async () => { await browser?.close(); });
+
+async function open(lang) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
+  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  assert.equal((await page.goto(`${BASE}/staff.html`)).status(), 200);
+  return { page, problems, close: () => context.close() };
+}
+
+test('support sees the provider refund and the margin next to the approve button, highlighted as a loss', async () => {
+  const loss = await newRequest(100000);   // the provider returns 1,000.00 of the customer's 1,200.00
+  const gain = await newRequest(130000);   // bought for more than sold: no loss
+  const s = await open('en');
+  try {
+    await signIn(s.page, SUPPORT);
+    await s.page.fill('#f-provider', PROV);
+    await s.page.press('#f-provider', 'Enter');
+    await openRefund(s.page, loss.id);
+    // Claim it first: the approve panel shows for a request in review.
+    await s.page.click('#detail button:has-text("Claim")').catch(() => {});
+    await s.page.locator('#detail form[data-form="approve"]').waitFor();
+    const box = s.page.locator('#detail form[data-form="approve"] .actions #provider-margin');
+    await box.waitFor();
+    assert.ok(await box.evaluate((el) => el.classList.contains('loss')), 'a loss is highlighted');
+    assert.match(await text(s.page, '#pm-expected'), /1,000\.00 CNY/);
+    assert.match(await text(s.page, '#pm-margin'), /-200\.00 CNY/);
+    assert.match(await text(s.page, '#provider-margin'), /Loss/);
+    // The button and the figures sit side by side.
+    const sameRow = await s.page.evaluate(() => {
+      const b = document.querySelector('#detail form[data-form="approve"] .actions button[type=submit]').getBoundingClientRect();
+      const m = document.querySelector('#provider-margin').getBoundingClientRect();
+      return m.left >= b.right && m.top < b.bottom;
+    });
+    assert.ok(sameRow, 'the margin is next to the approve button');
+    await s.page.screenshot({ path: `${SHOTS}/claims-margin-loss.png`, fullPage: true });
+
+    await s.page.click('#detail-close');
+    await openRefund(s.page, gain.id);
+    await s.page.click('#detail button:has-text("Claim")').catch(() => {});
+    const box2 = s.page.locator('#detail form[data-form="approve"] #provider-margin');
+    await box2.waitFor();
+    assert.ok(!(await box2.evaluate((el) => el.classList.contains('loss'))), 'no loss, no highlight');
+    assert.match(await text(s.page, '#pm-margin'), /100\.00 CNY/);
+    assert.deepEqual(s.problems, []);
+  } finally { await s.close(); }
+});
+
+test('finance: claims to file, mark one filed, import a statement with the file picker, the margin report', async () => {
+  const a = await approved(100000);
+  const b = await approved(100000);
+  const s = await open();   // Chinese
+  try {
+    await signIn(s.page, FINANCE);
+    await s.page.locator('#claims-finance').waitFor({ state: 'visible' });
+    // The view's own strings are applied (no key shows through).
+    assert.match(await text(s.page, '#claims-h'), /^服务商追偿$/);
+    assert.match(await text(s.page, '#stmt-form'), /对账单文件/);
+    assert.ok(!/\b(claims|stmt|margin|cstatus)\.[a-z_.]+/.test(await text(s.page, '#claims-section')),
+      await text(s.page, '#claims-section'));
+    await s.page.fill('#c-provider', PROV);
+    await s.page.click('#claims-filter button[type=submit]');
+    await s.page.locator(`#claims-body tr[data-claim="${a.claimId}"]`).waitFor();
+    await s.page.locator(`#claims-body tr[data-claim="${b.claimId}"]`).waitFor();
+    assert.match(await text(s.page, `#claims-body tr[data-claim="${a.claimId}"]`), /1,000\.00 CNY.*待提交/);
+    // An empty reference is refused in the page; then filed.
+    await s.page.click(`button[data-action="filed"][data-claim="${b.claimId}"]`);
+    await waitText(s.page, '#claims-alert', /请填写服务商单号/);
+    await s.page.fill(`#claim-ref-${b.claimId}`, `RF-${RUN}`);
+    await s.page.click(`button[data-action="filed"][data-claim="${b.claimId}"]`);
+    await waitText(s.page, '#claims-alert', new RegExp(`#${b.claimId}`));
+    const claimB = await ok(api('GET', `/api/v1/provider-claims?provider=${PROV}&status=filed`, { tok: FINANCE }), 200);
+    assert.deepEqual(claimB.items.map((k) => [k.id, k.claim_ref]), [[b.claimId, `RF-${RUN}`]]);
+
+    // The statement: a by upstream_ref in full, b by claim_ref with less, an unknown and an invalid line.
+    const csv = '\uFEFFref,amount,fee\r\n'
+      + `${a.upstreamRef},1000.00,0\r\n`
+      + `RF-${RUN},900.00,10.00\r\n`
+      + `nobody-${RUN},1.00,0\r\n`
+      + `${a.upstreamRef},abc,0\r\n`;
+    await s.page.fill('#stmt-provider', PROV);
+    await s.page.setInputFiles('#stmt-file', { name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await s.page.click('#stmt-form button[type=submit]');
+    await waitText(s.page, '#stmt-summary', /已导入 4 行：匹配 2，金额不符 1，未知单号 1，重复 0，无效 1/);
+    assert.match(await text(s.page, '#stmt-result [data-result="amount_mismatch"]'), /第 3 行.*预计 1,000\.00 CNY，实际 900\.00 CNY/);
+    assert.match(await text(s.page, '#stmt-result [data-result="unknown_ref"]'), new RegExp(`第 4 行 · nobody-${RUN}`));
+    assert.match(await text(s.page, '#stmt-result [data-result="invalid"]'), /第 5 行 · bad_amount/);
+    await s.page.screenshot({ path: `${SHOTS}/claims-statement.png`, fullPage: true });
+    const stored = await ok(api('GET', `/api/v1/provider-claims?provider=${PROV}`, { tok: FINANCE }), 200);
+    assert.deepEqual(stored.items.map((k) => k.status).sort(), ['partially_recovered', 'recovered']);
+    // A broken file: the problem is shown and nothing changes.
+    await s.page.setInputFiles('#stmt-file', { name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('ref,amount\n"x,1\n') });
+    await s.page.click('#stmt-form button[type=submit]');
+    await waitText(s.page, '#claims-alert', /格式错误/);
+
+    // The report, per provider: the row of this run.
+    await s.page.click('#margin-form button[type=submit]');
+    const row = s.page.locator(`#margin-body tr[data-key="${PROV}"]`);
+    await row.waitFor();
+    assert.match((await row.textContent()).replace(/\s+/g, ' '), /2,000\.00 CNY.*1,900\.00 CNY.*10\.00 CNY/);
+    assert.deepEqual(s.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
+  } finally { await s.close(); }
+});
+
+test('support does not get the finance view; supervisors get the report only', async () => {
+  const s = await open('en');
+  try {
+    await signIn(s.page, SUPPORT);
+    assert.equal(await s.page.locator('#claims-section').isVisible(), false);
+    await s.page.click('#signout');
+    await signIn(s.page, token(`bc-lead-${RUN}`, 'supervisor'));
+    await s.page.locator('#margin-table, #margin-empty').first().waitFor({ state: 'visible' });
+    assert.equal(await s.page.locator('#claims-finance').isVisible(), false);
+  } finally { await s.close(); }
+});
