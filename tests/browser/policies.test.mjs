@@ -128,7 +128,7 @@ test('by keyboard at 375 px: simulate and reach the result; nothing scrolls side
     await s.page.keyboard.press('Enter');
     await waitText(s.page, '#policy-sim', /Simulation/);
     assert.equal(await s.page.evaluate(() => document.activeElement.textContent), 'Simulation');
-    await noSidewaysScroll(s.page);
+    await noSidewaysScroll(s.page, '#policies-section');
     await s.page.screenshot({ path: `${SHOTS}/staff-policies-en-375.png`, fullPage: true });
     assert.deepEqual(await audit(s.page, '#policies-section'), []);
   } finally {

@@ -106,7 +106,7 @@ test('by keyboard at 375 px: group by reviewer, read the rows; nothing scrolls s
     // stacked on a phone, each value keeps its name (CSS ::before from data-label)
     assert.equal(await s.page.evaluate((sel) => getComputedStyle(document.querySelector(sel), '::before').content,
       `${row} td[data-col="submitted"]`), '"Submitted: "');
-    await noSidewaysScroll(s.page);
+    await noSidewaysScroll(s.page, '#reports-section');
     await s.page.screenshot({ path: `${SHOTS}/staff-reports-en-375.png`, fullPage: true });
     assert.deepEqual(await audit(s.page, '#reports-section'), []);
   } finally {
