@@ -240,6 +240,53 @@ enum app_err db_exec_bin(struct db *db, const struct db_stmt *st, int nparams,
 	return db->last_err = exec_with(db, st, nparams, params, &b, out);
 }
 
+/* Reads the stream to its end; the first failure wins. */
+static enum app_err drain(struct db *db, const struct db_stmt *st, db_row_fn fn, void *ctx)
+{
+	enum app_err err = ERR_NONE;
+	PGresult *res;
+
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		switch (PQresultStatus(res)) {
+		case PGRES_SINGLE_TUPLE:
+			if (err == ERR_NONE && fn(ctx, res) != 0)
+				err = ERR_INTERNAL;
+			break;
+		case PGRES_TUPLES_OK:
+		case PGRES_COMMAND_OK:
+			break;
+		default:
+			if (err == ERR_NONE) {
+				err = classify(db, res);
+				log_event("error", st->name, PQresultErrorMessage(res));
+			}
+		}
+		PQclear(res);
+	}
+	return err;
+}
+
+enum app_err db_stream(struct db *db, const struct db_stmt *st, int nparams,
+                       const char *const *params, db_row_fn fn, void *ctx)
+{
+	enum app_err err;
+
+	if ((err = db_ready(db)) != ERR_NONE || (err = prepare(db, st)) != ERR_NONE)
+		return db->last_err = err;
+	if (PQsendQueryPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0) != 1) {
+		log_event("error", st->name, PQerrorMessage(db->conn));
+		disconnect(db);
+		return db->last_err = ERR_DB_UNAVAILABLE;
+	}
+	/* Can fail only when called too late; the rows then come in one result,
+	 * which drain() would not hand over: say so rather than answer nothing. */
+	if (PQsetSingleRowMode(db->conn) != 1) {
+		drain(db, st, fn, ctx);
+		return db->last_err = ERR_INTERNAL;
+	}
+	return db->last_err = drain(db, st, fn, ctx);
+}
+
 /* Prepared like any statement: the extended protocol takes transaction
  * control too, which is what lets them ride in a pipeline. */
 const struct db_stmt db_stmt_begin = { "db_begin", "BEGIN" };
@@ -305,7 +352,7 @@ static enum app_err run_pipeline(struct db *db, struct db_step *steps, int n)
 	return err;
 }
 
-enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
+static enum app_err pipeline(struct db *db, struct db_step *steps, int n)
 {
 	enum app_err err;
 
@@ -330,6 +377,12 @@ enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
 		if ((err = prepare(db, steps[i].st)) != ERR_NONE)
 			return err;
 	return run_pipeline(db, steps, n);
+}
+
+/* Remembered like db_exec's, for db_last_error(). */
+enum app_err db_pipeline(struct db *db, struct db_step *steps, int n)
+{
+	return db->last_err = pipeline(db, steps, n);
 }
 
 enum app_err db_begin_with(struct db *db, const struct db_identity *who,

@@ -41,6 +41,14 @@ enum app_err db_exec(struct db *db, const struct db_stmt *st, int nparams,
 enum app_err db_exec_bin(struct db *db, const struct db_stmt *st, int nparams,
                          const char *const *params, const int *lengths,
                          const int *formats, int binary_result, PGresult **out);
+/* Runs a prepared statement and hands its rows to fn one at a time as they
+ * arrive (libpq single-row mode): a scan of 100 000 rows never sits in
+ * memory whole. row is valid only during the call (one row: row 0). fn
+ * returning non-zero stops the calls (the rest is read and dropped); that
+ * value comes back as ERR_INTERNAL. */
+typedef int (*db_row_fn)(void *ctx, const PGresult *row);
+enum app_err db_stream(struct db *db, const struct db_stmt *st, int nparams,
+                       const char *const *params, db_row_fn fn, void *ctx);
 /* Several statements in one round trip (libpq pipeline mode): each step's
  * result lands in its res (PQclear it; NULL when the step failed or did
  * not run). Stops at the first failure and returns its error; the steps

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "frozen.h"
 #include "quote.h"
 #include "refunds.h"
 #include "workdays.h"
@@ -36,9 +37,12 @@ static const struct db_stmt q_idem_put = { "refunds_idem_put",
 static const struct db_stmt q_insert = { "refunds_insert",
 	"INSERT INTO refund_requests (order_id, account, product_type, provider, status,"
 	" reason_code, reason_text, payout_method, quote, quoted_amount, currency, policy_version,"
-	" approved_amount, approved_method, first_approver, due_at)"
+	" approved_amount, approved_method, first_approver, due_at, quote_inputs)"
 	" SELECT o.id, o.account, o.product_type, o.provider, $2, $3, $4, $5, $6::jsonb,"
-	" $7::bigint, o.currency, $8::int, $9::bigint, $10, $11, to_timestamp($12::bigint)"
+	" $7::bigint, o.currency, $8::int, $9::bigint, $10, $11, to_timestamp($12::bigint),"
+	" jsonb_set($13::jsonb, '{order,items}', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	"   'item_no', i.item_no, 'name', i.name, 'status', i.status, 'amount', i.amount)"
+	"   ORDER BY i.item_no), '[]') FROM order_items i WHERE i.order_id = o.id))"
 	" FROM orders o WHERE o.id = $1 RETURNING id::text, to_jsonb(refund_requests)::text" };
 
 static const char *const reason_codes[] = { "changed_mind", "bought_by_mistake",
@@ -135,10 +139,24 @@ static enum app_err judge(struct app_ctx *c, struct submission *s, const PGresul
 	                                          &s->due_at));
 }
 
+/* What the quote was computed from, frozen beside it (sql/012): the
+ * items are added by the INSERT itself, under the same order lock. */
+static char *frozen_text(const struct submission *s, int64_t now)
+{
+	struct frozen_inputs f = { s->in.order, s->in.already_refunded,
+	                           s->in.requests_this_month, now, false };
+	json_t *j = frozen_to_json(&f);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	return text;
+}
+
 static enum app_err insert_request(struct app_ctx *c, struct submission *s, char *id, size_t len)
 {
 	json_t *qj = quote_to_json(&s->q, &s->in);
 	char *quote = json_dumps(qj, JSON_COMPACT);
+	char *inputs = frozen_text(s, c->now);
 	char amount[24], version[16], due[24];
 	const char *approved = s->auto_approve ? amount : NULL;
 	PGresult *res = NULL;
@@ -147,13 +165,14 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	snprintf(amount, sizeof amount, "%lld", (long long)s->q.amount);
 	snprintf(version, sizeof version, "%d", s->q.policy_version);
 	snprintf(due, sizeof due, "%lld", (long long)s->due_at);
-	const char *params[12] = { s->in.order_id, s->auto_approve ? "approved" : "submitted",
+	const char *params[13] = { s->in.order_id, s->auto_approve ? "approved" : "submitted",
 		s->v[SF_REASON_CODE].str, s->v[SF_REASON_TEXT].present ? s->v[SF_REASON_TEXT].str : "",
 		s->v[SF_PAYOUT_METHOD].str, quote, amount, version, approved,
 		s->auto_approve ? s->v[SF_PAYOUT_METHOD].str : NULL,
-		s->auto_approve ? "system:auto-approve" : NULL, due };
-	enum app_err err = db_exec(c->db, &q_insert, 12, params, &res);
+		s->auto_approve ? "system:auto-approve" : NULL, due, inputs };
+	enum app_err err = quote && inputs ? db_exec(c->db, &q_insert, 13, params, &res) : ERR_INTERNAL;
 	free(quote);
+	free(inputs);
 	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_one_open") == 0)
 		return app_fail(c, ERR_CONFLICT, "open_request_exists",
 		                "this order already has an open refund request");
@@ -228,7 +247,7 @@ enum app_err handle_refund_submit(struct app_ctx *c)
 /* ---- the read side ---- */
 
 static const struct db_stmt q_list = { "refunds_list",
-	"SELECT (to_jsonb(r) - 'quote')::text, r.id FROM refund_requests r"
+	"SELECT (to_jsonb(r) - '{quote,quote_inputs}'::text[])::text, r.id FROM refund_requests r"
 	" WHERE ($1::text IS NULL OR r.account = $1) AND ($2::text IS NULL OR r.status = $2)"
 	" AND ($3::bigint IS NULL OR r.id < $3::bigint) ORDER BY r.id DESC LIMIT $4::int + 1" };
 
@@ -243,7 +262,7 @@ static const struct db_stmt q_queue = { "refunds_queue",
 	"   r.reason_text, r.payout_method, r.quoted_amount, r.currency, r.policy_version,"
 	"   r.approved_amount, r.approved_method, r.first_approver, r.second_approver, r.decision_note,"
 	"   r.reject_reason, r.assignee, r.appealed, r.due_at, r.created_at, r.updated_at, r.decided_at,"
-	"   r.due_at < now() AS overdue FROM refund_requests r"
+	"   r.first_decided_at, r.due_at < now() AS overdue FROM refund_requests r"
 	" WHERE r.status IN ('submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed')"
 	" AND ($1::text IS NULL OR r.status = $1) AND ($2::text IS NULL OR r.provider = $2)"
 	" AND ($3::text IS NULL OR r.product_type = $3)"

@@ -11,7 +11,9 @@
 #include "handlers_policies.h"
 #include "handlers_provider_policies.h"
 #include "handlers_refunds.h"
+#include "handlers_reports.h"
 #include "handlers_review.h"
+#include "handlers_simulate.h"
 #include "handlers_system.h"
 #include "handlers_webhooks.h"
 
@@ -39,6 +41,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/policies", handle_policies_list, STAFF, 0 },
 	{ "GET",  "/api/v1/policies/{product_type}", handle_policy_get, STAFF, 0 },
 	{ "PUT",  "/api/v1/policies/{product_type}", handle_policy_put, ADMIN, ROUTE_BODY },
+	{ "POST", "/api/v1/policies/{product_type}/simulate", handle_policy_simulate, AUDITORS,
+	  ROUTE_BODY },
 	{ "GET",  "/api/v1/holidays", handle_holidays_get, STAFF, 0 },
 	{ "PUT",  "/api/v1/holidays", handle_holidays_put, ADMIN, ROUTE_BODY },
 
@@ -83,6 +87,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0 },
 	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0 },
 	{ "POST", "/api/v1/audit/checkpoints", handle_audit_checkpoint_create, ADMIN, 0 },
+	{ "GET",  "/api/v1/reports/refunds", handle_report_refunds,
+	  AUTH_ROLE_SUPERVISOR | AUTH_ROLE_FINANCE | ADMIN, 0 },
 	{ "GET",  "/api/v1/webhooks/deliveries", handle_webhook_deliveries, ADMIN, 0 },
 	{ "POST", "/api/v1/webhooks/deliveries/{id}/retry", handle_webhook_retry, ADMIN, 0 },
 };

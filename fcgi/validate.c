@@ -98,6 +98,11 @@ static enum validate_err check_value(const json_t *v, const struct field_spec *s
 			return VALIDATE_WRONG_TYPE;
 		out->json = (json_t *)v;
 		return VALIDATE_OK;
+	case FIELD_OBJECT:
+		if (!json_is_object(v))
+			return VALIDATE_WRONG_TYPE;
+		out->json = (json_t *)v;
+		return VALIDATE_OK;
 	case FIELD_TIME:
 		if (!json_is_string(v))
 			return VALIDATE_WRONG_TYPE;

@@ -19,6 +19,7 @@ enum field_type {
 	FIELD_TIME,     /* RFC 3339 string -> unix seconds */
 	FIELD_ENUM,     /* one of choices (NULL-terminated) */
 	FIELD_ARRAY,    /* any JSON array; its items are checked by the caller */
+	FIELD_OBJECT,   /* any JSON object; its members are checked by the caller */
 };
 
 struct field_spec {
@@ -34,7 +35,7 @@ struct field_value {
 	bool        present;            /* given and not null */
 	const char *str;                /* STRING, CODE, ID, ENUM (points into the json) */
 	int64_t     num;                /* INT, TIME (unix s), BOOL (0/1) */
-	json_t     *json;               /* ARRAY (borrowed) */
+	json_t     *json;               /* ARRAY, OBJECT (borrowed) */
 };
 
 enum validate_err {

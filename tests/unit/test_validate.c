@@ -652,6 +652,34 @@ static void test_time_round_trip(void **state)
 	}
 }
 
+/* FIELD_OBJECT: a nested object is handed over as it is (the caller checks
+ * its members, as policy_input.c does with a simulation's "policy"). */
+static void test_field_object(void **state)
+{
+	static const struct field_spec object_specs[] = {
+		{ "policy", FIELD_OBJECT, true, false, 0, 0, NULL },
+	};
+	struct field_value out[1];
+	struct validate_error err;
+	(void)state;
+
+	json_t *ok = json_loads("{\"policy\": {\"window_days\": 3}}", 0, NULL);
+	assert_int_equal(validate_object(ok, object_specs, 1, out, &err), VALIDATE_OK);
+	assert_true(out[0].present);
+	assert_ptr_equal(out[0].json, json_object_get(ok, "policy"));
+	json_decref(ok);
+	for (const char *const *bad = (const char *const[]){ "{\"policy\": []}", "{\"policy\": \"x\"}",
+	                                                     "{\"policy\": 1}", NULL }; *bad; bad++) {
+		json_t *j = json_loads(*bad, 0, NULL);
+		assert_int_equal(validate_object(j, object_specs, 1, out, &err), VALIDATE_WRONG_TYPE);
+		assert_string_equal(err.field, "policy");
+		json_decref(j);
+	}
+	json_t *none = json_loads("{}", 0, NULL);
+	assert_int_equal(validate_object(none, object_specs, 1, out, &err), VALIDATE_MISSING_FIELD);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_format_time),
 		cmocka_unit_test(test_format_time_beyond_9999),
 		cmocka_unit_test(test_time_round_trip),
+		cmocka_unit_test(test_field_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,149 @@
+// policies.test.mjs -- the staff page's "Policies" view (www/staff-policies.js)
+// in headless Chromium through nginx -> refundd -> PostgreSQL: an admin
+// opens a product type of this run, reads its history, edits a draft,
+// simulates it (summary and the request it would change), cannot publish
+// a draft that was changed after its simulation, confirms the publication
+// with the simulation shown, and sees the new version and its field-by-field
+// change in the history; in English; by keyboard; at 375 px; axe-clean.
+// Other roles do not get the view.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, open, signIn, waitText, text, audit, noSidewaysScroll } from './views-lib.mjs';
+
+const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
+const TYPE = `bp_${RUN}`;
+const ADMIN = token(`bp-admin-${RUN}`, 'admin');
+const SYSTEM = token('billing-sync', 'system');
+
+const POLICY = {
+  refundable: true, window_rule: 'full', window_days: 30, window_requires_unused: false,
+  after_window: 'prorata_usage', handling_fee_bps: 0, deduct_third_party: false, promo_refundable: true,
+  monthly_limit: 0, payout_methods: ['original_route'], payout_default: 'original_route',
+  payout_methods_after_window: ['balance'], payout_default_after_window: 'balance',
+  review_sla_days: 3, auto_approve_max: 0, second_approval_over: 10000000, note: 'browser test',
+};
+const reqs = [];
+
+before(async () => {
+  await ok(api('PUT', `/api/v1/policies/${TYPE}`, { tok: ADMIN, body: POLICY }), 201);
+  // paid 3 days ago (stays full), 25 days ago with a fifth used (flips at
+  // 20 days), 40 days ago (already after the window)
+  for (const [days, used] of [[3, 0], [25, 200], [40, 500]]) {
+    const account = `bp-c-${RUN}-${days}`;
+    const tok = token(account, 'customer');
+    const orderId = `BP-${RUN}-${days}`;
+    await ok(api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
+      account, provider: 'aliyun', product_type: TYPE, product_name: '浏览器测试资源包',
+      billing_mode: 'one_time', status: 'paid', amount_paid: 100000, currency: 'CNY',
+      payment_method: 'alipay', paid_at: iso(nowS() - days * DAY - 3600), quantity: 1000, used_quantity: used } }), 201);
+    const q = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok }), 200);
+    const r = await ok(api('POST', '/api/v1/refunds', { tok, key: randomUUID(), body: {
+      order_id: orderId, reason_code: 'changed_mind', payout_method: q.payout_default, expected_amount: q.amount } }), 201);
+    reqs.push({ id: r.id, days });
+  }
+});
+
+async function openType(page) {
+  await page.locator(`button[data-action="policy"][data-type="${TYPE}"]`).click();
+  await waitText(page, '#policy-h', new RegExp(`${TYPE} · 现行版本 1`));
+}
+
+test('an admin simulates a shorter window, sees the one request it changes, and publishes it after confirming', async () => {
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, ADMIN);
+    await s.page.locator('#policies-section').waitFor({ state: 'visible' });
+    await openType(s.page);
+    assert.match(await text(s.page, 'ol.policy-history'), /首个版本/);
+    assert.equal(await s.page.locator('#pd-publish').isDisabled(), true, 'nothing simulated yet');
+
+    await s.page.fill('#pd-window_days', '20');
+    await s.page.click('#pd-simulate');
+    await waitText(s.page, '#policy-sim', /模拟结果/);
+    assert.equal(await text(s.page, '.sim-summary dd[data-key="requests"]'), '3');
+    assert.equal(await text(s.page, '.sim-summary dd[data-key="changed"]'), '1');
+    assert.match(await text(s.page, '.sim-summary dd[data-key="delta"]'), /^-200\.00 CNY$/);
+    const flipped = reqs.find((r) => r.days === 25).id;
+    assert.deepEqual(await s.page.locator('table.sim-items tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.refund)),
+      [String(flipped)]);
+    assert.match(await text(s.page, `table.sim-items tr[data-refund="${flipped}"]`), /全额退款 · 1,000\.00 CNY.*部分退款 · 800\.00 CNY/);
+    assert.equal(await s.page.locator('#pd-publish').isDisabled(), false);
+
+    // an edit after the simulation: publishing waits for a new one
+    await s.page.fill('#pd-handling_fee_bps', '100');
+    assert.equal(await s.page.locator('#pd-publish').isDisabled(), true);
+    await waitText(s.page, '#policy-sim', /草稿已修改，模拟结果已过期/);
+    await s.page.fill('#pd-handling_fee_bps', '0');
+    await s.page.fill('#pd-note', '窗口改为 20 天');
+    await s.page.click('#pd-simulate');
+    await waitText(s.page, '.sim-summary dd[data-key="changed"]', /^1$/);
+
+    // the confirmation shows the simulation; cancel, then publish
+    await s.page.click('#pd-publish');
+    await s.page.locator('#policy-confirm').waitFor({ state: 'visible' });
+    assert.match(await text(s.page, '#policy-confirm'), new RegExp(`将把 ${TYPE} 的政策发布为版本 2`));
+    assert.equal(await text(s.page, '#policy-confirm dd[data-key="changed"]'), '1');
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'policy-confirm-h');
+    await s.page.click('#pd-cancel');
+    assert.equal(await s.page.locator('#policy-confirm').isHidden(), true);
+    const v1 = await ok(api('GET', `/api/v1/policies/${TYPE}`, { tok: ADMIN }), 200);
+    assert.equal(v1.version, 1, 'cancel published nothing');
+
+    await s.page.click('#pd-publish');
+    await s.page.click('#pd-confirm');
+    await waitText(s.page, '#policies-section .msg-ok', new RegExp(`${TYPE} 已发布版本 2`));
+    const v2 = await ok(api('GET', `/api/v1/policies/${TYPE}`, { tok: ADMIN }), 200);
+    assert.equal(v2.version, 2);
+    assert.equal(v2.window_days, 20);
+    assert.equal(v2.note, '窗口改为 20 天');
+    await waitText(s.page, '#policy-h', /现行版本 2/);
+    assert.equal(await text(s.page, 'ol.policy-history li[data-version="2"] li[data-field="window_days"]'), '无理由退款天数：30 → 20');
+    assert.equal(await s.page.locator('ol.policy-history li[data-version="2"] ul.changes > li').count(), 1);
+    await s.page.screenshot({ path: `${SHOTS}/staff-policies-zh.png`, fullPage: true });
+
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#policies-h', /Refund policies/);
+    assert.equal(await text(s.page, 'ol.policy-history li[data-version="2"] li[data-field="window_days"]'), 'No-reason window (days): 30 → 20');
+    assert.match(await text(s.page, '#pd-simulate'), /Simulate/);
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally {
+    await s.close();
+  }
+});
+
+test('by keyboard at 375 px: simulate and reach the result; nothing scrolls sideways; axe finds nothing', async () => {
+  const s = await open('/staff.html', { width: 375, height: 800, forAudit: true, lang: 'en' });
+  try {
+    await signIn(s.page, ADMIN);
+    const open = s.page.locator(`button[data-action="policy"][data-type="${TYPE}"]`);
+    await open.focus();
+    await s.page.keyboard.press('Enter');
+    await waitText(s.page, '#policy-h', new RegExp(`${TYPE} · current version`));
+    await s.page.focus('#pd-window_days');
+    await s.page.keyboard.press('Control+A');
+    await s.page.keyboard.type('1');
+    await s.page.focus('#pd-simulate');
+    await s.page.keyboard.press('Enter');
+    await waitText(s.page, '#policy-sim', /Simulation/);
+    assert.equal(await s.page.evaluate(() => document.activeElement.textContent), 'Simulation');
+    await noSidewaysScroll(s.page, '#policies-section');
+    await s.page.screenshot({ path: `${SHOTS}/staff-policies-en-375.png`, fullPage: true });
+    assert.deepEqual(await audit(s.page, '#policies-section'), []);
+  } finally {
+    await s.close();
+  }
+});
+
+test('other roles do not get the Policies view', async () => {
+  for (const role of ['supervisor', 'support', 'finance']) {
+    const s = await open('/staff.html');
+    try {
+      await signIn(s.page, token(`bp-${role}-${RUN}`, role));
+      assert.equal(await s.page.locator('#policies-section').isHidden(), true, role);
+    } finally {
+      await s.close();
+    }
+  }
+});

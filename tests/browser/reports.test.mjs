@@ -1,0 +1,125 @@
+// reports.test.mjs -- the staff page's "Reports" view (www/staff-reports.js)
+// in headless Chromium through nginx -> refundd -> PostgreSQL: a supervisor
+// picks a range and a grouping, reads the table (this run's provider row
+// with the counts made here) and the SVG bar chart drawn by the page (one
+// bar per row, its text alternative), switches the chart's measure,
+// downloads the CSV; in English; by keyboard at 375 px with nothing
+// scrolling sideways; axe-clean; finance gets it, support does not.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SHOTS, DAY, nowS, iso, token, api, ok, open, signIn, waitText, text, audit, noSidewaysScroll } from './views-lib.mjs';
+
+const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
+const PROVIDER = `br_${RUN}`;
+const SYSTEM = token('billing-sync', 'system');
+const SUPPORT = token(`br-agent-${RUN}`, 'support');
+const SUPERVISOR = token(`br-lead-${RUN}`, 'supervisor');
+
+before(async () => {
+  // three requests of this run's provider: one rejected, one approved, one open
+  const ids = [];
+  for (let i = 1; i <= 3; i++) {
+    const account = `br-c-${RUN}-${i}`;
+    const tok = token(account, 'customer');
+    const orderId = `BR-${RUN}-${i}`;
+    await ok(api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
+      account, provider: PROVIDER, product_type: 'api_credits', product_name: '报表测试资源包',
+      billing_mode: 'one_time', status: 'paid', amount_paid: 10000 * i, currency: 'CNY',
+      payment_method: 'alipay', paid_at: iso(nowS() - 2 * DAY), quantity: 100 } }), 201);
+    const q = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok }), 200);
+    ids.push((await ok(api('POST', '/api/v1/refunds', { tok, key: randomUUID(), body: {
+      order_id: orderId, reason_code: 'bought_by_mistake', payout_method: q.payout_default,
+      expected_amount: q.amount } }), 201)).id);
+  }
+  for (const id of ids.slice(0, 2)) await ok(api('POST', `/api/v1/refunds/${id}/claim`, { tok: SUPPORT }), 200);
+  await ok(api('POST', `/api/v1/refunds/${ids[0]}/reject`, { tok: SUPPORT, body: { reason_code: 'other', note: '测试' } }), 200);
+  await ok(api('POST', `/api/v1/refunds/${ids[1]}/approve`, { tok: SUPPORT, body: {} }), 200);
+});
+
+async function show(page, group) {
+  await page.selectOption('#rep-group', group);
+  await page.click('#rep-show');
+  await page.locator(`#report-table tr[data-key="${PROVIDER}"]`).waitFor();
+}
+
+test('a supervisor reads the report by provider: table, chart, measure, CSV; then in English', async () => {
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, SUPERVISOR);
+    await s.page.locator('#reports-section').waitFor({ state: 'visible' });
+    await waitText(s.page, '#reports-h', /退款报表/);
+    await show(s.page, 'provider');
+    const cell = (col) => text(s.page, `#report-table tr[data-key="${PROVIDER}"] td[data-col="${col}"]`);
+    assert.equal(await cell('submitted'), '3');
+    assert.equal(await cell('approved'), '1');
+    assert.equal(await cell('rejected'), '1');
+    assert.equal(await cell('amount_requested'), '600.00 CNY');
+    assert.equal(await cell('amount_approved'), '200.00 CNY');
+    assert.equal(await cell('approval_rate'), '50.0%');
+    assert.match(await text(s.page, '#report-table caption'), /服务商/);
+
+    // the chart: inline SVG, a bar per row, named as an image
+    const rows = await s.page.locator('#report-table tbody tr').count();
+    assert.equal(await s.page.locator('svg.bar-chart g.bar').count(), rows);
+    assert.equal(await s.page.getAttribute('svg.bar-chart', 'role'), 'img');
+    assert.match(await text(s.page, 'svg.bar-chart title'), /条形图：按服务商的提交/);
+    assert.equal(await text(s.page, `svg.bar-chart g.bar[data-key="${PROVIDER}"] .bar-value`), '3');
+    await s.page.selectOption('#rep-measure', 'approval_rate');
+    await waitText(s.page, `svg.bar-chart g.bar[data-key="${PROVIDER}"] .bar-value`, /^50\.0%$/);
+    await s.page.screenshot({ path: `${SHOTS}/staff-reports-zh.png`, fullPage: true });
+
+    // the CSV, as the API gives it
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('#rep-csv')]);
+    assert.equal(download.suggestedFilename(), 'refunds-provider.csv');
+    const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+    assert.match(csv[0], /^key,submitted,approved,rejected,withdrawn,paid,amount_requested/);
+    assert.ok(csv.some((l) => l.startsWith(`${PROVIDER},3,1,1,0,0,60000,20000,0,0.5000,`)), csv.join('\n'));
+
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#reports-h', /Refund reports/);
+    assert.match(await text(s.page, 'svg.bar-chart title'), /Bar chart: Approval rate by provider/);
+    assert.match(await text(s.page, '#report-table thead'), /Approval rate/);
+    assert.equal(await s.page.inputValue('#rep-group'), 'provider', 'the pickers keep their values');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(), []);
+  } finally {
+    await s.close();
+  }
+});
+
+test('by keyboard at 375 px: group by reviewer, read the rows; nothing scrolls sideways; axe finds nothing', async () => {
+  const s = await open('/staff.html', { width: 375, height: 800, lang: 'en', forAudit: true });
+  try {
+    await signIn(s.page, token(`br-fin-${RUN}`, 'finance'));
+    await s.page.locator('#reports-section').waitFor({ state: 'visible' });
+    await s.page.focus('#rep-group');
+    await s.page.selectOption('#rep-group', 'assignee');
+    await s.page.keyboard.press('Tab');   /* the chart measure */
+    await s.page.keyboard.press('Tab');   /* "Show report" */
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'rep-show');
+    await s.page.keyboard.press('Enter');
+    await waitText(s.page, '#report-table caption', /reviewer/);
+    const row = `#report-table tr[data-key="br-agent-${RUN}"]`;
+    assert.equal(await text(s.page, `${row} td[data-col="submitted"]`), '2');
+    // stacked on a phone, each value keeps its name (CSS ::before from data-label)
+    assert.equal(await s.page.evaluate((sel) => getComputedStyle(document.querySelector(sel), '::before').content,
+      `${row} td[data-col="submitted"]`), '"Submitted: "');
+    await noSidewaysScroll(s.page, '#reports-section');
+    await s.page.screenshot({ path: `${SHOTS}/staff-reports-en-375.png`, fullPage: true });
+    assert.deepEqual(await audit(s.page, '#reports-section'), []);
+  } finally {
+    await s.close();
+  }
+});
+
+test('support does not get the Reports view', async () => {
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, SUPPORT);
+    assert.equal(await s.page.locator('#reports-section').isHidden(), true);
+  } finally {
+    await s.close();
+  }
+});

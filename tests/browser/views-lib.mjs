@@ -1,0 +1,121 @@
+// views-lib.mjs -- what policies.test.mjs and reports.test.mjs share: the
+// stack's address, tokens minted with the run's secret, a plain API caller
+// for setting up data, a browser with a fresh context per test that records
+// console and page errors and CSP violations, and the axe audit.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.REFUNDD_URL;
+const RUNDIR = process.env.REFUNDD_RUNDIR;
+if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
+const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
+export const SHOTS = process.env.REFUNDD_SHOTS || `${RUNDIR}/screenshots`;
+mkdirSync(SHOTS, { recursive: true });
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+export const DAY = 86400;
+export const nowS = () => Math.floor(Date.now() / 1000);
+export const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+export function token(sub, role, ttl = 1800) {
+  const now = nowS();
+  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+}
+
+export async function api(method, path, { tok, body, key } = {}) {
+  const headers = {};
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (key) headers['Idempotency-Key'] = key;
+  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+export async function ok(promise, status) {
+  const r = await promise;
+  assert.equal(r.status, status, r.text);
+  return r.json;
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+// forAudit: the page's CSP is bypassed so that axe-core can be injected
+// (as a11y.test.mjs does); such a context checks nothing about the CSP.
+export async function open(path, { lang, width = 1200, height = 900, forAudit = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', acceptDownloads: true,
+    bypassCSP: forAudit });
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  assert.equal((await page.goto(BASE + path)).status(), 200);
+  return {
+    page,
+    csp: () => page.evaluate(() => window.__csp),
+    unexpected: () => problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p)),
+    close: () => context.close(),
+  };
+}
+
+export async function signIn(page, tok) {
+  await page.fill('#token-input', tok);
+  await page.click('#token-form button[type=submit]');
+  await page.locator('#who').waitFor({ state: 'visible' });
+}
+
+export async function waitText(page, selector, re, timeout = 10000) {
+  try {
+    await page.waitForFunction(([s, src, flags]) => {
+      const el = document.querySelector(s);
+      return !!el && new RegExp(src, flags).test(el.textContent);
+    }, [selector, re.source, re.flags], { timeout });
+  } catch (e) {
+    const now = await page.evaluate((s) => document.querySelector(s)?.textContent ?? '(no element)', selector);
+    throw new Error(`${selector} never matched ${re}: it shows ${JSON.stringify(now.trim().slice(0, 400))}`);
+  }
+}
+export const text = async (page, sel) => (await page.locator(sel).first().textContent()).replace(/\s+/g, ' ').trim();
+
+// axe-core's findings in one part of the page (WCAG 2.2 AA and best practice).
+export async function audit(page, selector) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(([sel, tags]) => window.axe.run(document.querySelector(sel),
+    { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+  [selector, ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']]);
+  return result.violations.flatMap((v) => v.nodes.map((n) =>
+    `${v.id} (${v.impact}) at ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`));
+}
+
+// Nothing of the view wider than the screen: no part of it makes the page
+// scroll sideways (other views on the same page are theirs to check).
+export async function noSidewaysScroll(page, selector) {
+  const wide = await page.evaluate((sel) => {
+    const limit = document.documentElement.clientWidth + 1;
+    const root = document.querySelector(sel);
+    /* inside a .table-wrap a wide table scrolls in its own box */
+    return [root, ...root.querySelectorAll('*')]
+      .filter((e) => e.getBoundingClientRect().right > limit && !e.parentElement.closest('.table-wrap'))
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} ends at ${Math.round(e.getBoundingClientRect().right)} px`);
+  }, selector);
+  assert.deepEqual(wide, [], `wider than the ${await page.evaluate(() => document.documentElement.clientWidth)} px screen`);
+}

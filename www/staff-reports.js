@@ -1,0 +1,227 @@
+/* staff-reports.js -- the "Reports" view of the staff page, for
+ * supervisors, finance and admins: GET /api/v1/reports/refunds with a date
+ * range and a grouping, the table, a bar chart of one chosen measure drawn
+ * here as inline SVG (no library, no external resource; the page's CSP
+ * allows nothing else), and the same rows as a CSV download. The chart is
+ * an image with a text alternative; the table is the data. */
+'use strict';
+
+(() => {
+  const { t, tc, $, api } = RD;
+  /* RD.h with an id in the spec as well: h('button.primary#go', ...). */
+  const h = (spec, ...rest) => {
+    const m = /#([\w-]+)/.exec(spec);
+    const el = RD.h(m ? spec.replace(m[0], '') : spec, ...rest);
+    if (m) el.id = m[1];
+    return el;
+  };
+
+  RD.add({
+    'rep.title': ['退款报表', 'Refund reports'],
+    'rep.from': ['起始日期', 'From'],
+    'rep.to': ['截止日期', 'To'],
+    'rep.group': ['分组', 'Group by'],
+    'rep.show': ['生成报表', 'Show report'],
+    'rep.csv': ['下载 CSV', 'Download CSV'],
+    'rep.measure': ['图表指标', 'Chart measure'],
+    'rep.empty': ['该时间段内没有退款申请。', 'No refund requests in this range.'],
+    'rep.caption': ['{group}：{from} 至 {to}', '{group}: {from} to {to}'],
+    'rep.chart.label': ['条形图：按{group}的{measure}', 'Bar chart: {measure} by {group}'],
+    'rep.none': ['（未分配）', '(unassigned)'],
+    'rep.g.reason_code': ['退款原因', 'reason'],
+    'rep.g.product_type': ['产品类型', 'product type'],
+    'rep.g.provider': ['服务商', 'provider'],
+    'rep.g.policy_version': ['政策版本', 'rule version'],
+    'rep.g.assignee': ['处理人', 'reviewer'],
+    'rep.g.week': ['周', 'week'],
+    'rep.g.month': ['月', 'month'],
+    'rep.c.key': ['分组', 'Group'],
+    'rep.c.submitted': ['提交', 'Submitted'],
+    'rep.c.approved': ['批准', 'Approved'],
+    'rep.c.rejected': ['拒绝', 'Rejected'],
+    'rep.c.withdrawn': ['撤回', 'Withdrawn'],
+    'rep.c.paid': ['已打款', 'Paid'],
+    'rep.c.amount_requested': ['申请金额', 'Requested'],
+    'rep.c.amount_approved': ['批准金额', 'Approved amount'],
+    'rep.c.amount_paid': ['打款金额', 'Paid amount'],
+    'rep.c.approval_rate': ['批准率', 'Approval rate'],
+    'rep.c.first_decision_hours_p50': ['首次决定用时中位数（工作小时）', 'First decision, median (business hours)'],
+    'rep.c.first_decision_hours_p90': ['首次决定用时 P90（工作小时）', 'First decision, p90 (business hours)'],
+    'rep.c.within_sla_share': ['按时处理比例', 'Decided within SLA'],
+  });
+
+  const GROUPS = ['reason_code', 'product_type', 'provider', 'policy_version', 'assignee', 'week', 'month'];
+  const COLS = ['submitted', 'approved', 'rejected', 'withdrawn', 'paid', 'amount_requested', 'amount_approved',
+    'amount_paid', 'approval_rate', 'first_decision_hours_p50', 'first_decision_hours_p90', 'within_sla_share'];
+  const MEASURES = ['submitted', 'approval_rate', 'amount_approved', 'within_sla_share', 'first_decision_hours_p50'];
+  const CURRENCY = 'CNY';
+  const SVG = 'http://www.w3.org/2000/svg';
+  const section = $('#reports-section');
+  const alertBox = h('div.msg', { role: 'alert', 'aria-live': 'assertive', hidden: true });
+  const alert = RD.messenger(alertBox);
+  const state = { report: null, built: false, seq: 0 };
+
+  /* ---------- cells ---------- */
+
+  function keyText(group, key) {
+    if (key === null || key === undefined || key === '') return t('rep.none');
+    if (group === 'product_type') return tc('ptype', key);
+    if (group === 'reason_code') return tc('creason', key);
+    return String(key);
+  }
+  function cell(col, v) {
+    if (v === null || v === undefined) return '—';
+    if (col.startsWith('amount_')) return RD.formatMoney(v, CURRENCY);
+    if (col === 'approval_rate' || col === 'within_sla_share') return `${(Number(v) * 100).toFixed(1)}%`;
+    if (col.startsWith('first_decision')) return Number(v).toFixed(1);
+    return String(v);
+  }
+
+  /* ---------- the chart: horizontal bars, one a group ---------- */
+
+  function svg(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+    for (const c of children) el.append(c);
+    return el;
+  }
+
+  /* Each bar under its label, so long labels fit a 375 px screen; the
+   * drawing scales to its box (viewBox, width 100 %). */
+  function chart(report, measure) {
+    const rows = report.items;
+    const W = 600, BAR = 18, GAP = 34, PAD = 8;
+    const values = rows.map((r) => Number(r[measure] ?? 0));
+    const max = Math.max(...values, 0) || 1;
+    const height = PAD * 2 + rows.length * GAP;
+    const label = t('rep.chart.label', { group: t(`rep.g.${report.group}`), measure: t(`rep.c.${measure}`) });
+    const root = svg('svg', { viewBox: `0 0 ${W} ${height}`, width: '100%', role: 'img', 'aria-labelledby': 'rep-chart-title',
+      class: 'bar-chart', preserveAspectRatio: 'xMinYMin meet' });
+    root.append(svg('title', { id: 'rep-chart-title' }, label));
+    rows.forEach((r, i) => {
+      const y = PAD + i * GAP;
+      const w = Math.max(1, Math.round((values[i] / max) * (W - 140)));
+      root.append(svg('g', { class: 'bar', 'data-key': r.key ?? '' },
+        svg('text', { x: 0, y: y + 11, class: 'bar-label' }, keyText(report.group, r.key)),
+        svg('rect', { x: 0, y: y + 14, width: w, height: BAR, rx: 2, class: 'bar-rect' }),
+        svg('text', { x: w + 6, y: y + 14 + BAR - 4, class: 'bar-value' }, cell(measure, r[measure]))));
+    });
+    return root;
+  }
+
+  /* ---------- table ---------- */
+
+  function table(report) {
+    const cap = t('rep.caption', { group: t(`rep.g.${report.group}`), from: RD.formatTime(report.from), to: RD.formatTime(report.to) });
+    /* focusable: a table wider than the screen scrolls by keyboard too */
+    return h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': cap }, h('table.list.report-table#report-table',
+      h('caption', cap),
+      h('thead', h('tr', h('th', { scope: 'col' }, t('rep.c.key')), COLS.map((c) => h('th.num', { scope: 'col' }, t(`rep.c.${c}`))))),
+      h('tbody', report.items.map((r) => h('tr', { dataset: { key: r.key ?? '' } },
+        h('th', { scope: 'row', 'data-label': t('rep.c.key') }, keyText(report.group, r.key)),
+        COLS.map((c) => h('td.num', { dataset: { col: c, label: t(`rep.c.${c}`) } }, cell(c, r[c]))))))));
+  }
+
+  /* ---------- the form ---------- */
+
+  const day = (unix) => new Date(unix * 1000).toISOString().slice(0, 10);
+
+  function query() {
+    const f = $('#report-form');
+    const p = new URLSearchParams({ group: f.elements.group.value });
+    if (f.elements.from.value) p.set('from', `${f.elements.from.value}T00:00:00Z`);
+    if (f.elements.to.value) {
+      p.set('to', new Date(Date.parse(`${f.elements.to.value}T00:00:00Z`) + 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
+    return `/api/v1/reports/refunds?${p}`;
+  }
+
+  async function load(button) {
+    const my = ++state.seq;
+    alert.clear();
+    await RD.busy(button, async () => {
+      try {
+        const r = await api('GET', query());
+        if (my !== state.seq) return;
+        state.report = r;
+      } catch (e) { if (e.status !== 401) alert.error(e); return; }
+      paintResult();
+    });
+  }
+
+  async function download(button) {
+    alert.clear();
+    await RD.busy(button, async () => {
+      try {
+        const blob = await api('GET', query(), { accept: 'text/csv', blob: true });
+        const url = URL.createObjectURL(blob);
+        const a = h('a', { href: url, download: `refunds-${$('#report-form').elements.group.value}.csv`, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      } catch (e) { if (e.status !== 401) alert.error(e); }
+    });
+  }
+
+  function build() {
+    const now = Math.floor(Date.now() / 1000);
+    RD.clear(section);
+    RD.append(section, [
+      h('div.section-head', h('h2#reports-h', t('rep.title'))),
+      alertBox,
+      h('form#report-form.filters', { novalidate: true, onsubmit: (ev) => { ev.preventDefault(); load(ev.submitter); } },
+        h('div.field', h('label', { for: 'rep-from' }, t('rep.from')),
+          h('input#rep-from', { type: 'date', name: 'from', value: day(now - 89 * 86400) })),
+        h('div.field', h('label', { for: 'rep-to' }, t('rep.to')),
+          h('input#rep-to', { type: 'date', name: 'to', value: day(now) })),
+        h('div.field', h('label', { for: 'rep-group' }, t('rep.group')),
+          h('select#rep-group', { name: 'group' }, GROUPS.map((g) => h('option', { value: g }, t(`rep.g.${g}`))))),
+        h('div.field', h('label', { for: 'rep-measure' }, t('rep.measure')),
+          h('select#rep-measure', { name: 'measure', onchange: paintResult },
+            MEASURES.map((m) => h('option', { value: m }, t(`rep.c.${m}`))))),
+        h('button.primary#rep-show', { type: 'submit' }, t('rep.show')),
+        h('button.secondary#rep-csv', { type: 'button', onclick: (ev) => download(ev.currentTarget) }, t('rep.csv'))),
+      h('div#report-result', { 'aria-live': 'polite' }),
+    ]);
+    state.built = true;
+  }
+
+  function paintResult() {
+    const box = $('#report-result');
+    if (!box) return;
+    RD.clear(box);
+    const r = state.report;
+    if (!r) return;
+    if (r.items.length === 0) { box.append(h('p.muted.report-empty', t('rep.empty'))); return; }
+    box.append(h('figure.chart', chart(r, $('#rep-measure').value)), table(r));
+  }
+
+  /* staff.js signs views in and out (RD.staffViews). */
+  const view = {
+    signIn(me) {
+      section.hidden = !['supervisor', 'finance', 'admin'].includes(me.role);
+      if (section.hidden) return;
+      build();
+      load();
+    },
+    signOut() {
+      section.hidden = true;
+      state.report = null;
+      state.built = false;
+      RD.clear(section);
+    },
+  };
+  RD.staffViews = RD.staffViews || [];
+  RD.staffViews.push(view);
+  if (RD.staffMe) view.signIn(RD.staffMe);
+  /* A language switch relabels the form (keeping its values) and the result. */
+  RD.onLang(() => {
+    if (section.hidden || !state.built) return;
+    const f = $('#report-form');
+    const kept = f ? [...f.elements].filter((el) => el.name).map((el) => [el.name, el.value]) : [];
+    build();
+    for (const [name, v] of kept) $('#report-form').elements[name].value = v;
+    paintResult();
+  });
+})();
