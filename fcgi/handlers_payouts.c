@@ -47,9 +47,10 @@ static const struct db_stmt q_fail = { "payouts_fail",
 static const struct db_stmt q_credit = { "payouts_credit",
 	"INSERT INTO balance_ledger (account, amount, currency, kind, refund_id, payout_id, memo)"
 	" VALUES ($1, $2::bigint, $3, 'refund_credit', $4::bigint, $5::bigint, $6)" };
+/* Newest first, like the refund requests: what finance just did is on top. */
 static const struct db_stmt q_list = { "payouts_list",
 	"SELECT " PAYOUT_JSON ", p.id FROM payouts p WHERE ($1::text IS NULL OR p.status = $1)"
-	" AND ($2::bigint IS NULL OR p.id > $2::bigint) ORDER BY p.id LIMIT $3::int + 1" };
+	" AND ($2::bigint IS NULL OR p.id < $2::bigint) ORDER BY p.id DESC LIMIT $3::int + 1" };
 /* The export takes what is pending on a payment channel and marks it sent,
  * in one statement, so two finance clerks exporting at once never send
  * the same instruction twice. */

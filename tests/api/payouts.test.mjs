@@ -718,8 +718,8 @@ test('GET /api/v1/payouts: finance only, ?status= filter, keyset pagination', as
     assertProblem(assert, await api('GET', `/api/v1/payouts?${q}`, { tok: FINANCE }), 400, 'invalid_cursor');
   }
 
-  // walk two at a time from just before ours
-  const start = String(Math.min(...ours) - 1);
+  // newest first: walk two at a time from just after ours
+  const start = String(Math.max(...ours) + 1);
   const seen = [];
   let cursor = start;
   for (let page = 0; page < 50; page++) {
@@ -734,7 +734,7 @@ test('GET /api/v1/payouts: finance only, ?status= filter, keyset pagination', as
     if (ours.every((id) => seen.some((x) => x.id === id))) break;
   }
   const ids = seen.map((x) => x.id);
-  for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], `ids ascend: ${ids}`);
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i] < ids[i - 1], `ids descend: ${ids}`);
   for (const id of ours) {
     const item = seen.find((x) => x.id === id);
     assert.ok(item, `payout ${id} listed`);
@@ -762,9 +762,9 @@ test('GET /api/v1/payouts: finance only, ?status= filter, keyset pagination', as
   let r = await api('GET', '/api/v1/payouts', { tok: FINANCE });
   assert.equal(r.status, 200);
   assert.ok(r.json.items.length <= 20);
-  r = await api('GET', `/api/v1/payouts?limit=100&cursor=${Math.max(...ours)}`, { tok: FINANCE });
+  r = await api('GET', `/api/v1/payouts?limit=100&cursor=${Math.min(...ours)}`, { tok: FINANCE });
   assert.equal(r.status, 200);
-  for (const x of r.json.items) assert.ok(x.id > Math.max(...ours));
+  for (const x of r.json.items) assert.ok(x.id < Math.min(...ours));
 });
 
 test('CSV export: RFC 4180 with CRLF, formulas neutralised, pending payouts become sent and are not sent twice', async () => {
@@ -810,7 +810,7 @@ test('CSV export: RFC 4180 with CRLF, formulas neutralised, pending payouts beco
     assert.ok(p.sent_at, 'sent_at');
     assert.equal((await refundOf(id)).status, 'paying');
   }
-  const sent = await api('GET', `/api/v1/payouts?status=sent&limit=100&cursor=${pe.id - 1}`, { tok: FINANCE });
+  const sent = await api('GET', `/api/v1/payouts?status=sent&limit=100&cursor=${Math.max(pe.id, pl.id) + 1}`, { tok: FINANCE });
   assert.ok(sent.json.items.some((x) => x.id === pe.id) && sent.json.items.some((x) => x.id === pl.id));
   assert.ok(Number(sqlOne(`SELECT count(*) FROM audit_events WHERE action = 'payout.export'
     AND actor = 'fin-${RUN}'`)) >= 1, 'the export is audited');

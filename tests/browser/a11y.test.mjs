@@ -89,6 +89,9 @@ for (const [name, [path, reach]] of Object.entries(VIEWS)) {
         try {
           await reach(page);
           assert.deepEqual(await audit(page), []);
+          // readable at a phone's width: nothing makes the page scroll sideways
+          const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+          assert.ok(scroll <= width, `the page is ${scroll} px wide in a ${width} px window`);
         } finally {
           await close();
         }
