@@ -214,7 +214,7 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 	if (replayed != 0)
 		return replayed > 0 ? ERR_NONE : c->problem.err;
 	if (err != ERR_NONE || (err = insert_request(c, s, id, sizeof id)) != ERR_NONE ||
-	    (err = refund_fail(c, refunds_detail(c, id, &detail), id)) != ERR_NONE)
+	    (err = refund_fail(c, refunds_detail(c, id, &detail, NULL), id)) != ERR_NONE)
 		return c->problem.err ? c->problem.err : err;
 	const char *params[5] = { c->who.sub, s->key, s->canonical, status, detail };
 	PGresult *res = NULL;
@@ -407,19 +407,22 @@ static enum app_err reply_with_figures(struct app_ctx *c, char *text, int status
 	return app_reply(c, status, detail);
 }
 
-/* The detail is JSON PostgreSQL made: a customer's is answered as it is,
- * not parsed and printed again (tests/bench/README.md); staff's gets the
- * provider figures. */
+/* The detail is JSON PostgreSQL made: answered as it is, not parsed and
+ * printed again (tests/bench/README.md), unless staff are to see the
+ * provider figures of an upstream purchase. */
 enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
 {
 	char *text = NULL;
-	enum refunds_err e = refunds_detail(c, id, &text);
+	bool upstream = false;
+	enum refunds_err e = refunds_detail(c, id, &text, &upstream);
 
 	if (e != REFUNDS_OK) {
 		free(text);
 		return refund_fail(c, e, id);
 	}
-	if (c->who.role != AUTH_ROLE_CUSTOMER)
+	/* Without an upstream purchase the figures stay null (the query says
+	 * so already): no second load, no second parse. */
+	if (c->who.role != AUTH_ROLE_CUSTOMER && upstream)
 		return reply_with_figures(c, text, status);
 	http_respond_text(c->resp, status, "application/json", text, strlen(text));
 	return ERR_NONE;

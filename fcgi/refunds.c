@@ -64,7 +64,10 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
 	"   'awaiting_second_approval', 'appealed'),"
 	" 'expected_arrival_from', live.expected_at, 'expected_arrival', live.expected_latest_at"
-	" ))::text FROM refund_requests r"
+	" ) || CASE WHEN $3::boolean THEN jsonb_build_object('provider_figures', NULL::jsonb)"
+	"      ELSE '{}'::jsonb END)::text,"
+	" EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id AND o.upstream_ref IS NOT NULL)"
+	" FROM refund_requests r"
 	" LEFT JOIN LATERAL (SELECT p.expected_at, p.expected_latest_at FROM payouts p"
 	"   WHERE p.refund_id = r.id AND p.status <> 'failed' ORDER BY p.id DESC LIMIT 1) live ON true"
 	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
@@ -151,21 +154,24 @@ enum refunds_err refunds_add_message(struct app_ctx *c, const char *refund_id, c
 	return err == ERR_NONE ? REFUNDS_OK : REFUNDS_DB;
 }
 
-enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out)
+enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out, bool *upstream)
 {
-	const char *params[2] = { id, app_owner_filter(c) };
+	const char *params[3] = { id, app_owner_filter(c),
+	                          c->who.role == AUTH_ROLE_CUSTOMER ? "false" : "true" };
 	PGresult *res = NULL;
 	enum refunds_err err = REFUNDS_OK;
 
 	*out = NULL;
 	if (!app_decimal_id(id))
 		return REFUNDS_NOT_FOUND;
-	if (db_exec(c->db, &q_detail, 2, params, &res) != ERR_NONE)
+	if (db_exec(c->db, &q_detail, 3, params, &res) != ERR_NONE)
 		return REFUNDS_DB;
 	if (PQntuples(res) == 0)
 		err = REFUNDS_NOT_FOUND;
 	else if ((*out = strdup(PQgetvalue(res, 0, 0))) == NULL)
 		err = REFUNDS_NOMEM;
+	else if (upstream != NULL)
+		*upstream = db_bool(res, 0, 1);
 	PQclear(res);
 	return err;
 }

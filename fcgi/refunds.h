@@ -66,7 +66,9 @@ void             refunds_row_free(struct refund_row *row);
 enum refunds_err refunds_update(struct app_ctx *c, const struct refund_row *row,
                                 const struct refund_change *ch, char **after);
 enum refunds_err refunds_add_message(struct app_ctx *c, const char *refund_id, const char *body);
-/* The request with its order, messages and timeline as JSON text (free()). */
-enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out);
+/* The request with its order, messages and timeline as JSON text (free()).
+ * For staff it carries "provider_figures": null, which the handler fills in
+ * when *upstream says the order has an upstream purchase (may be NULL). */
+enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out, bool *upstream);
 
 #endif

@@ -6,28 +6,11 @@
 // full suite, through nginx.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
+import { BASE, SHOTS, DAY, nowS, iso, token, expiredToken, launch } from './lib.mjs';
 
-const BASE = process.env.REFUNDD_URL;
-const RUNDIR = process.env.REFUNDD_RUNDIR;
-if (!BASE || !RUNDIR) throw new Error('run through tests/web/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
-const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
 const LABEL = process.env.REFUNDD_WEB_SERVER || 'web';
-const SHOTS = process.env.REFUNDD_SHOTS || `${RUNDIR}/screenshots`;
-mkdirSync(SHOTS, { recursive: true });
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
-const DAY = 86400;
-
-const b64url = (s) => Buffer.from(s).toString('base64url');
-function token(sub, role, ttl = 1800) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
-const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const nowS = () => Math.floor(Date.now() / 1000);
 
 async function api(method, path, { tok, body, key } = {}) {
   const headers = {};
@@ -42,11 +25,7 @@ async function api(method, path, { tok, body, key } = {}) {
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); });
 
@@ -129,9 +108,7 @@ test(`${LABEL}: /config.json reaches the pages: an expired hand-off offers the c
   assert.equal(res.status, 200);
   const cfg = await res.json();
   assert.match(cfg.timezone, /^[A-Za-z]/);
-  const now = nowS();
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub: 'demo-alice', role: 'customer', iat: now - 7200, exp: now - 3600 }))}`;
-  const expired = `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+  const expired = expiredToken('demo-alice', 'customer');
   const s = await open(`/#token=${expired}`);
   try {
     await visible(s.page, '#token-form');

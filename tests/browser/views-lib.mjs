@@ -4,53 +4,15 @@
 // console and page errors and CSP violations, and the axe audit.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, launch } from './lib.mjs';
 
-export const BASE = process.env.REFUNDD_URL;
-const RUNDIR = process.env.REFUNDD_RUNDIR;
-if (!BASE || !RUNDIR) throw new Error('run through scripts/test or tests/browser/run.sh (REFUNDD_URL, REFUNDD_RUNDIR)');
-const SECRET = readFileSync(`${RUNDIR}/jwt-secret`, 'utf8').trim();
-export const SHOTS = process.env.REFUNDD_SHOTS || `${RUNDIR}/screenshots`;
-mkdirSync(SHOTS, { recursive: true });
+export { BASE, SHOTS, DAY, nowS, iso, token, api, ok } from './lib.mjs';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-export const DAY = 86400;
-export const nowS = () => Math.floor(Date.now() / 1000);
-export const iso = (unixS) => new Date(unixS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-const b64url = (s) => Buffer.from(s).toString('base64url');
-export function token(sub, role, ttl = 1800) {
-  const now = nowS();
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub, role, iat: now, exp: now + ttl }))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
-
-export async function api(method, path, { tok, body, key } = {}) {
-  const headers = {};
-  if (tok) headers.Authorization = `Bearer ${tok}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (key) headers['Idempotency-Key'] = key;
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
-export async function ok(promise, status) {
-  const r = await promise;
-  assert.equal(r.status, status, r.text);
-  return r.json;
-}
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); });
 
