@@ -277,8 +277,10 @@ const RD = (() => {
    * text; text is always a text node. Attributes starting with "on" take
    * a function (addEventListener), never a string. */
   function h(spec, attrs, ...children) {
-    const [tag, ...classes] = spec.split('.');
+    const id = /#([\w-]+)/.exec(spec);   // 'button.primary#go': an id too
+    const [tag, ...classes] = (id ? spec.replace(id[0], '') : spec).split('.');
     const el = document.createElement(tag || 'div');
+    if (id) el.id = id[1];
     if (classes.length) el.className = classes.join(' ');
     if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
       children.unshift(attrs);

@@ -9,14 +9,7 @@
 'use strict';
 
 (() => {
-  const { t, tc, $, api } = RD;
-  /* RD.h with an id in the spec as well: h('button.primary#go', ...). */
-  const h = (spec, ...rest) => {
-    const m = /#([\w-]+)/.exec(spec);
-    const el = RD.h(m ? spec.replace(m[0], '') : spec, ...rest);
-    if (m) el.id = m[1];
-    return el;
-  };
+  const { t, tc, $, api, h } = RD;
 
   RD.add({
     'pol.title': ['退款政策', 'Refund policies'],

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { BASE, launch } from './lib.mjs';
 
-export { BASE, SHOTS, DAY, nowS, iso, token, api, ok } from './lib.mjs';
+export { BASE, SHOTS, DAY, nowS, iso, token, api, ok, signIn, waitText, text } from './lib.mjs';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser;
@@ -39,24 +39,7 @@ export async function open(path, { lang, width = 1200, height = 900, forAudit = 
   };
 }
 
-export async function signIn(page, tok) {
-  await page.fill('#token-input', tok);
-  await page.click('#token-form button[type=submit]');
-  await page.locator('#who').waitFor({ state: 'visible' });
-}
 
-export async function waitText(page, selector, re, timeout = 10000) {
-  try {
-    await page.waitForFunction(([s, src, flags]) => {
-      const el = document.querySelector(s);
-      return !!el && new RegExp(src, flags).test(el.textContent);
-    }, [selector, re.source, re.flags], { timeout });
-  } catch (e) {
-    const now = await page.evaluate((s) => document.querySelector(s)?.textContent ?? '(no element)', selector);
-    throw new Error(`${selector} never matched ${re}: it shows ${JSON.stringify(now.trim().slice(0, 400))}`);
-  }
-}
-export const text = async (page, sel) => (await page.locator(sel).first().textContent()).replace(/\s+/g, ' ').trim();
 
 // axe-core's findings in one part of the page (WCAG 2.2 AA and best practice).
 export async function audit(page, selector) {
