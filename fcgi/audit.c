@@ -79,25 +79,37 @@ enum app_err audit_notify(struct app_ctx *c, const char *account, const char *re
 	return exec_discard(c->db, &q_notify, 4, params);
 }
 
-enum app_err audit_write(struct app_ctx *c, const struct audit_event *e,
-                         const struct audit_notice *n, bool commit)
+enum app_err audit_write_then(struct app_ctx *c, const struct audit_event *e,
+                              const struct audit_notice *n, struct db_step *then, bool commit)
 {
 	const char *ep[5] = { e ? e->action : NULL, e ? e->entity : NULL, e ? e->entity_id : NULL,
 	                      e ? e->before : NULL, e ? e->after : NULL };
 	const char *np[4] = { n ? n->account : NULL, n ? n->refund_id : NULL,
 	                      n ? n->kind : NULL, n ? n->payload : NULL };
-	struct db_step steps[3];
-	int count = 0;
+	struct db_step steps[4];
+	int count = 0, at = -1;
 
 	if (e != NULL)
 		steps[count++] = (struct db_step){ &q_audit, 5, ep, NULL };
 	if (n != NULL)
 		steps[count++] = (struct db_step){ &q_notify, 4, np, NULL };
+	if (then != NULL)
+		steps[at = count++] = *then;
 	if (commit)
 		steps[count++] = (struct db_step){ &db_stmt_commit, 0, NULL, NULL };
 	enum app_err err = db_pipeline(c->db, steps, count);
+	if (then != NULL) {
+		then->res = steps[at].res;
+		steps[at].res = NULL;
+	}
 	db_steps_clear(steps, count);
 	return err;
+}
+
+enum app_err audit_write(struct app_ctx *c, const struct audit_event *e,
+                         const struct audit_notice *n, bool commit)
+{
+	return audit_write_then(c, e, n, NULL, commit);
 }
 
 enum app_err audit_seal_round(struct db *db, int max_batch, int *sealed)

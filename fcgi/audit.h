@@ -34,6 +34,11 @@ struct audit_notice {
 };
 enum app_err audit_write(struct app_ctx *c, const struct audit_event *e,
                          const struct audit_notice *n, bool commit);
+/* The same with one more statement after the event and the notice, before
+ * the COMMIT: the answer, read inside the transaction that made it, in
+ * the same round trip. Its result is left in then->res (PQclear it). */
+enum app_err audit_write_then(struct app_ctx *c, const struct audit_event *e,
+                              const struct audit_notice *n, struct db_step *then, bool commit);
 
 /* Seals up to max_batch committed events when this connection is (or now
  * becomes) the database's one sealer; *sealed is -1 when another process

@@ -213,15 +213,13 @@ static enum app_err payout_method(struct app_ctx *c, const struct refund_row *ro
 
 enum app_err handle_refund_payout(struct app_ctx *c)
 {
-	struct db_identity who = app_identity(c);
 	struct refund_row row;
 	const char *method;
 	char payout_id[24] = "", currency[4];
 	enum app_err err;
 
-	if ((err = db_begin(c->db, &who)) != ERR_NONE)
-		return app_fail(c, err, NULL, "database unavailable");
-	if ((err = refund_fail(c, refunds_lock(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE ||
+	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row),
+	                       app_param(c, 0))) != ERR_NONE ||
 	    (err = payout_method(c, &row, &method)) != ERR_NONE)
 		goto out;
 	bool switched = strcmp(method, refund_payout_method_name(row.approved_method)) != 0;
@@ -241,9 +239,11 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 		goto out;
 	struct audit_notice n = { row.account, row.id, row.state == REFUND_STATE_PAID
 	                          ? "refund.paid" : "refund.paying", NULL };
-	if ((err = audit_write(c, NULL, &n, true)) != ERR_NONE)
-		goto out;
-	err = refund_reply(c, row.id, 201);
+	const char *dp[3];
+	struct db_step reply = refunds_detail_step(c, row.id, dp);
+	if ((err = audit_write_then(c, NULL, &n, &reply, true)) == ERR_NONE)
+		err = refund_reply_from(c, reply.res, row.id, 201);
+	PQclear(reply.res);
 out:
 	refunds_row_free(&row);
 	return c->problem.err ? c->problem.err : err;

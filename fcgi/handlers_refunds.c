@@ -152,7 +152,10 @@ static char *frozen_text(const struct submission *s, int64_t now)
 	return text;
 }
 
-static enum app_err insert_request(struct app_ctx *c, struct submission *s, char *id, size_t len)
+/* The insert; the audit event, the notice and the answer (*detail, the
+ * request as GET shows it) in one round trip. */
+static enum app_err insert_request(struct app_ctx *c, struct submission *s, char *id, size_t len,
+                                   char **detail)
 {
 	json_t *qj = quote_to_json(&s->q, &s->in);
 	char *quote = json_dumps(qj, JSON_COMPACT);
@@ -183,18 +186,23 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	                         "refund", id, NULL, PQgetvalue(res, 0, 1) };
 	struct audit_notice n = { c->who.sub, id, s->auto_approve ? "refund.approved"
 	                                                          : "refund.submitted", NULL };
-	err = audit_write(c, &e, &n, false);
+	const char *dp[3];
+	struct db_step reply = refunds_detail_step(c, id, dp);
+	err = audit_write_then(c, &e, &n, &reply, false);
 	PQclear(res);
+	if (err == ERR_NONE)
+		err = refund_fail(c, refunds_detail_read(reply.res, detail, NULL), id);
+	PQclear(reply.res);
 	/* An automatic approval is an approval: it opens the provider claim. */
 	if (err == ERR_NONE && s->auto_approve)
 		err = claims_fail(c, provider_claim_open(c, id, s->in.order_id, s->q.amount), id);
 	return err;
 }
 
-/* Round trips (5): BEGIN + identity + account lock + key lookup + the
+/* Round trips (4): BEGIN + identity + account lock + key lookup + the
  * quote's inputs + the holidays (tests/bench/README.md: the reads do not
  * depend on each other's results; on a replay the last two go unused);
- * the insert; audit event + notice; the answer; the stored answer + COMMIT. */
+ * the insert; audit event + notice + the answer; the stored answer + COMMIT. */
 static enum app_err submit(struct app_ctx *c, struct submission *s)
 {
 	struct db_identity who = app_identity(c);
@@ -213,9 +221,10 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 	db_steps_clear(first, 4);
 	if (replayed != 0)
 		return replayed > 0 ? ERR_NONE : c->problem.err;
-	if (err != ERR_NONE || (err = insert_request(c, s, id, sizeof id)) != ERR_NONE ||
-	    (err = refund_fail(c, refunds_detail(c, id, &detail, NULL), id)) != ERR_NONE)
+	if (err != ERR_NONE || (err = insert_request(c, s, id, sizeof id, &detail)) != ERR_NONE) {
+		free(detail);
 		return c->problem.err ? c->problem.err : err;
+	}
 	const char *params[5] = { c->who.sub, s->key, s->canonical, status, detail };
 	PGresult *res = NULL;
 	err = db_exec_commit(c->db, &q_idem_put, 5, params, &res);
@@ -256,21 +265,37 @@ static const struct db_stmt q_list = { "refunds_list",
  * the request without its quote, plus overdue; the columns are named
  * (row_to_json, not to_jsonb(r) - 'quote'), which halves the query's cost
  * (tests/bench/README.md): a new column of refund_requests goes here too. */
-static const struct db_stmt q_queue = { "refunds_queue",
-	"SELECT row_to_json(q)::text, ((extract(epoch FROM q.due_at) * 1000000)::bigint)::text || ':' || q.id"
-	" FROM (SELECT r.id, r.order_id, r.account, r.product_type, r.provider, r.status, r.reason_code,"
-	"   r.reason_text, r.payout_method, r.quoted_amount, r.currency, r.policy_version,"
-	"   r.approved_amount, r.approved_method, r.first_approver, r.second_approver, r.decision_note,"
-	"   r.reject_reason, r.assignee, r.appealed, r.due_at, r.created_at, r.updated_at, r.decided_at,"
-	"   r.first_decided_at, r.due_at < now() AS overdue FROM refund_requests r"
+#define QUEUE_SELECT \
+	"SELECT row_to_json(q)::text, ((extract(epoch FROM q.due_at) * 1000000)::bigint)::text || ':' || q.id" \
+	" FROM (SELECT r.id, r.order_id, r.account, r.product_type, r.provider, r.status, r.reason_code," \
+	"   r.reason_text, r.payout_method, r.quoted_amount, r.currency, r.policy_version," \
+	"   r.approved_amount, r.approved_method, r.first_approver, r.second_approver, r.decision_note," \
+	"   r.reject_reason, r.assignee, r.appealed, r.due_at, r.created_at, r.updated_at, r.decided_at," \
+	"   r.first_decided_at, r.due_at < now() AS overdue FROM refund_requests r" \
 	" WHERE r.status IN ('submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed')"
+#define QUEUE_AFTER(due, id) \
+	" AND (r.due_at, r.id) > (timestamptz 'epoch' + " due "::bigint * interval '1 microsecond', " id "::bigint)"
+#define QUEUE_PAGE(limit) \
+	" ORDER BY r.due_at, r.id LIMIT " limit "::int + 1) q ORDER BY q.due_at, q.id"
+
+static const struct db_stmt q_queue = { "refunds_queue",
+	QUEUE_SELECT
 	" AND ($1::text IS NULL OR r.status = $1) AND ($2::text IS NULL OR r.provider = $2)"
 	" AND ($3::text IS NULL OR r.product_type = $3)"
 	" AND ($4::text IS NULL OR ($4 = '' AND r.assignee IS NULL) OR r.assignee = $4)"
 	" AND (NOT $5::boolean OR r.due_at < now())"
 	" AND ($6::bigint IS NULL OR (r.due_at, r.id) >"
 	"   (timestamptz 'epoch' + $6::bigint * interval '1 microsecond', $7::bigint))"
-	" ORDER BY r.due_at, r.id LIMIT $8::int + 1) q ORDER BY q.due_at, q.id" };
+	QUEUE_PAGE("$8") };
+/* The queue as staff open it and page through it, without filters. With
+ * "$1 IS NULL OR ..." in it PostgreSQL plans the statement above again on
+ * every call (a custom plan: its generic plan looks dearer), which cost as
+ * much as running it (pg_stat_statements, tests/bench/README.md); these two
+ * have nothing to specialise and keep one plan. */
+static const struct db_stmt q_queue_first = { "refunds_queue_first",
+	QUEUE_SELECT QUEUE_PAGE("$1") };
+static const struct db_stmt q_queue_next = { "refunds_queue_next",
+	QUEUE_SELECT QUEUE_AFTER("$1", "$2") QUEUE_PAGE("$3") };
 
 static const struct db_stmt q_notifications = { "refunds_notifications",
 	"SELECT jsonb_build_object('id', n.id, 'kind', n.kind, 'refund_id', n.refund_id,"
@@ -353,7 +378,11 @@ enum app_err handle_queue(struct app_ctx *c)
 	params[4] = values[4] && strcmp(values[4], "true") == 0 ? "true" : "false";
 	params[5] = cursor[0] ? due : NULL;
 	params[6] = cursor[0] ? id : NULL;
-	return app_list(c, &q_queue, 8, params, limit);
+	if (values[0] || values[1] || values[2] || values[3] || strcmp(params[4], "true") == 0)
+		return app_list(c, &q_queue, 8, params, limit);
+	if (cursor[0])
+		return app_list(c, &q_queue_next, 3, &params[5], limit);
+	return app_list(c, &q_queue_first, 1, &params[5], limit);
 }
 
 enum app_err handle_notifications(struct app_ctx *c)
@@ -410,12 +439,9 @@ static enum app_err reply_with_figures(struct app_ctx *c, char *text, int status
 /* The detail is JSON PostgreSQL made: answered as it is, not parsed and
  * printed again (tests/bench/README.md), unless staff are to see the
  * provider figures of an upstream purchase. */
-enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
+static enum app_err reply_detail(struct app_ctx *c, enum refunds_err e, const char *id,
+                                 char *text, bool upstream, int status)
 {
-	char *text = NULL;
-	bool upstream = false;
-	enum refunds_err e = refunds_detail(c, id, &text, &upstream);
-
 	if (e != REFUNDS_OK) {
 		free(text);
 		return refund_fail(c, e, id);
@@ -426,6 +452,24 @@ enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
 		return reply_with_figures(c, text, status);
 	http_respond_text(c->resp, status, "application/json", text, strlen(text));
 	return ERR_NONE;
+}
+
+enum app_err refund_reply(struct app_ctx *c, const char *id, int status)
+{
+	char *text = NULL;
+	bool upstream = false;
+	enum refunds_err e = refunds_detail(c, id, &text, &upstream);
+
+	return reply_detail(c, e, id, text, upstream, status);
+}
+
+enum app_err refund_reply_from(struct app_ctx *c, const PGresult *res, const char *id, int status)
+{
+	char *text = NULL;
+	bool upstream = false;
+	enum refunds_err e = refunds_detail_read(res, &text, &upstream);
+
+	return reply_detail(c, e, id, text, upstream, status);
 }
 
 enum refund_role refund_role(const struct app_ctx *c)

@@ -81,12 +81,15 @@ static void change_of(const struct app_ctx *c, const struct refund_row *row,
 	ch->first_approver = c->who.sub;
 }
 
-/* The message, the audit event, the notice and the commit: the last three
- * in one round trip (audit_write). */
+/* The message, then the audit event, the notice, the answer and the
+ * commit in one round trip (audit_write_then); the answer is sent once
+ * the commit succeeded. */
 static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row *row,
                                       const struct action_input *in, const char *after)
 {
 	char action[48];
+	const char *dp[3];
+	struct db_step reply = refunds_detail_step(c, row->id, dp);
 	enum app_err err = ERR_NONE;
 
 	snprintf(action, sizeof action, "refund.%s", refund_action_name(in->action));
@@ -95,7 +98,10 @@ static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row
 	struct audit_event e = { action, "refund", row->id, row->before, after };
 	struct audit_notice n = { row->account, row->id, in->notify, NULL };
 	if (err == ERR_NONE)
-		err = audit_write(c, &e, in->notify ? &n : NULL, true);
+		err = audit_write_then(c, &e, in->notify ? &n : NULL, &reply, true);
+	if (err == ERR_NONE)
+		err = refund_reply_from(c, reply.res, row->id, in->reply_status ? in->reply_status : 200);
+	PQclear(reply.res);
 	return err;
 }
 
@@ -121,16 +127,14 @@ static enum app_err open_claim(struct app_ctx *c, const struct refund_row *row,
 
 static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 {
-	struct db_identity who = app_identity(c);
 	struct refund_row row;
 	struct refund_outcome out;
 	struct refund_change ch;
 	char amount[24], *after = NULL;
 	enum app_err err;
 
-	if ((err = db_begin(c->db, &who)) != ERR_NONE)
-		return app_fail(c, err, NULL, "database unavailable");
-	if ((err = refund_fail(c, refunds_lock(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE)
+	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row),
+	                       app_param(c, 0))) != ERR_NONE)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
 	enum refund_refusal r = refund_transition(&f, in->action, refund_role(c), &out);
@@ -151,7 +155,6 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	    (err = open_claim(c, &row, &out, after)) != ERR_NONE ||
 	    (err = record_and_commit(c, &row, in, after)) != ERR_NONE)
 		goto out;
-	err = refund_reply(c, row.id, in->reply_status ? in->reply_status : 200);
 out:
 	free(after);
 	refunds_row_free(&row);
@@ -268,15 +271,12 @@ enum app_err handle_refund_message(struct app_ctx *c)
 	};
 	FIELD_TABLE(fields);
 	struct field_value v[1];
-	struct db_identity who = app_identity(c);
 	struct refund_row row;
 	enum app_err err = app_body(c, fields, 1, v);
 
 	if (err != ERR_NONE)
 		return err;
-	if ((err = db_begin(c->db, &who)) != ERR_NONE)
-		return app_fail(c, err, NULL, "database unavailable");
-	err = refund_fail(c, refunds_lock(c, app_param(c, 0), &row), app_param(c, 0));
+	err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row), app_param(c, 0));
 	bool reply = err == ERR_NONE && c->who.role == AUTH_ROLE_CUSTOMER &&
 	             row.state == REFUND_STATE_NEEDS_INFO;
 	refunds_row_free(&row);

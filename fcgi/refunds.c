@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const struct db_stmt q_lock = { "refunds_lock",
-	"SELECT to_jsonb(r)::text, r.id, r.account, r.order_id, r.status, r.quoted_amount,"
+	"SELECT (to_jsonb(r) - '{quote,quote_inputs}'::text[])::text, r.id, r.account, r.order_id, r.status, r.quoted_amount,"
 	" r.payout_method, coalesce(r.approved_amount, 0), coalesce(r.approved_method, r.payout_method),"
 	" coalesce(r.first_approver, ''), r.appealed, p.second_approval_over, p.auto_approve_max,"
 	" r.quote->>'decision' = 'full' AND r.quote->>'rule' = 'window_full',"
@@ -30,7 +30,8 @@ static const struct db_stmt q_update = { "refunds_update",
 	" decided_at = CASE WHEN $2 IN ('approved', 'rejected', 'awaiting_confirmation',"
 	"   'awaiting_second_approval') THEN now() ELSE decided_at END,"
 	" updated_at = now()"
-	" WHERE id = $1::bigint AND status = $3 RETURNING to_jsonb(refund_requests)::text" };
+	" WHERE id = $1::bigint AND status = $3"
+	" RETURNING (to_jsonb(refund_requests) - '{quote,quote_inputs}'::text[])::text" };
 
 static const struct db_stmt q_message = { "refunds_message",
 	"INSERT INTO refund_messages (refund_id, author, author_role, body)"
@@ -44,10 +45,9 @@ static const struct db_stmt q_message = { "refunds_message",
  * null before a payout. */
 static const struct db_stmt q_detail = { "refunds_detail",
 	"SELECT (to_jsonb(r) || jsonb_build_object("
-	" 'order', (SELECT jsonb_build_object('id', o.id, 'product_name', o.product_name,"
+	" 'order', jsonb_build_object('id', o.id, 'product_name', o.product_name,"
 	"   'product_type', o.product_type, 'provider', o.provider, 'amount_paid', o.amount_paid,"
-	"   'currency', o.currency, 'payment_method', o.payment_method, 'paid_at', o.paid_at)"
-	"   FROM orders o WHERE o.id = r.order_id),"
+	"   'currency', o.currency, 'payment_method', o.payment_method, 'paid_at', o.paid_at),"
 	" 'messages', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'author', m.author,"
 	"   'author_role', m.author_role, 'body', m.body, 'created_at', m.created_at) ORDER BY m.id), '[]')"
 	"   FROM refund_messages m WHERE m.refund_id = r.id),"
@@ -55,21 +55,25 @@ static const struct db_stmt q_detail = { "refunds_detail",
 	"   'role', e.actor_role, 'action', e.action, 'from', e.before->>'status',"
 	"   'to', e.after->>'status') ORDER BY e.id), '[]')"
 	"   FROM audit_events e WHERE e.entity = 'refund' AND e.entity_id = r.id::text),"
-	" 'payouts', (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.id), '[]')"
-	"   FROM payouts p WHERE p.refund_id = r.id),"
+	" 'payouts', pay.list,"
 	" 'attachments', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,"
 	"   'content_type', a.content_type, 'size', a.size, 'sha256', a.sha256,"
 	"   'created_at', a.created_at) ORDER BY a.id), '[]')"
 	"   FROM refund_attachments a WHERE a.refund_id = r.id),"
 	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
 	"   'awaiting_second_approval', 'appealed'),"
-	" 'expected_arrival_from', live.expected_at, 'expected_arrival', live.expected_latest_at"
+	" 'expected_arrival_from', pay.live_from, 'expected_arrival', pay.live_to"
 	" ) || CASE WHEN $3::boolean THEN jsonb_build_object('provider_figures', NULL::jsonb)"
 	"      ELSE '{}'::jsonb END)::text,"
-	" EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id AND o.upstream_ref IS NOT NULL)"
-	" FROM refund_requests r"
-	" LEFT JOIN LATERAL (SELECT p.expected_at, p.expected_latest_at FROM payouts p"
-	"   WHERE p.refund_id = r.id AND p.status <> 'failed' ORDER BY p.id DESC LIMIT 1) live ON true"
+	" o.upstream_ref IS NOT NULL"
+	" FROM refund_requests r JOIN orders o ON o.id = r.order_id"
+	/* The payouts and the live one's arrival window in one scan: each
+	 * subquery is an index scan and a plan node to start per call. */
+	" CROSS JOIN LATERAL (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.id), '[]') AS list,"
+	"   (array_agg(p.expected_at ORDER BY p.id DESC) FILTER (WHERE p.status <> 'failed'))[1] AS live_from,"
+	"   (array_agg(p.expected_latest_at ORDER BY p.id DESC) FILTER (WHERE p.status <> 'failed'))[1]"
+	"     AS live_to"
+	"   FROM payouts p WHERE p.refund_id = r.id) pay"
 	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
 
 static int read_row(const PGresult *r, struct refund_row *row)
@@ -94,22 +98,43 @@ static int read_row(const PGresult *r, struct refund_row *row)
 	return 0;
 }
 
+static enum refunds_err lock_result(const PGresult *res, struct refund_row *row)
+{
+	if (PQntuples(res) == 0)
+		return REFUNDS_NOT_FOUND;
+	return read_row(res, row) == 0 ? REFUNDS_OK : REFUNDS_UNREADABLE;
+}
+
 enum refunds_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row)
 {
 	const char *params[2] = { id, app_owner_filter(c) };
 	PGresult *res = NULL;
-	enum refunds_err err = REFUNDS_OK;
+	enum refunds_err err;
 
 	memset(row, 0, sizeof *row);
 	if (!app_decimal_id(id))
 		return REFUNDS_NOT_FOUND;
 	if (db_exec(c->db, &q_lock, 2, params, &res) != ERR_NONE)
 		return REFUNDS_DB;
-	if (PQntuples(res) == 0)
-		err = REFUNDS_NOT_FOUND;
-	else if (read_row(res, row) != 0)
-		err = REFUNDS_UNREADABLE;
+	err = lock_result(res, row);
 	PQclear(res);
+	return err;
+}
+
+enum refunds_err refunds_begin_locked(struct app_ctx *c, const char *id, struct refund_row *row)
+{
+	struct db_identity who = app_identity(c);
+	const char *params[2] = { id, app_owner_filter(c) };
+	struct db_step step = { &q_lock, 2, params, NULL };
+	enum refunds_err err;
+
+	memset(row, 0, sizeof *row);
+	if (!app_decimal_id(id))
+		return REFUNDS_NOT_FOUND;
+	if (db_begin_with(c->db, &who, &step, 1) != ERR_NONE)
+		return REFUNDS_DB;
+	err = lock_result(step.res, row);
+	PQclear(step.res);
 	return err;
 }
 
@@ -154,24 +179,39 @@ enum refunds_err refunds_add_message(struct app_ctx *c, const char *refund_id, c
 	return err == ERR_NONE ? REFUNDS_OK : REFUNDS_DB;
 }
 
+struct db_step refunds_detail_step(struct app_ctx *c, const char *id, const char *params[3])
+{
+	params[0] = id;
+	params[1] = app_owner_filter(c);
+	params[2] = c->who.role == AUTH_ROLE_CUSTOMER ? "false" : "true";
+	return (struct db_step){ &q_detail, 3, params, NULL };
+}
+
+enum refunds_err refunds_detail_read(const PGresult *res, char **out, bool *upstream)
+{
+	*out = NULL;
+	if (PQntuples(res) == 0)
+		return REFUNDS_NOT_FOUND;
+	if ((*out = strdup(PQgetvalue(res, 0, 0))) == NULL)
+		return REFUNDS_NOMEM;
+	if (upstream != NULL)
+		*upstream = db_bool(res, 0, 1);
+	return REFUNDS_OK;
+}
+
 enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out, bool *upstream)
 {
-	const char *params[3] = { id, app_owner_filter(c),
-	                          c->who.role == AUTH_ROLE_CUSTOMER ? "false" : "true" };
+	const char *params[3];
+	struct db_step step = refunds_detail_step(c, id, params);
 	PGresult *res = NULL;
-	enum refunds_err err = REFUNDS_OK;
+	enum refunds_err err;
 
 	*out = NULL;
 	if (!app_decimal_id(id))
 		return REFUNDS_NOT_FOUND;
-	if (db_exec(c->db, &q_detail, 3, params, &res) != ERR_NONE)
+	if (db_exec(c->db, step.st, step.nparams, step.params, &res) != ERR_NONE)
 		return REFUNDS_DB;
-	if (PQntuples(res) == 0)
-		err = REFUNDS_NOT_FOUND;
-	else if ((*out = strdup(PQgetvalue(res, 0, 0))) == NULL)
-		err = REFUNDS_NOMEM;
-	else if (upstream != NULL)
-		*upstream = db_bool(res, 0, 1);
+	err = refunds_detail_read(res, out, upstream);
 	PQclear(res);
 	return err;
 }

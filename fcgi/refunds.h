@@ -60,6 +60,9 @@ struct refund_change {
 /* Locks request id. A customer may lock only their own (REFUNDS_NOT_FOUND
  * otherwise, as for an id that is not a canonical decimal). */
 enum refunds_err refunds_lock(struct app_ctx *c, const char *id, struct refund_row *row);
+/* BEGIN, the caller's identity and refunds_lock in one round trip: the
+ * start of every transition. */
+enum refunds_err refunds_begin_locked(struct app_ctx *c, const char *id, struct refund_row *row);
 void             refunds_row_free(struct refund_row *row);
 /* Stores the change if the state is still row->state; *after gets the
  * new row's JSON text (free()). */
@@ -70,5 +73,10 @@ enum refunds_err refunds_add_message(struct app_ctx *c, const char *refund_id, c
  * For staff it carries "provider_figures": null, which the handler fills in
  * when *upstream says the order has an upstream purchase (may be NULL). */
 enum refunds_err refunds_detail(struct app_ctx *c, const char *id, char **out, bool *upstream);
+/* refunds_detail in two halves, for a pipeline (audit_write_then): the
+ * step (params must live until it ran; id must be a decimal id, as one
+ * just stored is), then the text from its result. */
+struct db_step   refunds_detail_step(struct app_ctx *c, const char *id, const char *params[3]);
+enum refunds_err refunds_detail_read(const PGresult *res, char **out, bool *upstream);
 
 #endif

@@ -81,6 +81,7 @@ fsync = on
 max_connections = 200
 timezone = 'UTC'
 CONF
+	cat "$REPO/conf/postgresql.conf" >> "$rd/pg/postgresql.conf"
 }
 
 pg_start() {

@@ -5,8 +5,14 @@
 # creates for local runs: the schema owner refundd_owner (runs migrations),
 # the least-privilege login refundd_app (serves; migrations grant it what it
 # needs) and the database refundd. The passwords come from the same secret
-# files refundd reads, and never appear on a command line.
+# files refundd reads, and never appear on a command line. It also adds
+# conf/postgresql.conf (mounted at /etc/refundd/postgresql.conf by the
+# compose file) to the cluster's settings; the image's entrypoint restarts
+# the server after the init scripts, which applies them.
 set -euo pipefail
+if [ -r /etc/refundd/postgresql.conf ]; then
+	cat /etc/refundd/postgresql.conf >> "$PGDATA/postgresql.conf"
+fi
 owner_file=${REFUNDD_DB_OWNER_PASSWORD_FILE:-/run/secrets/db_owner_password}
 app_file=${REFUNDD_DB_PASSWORD_FILE:-/run/secrets/db_app_password}
 for f in "$owner_file" "$app_file"; do

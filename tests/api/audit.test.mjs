@@ -184,6 +184,14 @@ test('audit: a refund\'s events, who, what, before and after, request id, in ord
   assert.equal(events[1].after.assignee, SUPPORT_SUB);
   assert.equal(events[4].after.approved_amount, 100000);
   assert.equal(events[4].before.approved_amount, null);
+  // The quote and its frozen inputs are recorded once, by the submission;
+  // a transition records the row without them (they never change after it).
+  assert.equal(events[0].after.quote.amount, 100000);
+  assert.equal(events[0].after.quote_inputs.order.amount_paid, 100000);
+  for (const e of events.slice(1)) {
+    for (const side of [e.before, e.after])
+      assert.deepEqual(['quote', 'quote_inputs'].filter((k) => k in side), [], `${e.action}: ${Object.keys(side)}`);
+  }
   const distinctRequests = new Set(events.map((e) => e.request_id));
   assert.equal(distinctRequests.size, events.length, 'one request id per call');
 

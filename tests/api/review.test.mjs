@@ -642,24 +642,47 @@ test('queue: a cursor past the timestamp range -> 400 invalid_cursor; at its end
   assert.equal(start.json.items.length, 1);
 });
 
-// The queue's SQL as refundd prepares it, read from the source so that this
-// test follows any change to it; the plain form of DESIGN.md as a fallback.
+// A statement as refundd prepares it, read from the C source so that the
+// tests follow any change to it: the string literals of `name = { "...",
+// ... };`, with the #define macros of the file (object-like, and
+// function-like ones whose arguments are string literals) expanded.
+function cStatement(src, name) {
+  const defs = {};
+  for (const m of src.replace(/\\\n/g, ' ').matchAll(/^#define (\w+)(?:\(([^)]*)\))?(.*)$/gm))
+    defs[m[1]] = { params: m[2] ? m[2].split(',').map((x) => x.trim()) : null, body: m[3] };
+  const expand = (text, bound = {}) => [...text.matchAll(/"(?:[^"\\]|\\.)*"|(\w+)\s*\(([^()]*)\)|\w+/g)]
+    .map((t) => {
+      if (t[0].startsWith('"')) return t[0].slice(1, -1).replace(/\\(.)/g, '$1');
+      if (t[0] in bound) return bound[t[0]];
+      const d = defs[t[1] ?? t[0]];
+      if (!d) return '';
+      if (!d.params) return expand(d.body);
+      const args = [...t[2].matchAll(/"(?:[^"\\]|\\.)*"/g)].map((a) => expand(a[0]));
+      return expand(d.body, Object.fromEntries(d.params.map((p, i) => [p, args[i]])));
+    }).join('');
+  const m = new RegExp(`${name}\\s*=\\s*\\{\\s*"[^"]*",([\\s\\S]*?)\\};`).exec(src);
+  return m ? expand(m[1]) : null;
+}
+
+// The queue's SQL as refundd prepares it (all three statements); the plain
+// form of DESIGN.md as a fallback.
 function queueSql() {
   const plain = "SELECT * FROM refund_requests r WHERE r.status IN ('submitted', 'in_review'," +
     " 'needs_info', 'awaiting_second_approval', 'appealed') ORDER BY r.due_at, r.id LIMIT 21";
   try {
     const src = readFileSync(new URL('../../fcgi/handlers_refunds.c', import.meta.url), 'utf8');
-    const m = /q_queue\s*=\s*\{\s*"refunds_queue",([\s\S]*?)\};/.exec(src);
-    const parts = [...m[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1].replace(/\\(.)/g, '$1'));
-    return { plain, app: parts.join('') };
+    return { plain, app: cStatement(src, 'q_queue'), first: cStatement(src, 'q_queue_first'),
+             next: cStatement(src, 'q_queue_next') };
   } catch {
     return { plain, app: null };
   }
 }
 
 test('queue: on 100 000 requests the query uses the index refund_requests_queue', { timeout: 60000 }, () => {
-  const { plain, app } = queueSql();
+  const { plain, app, first, next } = queueSql();
   assert.ok(app && app.includes('ORDER BY r.due_at, r.id'), 'found the queue statement in handlers_refunds.c');
+  assert.ok(first && first.includes('LIMIT $1::int + 1'), 'found the first-page statement');
+  assert.ok(next && next.includes('> (timestamptz \'epoch\' + $1::bigint'), 'found the next-page statement');
   const acct = `rv-bulk-${RUN}`;
   const marker = '@@plan@@';
   // One transaction that is rolled back: 20 001 orders, 100 000 requests
@@ -697,12 +720,20 @@ SET plan_cache_mode = auto;
 ${'EXECUTE rv_queue(NULL, NULL, NULL, NULL, false, NULL, NULL, 20) \\g /dev/null\n'.repeat(8)}
 SELECT '${marker}auto';
 EXPLAIN EXECUTE rv_queue(NULL, NULL, NULL, NULL, false, NULL, NULL, 20);
+PREPARE rv_first AS ${first};
+PREPARE rv_next AS ${next};
+${'EXECUTE rv_first(20) \\g /dev/null\n'.repeat(8)}
+SELECT '${marker}first';
+EXPLAIN EXECUTE rv_first(20);
+${'EXECUTE rv_next(extract(epoch FROM now())::bigint * 1000000, 5, 20) \\g /dev/null\n'.repeat(8)}
+SELECT '${marker}next';
+EXPLAIN EXECUTE rv_next(extract(epoch FROM now())::bigint * 1000000, 5, 20);
 ROLLBACK;
 SELECT count(*) FROM refund_requests WHERE account = '${acct}';
 `;
   const out = psql(null, { input: sql });
   const sections = out.split(marker);
-  assert.equal(sections.length, 5, out);
+  assert.equal(sections.length, 7, out);
   assert.match(sections[0], /^100000$/m, 'the rows were there while planning');
   for (const s of sections.slice(1)) {
     const name = s.split('\n')[0];

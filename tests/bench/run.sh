@@ -30,7 +30,7 @@
 #   BENCH_REQUESTS=100000  refund requests seeded (pools included)
 #   BENCH_WRITE_RATE=1500  writes/s the pools are sized for (each run needs
 #                          one request, order or refund, per write)
-#   BENCH_ACCOUNTS=256     customer accounts POST /refunds is spread over
+#   BENCH_ACCOUNTS=1024    customer accounts POST /refunds is spread over
 #   KEEP_RUNDIR=1          keep the run dir (logs, wrk output) afterwards
 #   BENCH_RUNDIR_PREFIX=/tmp/refundd-bench   where the run dir is made
 #   BENCH_PORT             nginx's loopback port (default: a free one)
@@ -45,7 +45,7 @@ WARMUP=${BENCH_WARMUP:-1}
 WRITE_THREADS=${BENCH_WRITE_THREADS:-2 4 8}
 REQUESTS=${BENCH_REQUESTS:-100000}
 WRITE_RATE=${BENCH_WRITE_RATE:-1500}
-ACCOUNTS=${BENCH_ACCOUNTS:-256}
+ACCOUNTS=${BENCH_ACCOUNTS:-1024}
 BIN=$REPO/build-release/refundd
 LUA=$REPO/tests/bench/bench.lua
 
@@ -86,7 +86,10 @@ log "starting PostgreSQL, refundd ($THREADS threads), bare_fcgi and nginx in $RD
 PORT=${BENCH_PORT:-$(free_port)}
 URL=http://127.0.0.1:$PORT
 pg_init "$RD"
-[ "${BENCH_PG_STATS:-0}" = 1 ] && echo "shared_preload_libraries = 'pg_stat_statements'" >> "$RD/pg/postgresql.conf"
+# track = all: statements inside functions and triggers too (the sealer's,
+# the triggers' own); track_planning: how often each statement is planned.
+[ "${BENCH_PG_STATS:-0}" = 1 ] && printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" \
+	"pg_stat_statements.track = all" "pg_stat_statements.track_planning = on" >> "$RD/pg/postgresql.conf"
 pg_start "$RD"
 pg_create_db "$RD"
 [ "${BENCH_PG_STATS:-0}" = 1 ] && psql_super "$RD" -d refundd -c 'CREATE EXTENSION pg_stat_statements'
@@ -381,9 +384,10 @@ for r in "${RSS[@]}"; do echo "refundd resident memory after the write runs at $
 echo
 if [ "${BENCH_PG_STATS:-0}" = 1 ]; then
 	echo "PostgreSQL's statements by total execution time (pg_stat_statements, whole run, seeding included):"
-	psql_super "$RD" -d refundd -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms,
-		round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
-		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20"
+	psql_super "$RD" -d refundd -P pager=off -c "SELECT calls, plans, round(total_exec_time::numeric, 0) AS total_ms,
+		round(mean_exec_time::numeric, 3) AS mean_ms, round(mean_plan_time::numeric, 3) AS plan_ms,
+		left(regexp_replace(query, '\s+', ' ', 'g'), 80) AS query
+		FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 30"
 fi
 
 alive || true

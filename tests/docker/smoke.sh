@@ -193,6 +193,7 @@ dk run -d --name "$PREFIX-db" --network host --health-interval 2s \
 	-e REFUNDD_DB_PASSWORD_FILE=/run/secrets/db_app_password \
 	"$(secret db_superuser_password)" "$(secret db_owner_password)" "$(secret db_app_password)" \
 	--volume "$REPO/docker/initdb:/docker-entrypoint-initdb.d:ro" \
+	--volume "$REPO/conf/postgresql.conf:/etc/refundd/postgresql.conf:ro" \
 	"${IMAGES[2]}" postgres -c listen_addresses=127.0.0.1 >/dev/null
 dk run -d --name "$PREFIX-refundd" --network host --health-interval 2s \
 	--read-only --cap-drop ALL --security-opt no-new-privileges \
@@ -214,6 +215,14 @@ wait_healthy "$PREFIX-nginx" 30
 # --- checks -------------------------------------------------------------------
 PASSED=0
 FAILED=()
+# The init script added conf/postgresql.conf and the server was restarted
+# after it: the running server has its shared_buffers.
+t_pg_settings() {
+	local want got
+	want=$(sed -n "s/^shared_buffers *= *//p" "$REPO/conf/postgresql.conf")
+	got=$(dk exec "$PREFIX-db" psql -X -At -U postgres -d postgres -c 'SHOW shared_buffers') || return 1
+	[ "$got" = "$want" ] || { printf '        shared_buffers %s, want %s\n' "$got" "$want"; return 1; }
+}
 check() {   # check NAME FUNCTION
 	if "$2"; then
 		PASSED=$((PASSED + 1)); printf '  ok    %s\n' "$1"
@@ -353,6 +362,7 @@ t_plain_refused() {
 }
 
 check "GET /api/v1/health through nginx: 200, database ok"   t_health
+check "db: conf/postgresql.conf applied (shared_buffers)"     t_pg_settings
 check "GET / (www/) with the security headers"                t_static
 check "GET /api/v1/me with a token from 'refundd token': 200" t_me
 check "GET /api/v1/me without a token: 401 + WWW-Authenticate" t_no_token
