@@ -34,6 +34,8 @@
 #   KEEP_RUNDIR=1          keep the run dir (logs, wrk output) afterwards
 #   BENCH_RUNDIR_PREFIX=/tmp/refundd-bench   where the run dir is made
 #   BENCH_PORT             nginx's loopback port (default: a free one)
+#   BENCH_ONLY="submit detail"  measure only these rows (names: health me quote
+#                          queue detail submit approve payout) and the yardsticks
 #   BENCH_PG_STATS=1       load pg_stat_statements and print the statements
 #                          that took PostgreSQL the longest
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -188,6 +190,19 @@ WRITES=(
 	"approve|POST|/api/v1/refunds/{id}/approve|$TOK_SUPPORT|/api/v1/refunds/{id}/approve|approve"
 	"payout|POST|/api/v1/refunds/{id}/payout|$TOK_FINANCE|/api/v1/refunds/{id}/payout|payout"
 )
+# BENCH_ONLY="submit queue": those rows and the yardsticks, nothing else.
+only() {
+	local ep name keep=()
+	for ep in "$@"; do
+		IFS='|' read -r name _ <<<"$ep"
+		if [ -z "${BENCH_ONLY:-}" ] || [[ " static bare ${BENCH_ONLY} " == *" $name "* ]]; then
+			keep+=("$ep")
+		fi
+	done
+	printf '%s\n' "${keep[@]}"
+}
+mapfile -t READS < <(only "${READS[@]}")
+mapfile -t WRITES < <(only "${WRITES[@]}")
 
 # Exact numbers from wrk itself (latency in microseconds), for the fixed
 # requests; bench.lua prints the same line.
