@@ -79,18 +79,27 @@ enum app_err audit_notify(struct app_ctx *c, const char *account, const char *re
 	return exec_discard(c->db, &q_notify, 4, params);
 }
 
+struct db_step audit_step(const struct audit_event *e, const char *params[5])
+{
+	params[0] = e->action;
+	params[1] = e->entity;
+	params[2] = e->entity_id;
+	params[3] = e->before;
+	params[4] = e->after;
+	return (struct db_step){ &q_audit, 5, params, NULL };
+}
+
 enum app_err audit_write_then(struct app_ctx *c, const struct audit_event *e,
                               const struct audit_notice *n, struct db_step *then, bool commit)
 {
-	const char *ep[5] = { e ? e->action : NULL, e ? e->entity : NULL, e ? e->entity_id : NULL,
-	                      e ? e->before : NULL, e ? e->after : NULL };
+	const char *ep[5];
 	const char *np[4] = { n ? n->account : NULL, n ? n->refund_id : NULL,
 	                      n ? n->kind : NULL, n ? n->payload : NULL };
 	struct db_step steps[4];
 	int count = 0, at = -1;
 
 	if (e != NULL)
-		steps[count++] = (struct db_step){ &q_audit, 5, ep, NULL };
+		steps[count++] = audit_step(e, ep);
 	if (n != NULL)
 		steps[count++] = (struct db_step){ &q_notify, 4, np, NULL };
 	if (then != NULL)

@@ -34,6 +34,9 @@ struct audit_notice {
 };
 enum app_err audit_write(struct app_ctx *c, const struct audit_event *e,
                          const struct audit_notice *n, bool commit);
+/* The event as one step of a caller's pipeline (db_pipeline); params must
+ * live until it ran. */
+struct db_step audit_step(const struct audit_event *e, const char *params[5]);
 /* The same with one more statement after the event and the notice, before
  * the COMMIT: the answer, read inside the transaction that made it, in
  * the same round trip. Its result is left in then->res (PQclear it). */

@@ -82,8 +82,10 @@ static const struct { const char *channel; int earliest, latest; } arrival[] = {
 	{ "bank_transfer", 1, 3 }, { "card", 3, 7 },
 };
 
-static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
-                                     char *earliest, char *latest)
+/* holidays: the result of workdays_step from c->now, read once for both
+ * ends of the window. */
+static enum app_err expected_arrival(struct app_ctx *c, const PGresult *holidays,
+                                     const char *channel, char *earliest, char *latest)
 {
 	for (size_t i = 0; i < sizeof arrival / sizeof arrival[0]; i++) {
 		if (strcmp(arrival[i].channel, channel) != 0)
@@ -93,9 +95,9 @@ static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
 		int64_t a = c->now, b = c->now;
 		enum app_err err = ERR_NONE;
 		if (arrival[i].earliest > 0)
-			err = workdays_fail(c, workdays_add(c, c->now, arrival[i].earliest, &a));
+			err = workdays_fail(c, workdays_add_with(holidays, c->now, arrival[i].earliest, &a));
 		if (err == ERR_NONE && arrival[i].latest > 0)
-			err = workdays_fail(c, workdays_add(c, c->now, arrival[i].latest, &b));
+			err = workdays_fail(c, workdays_add_with(holidays, c->now, arrival[i].latest, &b));
 		snprintf(earliest, 24, "%lld", (long long)a);
 		snprintf(latest, 24, "%lld", (long long)b);
 		return err;
@@ -103,26 +105,55 @@ static enum app_err expected_arrival(struct app_ctx *c, const char *channel,
 	return app_fail(c, ERR_INTERNAL, NULL, "unknown payment channel %s", channel);
 }
 
-/* Moves the locked refund along one payout edge, with its audit event. */
-static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_action action,
-                         enum refund_role role, const char *method)
+/* The audit event of a step whose recording rides in the caller's next
+ * round trip: before is owned here, after is the row's (row->before). */
+struct step_event {
+	char  action[48];
+	char *before;
+};
+
+/* Moves the locked refund along one payout edge; its audit event is left
+ * in *ev for the caller to record (step_event_of). */
+static enum app_err step_update(struct app_ctx *c, struct refund_row *row, enum refund_action action,
+                                enum refund_role role, const char *method, struct step_event *ev)
 {
 	struct refund_facts f = { .state = row->state, .actor_sub = c->who.sub };
 	struct refund_outcome out;
 	struct refund_change ch = { .approved_method = method };
-	char action_name[48], *after = NULL;
+	char *after = NULL;
 	enum app_err err;
 	enum refund_refusal r = refund_transition(&f, action, role, &out);
 
 	if (r != REFUND_OK)
 		return refund_refuse(c, r, row);
 	ch.next = out.next;
-	snprintf(action_name, sizeof action_name, "refund.%s", refund_action_name(action));
-	if ((err = refund_fail(c, refunds_update(c, row, &ch, &after), row->id)) == ERR_NONE)
-		err = audit_record(c, action_name, "refund", row->id, row->before, after);
-	free(row->before);
+	if ((err = refund_fail(c, refunds_update(c, row, &ch, &after), row->id)) != ERR_NONE)
+		return err;
+	snprintf(ev->action, sizeof ev->action, "refund.%s", refund_action_name(action));
+	free(ev->before);
+	ev->before = row->before;
 	row->before = after;   /* the next step starts from here */
 	row->state = out.next;
+	return ERR_NONE;
+}
+
+static struct audit_event step_event_of(const struct step_event *ev, const struct refund_row *row)
+{
+	return (struct audit_event){ ev->action, "refund", row->id, ev->before, row->before };
+}
+
+/* step_update and its audit event at once. */
+static enum app_err step(struct app_ctx *c, struct refund_row *row, enum refund_action action,
+                         enum refund_role role, const char *method)
+{
+	struct step_event ev = { "", NULL };
+	enum app_err err = step_update(c, row, action, role, method, &ev);
+
+	if (err == ERR_NONE) {
+		struct audit_event e = step_event_of(&ev, row);
+		err = audit_record(c, e.action, e.entity, e.entity_id, e.before, e.after);
+	}
+	free(ev.before);
 	return err;
 }
 
@@ -149,28 +180,39 @@ static enum app_err settle_to_balance(struct app_ctx *c, struct refund_row *row,
 	return step(c, row, REFUND_ACTION_PAYOUT_SETTLED, REFUND_ROLE_FINANCE, NULL);
 }
 
-/* The payout's row: method, channel and expected arrival. */
+/* The payout's row: method, channel and expected arrival. The start
+ * step's audit event, the order and the holidays go in one round trip.
+ * *created: the insert's id and JSON, whose audit event the caller
+ * records with the commit; NULL when it is recorded already (a balance
+ * payout, settled here). */
 static enum app_err create_payout(struct app_ctx *c, struct refund_row *row, const char *method,
-                                  char *payout_id, char *currency)
+                                  const struct audit_event *start, char *payout_id,
+                                  PGresult **created)
 {
-	char amount[24], earliest[24], latest[24], channel[16];
-	const char *p_order[3] = { row->order_id, method, row->id };
+	char amount[24], earliest[24], latest[24], channel[16], currency[4], day[24];
+	const char *p_order[3] = { row->order_id, method, row->id }, *ep[5], *dp[1];
+	struct db_step reads[3] = { audit_step(start, ep), { &q_order, 3, p_order, NULL },
+	                            workdays_step(c->now, day, dp) };
 	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_order, 3, p_order, &res);
+	enum app_err err = db_pipeline(c->db, reads, 3);
 
-	if (err != ERR_NONE)
+	*created = NULL;
+	if (err != ERR_NONE) {
+		db_steps_clear(reads, 3);
 		return app_fail(c, err, NULL, "could not load the order");
-	if (!db_bool(res, 0, 3)) {
-		PQclear(res);
+	}
+	if (!db_bool(reads[1].res, 0, 3)) {
+		db_steps_clear(reads, 3);
 		return app_fail(c, ERR_VALIDATION, "payout_method_not_allowed",
 		                "the policy does not offer %s for this refund", method);
 	}
 	snprintf(channel, sizeof channel, "%s", strcmp(method, "balance") == 0 ? "balance"
-	                                        : PQgetvalue(res, 0, 0));
-	snprintf(currency, 4, "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
+	                                        : PQgetvalue(reads[1].res, 0, 0));
+	snprintf(currency, sizeof currency, "%s", PQgetvalue(reads[1].res, 0, 1));
 	snprintf(amount, sizeof amount, "%lld", (long long)row->approved_amount);
-	if ((err = expected_arrival(c, channel, earliest, latest)) != ERR_NONE)
+	err = expected_arrival(c, reads[2].res, channel, earliest, latest);
+	db_steps_clear(reads, 3);
+	if (err != ERR_NONE)
 		return err;
 	const char *p[9] = { row->id, row->order_id, row->account, method, channel, amount,
 	                     currency, earliest, latest };
@@ -181,11 +223,13 @@ static enum app_err create_payout(struct app_ctx *c, struct refund_row *row, con
 		                "the payout was refused (%s)", cons[0] ? cons : "database");
 	}
 	snprintf(payout_id, 24, "%s", PQgetvalue(res, 0, 0));
+	if (strcmp(channel, "balance") != 0) {
+		*created = res;
+		return ERR_NONE;
+	}
 	err = audit_record(c, "payout.create", "payout", payout_id, NULL, PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if (err == ERR_NONE && strcmp(channel, "balance") == 0)
-		err = settle_to_balance(c, row, payout_id, amount, currency);
-	return err;
+	return err == ERR_NONE ? settle_to_balance(c, row, payout_id, amount, currency) : err;
 }
 
 /* The method: the body's payout_method (switching, e.g. to the balance
@@ -214,8 +258,10 @@ static enum app_err payout_method(struct app_ctx *c, const struct refund_row *ro
 enum app_err handle_refund_payout(struct app_ctx *c)
 {
 	struct refund_row row;
+	struct step_event started = { "", NULL };
+	PGresult *created = NULL;
 	const char *method;
-	char payout_id[24] = "", currency[4];
+	char payout_id[24] = "";
 	enum app_err err;
 
 	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row),
@@ -233,18 +279,24 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 		                    "pay by the confirmed method; switch only after it failed");
 		goto out;
 	}
-	if ((err = step(c, &row, REFUND_ACTION_PAYOUT_START, REFUND_ROLE_FINANCE,
-	                switched ? method : NULL)) != ERR_NONE ||
-	    (err = create_payout(c, &row, method, payout_id, currency)) != ERR_NONE)
+	if ((err = step_update(c, &row, REFUND_ACTION_PAYOUT_START, REFUND_ROLE_FINANCE,
+	                       switched ? method : NULL, &started)) != ERR_NONE)
 		goto out;
+	struct audit_event start = step_event_of(&started, &row);
+	if ((err = create_payout(c, &row, method, &start, payout_id, &created)) != ERR_NONE)
+		goto out;
+	struct audit_event made = { "payout.create", "payout", payout_id, NULL,
+	                            created ? PQgetvalue(created, 0, 1) : NULL };
 	struct audit_notice n = { row.account, row.id, row.state == REFUND_STATE_PAID
 	                          ? "refund.paid" : "refund.paying", NULL };
 	const char *dp[3];
 	struct db_step reply = refunds_detail_step(c, row.id, dp);
-	if ((err = audit_write_then(c, NULL, &n, &reply, true)) == ERR_NONE)
+	if ((err = audit_write_then(c, created ? &made : NULL, &n, &reply, true)) == ERR_NONE)
 		err = refund_reply_from(c, reply.res, row.id, 201);
 	PQclear(reply.res);
 out:
+	PQclear(created);
+	free(started.before);
 	refunds_row_free(&row);
 	return c->problem.err ? c->problem.err : err;
 }
