@@ -31,9 +31,13 @@ static const struct db_stmt q_account_lock = { "refunds_account_lock",
 static const struct db_stmt q_idem_get = { "refunds_idem_get",
 	"SELECT status, response, request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex')"
 	" FROM idempotency_keys WHERE account = $1 AND key = $2" };
-static const struct db_stmt q_idem_put = { "refunds_idem_put",
-	"INSERT INTO idempotency_keys (account, key, request_hash, status, response)"
-	" VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $4::int, $5)" };
+/* The answer (the new request as GET shows it) is read and stored with the
+ * key in one statement: the text never travels back as a parameter. */
+static const struct db_stmt q_idem_put_answer = { "refunds_idem_put_answer",
+	"WITH d AS (" REFUNDS_DETAIL_SQL("$1", "$2", "$3") ")"
+	" INSERT INTO idempotency_keys (account, key, request_hash, status, response)"
+	" SELECT $4, $5, encode(sha256(convert_to($6, 'UTF8')), 'hex'), $7::int, d.body FROM d"
+	" RETURNING response" };
 static const struct db_stmt q_insert = { "refunds_insert",
 	"INSERT INTO refund_requests (order_id, account, product_type, provider, status,"
 	" reason_code, reason_text, payout_method, quote, quoted_amount, currency, policy_version,"
@@ -152,10 +156,11 @@ static char *frozen_text(const struct submission *s, int64_t now)
 	return text;
 }
 
-/* The insert; the audit event, the notice and the answer (*detail, the
- * request as GET shows it) in one round trip. */
+/* The insert; then the audit event, the notice, the answer stored with the
+ * Idempotency-Key and COMMIT in one round trip. *answer: that statement's
+ * result (PQclear it), the answer in its one row. */
 static enum app_err insert_request(struct app_ctx *c, struct submission *s, char *id, size_t len,
-                                   char **detail)
+                                   PGresult **answer)
 {
 	json_t *qj = quote_to_json(&s->q, &s->in);
 	char *quote = json_dumps(qj, JSON_COMPACT);
@@ -186,27 +191,34 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	                         "refund", id, NULL, PQgetvalue(res, 0, 1) };
 	struct audit_notice n = { c->who.sub, id, s->auto_approve ? "refund.approved"
 	                                                          : "refund.submitted", NULL };
-	const char *dp[3];
-	struct db_step reply = refunds_detail_step(c, id, dp);
-	err = audit_write_then(c, &e, &n, &reply, false);
+	const char *ap[7] = { id, app_owner_filter(c), c->who.role == AUTH_ROLE_CUSTOMER ? "false" : "true",
+	                      c->who.sub, s->key, s->canonical, "201" };
+	struct db_step store = { &q_idem_put_answer, 7, ap, NULL };
+	/* An automatic approval is an approval: it opens the provider claim,
+	 * after the event and before the answer. */
+	if (!s->auto_approve)
+		err = audit_write_then(c, &e, &n, &store, true);
+	else if ((err = audit_write(c, &e, &n, false)) == ERR_NONE &&
+	         (err = claims_fail(c, provider_claim_open(c, id, s->in.order_id, s->q.amount),
+	                            id)) == ERR_NONE)
+		err = audit_write_then(c, NULL, NULL, &store, true);
 	PQclear(res);
-	if (err == ERR_NONE)
-		err = refund_fail(c, refunds_detail_read(reply.res, detail, NULL), id);
-	PQclear(reply.res);
-	/* An automatic approval is an approval: it opens the provider claim. */
-	if (err == ERR_NONE && s->auto_approve)
-		err = claims_fail(c, provider_claim_open(c, id, s->in.order_id, s->q.amount), id);
+	*answer = store.res;
+	if (err == ERR_NONE && PQntuples(store.res) != 1)
+		err = app_fail(c, ERR_INTERNAL, NULL, "refund request %s was not stored", id);
 	return err;
 }
 
-/* Round trips (4): BEGIN + identity + account lock + key lookup + the
+/* Round trips (3): BEGIN + identity + account lock + key lookup + the
  * quote's inputs + the holidays (tests/bench/README.md: the reads do not
  * depend on each other's results; on a replay the last two go unused);
- * the insert; audit event + notice + the answer; the stored answer + COMMIT. */
+ * the insert; audit event + notice + the answer stored with the key +
+ * COMMIT (insert_request). */
 static enum app_err submit(struct app_ctx *c, struct submission *s)
 {
 	struct db_identity who = app_identity(c);
-	char id[24], status[8] = "201", start[24], *detail = NULL;
+	char id[24], start[24];
+	PGresult *answer = NULL;
 	const char *keyp[3] = { c->who.sub, s->key, s->canonical }, *quotep[3], *dayp[1];
 	struct db_step first[4] = { { &q_account_lock, 1, keyp, NULL }, { &q_idem_get, 3, keyp, NULL },
 		quote_step(c, s->v[SF_ORDER_ID].str, true, quotep), workdays_step(c->now, start, dayp) };
@@ -221,19 +233,17 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 	db_steps_clear(first, 4);
 	if (replayed != 0)
 		return replayed > 0 ? ERR_NONE : c->problem.err;
-	if (err != ERR_NONE || (err = insert_request(c, s, id, sizeof id, &detail)) != ERR_NONE) {
-		free(detail);
-		return c->problem.err ? c->problem.err : err;
-	}
-	const char *params[5] = { c->who.sub, s->key, s->canonical, status, detail };
-	PGresult *res = NULL;
-	err = db_exec_commit(c->db, &q_idem_put, 5, params, &res);
-	PQclear(res);
+	if (err == ERR_NONE)
+		err = insert_request(c, s, id, sizeof id, &answer);
 	if (err != ERR_NONE) {
-		free(detail);
-		return app_fail(c, err, NULL, "could not save the refund request");
+		PQclear(answer);
+		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not save the refund request");
 	}
-	http_respond_text(c->resp, 201, "application/json", detail, strlen(detail));
+	char *text = strdup(PQgetvalue(answer, 0, 0));
+	PQclear(answer);
+	if (text == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	http_respond_text(c->resp, 201, "application/json", text, strlen(text));
 	return ERR_NONE;
 }
 

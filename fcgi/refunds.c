@@ -37,44 +37,7 @@ static const struct db_stmt q_message = { "refunds_message",
 	"INSERT INTO refund_messages (refund_id, author, author_role, body)"
 	" VALUES ($1::bigint, current_setting('refundd.sub'), current_setting('refundd.role'), $2)" };
 
-/* The whole request as the customer and staff see it (attachments: their
- * metadata only; the bytes are a download of their own). expected_arrival_from
- * and expected_arrival: when the money of the live (not failed) payout
- * should arrive, earliest and latest (DESIGN.md §3: the channel's business
- * days from the payout, computed when it was made; balance: at once);
- * null before a payout. */
-static const struct db_stmt q_detail = { "refunds_detail",
-	"SELECT (to_jsonb(r) || jsonb_build_object("
-	" 'order', jsonb_build_object('id', o.id, 'product_name', o.product_name,"
-	"   'product_type', o.product_type, 'provider', o.provider, 'amount_paid', o.amount_paid,"
-	"   'currency', o.currency, 'payment_method', o.payment_method, 'paid_at', o.paid_at),"
-	" 'messages', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'author', m.author,"
-	"   'author_role', m.author_role, 'body', m.body, 'created_at', m.created_at) ORDER BY m.id), '[]')"
-	"   FROM refund_messages m WHERE m.refund_id = r.id),"
-	" 'timeline', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', e.at, 'actor', e.actor,"
-	"   'role', e.actor_role, 'action', e.action, 'from', e.before->>'status',"
-	"   'to', e.after->>'status') ORDER BY e.id), '[]')"
-	"   FROM audit_events e WHERE e.entity = 'refund' AND e.entity_id = r.id::text),"
-	" 'payouts', pay.list,"
-	" 'attachments', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,"
-	"   'content_type', a.content_type, 'size', a.size, 'sha256', a.sha256,"
-	"   'created_at', a.created_at) ORDER BY a.id), '[]')"
-	"   FROM refund_attachments a WHERE a.refund_id = r.id),"
-	" 'overdue', r.due_at < now() AND r.status IN ('submitted', 'in_review', 'needs_info',"
-	"   'awaiting_second_approval', 'appealed'),"
-	" 'expected_arrival_from', pay.live_from, 'expected_arrival', pay.live_to"
-	" ) || CASE WHEN $3::boolean THEN jsonb_build_object('provider_figures', NULL::jsonb)"
-	"      ELSE '{}'::jsonb END)::text,"
-	" o.upstream_ref IS NOT NULL"
-	" FROM refund_requests r JOIN orders o ON o.id = r.order_id"
-	/* The payouts and the live one's arrival window in one scan: each
-	 * subquery is an index scan and a plan node to start per call. */
-	" CROSS JOIN LATERAL (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.id), '[]') AS list,"
-	"   (array_agg(p.expected_at ORDER BY p.id DESC) FILTER (WHERE p.status <> 'failed'))[1] AS live_from,"
-	"   (array_agg(p.expected_latest_at ORDER BY p.id DESC) FILTER (WHERE p.status <> 'failed'))[1]"
-	"     AS live_to"
-	"   FROM payouts p WHERE p.refund_id = r.id) pay"
-	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2)" };
+static const struct db_stmt q_detail = { "refunds_detail", REFUNDS_DETAIL_SQL("$1", "$2", "$3") };
 
 static int read_row(const PGresult *r, struct refund_row *row)
 {
