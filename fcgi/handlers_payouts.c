@@ -90,7 +90,7 @@ static enum app_err expected_arrival(struct app_ctx *c, const PGresult *holidays
 	for (size_t i = 0; i < sizeof arrival / sizeof arrival[0]; i++) {
 		if (strcmp(arrival[i].channel, channel) != 0)
 			continue;
-		/* 0 days is "at once", even on a holiday: workdays_add would move
+		/* 0 days is "at once", even on a holiday: workdays_add_with would move
 		 * a start on a day off to the next business morning. */
 		int64_t a = c->now, b = c->now;
 		enum app_err err = ERR_NONE;

@@ -37,18 +37,3 @@ enum workdays_err workdays_add_with(const PGresult *res, int64_t start, int n, i
 		return WORKDAYS_RANGE;
 	return WORKDAYS_OK;
 }
-
-enum workdays_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out)
-{
-	char start_text[24];
-	const char *params[1];
-	struct db_step step = workdays_step(start, start_text, params);
-	PGresult *res = NULL;
-	enum workdays_err err;
-
-	if (db_exec(c->db, step.st, step.nparams, step.params, &res) != ERR_NONE)
-		return WORKDAYS_DB;
-	err = workdays_add_with(res, start, n, out);
-	PQclear(res);
-	return err;
-}

@@ -12,12 +12,10 @@ enum workdays_err {
 	WORKDAYS_DB       /* the database failed: db_last_error() says how */
 };
 
-/* *out = start + n business days (calendar_add_business_days), with the
- * holidays and make-up working days of the coming years. */
-enum workdays_err workdays_add(struct app_ctx *c, int64_t start, int n, int64_t *out);
-/* workdays_add in two halves, for a caller that sends the holiday query in
- * a pipeline with others: the step (start_text and params must live until
- * it ran), then the business days from its result. */
+/* The holidays and make-up working days of the coming years, read as a
+ * step of the caller's pipeline (start_text and params must live until it
+ * ran); then *out = start + n business days (calendar_add_business_days)
+ * from its result, as often as the caller needs. */
 struct db_step    workdays_step(int64_t start, char start_text[24], const char *params[1]);
 enum workdays_err workdays_add_with(const PGresult *res, int64_t start, int n, int64_t *out);
 
