@@ -435,7 +435,9 @@ test('margin report: per provider, product type and month, JSON and CSV; who may
   assert.equal(r.status, 201, r.text);
   r = await importCsv(`ref,amount,fee\n${done.order.upstreamRef},750.00,50.00\n`);
   assert.equal(r.status, 201, r.text);
-  const today = new Date().toISOString().slice(0, 10);
+  // The report's dates are the reseller's days (app.timezone: Asia/Shanghai in
+  // scripts/test), not UTC's: from 16:00 UTC on, Shanghai is a day ahead.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   r = await api('GET', `/api/v1/reports/margin?group=provider&from=2000-01-01&to=2999-12-31`, { tok: FINANCE });
   assert.equal(r.status, 200, r.text);
   const row = r.json.items.find((i) => i.key === PROV);
