@@ -170,20 +170,42 @@ enum app_err app_query_filter(struct app_ctx *c, const struct field_spec *spec, 
 }
 
 /* Runs a list statement whose last parameter is the limit. */
-enum app_err app_list(struct app_ctx *c, const struct db_stmt *st, int n,
-                      const char **params, int limit)
+static const struct db_stmt q_begin_read_only = { "app_begin_read_only", "BEGIN READ ONLY" };
+static const struct db_stmt q_generic_plans = { "app_generic_plans",
+	"SELECT set_config('plan_cache_mode', 'force_generic_plan', true)" };
+
+/* steps: a pipeline whose step at is the list statement, with params (n
+ * of them, the last one the limit, filled here). */
+static enum app_err list_page(struct app_ctx *c, struct db_step *steps, int count, int at,
+                              const char **params, int n, int limit)
 {
 	char limit_text[8];
-	PGresult *res = NULL;
 	enum app_err err;
 
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
 	params[n - 1] = limit_text;
-	if ((err = db_exec(c->db, st, n, params, &res)) != ERR_NONE)
-		return app_fail(c, err, NULL, "could not read the list");
-	err = app_page_reply(c, res, limit);
-	PQclear(res);
+	if ((err = db_pipeline(c->db, steps, count)) != ERR_NONE)
+		err = app_fail(c, err, NULL, "could not read the list");
+	else
+		err = app_page_reply(c, steps[at].res, limit);
+	db_steps_clear(steps, count);
 	return err;
+}
+
+enum app_err app_list(struct app_ctx *c, const struct db_stmt *st, int n,
+                      const char **params, int limit)
+{
+	struct db_step step = { st, n, params, NULL };
+	return list_page(c, &step, 1, 0, params, n, limit);
+}
+
+enum app_err app_list_generic(struct app_ctx *c, const struct db_stmt *st, int n,
+                              const char **params, int limit)
+{
+	struct db_step steps[4] = { { &q_begin_read_only, 0, NULL, NULL },
+		{ &q_generic_plans, 0, NULL, NULL }, { st, n, params, NULL },
+		{ &db_stmt_commit, 0, NULL, NULL } };
+	return list_page(c, steps, 4, 2, params, n, limit);
 }
 
 /* Cursors of id-ordered lists are the last id. */

@@ -67,6 +67,14 @@ enum app_err app_query_filter(struct app_ctx *c, const struct field_spec *spec, 
  * here) and answers the page. */
 enum app_err app_list(struct app_ctx *c, const struct db_stmt *st, int n,
                       const char **params, int limit);
+/* The same with PostgreSQL's generic plan, for a list statement without
+ * optional filters: left to itself PostgreSQL plans such a statement again
+ * on every call, because a generic plan costs "LIMIT $n" as a tenth of the
+ * table and so always looks dearer than a custom plan for one page, though
+ * it is the same index scan. Runs in a read-only transaction of its own
+ * (BEGIN, the setting, the statement, COMMIT: one round trip). */
+enum app_err app_list_generic(struct app_ctx *c, const struct db_stmt *st, int n,
+                              const char **params, int limit);
 /* ?limit= and ?cursor= of an id-ordered list: the cursor is the last id
  * (400 invalid_cursor otherwise); *out NULL on the first page. */
 enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,

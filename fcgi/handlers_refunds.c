@@ -301,21 +301,12 @@ static const struct db_stmt q_queue = { "refunds_queue",
  * "$1 IS NULL OR ..." in it PostgreSQL plans the statement above again on
  * every call (a custom plan: its generic plan looks dearer), which cost as
  * much as running it (pg_stat_statements, tests/bench/README.md); these two
- * have nothing to specialise and keep one plan. */
+ * have nothing to specialise and run with the generic plan
+ * (app_list_generic; tests/api/review.test.mjs checks it uses the index). */
 static const struct db_stmt q_queue_first = { "refunds_queue_first",
 	QUEUE_SELECT QUEUE_PAGE("$1") };
 static const struct db_stmt q_queue_next = { "refunds_queue_next",
 	QUEUE_SELECT QUEUE_AFTER("$1", "$2") QUEUE_PAGE("$3") };
-/* Even these are planned again on every call when left to PostgreSQL: a
- * generic plan costs "LIMIT $n" as a tenth of the table, so it always looks
- * dearer than a custom plan for 21 rows, though it is the same index scan
- * (tests/api/review.test.mjs checks it). Forcing the generic plan for the
- * one statement, inside its own read-only transaction, costs three small
- * statements in the same round trip instead of a planning per call. */
-static const struct db_stmt q_generic_plans = { "refunds_generic_plans",
-	"SELECT set_config('plan_cache_mode', 'force_generic_plan', true)" };
-static const struct db_stmt q_begin_read_only = { "refunds_begin_read_only",
-	"BEGIN READ ONLY" };
 
 static const struct db_stmt q_notifications = { "refunds_notifications",
 	"SELECT jsonb_build_object('id', n.id, 'kind', n.kind, 'refund_id', n.refund_id,"
@@ -371,25 +362,6 @@ static enum app_err queue_cursor(struct app_ctx *c, const char *cursor, char *du
 	return ERR_NONE;
 }
 
-static enum app_err queue_page(struct app_ctx *c, const struct db_stmt *st, int n,
-                               const char **params, int limit)
-{
-	char limit_text[8];
-	struct db_step steps[4] = { { &q_begin_read_only, 0, NULL, NULL },
-		{ &q_generic_plans, 0, NULL, NULL }, { st, n, params, NULL },
-		{ &db_stmt_commit, 0, NULL, NULL } };
-	enum app_err err;
-
-	snprintf(limit_text, sizeof limit_text, "%d", limit);
-	params[n - 1] = limit_text;
-	if ((err = db_pipeline(c->db, steps, 4)) != ERR_NONE)
-		err = app_fail(c, err, NULL, "could not read the list");
-	else
-		err = app_page_reply(c, steps[2].res, limit);
-	db_steps_clear(steps, 4);
-	return err;
-}
-
 enum app_err handle_queue(struct app_ctx *c)
 {
 	static const struct field_spec specs[] = {
@@ -420,8 +392,8 @@ enum app_err handle_queue(struct app_ctx *c)
 	if (values[0] || values[1] || values[2] || values[3] || strcmp(params[4], "true") == 0)
 		return app_list(c, &q_queue, 8, params, limit);
 	if (cursor[0])
-		return queue_page(c, &q_queue_next, 3, &params[5], limit);
-	return queue_page(c, &q_queue_first, 1, &params[5], limit);
+		return app_list_generic(c, &q_queue_next, 3, &params[5], limit);
+	return app_list_generic(c, &q_queue_first, 1, &params[5], limit);
 }
 
 enum app_err handle_notifications(struct app_ctx *c)

@@ -728,7 +728,7 @@ EXPLAIN EXECUTE rv_first(20);
 ${'EXECUTE rv_next(extract(epoch FROM now())::bigint * 1000000, 5, 20) \\g /dev/null\n'.repeat(8)}
 SELECT '${marker}next';
 EXPLAIN EXECUTE rv_next(extract(epoch FROM now())::bigint * 1000000, 5, 20);
--- What refundd runs them with (handlers_refunds.c queue_page).
+-- What refundd runs them with (app.c app_list_generic).
 SET plan_cache_mode = force_generic_plan;
 SELECT '${marker}first-generic';
 EXPLAIN EXECUTE rv_first(20);

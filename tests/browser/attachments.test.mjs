@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, launch, waitText, text, signIn, openRefund } from './lib.mjs';
+import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, launch, watchedPage, waitText, text, signIn, openRefund } from './lib.mjs';
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const PROVIDER = `ba_${RUN}`;
@@ -51,22 +51,12 @@ after(async () => { await browser?.close(); });
 /* A fresh context in the given language; records console errors, page
  * errors, CSP violations and every upload the page sends. */
 async function open(path, lang) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
-  const page = await context.newPage();
-  const problems = [];
+  const { context, page, problems, csp } = await watchedPage(browser, { lang, acceptDownloads: true });
   const uploads = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => { if (r.method() === 'POST' && /\/attachments\?/.test(r.url())) uploads.push(r); });
   assert.equal((await page.goto(BASE + path)).status(), 200);
   return {
-    page, uploads,
-    async csp() { return page.evaluate(() => window.__csp); },
+    page, uploads, csp,
     /* console errors other than the browser's note on a refusal the test caused */
     unexpected() { return problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p)); },
     close: () => context.close(),

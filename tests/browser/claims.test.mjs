@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, launch, waitText, text, signIn, openRefund } from './lib.mjs';
+import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, launch, waitText, text, signIn, openRefund, watchedPage } from './lib.mjs';
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const PROV = `bc_${RUN}`;
@@ -55,12 +55,7 @@ before(async () => {
 after(async () => { await browser?.close(); });
 
 async function open(lang) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
-  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const { context, page, problems } = await watchedPage(browser, { lang, viewport: { width: 1280, height: 1000 } });
   assert.equal((await page.goto(`${BASE}/staff.html`)).status(), 200);
   return { page, problems, close: () => context.close() };
 }

@@ -55,6 +55,25 @@ export function launch() {
   });
 }
 
+/* A fresh context (empty sessionStorage and localStorage) and a page that
+ * records console errors and uncaught exceptions (problems) and CSP
+ * violations (csp()). options: the context's own (viewport, timezoneId,
+ * bypassCSP -- only for the accessibility audit, which injects axe-core --
+ * acceptDownloads), and lang, the pages' language. */
+export async function watchedPage(browser, { lang, ...options } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN', ...options });
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return { context, page, problems, csp: () => page.evaluate(() => window.__csp) };
+}
+
 /* Waits until the selector's text matches; on timeout, says what it was. */
 export async function waitText(page, selector, re, timeout = 10000) {
   try {

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BASE, SHOTS, DAY, nowS, iso, token, expiredToken, api, ok, launch, waitText, text, signIn,
+import { BASE, SHOTS, DAY, nowS, iso, token, expiredToken, api, ok, launch, watchedPage, waitText, text, signIn,
   openRefund } from './lib.mjs';
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
@@ -62,22 +62,12 @@ after(async () => { await browser?.close(); });
  * the language, the browser's own time zone, and bypassCSP (only for the
  * accessibility audit, which injects axe-core as a script). */
 async function open(path = '/', { lang, timezoneId, bypassCSP } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN', timezoneId, bypassCSP });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const { context, page, problems, csp } = await watchedPage(browser, { lang, timezoneId, bypassCSP });
   const response = await page.goto(BASE + path);
   assert.equal(response.status(), 200);
   await page.waitForFunction(() => document.readyState === 'complete');
   return {
-    page, context, problems, response,
-    async csp() { return page.evaluate(() => window.__csp); },
+    page, context, problems, response, csp,
     /* console errors other than the browser's own note on an HTTP error
      * status the test caused on purpose */
     unexpected(allowHttp = false) {

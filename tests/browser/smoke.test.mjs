@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { BASE, SHOTS, DAY, nowS, iso, token, expiredToken, launch } from './lib.mjs';
+import { BASE, SHOTS, DAY, nowS, iso, token, expiredToken, launch, watchedPage } from './lib.mjs';
 
 const LABEL = process.env.REFUNDD_WEB_SERVER || 'web';
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
@@ -32,15 +32,7 @@ after(async () => { await browser?.close(); });
 /* A fresh context on BASE + path that records console errors, uncaught
  * exceptions and CSP violations. */
 async function open(path) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const { context, page, problems } = await watchedPage(browser);
   const response = await page.goto(BASE + path);
   assert.equal(response.status(), 200, path);
   const headers = response.headers();

@@ -5,7 +5,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BASE, launch } from './lib.mjs';
+import { BASE, launch, watchedPage } from './lib.mjs';
 
 export { BASE, SHOTS, DAY, nowS, iso, token, api, ok, signIn, waitText, text } from './lib.mjs';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -19,21 +19,12 @@ after(async () => { await browser?.close(); });
 // forAudit: the page's CSP is bypassed so that axe-core can be injected
 // (as a11y.test.mjs does); such a context checks nothing about the CSP.
 export async function open(path, { lang, width = 1200, height = 900, forAudit = false } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', acceptDownloads: true,
-    bypassCSP: forAudit });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  if (lang) await context.addInitScript((l) => localStorage.setItem('refundd.lang', l), lang);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const { context, page, problems, csp } = await watchedPage(browser, { lang, viewport: { width, height },
+    acceptDownloads: true, bypassCSP: forAudit });
   assert.equal((await page.goto(BASE + path)).status(), 200);
   return {
     page,
-    csp: () => page.evaluate(() => window.__csp),
+    csp,
     unexpected: () => problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p)),
     close: () => context.close(),
   };
