@@ -191,8 +191,9 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	                         "refund", id, NULL, PQgetvalue(res, 0, 1) };
 	struct audit_notice n = { c->who.sub, id, s->auto_approve ? "refund.approved"
 	                                                          : "refund.submitted", NULL };
-	const char *ap[7] = { id, app_owner_filter(c), c->who.role == AUTH_ROLE_CUSTOMER ? "false" : "true",
-	                      c->who.sub, s->key, s->canonical, "201" };
+	const char *ap[7];
+	refunds_detail_step(c, id, ap);   /* the detail's $1..$3 */
+	ap[3] = c->who.sub, ap[4] = s->key, ap[5] = s->canonical, ap[6] = "201";
 	struct db_step store = { &q_idem_put_answer, 7, ap, NULL };
 	/* An automatic approval is an approval: it opens the provider claim,
 	 * after the event and before the answer. */
