@@ -38,6 +38,11 @@
 #                          queue detail submit approve payout) and the yardsticks
 #   BENCH_PG_STATS=1       load pg_stat_statements and print the statements
 #                          that took PostgreSQL the longest
+#   BENCH_PERF=1           record every measured run with `perf record -a -g`
+#                          (cpu-clock) into RUNDIR/perf-NAME.data and print
+#                          where the machine's CPU went: by program, and the
+#                          top functions of PostgreSQL (implies KEEP_RUNDIR;
+#                          needs root or kernel.perf_event_paranoid <= 0)
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 DURATION=${BENCH_SECONDS:-5}
@@ -57,6 +62,7 @@ conf_threads=$(awk -F= '/^\[/{s=$0} s=="[server]" && $1~/^[ \t]*threads[ \t]*$/{
 export REFUNDD_SERVER_THREADS=${REFUNDD_SERVER_THREADS:-${conf_threads:-4}}
 THREADS=$REFUNDD_SERVER_THREADS
 ensure_packages "${PACKAGES[@]}" wrk
+[ "${BENCH_PERF:-0}" = 1 ] && ensure_packages linux-perf
 ensure_service_user
 
 # The run dir lives in /tmp/refundd-bench.*; BENCH_RUNDIR_PREFIX moves it.
@@ -109,6 +115,24 @@ log "seeding $REQUESTS refund requests ($POOL to approve, $POOL to pay) and $((A
 psql_super "$RD" -d refundd -v requests="$REQUESTS" -v approve_pool="$POOL" -v payout_pool="$POOL" \
 	-v submit_accounts="$ACCOUNTS" -v submit_orders="$SUBMIT_ORDERS" -f "$REPO/tests/bench/seed.sql"
 sql() { psql_super "$RD" -d refundd -At -c "$1"; }
+# A refund desk that has been running holds its working set in shared
+# buffers; a freshly seeded one need not, and a page not yet there is a pread
+# from the OS cache (BENCH_PERF shows those, and the page faults of first
+# touching fresh shared memory, when a table is read cold). So the tables,
+# their TOAST and every index are read into shared buffers (pg_prewarm)
+# before the runs: ~110 MB, well inside conf/postgresql.conf's 512 MB. It
+# did not change the rates measured so far (tests/bench/README.md, fourth
+# session); it takes what the seeding left in memory out of the comparison.
+log "reading the database into shared buffers (pg_prewarm)"
+psql_super "$RD" -d refundd -q -c 'CREATE EXTENSION IF NOT EXISTS pg_prewarm' -At -c "
+	SELECT pg_size_pretty(sum(pg_prewarm(c.oid)) * current_setting('block_size')::bigint)
+	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.relkind IN ('r', 'i', 't') AND c.relpersistence = 'p'
+	  AND (n.nspname = 'public' OR c.oid IN (
+	       SELECT reltoastrelid FROM pg_class WHERE relnamespace = 'public'::regnamespace
+	       UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (
+	           SELECT reltoastrelid FROM pg_class WHERE relnamespace = 'public'::regnamespace)))" |
+	sed 's/^/   prewarmed: /' >&2
 FIRST_ID=$(sql "SELECT id FROM refund_requests WHERE order_id = 'BR-1'")
 LAST_ID=$((FIRST_ID + REQUESTS - 1))
 AP_FIRST=$FIRST_ID AP_LAST=$((FIRST_ID + POOL - 1))
@@ -231,6 +255,8 @@ lua_args() {
 }
 
 FAILED=()
+PERF_RUNS=()
+[ "${BENCH_PERF:-0}" = 1 ] && KEEP_RUNDIR=1
 alive() {
 	kill -0 "$(cat "$RD/refundd.pid")" 2>/dev/null || { FAILED+=("refundd died"); return 1; }
 	kill -0 "$BARE_PID" 2>/dev/null || { FAILED+=("bare_fcgi died"); return 1; }
@@ -299,7 +325,12 @@ run_wrk() {
 	local logstart n0 a0 p0 n1 a1 p1
 	logstart=$(wc -l <"$RD/refundd.log")
 	n0=$(cpu_ticks $(nginx_pids)) a0=$(cpu_ticks $app_pid) p0=$(cpu_ticks $(pg_pids))
-	if ! wrk -t"$WRK_THREADS" -c"$conns" -d"${secs}s" --latency -s "$script" \
+	local perf=()
+	if [ "${BENCH_PERF:-0}" = 1 ] && [[ $label != warmup-* ]]; then
+		perf=(perf record -q -a -g -e cpu-clock -F 499 -o "$RD/perf-$label.data" --)
+		PERF_RUNS+=("$label")
+	fi
+	if ! "${perf[@]}" wrk -t"$WRK_THREADS" -c"$conns" -d"${secs}s" --latency -s "$script" \
 		"${hdr[@]}" "$URL$path" "${lua[@]}" >"$out" 2>&1; then
 		FAILED+=("$label c$conns: wrk failed"); cat "$out" >&2; return
 	fi
@@ -404,6 +435,16 @@ if [ "${BENCH_PG_STATS:-0}" = 1 ]; then
 		left(regexp_replace(query, '\s+', ' ', 'g'), 80) AS query
 		FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 30"
 fi
+# perf_summary LABEL: where the machine's CPU went during one measured run.
+perf_summary() {
+	local data=$RD/perf-$1.data
+	echo "perf, $1: the machine's CPU by program, then PostgreSQL's top functions (self):"
+	{ perf report -q -i "$data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -v '^$' | head -6
+	  perf report -q -i "$data" --no-children --comm postgres --sort dso,sym --stdio -g none 2>/dev/null |
+		grep -v '^$' | head -15; } || true
+	echo
+}
+for label in "${PERF_RUNS[@]}"; do perf_summary "$label"; done
 
 alive || true
 # refundd logs one JSON line per request; anything at level error is worth a look.
