@@ -54,11 +54,11 @@ enum app_err workdays_fail(struct app_ctx *c, enum workdays_err e)
 	case WORKDAYS_OK:
 		return ERR_NONE;
 	case WORKDAYS_RANGE:
-		return app_fail(c, ERR_INTERNAL, NULL, "could not compute business days");
-	case WORKDAYS_DB:
 		break;
 	}
-	return app_fail(c, db_last_error(c->db), NULL, "could not load the holiday calendar");
+	/* The holidays are read by the caller's own pipeline (workdays_step),
+	 * whose failure it reports; only the calendar's answer is left here. */
+	return app_fail(c, ERR_INTERNAL, NULL, "could not compute business days");
 }
 
 enum app_err claims_fail(struct app_ctx *c, enum claims_err e, const char *id)

@@ -8,8 +8,7 @@
 
 enum workdays_err {
 	WORKDAYS_OK = 0,
-	WORKDAYS_RANGE,   /* the calendar cannot answer (a date out of its range) */
-	WORKDAYS_DB       /* the database failed: db_last_error() says how */
+	WORKDAYS_RANGE    /* the calendar cannot answer (a date out of its range) */
 };
 
 /* The holidays and make-up working days of the coming years, read as a
