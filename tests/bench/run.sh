@@ -126,12 +126,10 @@ sql() { psql_super "$RD" -d refundd -At -c "$1"; }
 log "reading the database into shared buffers (pg_prewarm)"
 psql_super "$RD" -d refundd -q -c 'CREATE EXTENSION IF NOT EXISTS pg_prewarm' -At -c "
 	SELECT pg_size_pretty(sum(pg_prewarm(c.oid)) * current_setting('block_size')::bigint)
-	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-	WHERE c.relkind IN ('r', 'i', 't') AND c.relpersistence = 'p'
-	  AND (n.nspname = 'public' OR c.oid IN (
-	       SELECT reltoastrelid FROM pg_class WHERE relnamespace = 'public'::regnamespace
-	       UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (
-	           SELECT reltoastrelid FROM pg_class WHERE relnamespace = 'public'::regnamespace)))" |
+	FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
+	JOIN pg_class owner ON owner.oid IN (c.oid, i.indrelid) OR owner.reltoastrelid IN (c.oid, i.indrelid)
+	WHERE owner.relnamespace = 'public'::regnamespace AND owner.relkind = 'r'
+	  AND c.relkind IN ('r', 'i', 't') AND c.relpersistence = 'p'" |
 	sed 's/^/   prewarmed: /' >&2
 FIRST_ID=$(sql "SELECT id FROM refund_requests WHERE order_id = 'BR-1'")
 LAST_ID=$((FIRST_ID + REQUESTS - 1))
