@@ -13,6 +13,11 @@
 #   pipeline2  pipeline mode, the fewest round trips the logic allows (2):
 #              the quote is computed in C between the reads and the writes
 #   function2  the two halves as two PL/pgSQL functions (2)
+# and, to tell what each part of the work costs, two kinds of yardstick:
+#   pipeline2-no-PART[-PART...]  pipeline2 without the statements marked
+#              "-- part PART" in it (audit, notices, answer, key), made in the
+#              run dir: what the submission costs without them
+#   floor      one small insert and its commit: a write transaction's least
 # It starts its own PostgreSQL in a temporary run dir and removes it on exit.
 #
 # Environment:
@@ -20,6 +25,9 @@
 #   PGBENCH_ROUNDS=3         rounds (the variants take turns; medians printed)
 #   PGBENCH_CLIENTS="1 4 8"  client counts
 #   PGBENCH_VARIANTS="separate pipeline7 pipeline2 function2"
+#                            (the README's ablation: PGBENCH_VARIANTS="pipeline2
+#                            pipeline2-no-notices pipeline2-no-answer-key
+#                            pipeline2-no-audit-notices-answer-key floor")
 #   BENCH_REQUESTS=100000    refund requests seeded
 #   BENCH_RUNDIR_PREFIX=/tmp/refundd-pgbench   where the run dir is made
 #   KEEP_RUNDIR=1            keep the run dir afterwards
@@ -42,6 +50,27 @@ cleanup() {
 	[ "${KEEP_RUNDIR:-0}" = 1 ] && log "kept $RD" || rm -rf "$RD"
 }
 trap cleanup EXIT
+
+# script_for VARIANT: writes its pgbench script to $RD/submit-VARIANT.sql. A
+# pipeline2-no-a-b is submit-pipeline2.sql without its statements marked
+# "-- part a" and "-- part b" (each up to its line ending in ";").
+script_for() {
+	local v=$1 parts part
+	case $v in
+	pipeline2-no-*)
+		parts=${v#pipeline2-no-}
+		for part in ${parts//-/ }; do
+			grep -q "^-- part $part\$" "$DIR/submit-pipeline2.sql" ||
+				{ log "$v: submit-pipeline2.sql marks no part $part"; exit 1; }
+		done
+		awk -v drop=" ${parts//-/ } " '
+			/^-- part / { skip = index(drop, " " $3 " ") > 0; if (skip) next }
+			skip { if (/;$/) skip = 0; next }
+			{ print }' "$DIR/submit-pipeline2.sql" >"$RD/submit-$v.sql" ;;
+	*) cp "$DIR/submit-$v.sql" "$RD/submit-$v.sql" ;;
+	esac
+}
+for v in $VARIANTS; do script_for "$v"; done
 
 log "building refundd (Release) for its migrations"
 build_tree "$REPO/build-release" -DCMAKE_BUILD_TYPE=Release
@@ -81,7 +110,7 @@ for c in $CLIENTS; do
 		t0=$(pg_ticks)
 		out=$(cd "$DIR" && PGPASSWORD=$(cat "$RD/secrets/pg-superuser") "$PGBENCH" -n -M prepared \
 			-c "$c" -j "$((c < 2 ? c : 2))" -T "$SECONDS_EACH" -h "$RD/pg-socket" -U postgres \
-			-f "submit-$v.sql" refundd 2>&1) || { echo "$out" >&2; exit 1; }
+			-f "$RD/submit-$v.sql" refundd 2>&1) || { echo "$out" >&2; exit 1; }
 		# the backends' CPU reaches the postmaster once it has reaped them
 		for _ in $(seq 50); do [ "$(pgrep -c -P "$PG_PID" || true)" -le "$kids" ] && break; sleep 0.1; done
 		sleep 0.2
@@ -103,7 +132,7 @@ echo
 printf 'pgbench -M prepared, %ss per run, median of %s rounds; %s cores (%s), load average %s; %s refund requests\n' \
 	"$SECONDS_EACH" "$ROUNDS" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)" "$(psql_super "$RD" -d refundd -At -c 'SELECT count(*) FROM refund_requests')"
-fmt='%-12s %8s %8s %10s %12s\n'
+fmt='%-38s %8s %8s %10s %12s\n'
 printf "$fmt" variant clients 'tx/s' 'mean ms' 'pg CPU us/tx'
 for c in $CLIENTS; do
 	for v in $VARIANTS; do

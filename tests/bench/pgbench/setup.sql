@@ -1,12 +1,14 @@
 -- tests/bench/pgbench/setup.sql -- what the submit scripts need on top of a
 -- migrated database with sql/demo/ and tests/bench/seed.sql: fresh orders
--- PB-1..:orders of accounts pgb-0..255 (one submission each, numbered by
--- bench_submit_seq), and the two PL/pgSQL functions of the "function"
+-- PB-1..:orders of accounts pgb-0..65535 (one submission each, numbered by
+-- bench_submit_seq; as many accounts as that, so that an account's requests
+-- of the month, which every quote counts, stay a handful as real ones do,
+-- instead of growing by hundreds a run), and the two PL/pgSQL functions of the "function"
 -- variant. Not a migration: only pgbench.sh loads it, as the superuser.
 \set ON_ERROR_STOP 1
 INSERT INTO orders (id, account, provider, product_type, product_name, billing_mode, status,
     amount_paid, currency, payment_method, payment_ref, paid_at, quantity)
-SELECT 'PB-' || n, 'pgb-' || (n % 256), 'aliyun', 'api_credits', 'API 资源包 (pgbench)',
+SELECT 'PB-' || n, 'pgb-' || (n % 65536), 'aliyun', 'api_credits', 'API 资源包 (pgbench)',
     'one_time', 'paid', 10000, 'CNY', 'alipay', 'ALI-PB-' || n, now() - interval '10 days', 1000
 FROM generate_series(1, :orders) n;
 CREATE SEQUENCE bench_submit_seq;

@@ -2,13 +2,13 @@
 -- (fcgi/handlers_refunds.c, quote.c, workdays.c, audit.c, refunds.c), with each half in one PL/pgSQL function (setup.sql): 2 round trips, BEGIN and the identity riding with the first, COMMIT with the second.
 -- Generated shape, kept by hand: the same twelve statements in every
 -- submit-*.sql; only where the round trips end differs. The order (PB-n,
--- account pgb-(n % 256)) comes from bench_submit_seq in one extra round trip
+-- account pgb-(n % 65536)) comes from bench_submit_seq in one extra round trip
 -- before the transaction, the same in every variant. The new request's id is
 -- (SELECT currval()) where refundd passes it back in (a later round trip). No
 -- colon is followed by a letter or digit inside a literal: pgbench -M prepared
 -- would take it for a variable.
 SELECT nextval('bench_submit_seq') AS n \gset
-\set a :n % 256
+\set a :n % 65536
 \startpipeline
 BEGIN;
 SELECT set_config('refundd.sub', ('pgb-' || :a), true), set_config('refundd.role', 'customer', true),

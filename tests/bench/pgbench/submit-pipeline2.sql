@@ -2,13 +2,15 @@
 -- (fcgi/handlers_refunds.c, quote.c, workdays.c, audit.c, refunds.c), in the fewest round trips the logic allows: 2 (everything the quote needs; the quote is computed in C; everything after it).
 -- Generated shape, kept by hand: the same twelve statements in every
 -- submit-*.sql; only where the round trips end differs. The order (PB-n,
--- account pgb-(n % 256)) comes from bench_submit_seq in one extra round trip
+-- account pgb-(n % 65536)) comes from bench_submit_seq in one extra round trip
 -- before the transaction, the same in every variant. The new request's id is
 -- (SELECT currval()) where refundd passes it back in (a later round trip). No
 -- colon is followed by a letter or digit inside a literal: pgbench -M prepared
--- would take it for a variable.
+-- would take it for a variable. "-- part NAME" marks the statement after it
+-- (up to the line ending in ";") as one pgbench.sh can leave out: the
+-- variant pipeline2-no-audit-notices runs this script without those two.
 SELECT nextval('bench_submit_seq') AS n \gset
-\set a :n % 256
+\set a :n % 65536
 \startpipeline
 BEGIN;
 SELECT set_config('refundd.sub', ('pgb-' || :a), true), set_config('refundd.role', 'customer', true),
@@ -41,15 +43,18 @@ INSERT INTO refund_requests (order_id, account, product_type, provider, status, 
  SELECT o.id, o.account, o.product_type, o.provider, 'submitted', 'changed_mind', '', 'original_route',
  '{"order_id": "PB","eligible": true,"decision": "full","amount": 10000,"amount_text": "100.00","currency": "CNY","rule": "window_full","breakdown": [],"reasons": [],"remedy": null,"window_ends_at": null,"payout_methods": ["original_route"],"payout_default": "original_route","policy_version": 1}'::jsonb, 10000, o.currency, 1, NULL, NULL, NULL, now() + interval '3 days'
  FROM orders o WHERE o.id = ('PB-' || :n) RETURNING id::text, to_jsonb(refund_requests)::text;
+-- part audit
 WITH e AS (INSERT INTO audit_events (actor, actor_role, action, entity, entity_id, before, after, request_id, client_addr)
  VALUES (current_setting('refundd.sub'), current_setting('refundd.role'), 'refund.submit', 'refund', (SELECT currval('refund_requests_id_seq'))::text,
  NULL, (SELECT to_jsonb(r) FROM refund_requests r WHERE r.id = (SELECT currval('refund_requests_id_seq'))), current_setting('refundd.request_id'),
  current_setting('refundd.client_addr')) RETURNING id)
  INSERT INTO audit_unsealed (event_id) SELECT id FROM e;
+-- part notices
 INSERT INTO notifications (account, channel, refund_id, kind, payload)
  SELECT ('pgb-' || :a), ch, (SELECT currval('refund_requests_id_seq')), 'refund.submitted', coalesce(NULL::jsonb, (SELECT jsonb_build_object(
  'order_id', r.order_id, 'status', r.status) FROM refund_requests r WHERE r.id = (SELECT currval('refund_requests_id_seq'))), '{}')
  FROM unnest(ARRAY['in_app', 'email']) ch;
+-- part answer
 SELECT (to_jsonb(r) || jsonb_build_object(
  'order', (SELECT jsonb_build_object('id', o.id, 'product_name', o.product_name, 'product_type', o.product_type,
    'provider', o.provider, 'amount_paid', o.amount_paid, 'currency', o.currency, 'payment_method', o.payment_method,
@@ -65,6 +70,7 @@ SELECT (to_jsonb(r) || jsonb_build_object(
  FROM refund_requests r LEFT JOIN LATERAL (SELECT p.expected_at, p.expected_latest_at FROM payouts p
    WHERE p.refund_id = r.id AND p.status <> 'failed' ORDER BY p.id DESC LIMIT 1) live ON true
  WHERE r.id = (SELECT currval('refund_requests_id_seq')) AND r.account = ('pgb-' || :a);
+-- part key
 INSERT INTO idempotency_keys (account, key, request_hash, status, response)
  VALUES (('pgb-' || :a), ('pgb-key-' || :n), encode(sha256(convert_to('{"order_id":"PB-' || :n || '","payout_method":"original_route","reason_code":"changed_mind"}', 'UTF8')), 'hex'), 201, repeat('x', 1000));
 COMMIT;
