@@ -195,7 +195,8 @@ enum claims_err claims_open(struct app_ctx *c, const struct claim_inputs *in,
 	snprintf(expected, sizeof expected, "%lld", (long long)n->expected);
 	snprintf(customer, sizeof customer, "%lld", (long long)n->customer_amount);
 	const char *params[11] = { n->refund_id, in->order_id, in->provider, in->product_type,
-		in->upstream_ref, in->currency, version, expected, customer, n->breakdown, n->reasons };
+		in->upstream_ref, in->currency, n->policy_version > 0 ? version : NULL, expected,
+		customer, n->breakdown, n->reasons };
 	if ((err = exec(c, &q_open, 11, params, &res)) != CLAIMS_OK)
 		return err;
 	if (PQntuples(res) == 1)

@@ -46,7 +46,7 @@ struct claim_new {
 	const char *refund_id;
 	int64_t     expected;
 	int64_t     customer_amount;
-	int         policy_version;
+	int         policy_version;  /* 0: no provider policy (stored NULL) */
 	const char *breakdown;   /* JSON text */
 	const char *reasons;     /* JSON text */
 };

@@ -369,6 +369,9 @@ static enum app_err upsert_order(struct app_ctx *c, const struct field_value *v,
 	    strcmp(db_constraint(c->db), "orders_refunds_covered") == 0)
 		return app_fail(c, ERR_CONFLICT, "refunds_exceed_amount_paid",
 		                "more is already approved or refunded than the new amount paid");
+	if (err != ERR_NONE && strcmp(db_constraint(c->db), "orders_refund_terms_fixed") == 0)
+		return app_fail(c, ERR_CONFLICT, "order_has_refunds",
+		                "the order has refund requests: its account and currency cannot change");
 	if (err != ERR_NONE)
 		return app_fail(c, err == ERR_CONFLICT ? ERR_VALIDATION : err, "constraint_violated",
 		                "the order breaks a rule of the database (%s)", db_constraint(c->db));

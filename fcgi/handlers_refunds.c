@@ -281,6 +281,7 @@ static const struct db_stmt q_list = { "refunds_list",
 	" FROM (SELECT r.id, r.order_id, r.account, r.product_type, r.provider, r.status, r.reason_code," \
 	"   r.reason_text, r.payout_method, r.quoted_amount, r.currency, r.policy_version," \
 	"   r.approved_amount, r.approved_method, r.first_approver, r.second_approver, r.decision_note," \
+	"   r.second_approval_note," \
 	"   r.reject_reason, r.assignee, r.appealed, r.due_at, r.created_at, r.updated_at, r.decided_at," \
 	"   r.first_decided_at, r.due_at < now() AS overdue FROM refund_requests r" \
 	" WHERE r.status IN ('submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed')"

@@ -69,12 +69,14 @@ static void change_of(const struct app_ctx *c, const struct refund_row *row,
 	}
 	if (in->action != REFUND_ACTION_APPROVE)
 		return;
-	ch->decision_note = in->note;
 	if (row->state == REFUND_STATE_AWAITING_SECOND_APPROVAL) {
+		/* beside the first approver's note, which the customer may be reading */
 		ch->second_approver = c->who.sub;
+		ch->second_approval_note = in->note;
 		return;
 	}
 	ch->fresh_decision = true;
+	ch->decision_note = in->note;
 	snprintf(amount, 24, "%lld", (long long)f->approve_amount);
 	ch->approved_amount = amount;
 	ch->approved_method = refund_payout_method_name(f->approve_method);
@@ -85,7 +87,8 @@ static void change_of(const struct app_ctx *c, const struct refund_row *row,
  * commit in one round trip (audit_write_then); the answer is sent once
  * the commit succeeded. */
 static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row *row,
-                                      const struct action_input *in, const char *after)
+                                      const struct action_input *in, const char *notify,
+                                      const char *after)
 {
 	char action[48];
 	const char *dp[3];
@@ -96,9 +99,9 @@ static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row
 	if (in->message && in->message[0])
 		err = refund_fail(c, refunds_add_message(c, row->id, in->message), row->id);
 	struct audit_event e = { action, "refund", row->id, row->before, after };
-	struct audit_notice n = { row->account, row->id, in->notify, NULL };
+	struct audit_notice n = { row->account, row->id, notify, NULL };
 	if (err == ERR_NONE)
-		err = audit_write_then(c, &e, in->notify ? &n : NULL, &reply, true);
+		err = audit_write_then(c, &e, notify ? &n : NULL, &reply, true);
 	if (err == ERR_NONE)
 		err = refund_reply_from(c, reply.res, row->id, in->reply_status ? in->reply_status : 200);
 	PQclear(reply.res);
@@ -125,6 +128,49 @@ static enum app_err open_claim(struct app_ctx *c, const struct refund_row *row,
 	return claims_fail(c, provider_claim_open(c, row->id, row->order_id, amount), row->id);
 }
 
+/* The notice names where the request went: declining a second offer
+ * (the appeal already used) ends the request, and the customer is told
+ * it was rejected, not that it was appealed. */
+static const char *notice_kind(const struct action_input *in, const struct refund_outcome *out)
+{
+	if (in->action == REFUND_ACTION_DECLINE && out->next == REFUND_STATE_REJECTED)
+		return "refund.rejected";
+	return in->notify;
+}
+
+/* A second approval confirms the first one: an amount or method in its
+ * body that differs would otherwise be dropped without a word. */
+static bool changes_first_approval(const struct refund_row *row, const struct action_input *in)
+{
+	return row->state == REFUND_STATE_AWAITING_SECOND_APPROVAL &&
+	       ((in->has_amount && in->amount != row->approved_amount) ||
+	        (in->has_method && in->method != row->approved_method));
+}
+
+/* The state machine's answer, and what only the handler knows. An approval
+ * may change the method (the customer then confirms it), but only to one
+ * the policy offered for this refund; a note cannot help there, so that is
+ * what a staffer hears first. */
+static enum app_err refusal(struct app_ctx *c, const struct refund_row *row,
+                            const struct action_input *in, const struct refund_facts *f,
+                            enum refund_refusal r)
+{
+	bool approve = in->action == REFUND_ACTION_APPROVE;
+
+	if (approve && (r == REFUND_OK || r == REFUND_ERR_NOTE_REQUIRED) &&
+	    !(row->offered_methods & (1u << f->approve_method)))
+		return app_fail(c, ERR_VALIDATION, "payout_method_not_allowed",
+		                "the policy does not offer %s for this refund",
+		                refund_payout_method_name(f->approve_method));
+	if (r != REFUND_OK)
+		return refund_refuse(c, r, row);
+	if (approve && changes_first_approval(row, in))
+		return app_fail(c, ERR_VALIDATION, "second_approval_changes_terms",
+		                "the second approval confirms the first approver's amount and method;"
+		                " reject the request to change them");
+	return ERR_NONE;
+}
+
 static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 {
 	struct refund_row row;
@@ -138,22 +184,12 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
 	enum refund_refusal r = refund_transition(&f, in->action, refund_role(c), &out);
-	if (r != REFUND_OK) {
-		err = refund_refuse(c, r, &row);
+	if ((err = refusal(c, &row, in, &f, r)) != ERR_NONE)
 		goto out;
-	}
-	/* An approval may change the method (the customer then confirms it), but
-	 * only to one the policy offered for this refund. */
-	if (in->action == REFUND_ACTION_APPROVE && !(row.offered_methods & (1u << f.approve_method))) {
-		err = app_fail(c, ERR_VALIDATION, "payout_method_not_allowed",
-		               "the policy does not offer %s for this refund",
-		               refund_payout_method_name(f.approve_method));
-		goto out;
-	}
 	change_of(c, &row, in, &f, &out, &ch, amount);
 	if ((err = refund_fail(c, refunds_update(c, &row, &ch, &after), row.id)) != ERR_NONE ||
 	    (err = open_claim(c, &row, &out, after)) != ERR_NONE ||
-	    (err = record_and_commit(c, &row, in, after)) != ERR_NONE)
+	    (err = record_and_commit(c, &row, in, notice_kind(in, &out), after)) != ERR_NONE)
 		goto out;
 out:
 	free(after);
@@ -286,7 +322,7 @@ enum app_err handle_refund_message(struct app_ctx *c)
 		db_rollback(c->db);
 		/* 201 like any other message: a message was created. */
 		struct action_input in = { .action = REFUND_ACTION_CUSTOMER_REPLY, .message = v[0].str,
-		                           .reply_status = 201 };
+		                           .notify = "refund.in_review", .reply_status = 201 };
 		return run_action(c, &in);
 	}
 	if ((err = refund_fail(c, refunds_add_message(c, app_param(c, 0), v[0].str), app_param(c, 0))) != ERR_NONE ||

@@ -107,6 +107,11 @@ static enum refund_refusal first_approval(const struct refund_facts *f, enum ref
 		if (!f->has_note)
 			return REFUND_ERR_NOTE_REQUIRED;
 	}
+	/* An offer other than what the customer submitted goes to them for
+	 * confirmation; the note is where they read why (it is on their page). */
+	if ((f->approve_amount < f->quoted_amount || f->approve_method != f->submitted_method) &&
+	    !f->has_note)
+		return REFUND_ERR_NOTE_REQUIRED;
 	if (f->approve_amount > f->second_approval_over) {
 		out->records_first_approval = true;
 		return allow(out, REFUND_STATE_AWAITING_SECOND_APPROVAL);

@@ -25,6 +25,8 @@ static const struct db_stmt q_update = { "refunds_update",
 	" first_approver = coalesce($7, first_approver),"
 	" second_approver = CASE WHEN $12::boolean THEN $8 ELSE coalesce($8, second_approver) END,"
 	" decision_note = CASE WHEN $12::boolean THEN $9 ELSE coalesce($9, decision_note) END,"
+	" second_approval_note = CASE WHEN $12::boolean THEN NULL"
+	"   ELSE coalesce($13, second_approval_note) END,"
 	" reject_reason = CASE WHEN $12::boolean THEN $10 ELSE coalesce($10, reject_reason) END,"
 	" appealed = appealed OR $11::boolean,"
 	" decided_at = CASE WHEN $2 IN ('approved', 'rejected', 'awaiting_confirmation',"
@@ -110,13 +112,13 @@ void refunds_row_free(struct refund_row *row)
 enum refunds_err refunds_update(struct app_ctx *c, const struct refund_row *row,
                                 const struct refund_change *ch, char **after)
 {
-	const char *params[12] = { row->id, refund_state_name(ch->next),
+	const char *params[13] = { row->id, refund_state_name(ch->next),
 		refund_state_name(row->state), ch->assignee, ch->approved_amount,
 		ch->approved_method, ch->first_approver, ch->second_approver,
 		ch->decision_note, ch->reject_reason, ch->appealed ? "true" : "false",
-		ch->fresh_decision ? "true" : "false" };
+		ch->fresh_decision ? "true" : "false", ch->second_approval_note };
 	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_update, 12, params, &res);
+	enum app_err err = db_exec(c->db, &q_update, 13, params, &res);
 
 	*after = NULL;
 	if (err == ERR_CONFLICT && strcmp(db_constraint(c->db), "refund_requests_order_cap") == 0)

@@ -93,6 +93,7 @@ struct refund_change {
 	const char       *first_approver;
 	const char       *second_approver;
 	const char       *decision_note;
+	const char       *second_approval_note;
 	const char       *reject_reason;
 	bool              appealed;
 	/* A new decision (a first approval, a rejection): the earlier

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 enum field_type {
-	FIELD_STRING,   /* UTF-8 text, 1..max_len bytes unless min is 0 */
+	FIELD_STRING,   /* UTF-8 text, min..max characters (not bytes) */
 	FIELD_CODE,     /* [a-z0-9_]{1,max_len} */
 	FIELD_ID,       /* [A-Za-z0-9_.:-]{1,max_len} */
 	FIELD_INT,      /* JSON integer in [min, max]; floats and strings refused */

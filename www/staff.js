@@ -85,6 +85,7 @@
     'detail.assignee': ['处理人', 'Assignee'],
     'detail.reject_reason': ['拒绝原因', 'Rejection reason'],
     'detail.note': ['处理说明', 'Decision note'],
+    'detail.second_note': ['复核说明', 'Second approver\'s note'],
     'detail.appealed': ['已申诉', 'Appeal used'],
     'detail.quote': ['提交时的报价', 'Quote as submitted'],
     'detail.quote.line': ['{amount} · {decision} · {rule} · 政策版本 {v}', '{amount} · {decision} · {rule} · policy version {v}'],
@@ -107,7 +108,7 @@
     'act.approve.below': ['低于客户申请金额，客户需确认后才会打款。', 'Less than requested: the customer must confirm before payout.'],
     'act.approve.method': ['退款方式', 'Refund route'],
     'act.approve.method.same': ['{m}（客户申请）', '{m} (as requested)'],
-    'act.approve.note': ['说明（选填；高于报价时必填）', 'Note (optional; required above the quote)'],
+    'act.approve.note': ['说明（客户可见；批准金额低于或高于报价、或更换退款方式时必填）', 'Note (the customer sees it; required for an amount other than the quote or another route)'],
     'act.approve.second': ['首次批准：{amount}（{m}），审批人 {who}。二次审批须由另一位主管完成。', 'First approval: {amount} ({m}) by {who}. The second approval must be another supervisor.'],
     'act.approved': ['申请 #{id} 已处理，当前状态：{status}。', 'Request #{id} decided; status: {status}.'],
     'act.reject': ['拒绝退款', 'Reject'],
@@ -671,6 +672,7 @@
       h('dt', t('detail.assignee')), h('dd', r.assignee || h('span.muted', t('queue.unassigned'))));
     if (r.reject_reason) dl.append(h('dt', t('detail.reject_reason')), h('dd', tc('reject', r.reject_reason)));
     if (r.decision_note) dl.append(h('dt', t('detail.note')), h('dd.note', r.decision_note));
+    if (r.second_approval_note) dl.append(h('dt', t('detail.second_note')), h('dd.note', r.second_approval_note));
     if (r.appealed) dl.append(h('dt', t('detail.appealed')), h('dd', t('yes')));
     box.append(dl);
 

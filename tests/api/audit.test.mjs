@@ -534,17 +534,20 @@ test('notifications: a row for each customer-visible transition, only the custom
   const { id, orderId } = await newRequest(c);
   await act(id, 'claim', SUPPORT);
   await act(id, 'request-info', SUPPORT, { message: '请上传截图' });
-  await act(id, 'messages', c.tok, { body: '好的' });            // the reply: no notification
+  await act(id, 'messages', c.tok, { body: '好的' });            // the reply: back to in_review
   await act(id, 'messages', SUPPORT, { body: '收到' });
-  await act(id, 'approve', SUPPORT, { amount: 90000 });
+  await act(id, 'approve', SUPPORT, { amount: 90000, note: '扣除已用部分' });
   await act(id, 'confirm', c.tok);
 
   const r = await api('GET', '/api/v1/notifications?limit=100', { tok: c.tok });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.next_cursor, null);
   const items = r.json.items;
+  // The customer's reply moved the request back to in_review: that is a
+  // transition the portal's webhook must hear of too (regression: none).
   assert.deepEqual(items.map((n) => n.kind), ['refund.approved', 'refund.decided', 'refund.message',
-    'refund.needs_info', 'refund.in_review', 'refund.submitted'], 'newest first');
+    'refund.in_review', 'refund.needs_info', 'refund.in_review', 'refund.submitted'], 'newest first');
+  assert.deepEqual(items[3].payload, { order_id: orderId, status: 'in_review' });
   assert.ok(items.every((n) => n.refund_id === id));
   const ids = items.map((n) => n.id);
   assert.deepEqual(ids, [...ids].sort((a, b) => b - a));

@@ -273,6 +273,23 @@ test('an order without an upstream purchase has no provider side and opens no cl
   assert.equal(psql(`SELECT count(*) FROM provider_claims WHERE refund_id = ${refund.id}`), '0');
 });
 
+test('bought upstream from a provider without a policy: approval opens a claim expecting nothing', async () => {
+  const c = customer();
+  const prov = `np_${RUN}`;   // no provider policy is ever written for it
+  const order = await ecsOrder(c, { provider: prov });
+  let r = await api('GET', `/api/v1/orders/${order.id}/quote`, { tok: SUPPORT });
+  assert.equal(r.json.provider.policy_version, null);
+  assert.deepEqual(r.json.provider.reasons, ['no_provider_policy']);
+  const refund = await submit(c, order.id);
+  const approved = await approve(refund.id);
+  const claim = approved.provider_figures.claim;
+  assert.equal(claim.policy_version, null);
+  assert.equal(claim.expected_amount, 0);
+  assert.deepEqual(claim.reasons, ['no_provider_policy']);
+  assert.equal(psql(`SELECT count(*) FROM provider_claims WHERE refund_id = ${refund.id}
+                     AND policy_version IS NULL AND status = 'to_file'`), '1');
+});
+
 test('claims: finance lists them (keyset, filters), the CSV filing list neutralises formulas', async () => {
   const a = await approvedClaim();
   const b = await approvedClaim({ upstreamRef: `-cmd-${RUN}` });

@@ -518,6 +518,35 @@ test('put: creates (201) then updates (200); items replaced only when sent', asy
   assert.deepEqual((await getOrder(id)).json, u3.json);
 });
 
+// A request, its payout and its claim are made out to the order's account
+// in its currency (the payout reads the currency from the order): once a
+// request exists, billing may not move the order (regression: it could,
+// and the next payout went out in the new currency).
+test('put: an order with a refund request keeps its account and currency (409 order_has_refunds)', async () => {
+  const account = `acct-${RUN}-terms`;
+  const { id, order } = await createOrder({ account });
+  const body = orderBody({ account });
+  const sub = await api('POST', '/api/v1/refunds', { tok: token(account, 'customer'),
+    headers: { 'Idempotency-Key': `terms-${RUN}` },
+    body: { order_id: id, reason_code: 'changed_mind', payout_method: (await quote(id)).payout_default } });
+  assert.equal(sub.status, 201, sub.text);
+  for (const change of [{ currency: 'USD' }, { account: `acct-${RUN}-other` }]) {
+    const r = await putOrder(id, { ...body, ...change });
+    assertProblem(assert, r, 409, 'order_has_refunds');
+  }
+  const now = (await getOrder(id)).json;
+  assert.equal(now.currency, order.currency);
+  assert.equal(now.account, account);
+  assert.equal(now.updated_at, order.updated_at, 'a refused update changes nothing');
+  // The same account and currency again, with other facts: an update as usual.
+  const r = await putOrder(id, { ...body, used_quantity: 10 });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.used_quantity, 10);
+  // An order without requests may still be corrected.
+  const free = await createOrder({ account });
+  assert.equal((await putOrder(free.id, { ...orderBody({ account }), currency: 'USD' })).status, 200);
+});
+
 test('put: the customer and staff roles are 403 and nothing is stored', async () => {
   const id = newId('P');
   for (const role of ['customer', 'support', 'admin']) {

@@ -148,6 +148,21 @@ test('submit: body validation (reason code, payout method, types, content type)'
   assert.deepEqual(await listAll(c.tok), []);
 });
 
+// Limits count characters, as the OpenAPI maxLength and the database's
+// length() do (regression: bytes, so 667 Chinese characters were too long).
+test('submit: reason_text is up to 2000 characters, whatever their bytes', async () => {
+  const c = customer();
+  const orderId = await createOrder(c.sub);
+  const r = await submit(c.tok, submitBody(orderId, { reason_text: '退'.repeat(2001) }));
+  assertProblem(assert, r, 422, 'too_long');
+  assert.equal(r.json.field, 'reason_text');
+  assert.deepEqual(await listAll(c.tok), []);
+  const text = '退款'.repeat(999) + '💰😀';   // 2000 characters, 6002 bytes
+  const ok = await submit(c.tok, submitBody(orderId, { reason_text: text }));
+  assert.equal(ok.status, 201, ok.text);
+  assert.equal(ok.json.reason_text, text);
+});
+
 test('submit: Idempotency-Key is required and checked', async () => {
   const c = customer();
   const orderId = await createOrder(c.sub);

@@ -244,11 +244,20 @@ test('approve above second_approval_over -> awaiting_second_approval; a differen
   assertProblem(assert, await act(id, 'withdraw', c.tok), 409, 'invalid_transition');
   assert.equal((await getRefund(id)).status, 'awaiting_second_approval');
 
-  // The second approver confirms the first approval's amount and method.
-  const done = await expectMove(act(id, 'approve', SUP2, { amount: 1 }), 'approved');
+  // The second approver confirms the first approval's amount and method:
+  // a body naming others is refused, not silently dropped (regression).
+  assertProblem(assert, await act(id, 'approve', SUP2, { amount: 1 }), 422, 'second_approval_changes_terms');
+  assertProblem(assert, await act(id, 'approve', SUP2, { payout_method: 'balance' }), 422,
+    'second_approval_changes_terms');
+  assert.equal((await getRefund(id)).status, 'awaiting_second_approval');
+  // Restating the same terms is fine; the second note sits beside the first.
+  const done = await expectMove(act(id, 'approve', SUP2,
+    { amount: 1000000, payout_method: 'original_route', note: '已核对用量' }), 'approved');
   assert.equal(done.approved_amount, 1000000);
   assert.equal(done.first_approver, SUP1_SUB);
   assert.equal(done.second_approver, SUP2_SUB);
+  assert.equal(done.decision_note, 'first', 'the first approver\'s note is kept');
+  assert.equal(done.second_approval_note, '已核对用量');
   const approvals = (await auditOf(id)).filter((e) => e.action === 'refund.approve');
   assert.deepEqual(approvals.map((e) => [e.actor, e.after.status]),
     [[SUP1_SUB, 'awaiting_second_approval'], [SUP2_SUB, 'approved']]);
@@ -256,11 +265,13 @@ test('approve above second_approval_over -> awaiting_second_approval; a differen
 
 test('second_approval_over is a strict bound: at it one approver, one unit above two', async () => {
   const at = await inReview({ amount_paid: 1000000, quantity: 1000000 });
-  // 500000 is less than the quote: the customer has to confirm it.
-  const r = await expectMove(act(at.id, 'approve', SUPPORT, { amount: 500000 }), 'awaiting_confirmation');
+  // 500000 is less than the quote: the customer has to confirm it, and
+  // reads why in the note (without one: 422).
+  assertProblem(assert, await act(at.id, 'approve', SUPPORT, { amount: 500000 }), 422, 'note_required');
+  const r = await expectMove(act(at.id, 'approve', SUPPORT, { amount: 500000, note: '部分用量已消耗' }), 'awaiting_confirmation');
   assert.equal(r.approved_amount, 500000);
   const above = await inReview({ amount_paid: 1000000, quantity: 1000000 });
-  await expectMove(act(above.id, 'approve', SUPPORT, { amount: 500001 }), 'awaiting_second_approval');
+  await expectMove(act(above.id, 'approve', SUPPORT, { amount: 500001, note: 'n' }), 'awaiting_second_approval');
   // Support may start it; a supervisor finishes it; the customer confirms the lower amount.
   await expectMove(act(above.id, 'approve', SUP1, {}), 'awaiting_confirmation');
   const fin = await expectMove(act(above.id, 'confirm', above.c.tok), 'approved');
@@ -290,7 +301,8 @@ test('approve below the quote -> awaiting_confirmation; the customer confirms ->
 
 test('approve with another payout method -> awaiting_confirmation even at the full amount', async () => {
   const { c, id } = await inReview(cloudServer(1));
-  const r = await expectMove(act(id, 'approve', SUPPORT, { payout_method: 'balance' }), 'awaiting_confirmation');
+  assertProblem(assert, await act(id, 'approve', SUPPORT, { payout_method: 'balance' }), 422, 'note_required');
+  const r = await expectMove(act(id, 'approve', SUPPORT, { payout_method: 'balance', note: '原路退回通道已关闭' }), 'awaiting_confirmation');
   assert.equal(r.approved_amount, 120000);
   assert.equal(r.approved_method, 'balance');
   await expectMove(act(id, 'confirm', c.tok), 'approved');
@@ -309,7 +321,7 @@ test('approve with a payout method the policy does not offer -> 422 payout_metho
 
 test('decline -> appealed (the one appeal); the supervisor decides it', async () => {
   const { c, id } = await inReview();
-  await expectMove(act(id, 'approve', SUPPORT, { amount: 50000 }), 'awaiting_confirmation');
+  await expectMove(act(id, 'approve', SUPPORT, { amount: 50000, note: 'half' }), 'awaiting_confirmation');
   assertProblem(assert, await act(id, 'decline', customer().tok), 404, 'refund_not_found');
   const appealed = await expectMove(act(id, 'decline', c.tok), 'appealed');
   assert.equal(appealed.appealed, true);
@@ -324,11 +336,17 @@ test('decline -> appealed (the one appeal); the supervisor decides it', async ()
 
 test('a second decline, after the appeal is used, ends the request: rejected', async () => {
   const { c, id } = await inReview();
-  await expectMove(act(id, 'approve', SUPPORT, { amount: 50000 }), 'awaiting_confirmation');
+  await expectMove(act(id, 'approve', SUPPORT, { amount: 50000, note: 'half' }), 'awaiting_confirmation');
   await expectMove(act(id, 'decline', c.tok), 'appealed');
-  await expectMove(act(id, 'approve', SUP1, { amount: 70000 }), 'awaiting_confirmation');
+  await expectMove(act(id, 'approve', SUP1, { amount: 70000, note: 'more' }), 'awaiting_confirmation');
   await expectMove(act(id, 'decline', c.tok), 'rejected');
   assertProblem(assert, await act(id, 'appeal', c.tok, {}), 409, 'appeal_used');
+  // The customer is told where the request went: rejected, not appealed
+  // again (regression: the decline's notice was always refund.appealed).
+  const kinds = (await api('GET', '/api/v1/notifications?limit=100', { tok: c.tok })).json.items
+    .filter((n) => n.refund_id === id).map((n) => [n.kind, n.payload.status]);
+  assert.deepEqual(kinds.slice(0, 4), [['refund.rejected', 'rejected'], ['refund.decided', 'awaiting_confirmation'],
+    ['refund.appealed', 'appealed'], ['refund.decided', 'awaiting_confirmation']]);
 });
 
 // A new decision starts afresh (regression: q_update kept the earlier
@@ -336,7 +354,7 @@ test('a second decline, after the appeal is used, ends the request: rejected', a
 // broke CHECK (second_approver <> first_approver) with a 409 conflict).
 test('an appeal after a two-person approval is decided afresh by any supervisor', async () => {
   const { c, id } = await inReview({ amount_paid: 1000000, quantity: 1000000 });
-  await expectMove(act(id, 'approve', SUP1, { amount: 600000 }), 'awaiting_second_approval');
+  await expectMove(act(id, 'approve', SUP1, { amount: 600000, note: 'n' }), 'awaiting_second_approval');
   await expectMove(act(id, 'approve', SUP2, {}), 'awaiting_confirmation');
   await expectMove(act(id, 'decline', c.tok), 'appealed');
   // The full quote is above the threshold: SUP2 approves first this time.
@@ -444,7 +462,7 @@ test('withdraw before approval -> withdrawn; after approval -> 409', async () =>
   assert.equal(late.json.state, 'approved');
 
   const w = await inReview();
-  await expectMove(act(w.id, 'approve', SUPPORT, { amount: 1000 }), 'awaiting_confirmation');
+  await expectMove(act(w.id, 'approve', SUPPORT, { amount: 1000, note: 'n' }), 'awaiting_confirmation');
   assertProblem(assert, await act(w.id, 'withdraw', w.c.tok), 409, 'invalid_transition');
 
   // A withdrawn request frees the order for a new one.
@@ -539,7 +557,7 @@ test('queue: open requests by due_at, with filters, keyset pages and overdue', a
   const rejected = await inReview(P);
   await expectMove(act(rejected.id, 'reject', SUPPORT, { reason_code: 'other' }), 'rejected');
   const waiting = await inReview(P);
-  await expectMove(act(waiting.id, 'approve', SUPPORT, { amount: 10 }), 'awaiting_confirmation');
+  await expectMove(act(waiting.id, 'approve', SUPPORT, { amount: 10, note: 'n' }), 'awaiting_confirmation');
   const withdrawn = await newRequest(P);
   await expectMove(act(withdrawn.id, 'withdraw', withdrawn.c.tok), 'withdrawn');
 

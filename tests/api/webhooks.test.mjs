@@ -183,9 +183,9 @@ async function step(id, action, tok, body, status = 200) {
   assert.equal(r.status, status, `${action}: ${r.text}`);
 }
 
-// Submitted, claimed, asked for information, answered, approved: four
-// events per refund (refund.submitted, in_review, needs_info, decided; the
-// customer's own answer notifies nobody).
+// Submitted, claimed, asked for information, answered, approved: five
+// events per refund (refund.submitted, in_review, needs_info, in_review
+// again on the customer's answer, decided).
 async function walk(x) {
   await step(x.id, 'claim', SUPPORT);
   await step(x.id, 'request-info', SUPPORT, { message: 'which invoice?' });
@@ -233,9 +233,9 @@ test('every event reaches the portal signed, at least once, once after de-duplic
   await Promise.all(refunds.map(walk));   // the refunds' events interleave
   const ids = refunds.map((x) => x.id);
   const rows = await deliveriesOf(ids);
-  assert.equal(rows.length, 4 * refunds.length, 'one delivery per outbox event');
+  assert.equal(rows.length, 5 * refunds.length, 'one delivery per outbox event');
   assert.deepEqual(rows.filter((r) => r.refund === ids[0]).map((r) => r.type),
-    ['refund.submitted', 'refund.in_review', 'refund.needs_info', 'refund.decided']);
+    ['refund.submitted', 'refund.in_review', 'refund.needs_info', 'refund.in_review', 'refund.decided']);
 
   // Events other files left behind go first (oldest first): allow for them.
   const backlog = Number(await psqlAsync("SELECT count(*) FROM webhook_deliveries WHERE status IN ('pending', 'retrying')"));

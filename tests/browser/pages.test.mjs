@@ -436,7 +436,7 @@ test('the customer answers support: reply to needs_info, confirm a lower approva
   const rReject = await submitRefund(cust, oReject);
   const rDecline = await submitRefund(cust, oDecline);
   for (const r of [rInfo, rLower, rReject, rDecline]) await refundAct(r.id, 'claim', SUPPORT);
-  await refundAct(rDecline.id, 'approve', SUPPORT, { amount: 100 });
+  await refundAct(rDecline.id, 'approve', SUPPORT, { amount: 100, note: '只退部分' });
   await refundAct(rInfo.id, 'request-info', SUPPORT, { message: '请提供付款截图' });
   await refundAct(rLower.id, 'approve', SUPPORT, { amount: 50000, note: '扣除已使用部分' });
   await refundAct(rReject.id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: '不符合政策' });

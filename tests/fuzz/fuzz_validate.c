@@ -61,16 +61,35 @@ static bool all_in(const char *s, const char *allowed)
 	return *s != '\0' && strspn(s, allowed) == strlen(s);
 }
 
+/* Characters, stepping by each sequence's lead byte (the validator counts
+ * the bytes that are not continuation bytes: two ways to the same number
+ * only for valid UTF-8, which every accepted string must be). */
+static int64_t chars_by_lead(const unsigned char *s)
+{
+	int64_t n = 0;
+
+	while (*s) {
+		size_t step = *s < 0x80 ? 1 : *s >= 0xF0 ? 4 : *s >= 0xE0 ? 3 : 2;
+		for (size_t i = 1; i < step; i++)
+			CHECK((s[i] & 0xC0) == 0x80);
+		s += step, n++;
+	}
+	return n;
+}
+
 static void check_text(const struct field_spec *spec, const char *s, size_t json_len)
 {
 	size_t len = strlen(s);
 	int64_t max = spec->max > 0 ? spec->max : 64;
+	int64_t count = spec->type == FIELD_STRING ? chars_by_lead((const unsigned char *)s)
+	                                           : (int64_t)len;
 
 	CHECK(json_len == (size_t)-1 || json_len == len);   /* no embedded NUL */
-	CHECK((int64_t)len <= max);
+	CHECK(count <= max);
+	CHECK((int64_t)len <= 4 * max);
 	switch (spec->type) {
 	case FIELD_STRING:
-		CHECK((int64_t)len >= (spec->min > 0 ? spec->min : 0));
+		CHECK(count >= (spec->min > 0 ? spec->min : 0));
 		break;
 	case FIELD_CODE:
 		CHECK(all_in(s, "abcdefghijklmnopqrstuvwxyz0123456789_"));

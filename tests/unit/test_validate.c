@@ -124,11 +124,16 @@ static void test_object(void **state)
 		{ "{\"name\":\"a\",\"count\":9223372036854775807}", VALIDATE_OUT_OF_RANGE, "count" },
 		{ "{\"name\":\"a\",\"signed\":-9223372036854775808}", VALIDATE_OK, "" },
 		{ "{\"name\":\"a\",\"signed\":9223372036854775807}", VALIDATE_OK, "" },
-		/* string lengths (bytes), and the minimum */
+		/* string lengths (characters, not bytes), and the minimum */
 		{ "{\"name\":\"abcdefghijk\"}", VALIDATE_TOO_LONG, "name" },
 		{ "{\"name\":\"\"}", VALIDATE_INVALID_VALUE, "name" },
-		{ "{\"name\":\"\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\xe5\x95\x8a\"}", VALIDATE_TOO_LONG, "name" },
-		{ "{\"name\":\"\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\"}", VALIDATE_OK, "" },   /* 9 bytes */
+		{ "{\"name\":\"\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\xe5\x95\x8a\"}", VALIDATE_OK, "" },  /* 4 chars, 12 bytes */
+		{ "{\"name\":\"\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\xe5\x95\x8a\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\xe5\x95\x8a\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\"}",
+		  VALIDATE_TOO_LONG, "name" },                                               /* 11 characters */
+		{ "{\"name\":\"\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\xe5\x95\x8a\xe9\x80\x80\xe6\xac\xbe\xe5\x95\x8a\xe5\x95\x8a\xe9\x80\x80\xe6\xac\xbe\"}",
+		  VALIDATE_OK, "" },                                                         /* 10 characters, 30 bytes */
+		{ "{\"name\":\"\xf0\x9f\x92\xb0\xf0\x9f\x92\xb0\xf0\x9f\x92\xb0\"}", VALIDATE_OK, "" },   /* 3 emoji, 12 bytes */
+		{ "{\"name\":\"\\ud83d\\udcb0\"}", VALIDATE_OK, "" },   /* an escaped surrogate pair: 1 character */
 		{ "{\"name\":\"a\",\"note\":\"0123456789012345678901234567890123456789012345678901234567890123\"}",
 		  VALIDATE_OK, "" },                                                         /* 64 */
 		{ "{\"name\":\"a\",\"note\":\"01234567890123456789012345678901234567890123456789012345678901234\"}",
@@ -411,11 +416,14 @@ static void test_text(void **state)
 		{ &code, "api_credits", VALIDATE_TOO_LONG, 0 },
 		{ &code, "api_cr", VALIDATE_OK, 0 },
 		{ &code, "api-cr", VALIDATE_INVALID_VALUE, 0 },
-		/* strings: bytes, and a minimum */
+		/* strings: characters, and a minimum */
 		{ &text, "", VALIDATE_OK, 0 },
 		{ &text, "12345", VALIDATE_OK, 0 },
 		{ &text, "123456", VALIDATE_TOO_LONG, 0 },
-		{ &text, "\xe9\x80\x80\xe6\xac\xbe", VALIDATE_TOO_LONG, 0 },   /* 2 characters, 6 bytes */
+		{ &text, "\xe9\x80\x80\xe6\xac\xbe", VALIDATE_OK, 0 },   /* 2 characters, 6 bytes */
+		{ &text, "\xe9\x80\x80\xe6\xac\xbe\xe9\x80\x80\xe6\xac\xbe\xe9\x80\x80\xe6\xac\xbe",
+		  VALIDATE_TOO_LONG, 0 },                                     /* 6 characters */
+		{ &text, "\xff\xfe", VALIDATE_INVALID_VALUE, 0 },            /* not UTF-8 */
 		{ &text1, "", VALIDATE_INVALID_VALUE, 0 },
 		/* times */
 		{ &when, "2026-11-25T08:00:00Z", VALIDATE_OK, 1795593600 },
