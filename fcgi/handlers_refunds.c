@@ -295,7 +295,7 @@ static const struct db_stmt q_queue = { "refunds_queue",
 	" AND ($1::text IS NULL OR r.status = $1) AND ($2::text IS NULL OR r.provider = $2)"
 	" AND ($3::text IS NULL OR r.product_type = $3)"
 	" AND ($4::text IS NULL OR ($4 = '' AND r.assignee IS NULL) OR r.assignee = $4)"
-	" AND (NOT $5::boolean OR r.due_at < now())"
+	" AND ($5::boolean IS NULL OR (r.due_at < now()) = $5::boolean)"
 	" AND ($6::bigint IS NULL OR (r.due_at, r.id) >"
 	"   (timestamptz 'epoch' + $6::bigint * interval '1 microsecond', $7::bigint))"
 	QUEUE_PAGE("$8") };
@@ -388,10 +388,10 @@ enum app_err handle_queue(struct app_ctx *c)
 	assignee = values[3] == NULL ? NULL : strcmp(values[3], "me") == 0 ? c->who.sub : "";
 	params[0] = values[0], params[1] = values[1], params[2] = values[2];
 	params[3] = assignee;
-	params[4] = values[4] && strcmp(values[4], "true") == 0 ? "true" : "false";
+	params[4] = values[4];   /* "true": overdue only, "false": not overdue, NULL: both */
 	params[5] = cursor[0] ? due : NULL;
 	params[6] = cursor[0] ? id : NULL;
-	if (values[0] || values[1] || values[2] || values[3] || strcmp(params[4], "true") == 0)
+	if (values[0] || values[1] || values[2] || values[3] || values[4])
 		return app_list(c, &q_queue, 8, params, limit);
 	if (cursor[0])
 		return app_list_generic(c, &q_queue_next, 3, &params[5], limit);

@@ -586,7 +586,8 @@ test('queue: open requests by due_at, with filters, keyset pages and overdue', a
 
   const ids = async (q, tok) => (await walkQueue(`provider=${provider}&${q}`, 100, tok)).map((x) => x.id);
   assert.deepEqual(await ids('overdue=true'), [info.id]);
-  assert.deepEqual(await ids('overdue=false'), all.map((x) => x.id));
+  // false is a filter too: the requests not yet due (regression: it was no filter).
+  assert.deepEqual(await ids('overdue=false'), all.filter((x) => x.id !== info.id).map((x) => x.id));
   assert.deepEqual(await ids('status=submitted'), [server.id, submitted.id]);
   assert.deepEqual(await ids('status=in_review'), [theirs.id, mine.id]);
   assert.deepEqual(await ids('status=needs_info'), [info.id]);
