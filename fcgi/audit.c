@@ -72,6 +72,29 @@ enum app_err audit_record(struct app_ctx *c, const char *action, const char *ent
 	return exec_discard(c->db, &q_audit, 5, params);
 }
 
+enum app_err audit_record_rows(struct app_ctx *c, const char *action, const char *entity,
+                               const PGresult *rows, int id_col, int after_col)
+{
+	int n = PQntuples(rows);
+	struct db_step *steps = calloc((size_t)n + 1, sizeof *steps);
+	const char *(*params)[5] = calloc((size_t)n + 1, sizeof *params);
+	enum app_err err = ERR_INTERNAL;
+
+	if (steps == NULL || params == NULL)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		struct audit_event e = { action, entity, PQgetvalue(rows, i, id_col), NULL,
+		                         PQgetvalue(rows, i, after_col) };
+		steps[i] = audit_step(&e, params[i]);
+	}
+	err = n > 0 ? db_pipeline(c->db, steps, n) : ERR_NONE;
+	db_steps_clear(steps, n);
+out:
+	free(steps);
+	free(params);
+	return err;
+}
+
 enum app_err audit_notify(struct app_ctx *c, const char *account, const char *refund_id,
                           const char *kind, const char *payload)
 {

@@ -17,6 +17,11 @@
 /* before/after: JSON text or NULL. */
 enum app_err audit_record(struct app_ctx *c, const char *action, const char *entity,
                           const char *entity_id, const char *before, const char *after);
+/* One event per row of rows (the id and the after JSON from the given
+ * columns, no before), pipelined in one round trip: a statement that
+ * changed many rows at once records each of them. */
+enum app_err audit_record_rows(struct app_ctx *c, const char *action, const char *entity,
+                               const PGresult *rows, int id_col, int after_col);
 /* In-app and email outbox rows for the account; refund_id may be NULL.
  * payload is JSON text; NULL: the refund's order id and status as they are
  * now (inside this transaction). */

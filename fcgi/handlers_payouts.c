@@ -19,6 +19,7 @@
 #include "problems.h"
 #include "audit.h"
 #include "csv.h"
+#include "log.h"
 #include "money.h"
 #include "handlers_refunds.h"
 #include "refunds.h"
@@ -27,13 +28,17 @@
 #define PAYOUT_JSON "to_jsonb(p)::text"
 
 static const struct db_stmt q_order = { "payouts_order",
-	"SELECT payment_method, currency, coalesce(payment_ref, ''),"
+	"SELECT payment_method, currency,"
 	" (SELECT r.quote->'payout_methods' ? $2 FROM refund_requests r WHERE r.id = $3::bigint)"
 	" FROM orders WHERE id = $1" };
+/* The instruction copies where the money goes (payment_ref, and the
+ * product named on it) from the order as it is now: a later order sync
+ * must not change an instruction (sql/017_payout_destination.sql). */
 static const struct db_stmt q_insert = { "payouts_insert",
 	"INSERT INTO payouts AS p (refund_id, order_id, account, method, channel, amount, currency,"
-	" status, expected_at, expected_latest_at) VALUES ($1::bigint, $2, $3, $4, $5,"
-	" $6::bigint, $7, 'pending', to_timestamp($8::bigint), to_timestamp($9::bigint))"
+	" status, expected_at, expected_latest_at, payment_ref, product_name)"
+	" SELECT $1::bigint, $2, $3, $4, $5, $6::bigint, $7, 'pending', to_timestamp($8::bigint),"
+	" to_timestamp($9::bigint), o.payment_ref, o.product_name FROM orders o WHERE o.id = $2"
 	" RETURNING p.id::text, " PAYOUT_JSON };
 static const struct db_stmt q_lock = { "payouts_lock",
 	"SELECT p.id::text, p.refund_id::text, p.status, " PAYOUT_JSON ", p.account, p.amount,"
@@ -53,21 +58,21 @@ static const struct db_stmt q_list = { "payouts_list",
 	" AND ($2::bigint IS NULL OR p.id < $2::bigint) ORDER BY p.id DESC LIMIT $3::int + 1" };
 /* The export takes what is pending on a payment channel and marks it sent,
  * in one statement, so two finance clerks exporting at once never send
- * the same instruction twice. */
+ * the same instruction twice. Column 10: the payout as sent, for its
+ * audit event. */
+#define EXPORT_COLUMNS \
+	"p.id::text, p.refund_id::text, p.order_id, p.account, p.product_name, p.channel," \
+	" coalesce(p.payment_ref, ''), p.amount, p.currency," \
+	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 static const struct db_stmt q_export = { "payouts_export",
 	"UPDATE payouts p SET status = 'sent', sent_at = now(), updated_at = now()"
-	" FROM orders o WHERE o.id = p.order_id AND p.status = 'pending' AND p.channel <> 'balance'"
-	" RETURNING p.id::text, p.refund_id::text, p.order_id, p.account, o.product_name, p.channel,"
-	" coalesce(o.payment_ref, ''), p.amount, p.currency,"
-	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" };
+	" WHERE p.status = 'pending' AND p.channel <> 'balance'"
+	" RETURNING " EXPORT_COLUMNS ", " PAYOUT_JSON };
 /* The same rows again for instructions already sent and not yet answered
  * by the channel: a download that got lost can be fetched again, and
  * nothing changes. */
 static const struct db_stmt q_reexport = { "payouts_reexport",
-	"SELECT p.id::text, p.refund_id::text, p.order_id, p.account, o.product_name, p.channel,"
-	" coalesce(o.payment_ref, ''), p.amount, p.currency,"
-	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	" FROM payouts p JOIN orders o ON o.id = p.order_id"
+	"SELECT " EXPORT_COLUMNS " FROM payouts p"
 	" WHERE p.status = 'sent' AND p.channel <> 'balance' ORDER BY p.id" };
 static const struct db_stmt q_balance = { "payouts_balance",
 	"SELECT jsonb_build_object('balances', (SELECT coalesce(jsonb_agg(jsonb_build_object("
@@ -201,7 +206,7 @@ static enum app_err create_payout(struct app_ctx *c, struct refund_row *row, con
 		db_steps_clear(reads, 3);
 		return app_fail(c, err, NULL, "could not load the order");
 	}
-	if (!db_bool(reads[1].res, 0, 3)) {
+	if (!db_bool(reads[1].res, 0, 2)) {
 		db_steps_clear(reads, 3);
 		return app_fail(c, ERR_VALIDATION, "payout_method_not_allowed",
 		                "the policy does not offer %s for this refund", method);
@@ -301,9 +306,41 @@ out:
 	return c->problem.err ? c->problem.err : err;
 }
 
+/* The opposite answer to a final payout: 409. A channel that said
+ * "failed" and now says "settled" paid after all, perhaps next to the
+ * retry finance made since: nothing final changes, but the answer is kept
+ * in the audit trail (committed) and the log, for finance to recover. */
+static enum app_err refuse_final(struct app_ctx *c, const PGresult *p, bool settled,
+                                 const char *channel_ref)
+{
+	const char *id = PQgetvalue(p, 0, 0), *status = PQgetvalue(p, 0, 2);
+	enum app_err err = ERR_NONE;
+
+	if (settled && strcmp(status, "failed") == 0) {
+		json_t *late = json_pack("{s:s, s:s, s:s?}", "status", "failed", "late_answer",
+		                         "settled", "channel_ref", channel_ref);
+		char *after = late ? json_dumps(late, JSON_COMPACT) : NULL, msg[96];
+		err = after == NULL ? ERR_INTERNAL
+		      : audit_record(c, "payout.settle_after_fail", "payout", id, PQgetvalue(p, 0, 3), after);
+		if (err == ERR_NONE)
+			err = db_commit(c->db);
+		json_decref(late);
+		free(after);
+		snprintf(msg, sizeof msg, "payout %s: the channel settled it after it failed", id);
+		log_event("warn", "payout_settle_after_fail", msg);
+		if (err != ERR_NONE)
+			return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not record the answer");
+	}
+	return app_fail_with(c, ERR_CONFLICT, "payout_final", json_pack("{s:s}", "state", status),
+	                     "this payout is already final");
+}
+
 /* The channel's answer for a payout. The same answer again (a callback
  * delivered twice) returns the payout unchanged: no second credit, no
- * second event. The opposite answer to a final payout is 409. */
+ * second event. The opposite answer to a final payout is 409. Finance may
+ * fail a payout only while it is pending: once exported, the instruction
+ * is with the channel, and a failure declared here while the channel pays
+ * would let a retry pay the refund twice. */
 static enum app_err channel_result(struct app_ctx *c, bool settled, const char *text)
 {
 	struct db_identity who = app_identity(c);
@@ -328,9 +365,12 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 		goto out;
 	}
 	if (strcmp(PQgetvalue(p, 0, 2), "settled") == 0 || strcmp(PQgetvalue(p, 0, 2), "failed") == 0) {
-		err = app_fail_with(c, ERR_CONFLICT, "payout_final",
-		                    json_pack("{s:s}", "state", PQgetvalue(p, 0, 2)),
-		                    "this payout is already final");
+		err = refuse_final(c, p, settled, text);
+		goto out;
+	}
+	if (!settled && c->who.role == AUTH_ROLE_FINANCE && strcmp(PQgetvalue(p, 0, 2), "sent") == 0) {
+		err = app_fail_with(c, ERR_CONFLICT, "payout_sent", json_pack("{s:s}", "state", "sent"),
+		                    "the instruction is with the payment channel: only its answer can fail it");
 		goto out;
 	}
 	if ((err = refund_fail(c, refunds_lock(c, PQgetvalue(p, 0, 1), &row), PQgetvalue(p, 0, 1))) != ERR_NONE ||
@@ -375,6 +415,24 @@ enum app_err handle_payout_fail(struct app_ctx *c)
 	return err != ERR_NONE ? err : channel_result(c, false, v[0].str);
 }
 
+/* The download's event: {count, payout_ids}. */
+static enum app_err export_event(struct app_ctx *c, bool again, const PGresult *res)
+{
+	json_t *ids = json_array(), *after;
+	char *text;
+	enum app_err err = ERR_INTERNAL;
+
+	for (int r = 0; ids && r < PQntuples(res); r++)
+		json_array_append_new(ids, json_integer(db_int(res, r, 0)));
+	after = ids ? json_pack("{s:i, s:o}", "count", PQntuples(res), "payout_ids", ids) : NULL;
+	if ((text = after ? json_dumps(after, JSON_COMPACT) : NULL) != NULL)
+		err = audit_record(c, again ? "payout.reexport" : "payout.export", "payouts", "export",
+		                   NULL, text);
+	json_decref(after);
+	free(text);
+	return err;
+}
+
 /* again: re-export what was sent (read-only) instead of exporting what is
  * pending and marking it sent. */
 static enum app_err export_csv(struct app_ctx *c, bool again)
@@ -384,7 +442,7 @@ static enum app_err export_csv(struct app_ctx *c, bool again)
 	struct db_identity who = app_identity(c);
 	struct csv_buf b = { 0 };
 	PGresult *res = NULL;
-	char amount[48], count[16];
+	char amount[48];
 	enum app_err err;
 
 	for (int i = 0; i < 10; i++)
@@ -403,9 +461,10 @@ static enum app_err export_csv(struct app_ctx *c, bool again)
 		}
 		csv_end_row(&b);
 	}
-	snprintf(count, sizeof count, "%d", PQntuples(res));
-	if ((err = audit_record(c, again ? "payout.reexport" : "payout.export", "payouts", count,
-	                        NULL, NULL)) == ERR_NONE)
+	/* Each payout that went out has its own event (its trail shows when it
+	 * was sent); the download itself is recorded with the ids it held. */
+	if ((again || (err = audit_record_rows(c, "payout.sent", "payout", res, 0, 10)) == ERR_NONE) &&
+	    (err = export_event(c, again, res)) == ERR_NONE)
 		err = db_commit(c->db);
 out:
 	PQclear(res);
@@ -439,13 +498,10 @@ enum app_err handle_payouts_list(struct app_ctx *c)
 			                "CSV: no status (export pending, mark sent) or status=sent (again)");
 		return export_csv(c, found);
 	}
-	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE)
+	if ((err = app_id_cursor(c, &limit, cursor, sizeof cursor, &params[1])) != ERR_NONE)
 		return err;
-	if (cursor[0] && strspn(cursor, "0123456789") != strlen(cursor))
-		return app_fail(c, ERR_BAD_REQUEST, "invalid_cursor", "cursor is not valid");
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
 	params[0] = found ? status : NULL;
-	params[1] = cursor[0] ? cursor : NULL;
 	params[2] = limit_text;
 	if ((err = db_exec(c->db, &q_list, 3, params, &res)) != ERR_NONE)
 		return app_fail(c, err, NULL, "could not list payouts");

@@ -623,8 +623,8 @@ test('the order cap holds across two requests of one order, in the API and in th
 
   // the database: one live payout per request, no payout above the order
   assertRefusedByDb(superSql(`INSERT INTO payouts (refund_id, order_id, account, method, channel, amount, currency,
-      status, expected_at, expected_latest_at)
-    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'original_route', 'alipay', 4000, 'CNY', 'pending', now(), now())`),
+      status, expected_at, expected_latest_at, product_name)
+    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'original_route', 'alipay', 4000, 'CNY', 'pending', now(), now(), 'p')`),
     '23505', 'payouts_one_live');
   // A payout moves exactly its approval (005), checked before the order cap.
   assertRefusedByDb(superSql(`UPDATE payouts SET amount = 10001 WHERE id = ${p1.id}`), '23514', 'payouts_match_approval');
@@ -671,8 +671,8 @@ test('the order cap holds across two requests of one order, in the API and in th
     UPDATE payouts SET amount = 6001 WHERE id = ${p2.id}`), '23514', 'payouts_order_cap');
   assert.equal(sqlOne(`SELECT tgenabled FROM pg_trigger WHERE tgname = 'payouts_match_approval'`), 'O');
   assertRefusedByDb(superSql(`INSERT INTO payouts (refund_id, order_id, account, method, channel, amount, currency,
-      status, expected_at, expected_latest_at)
-    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'balance', 'balance', 1, 'CNY', 'settled', now(), now())`),
+      status, expected_at, expected_latest_at, product_name)
+    VALUES (${r1.id}, '${order.id}', '${cust.account}', 'balance', 'balance', 1, 'CNY', 'settled', now(), now(), 'p')`),
     '23514', 'payouts_match_approval');
   // a settled payout is final, even to the superuser
   assertRefusedByDb(superSql(`UPDATE payouts SET amount = 3999 WHERE id = ${p1.id}`), '23514', 'payouts_final');
@@ -1015,4 +1015,89 @@ test('CSV re-export: ?status=sent fetches sent instructions again and changes no
     assertProblem(assert, await api('GET', `/api/v1/payouts${q}`, { tok: FINANCE, headers: { Accept: 'text/csv' } }),
       400, 'invalid_filter');
   }
+});
+
+// ---- found by exploring the finance side (regressions) ------------------------
+
+// A payout failed by finance after the export sent it: the retry went out
+// too, the channel then settled both, and refundd recorded one payment.
+test('finance may fail only a pending payout; once sent, only the channel answers for it', async () => {
+  const { id } = await approvedRefund({ payment_method: 'card' });
+  const p = (await payout(id)).json.payouts[0];
+  await exportCsv();
+  assert.equal((await refundOf(id)).payouts[0].status, 'sent');
+  const r = await fail(p.id, 'customer says it never arrived', FINANCE);
+  assertProblem(assert, r, 409, 'payout_sent');
+  assert.equal(r.json.state, 'sent');
+  let now = await refundOf(id);
+  assert.equal(now.status, 'paying', 'a refused fail changes nothing');
+  assert.equal(now.payouts[0].status, 'sent');
+  assert.equal(sqlOne(`SELECT count(*) FROM audit_events WHERE entity = 'payout' AND entity_id = '${p.id}'
+    AND action = 'payout.fail'`), '0');
+  assertProblem(assert, await payout(id), 409, 'invalid_transition');
+  // The channel's own answer still fails it; a pending one finance may fail.
+  assert.equal((await fail(p.id, 'card closed')).status, 200);
+  const retry = (await payout(id)).json.payouts[1];
+  assert.equal(retry.status, 'pending');
+  const f = await fail(retry.id, 'cancelled before export', FINANCE);
+  assert.equal(f.status, 200, f.text);
+  now = await refundOf(id);
+  assert.equal(now.status, 'approved');
+});
+
+test('a late "settled" for a failed payout is refused and recorded, not dropped', async () => {
+  const { id } = await approvedRefund({ payment_method: 'card' });
+  const p = (await payout(id)).json.payouts[0];
+  await exportCsv();
+  assert.equal((await fail(p.id, 'bank timeout')).status, 200);
+  const r = await settle(p.id, { body: { channel_ref: 'CARD-LATE-1' } });
+  assertProblem(assert, r, 409, 'payout_final');
+  assert.equal(r.json.state, 'failed');
+  const now = await refundOf(id);
+  assert.equal(now.status, 'approved');
+  assert.equal(now.payouts[0].status, 'failed');
+  const ev = sqlOne(`SELECT after::text FROM audit_events WHERE entity = 'payout' AND entity_id = '${p.id}'
+    AND action = 'payout.settle_after_fail'`);
+  assert.deepEqual(JSON.parse(ev), { status: 'failed', late_answer: 'settled', channel_ref: 'CARD-LATE-1' });
+  // Finance finds it on the payout's trail.
+  const trail = await api('GET', `/api/v1/audit?entity=payout&id=${p.id}`, { tok: LEAD_A });
+  assert.equal(trail.status, 200, trail.text);
+  assert.ok(trail.json.items.some((e) => e.action === 'payout.settle_after_fail'), trail.text);
+});
+
+test('an instruction keeps the payment reference it was made with; the export records each payout', async () => {
+  const { id, order } = await approvedRefund({ payment_method: 'alipay', payment_ref: 'ALIPAY-ORIG-1' });
+  const p = (await payout(id)).json.payouts[0];
+  assert.equal(p.payment_ref, 'ALIPAY-ORIG-1');
+  assert.equal(p.product_name, order.product_name);
+  const first = await exportCsv();
+  const row = first.rows.find((x) => x[0] === String(p.id));
+  assert.equal(row[6], 'ALIPAY-ORIG-1');
+  // Billing re-syncs the order with another reference and product name.
+  const { id: orderId, ...body } = order;
+  const u = await api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM,
+    body: { ...body, payment_ref: 'ATTACKER-999', product_name: 'renamed', payment_method: 'card' } });
+  assert.equal(u.status, 200, u.text);
+  const again = await exportCsv(FINANCE, '?status=sent');
+  const row2 = again.rows.find((x) => x[0] === String(p.id));
+  assert.deepEqual(row2, row, 'the re-download is the instruction as sent');
+  const stored = (await refundOf(id)).payouts[0];
+  assert.equal(stored.payment_ref, 'ALIPAY-ORIG-1');
+  assert.equal(stored.product_name, order.product_name);
+  // The payout's trail shows it was sent; the download names its payouts.
+  const sent = JSON.parse(sqlOne(`SELECT after::text FROM audit_events WHERE entity = 'payout'
+    AND entity_id = '${p.id}' AND action = 'payout.sent'`));
+  assert.equal(sent.status, 'sent');
+  assert.equal(sent.id, p.id);
+  const exports = sqlOne(`SELECT string_agg(after::text, '|' ORDER BY id) FROM audit_events
+    WHERE action IN ('payout.export', 'payout.reexport') AND after->'payout_ids' @> '[${p.id}]'`).split('|');
+  assert.equal(exports.length, 2, 'the export and the re-download');
+  for (const e of exports.map((x) => JSON.parse(x))) assert.equal(e.count, e.payout_ids.length);
+});
+
+test('payouts list: a cursor out of range is 400 invalid_cursor, like every list', async () => {
+  for (const c of ['9223372036854775808', '1234567890123456789', 'abc', '-1']) {
+    assertProblem(assert, await api('GET', `/api/v1/payouts?cursor=${c}`, { tok: FINANCE }), 400, 'invalid_cursor');
+  }
+  assert.equal((await api('GET', '/api/v1/payouts?cursor=123456789012345678', { tok: FINANCE })).status, 200);
 });
