@@ -287,6 +287,7 @@ static enum app_err read_statement(struct app_ctx *c, struct import *im)
 	 * spec check (tests/api/sources.mjs) sees them. */
 	return app_fail_with(c, ERR_VALIDATION,
 	                     e == STATEMENT_NOT_UTF8 ? "statement_not_utf8" :
+	                     e == STATEMENT_NOT_TEXT ? "statement_not_text" :
 	                     e == STATEMENT_SYNTAX ? "statement_syntax" :
 	                     e == STATEMENT_NO_HEADER ? "statement_empty" :
 	                     e == STATEMENT_MISSING_COLUMN ? "statement_missing_column" :
@@ -310,8 +311,11 @@ static enum app_err import_params(struct app_ctx *c, struct import *im, char *pr
 	if (found < 0 || money_currency_exponent(cur, &exponent) != MONEY_OK)
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_currency", "currency: an ISO 4217 code refundd knows");
 	if (c->req->content_type == NULL || strncasecmp(c->req->content_type, "text/csv", 8) != 0 ||
-	    (c->req->content_type[8] != '\0' && c->req->content_type[8] != ';'))
-		return app_fail(c, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the statement as text/csv");
+	    (c->req->content_type[8] != '\0' && c->req->content_type[8] != ';')) {
+		app_fail(c, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the statement as text/csv");
+		c->problem.title = "Content-Type must be text/csv";   /* not the JSON routes' type */
+		return ERR_UNSUPPORTED_MEDIA_TYPE;
+	}
 	im->provider = prov;
 	im->currency = cur;
 	return ERR_NONE;

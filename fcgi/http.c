@@ -25,7 +25,7 @@ static const struct {
 	[ERR_NOT_ACCEPTABLE]         = { 406, "not_acceptable", "Not acceptable" },
 	[ERR_CONFLICT]               = { 409, "conflict", "Conflict with the current state" },
 	[ERR_PAYLOAD_TOO_LARGE]      = { 413, "payload_too_large", "Request body too large" },
-	[ERR_UNSUPPORTED_MEDIA_TYPE] = { 415, "unsupported_media_type", "Content-Type must be application/json" },
+	[ERR_UNSUPPORTED_MEDIA_TYPE] = { 415, "unsupported_media_type", "Unsupported Content-Type" },
 	[ERR_VALIDATION]             = { 422, "validation_failed", "Request is not valid" },
 	[ERR_INTERNAL]               = { 500, "internal", "Internal error" },
 	[ERR_DB_UNAVAILABLE]         = { 503, "db_unavailable", "Database unavailable, try again" },
@@ -101,7 +101,7 @@ int http_respond_problem(struct http_response *resp, const char *request_id,
 	if (p->extra != NULL)
 		json_object_update(body, p->extra);
 	json_object_set_new(body, "type", json_string("about:blank"));
-	json_object_set_new(body, "title", json_string(http_err_title(err)));
+	json_object_set_new(body, "title", json_string(p->title ? p->title : http_err_title(err)));
 	json_object_set_new(body, "status", json_integer(http_err_status(err)));
 	json_object_set_new(body, "code", json_string(code));
 	json_object_set_new(body, "detail", detail_json(p, err));

@@ -61,6 +61,7 @@ struct problem {
 	const char  *code;
 	char         detail[256];
 	json_t      *extra;
+	const char  *title;   /* NULL: the title of err; a route may name what it takes */
 };
 
 int         http_err_status(enum app_err err);

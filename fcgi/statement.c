@@ -18,6 +18,7 @@
 static const char *const err_codes[STATEMENT_ERR__MAX] = {
 	[STATEMENT_OK]             = "ok",
 	[STATEMENT_NOT_UTF8]       = "statement_not_utf8",
+	[STATEMENT_NOT_TEXT]       = "statement_not_text",
 	[STATEMENT_SYNTAX]         = "statement_syntax",
 	[STATEMENT_NO_HEADER]      = "statement_empty",
 	[STATEMENT_MISSING_COLUMN] = "statement_missing_column",
@@ -110,6 +111,8 @@ struct reader {
 	const char                     *currency;
 	struct statement               *st;
 	int                             line;           /* the text line being fed */
+	int                             record_line;    /* the line the current record began on */
+	bool                            in_quotes;      /* a quoted field is open at the end of a line */
 	bool                            header_seen;
 	int                             col_ref, col_amount, col_fee, col_date;
 	char                           *fields[MAX_FIELDS];
@@ -197,9 +200,30 @@ static bool ref_ok(const char *ref)
 	return true;
 }
 
-/* YYYY-MM-DD, optionally followed by a time; the rest is not checked. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* Days in a month of the proleptic Gregorian calendar (ISO 8601). */
+static int month_days(int year, int month)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* YYYY-MM-DD of a day that exists (2026-13-45 and 2026-02-29 do not),
+ * optionally followed by a time; the rest is not checked. */
 static bool date_ok(const char *d)
 {
+	int year, month, day;
+
 	if (d[0] == '\0')
 		return true;
 	if (strlen(d) < 10 || strlen(d) >= STATEMENT_DATE_SIZE || d[4] != '-' || d[7] != '-')
@@ -207,7 +231,8 @@ static bool date_ok(const char *d)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && !isdigit((unsigned char)d[i]))
 			return false;
-	return true;
+	year = digits(d, 4), month = digits(d + 5, 2), day = digits(d + 8, 2);
+	return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= month_days(year, month);
 }
 
 static enum statement_line_err check_line(const struct reader *r, struct statement_line *l)
@@ -250,7 +275,7 @@ static void add_line(struct reader *r)
 		st->lines = grown, st->cap = cap;
 	}
 	memset(&l, 0, sizeof l);
-	l.line = r->line;
+	l.line = r->record_line;
 	l.err = check_line(r, &l);
 	if (l.err != STATEMENT_LINE_OK)
 		l.amount = l.fee = 0;
@@ -292,7 +317,19 @@ static size_t line_length(const char *s, size_t len)
 	return len;
 }
 
-/* Feeds the text one line at a time so that each record knows its line. */
+/* Whether a quoted field is still open after the n bytes at s. Under
+ * CSV_STRICT a quote only opens or closes a quoted field or is doubled
+ * inside one ("" adds two), so an odd count flips the state. */
+static bool quotes_open(bool open, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		open ^= s[i] == '"';
+	return open;
+}
+
+/* Feeds the text one line at a time so that each record knows its line:
+ * the one it begins on, which is where a person looking at the file
+ * finds it even when a quoted field carries it over several lines. */
 static enum statement_err feed(struct reader *r, struct csv_parser *p, const char *s, size_t len)
 {
 	size_t off = 0;
@@ -300,6 +337,9 @@ static enum statement_err feed(struct reader *r, struct csv_parser *p, const cha
 	while (off < len && r->err == STATEMENT_OK) {
 		size_t n = line_length(s + off, len - off);
 		r->line++;
+		if (!r->in_quotes)
+			r->record_line = r->line;
+		r->in_quotes = quotes_open(r->in_quotes, s + off, n);
 		if (csv_parse(p, s + off, n, on_field, on_record, r) != n) {
 			r->st->error_line = r->line;
 			return STATEMENT_SYNTAX;
@@ -317,12 +357,17 @@ enum statement_err statement_parse(const char *data, size_t len,
                                    const struct statement_columns *cols,
                                    const char *currency, struct statement *out)
 {
-	struct reader r = { cols, currency, out, 0, false, -1, -1, -1, -1, { 0 }, 0, false,
-	                    STATEMENT_OK };
+	struct reader r = { cols, currency, out, 0, 0, false, false, -1, -1, -1, -1, { 0 }, 0,
+	                    false, STATEMENT_OK };
 	struct csv_parser p;
 	enum statement_err err;
 
 	memset(out, 0, sizeof *out);
+	/* Before the UTF-8 check, which refuses NUL too: U+0000 is valid
+	 * UTF-8, so "not UTF-8" would send finance looking for an encoding
+	 * problem, when a NUL means a binary file (a spreadsheet, not CSV). */
+	if (memchr(data, '\0', len) != NULL)
+		return STATEMENT_NOT_TEXT;
 	if (!http_utf8_valid(data, len))
 		return STATEMENT_NOT_UTF8;
 	/* A BOM (EF BB BF) is how spreadsheet programs mark UTF-8; not data. */

@@ -12,7 +12,7 @@
  * is kept as an invalid line with its number and reason, so the rest of
  * the file still counts. Line numbers are those of the text (the header is
  * line 1; LF, CRLF and a lone CR each end a line; a record whose quoted
- * field spans lines gets the line it ends on). Pure: no I/O; the lines are heap memory the caller frees. */
+ * field spans lines gets the line it starts on, where a person finds it). Pure: no I/O; the lines are heap memory the caller frees. */
 #ifndef REFUNDD_STATEMENT_H
 #define REFUNDD_STATEMENT_H
 
@@ -33,6 +33,7 @@
 enum statement_err {
 	STATEMENT_OK = 0,
 	STATEMENT_NOT_UTF8,       /* "statement_not_utf8" */
+	STATEMENT_NOT_TEXT,       /* "statement_not_text": a NUL byte (valid UTF-8, but no CSV has one) */
 	STATEMENT_SYNTAX,         /* "statement_syntax": broken quoting */
 	STATEMENT_NO_HEADER,      /* "statement_empty": no header row */
 	STATEMENT_MISSING_COLUMN, /* "statement_missing_column": a configured column is absent */
@@ -48,7 +49,7 @@ enum statement_line_err {
 	STATEMENT_LINE_BAD_REF,       /* "bad_ref": over 128 bytes, or control characters */
 	STATEMENT_LINE_BAD_AMOUNT,    /* "bad_amount": not a non-negative decimal of the currency */
 	STATEMENT_LINE_BAD_FEE,       /* "bad_fee" */
-	STATEMENT_LINE_BAD_DATE,      /* "bad_date": not YYYY-MM-DD... */
+	STATEMENT_LINE_BAD_DATE,      /* "bad_date": not YYYY-MM-DD... of a real calendar day */
 	STATEMENT_LINE_TOO_LONG,      /* "field_too_long" */
 	STATEMENT_LINE_ERR__MAX
 };

@@ -488,3 +488,21 @@ test('margin report: per provider, product type and month, JSON and CSV; who may
   for (const tok of [SUPPORT, done.c.tok, SYSTEM])
     assertProblem(assert, await api('GET', '/api/v1/reports/margin', { tok }), 403, 'forbidden');
 });
+
+// D9: the import's refusals say what is wrong. A 415 names the type the
+// route takes; a NUL byte is "not text" (it is valid UTF-8); a date must
+// exist in the calendar; a record that a quoted field carries over two
+// lines is reported at the line it starts on.
+test('statement import wording: 415 names text/csv, NUL is statement_not_text, calendar dates, a record\'s first line', async () => {
+  let r = await importCsv('ref,amount\r\n', { type: 'application/json' });
+  assertProblem(assert, r, 415, 'unsupported_media_type');
+  assert.equal(r.json.title, 'Content-Type must be text/csv');
+  r = await importCsv(Buffer.from('ref,amount\nq\u0000x,1\n'));
+  assertProblem(assert, r, 422, 'statement_not_text');
+  r = await importCsv(`ref,amount,date\n"a\nb",1,\nzz-${RUN},2,\na10-${RUN},5,2026-13-45\n`
+    + `a11-${RUN},5,2026-02-29\na12-${RUN},5,2028-02-29\n`, { query: '&currency=JPY' });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.invalid, [{ line: 2, reason: 'bad_ref' }, { line: 5, reason: 'bad_date' },
+    { line: 6, reason: 'bad_date' }]);
+  assert.deepEqual(r.json.unknown_ref.map((x) => x.line), [4, 7]);
+});

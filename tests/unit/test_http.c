@@ -106,7 +106,7 @@ static void test_problem_defaults(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < COUNT(err_rows); i++) {
-		struct problem p = { err_rows[i].err, NULL, "", NULL };
+		struct problem p = { err_rows[i].err, NULL, "", NULL, NULL };
 		struct http_response resp;
 		json_t *body = render_problem(&p, "req-1", &resp);
 		const char *title = http_err_title(err_rows[i].err);
@@ -121,7 +121,7 @@ static void test_problem_defaults(void **state)
  * what clients and logs see. */
 static void test_problem_exact_text(void **state)
 {
-	struct problem p = { ERR_VALIDATION, "window_closed", "the 5-day window ended", NULL };
+	struct problem p = { ERR_VALIDATION, "window_closed", "the 5-day window ended", NULL, NULL };
 	struct http_response resp = { 0 };
 
 	(void)state;
@@ -139,8 +139,8 @@ static void test_problem_exact_text(void **state)
  * as a success: it becomes a 500. */
 static void test_problem_code_and_none(void **state)
 {
-	struct problem p = { ERR_CONFLICT, "quote_changed", "amount differs", NULL };
-	struct problem none = { ERR_NONE, NULL, "", NULL };
+	struct problem p = { ERR_CONFLICT, "quote_changed", "amount differs", NULL, NULL };
+	struct problem none = { ERR_NONE, NULL, "", NULL, NULL };
 	struct http_response resp;
 	json_t *body;
 
@@ -157,11 +157,30 @@ static void test_problem_code_and_none(void **state)
 	http_response_reset(&resp);
 }
 
+/* A route that takes something other than JSON names it in the title
+ * (the statement import: text/csv); without one, the 415 title names no
+ * type, since routes take JSON, CSV or a file. */
+static void test_problem_title_of_route(void **state)
+{
+	struct problem p = { ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the statement as text/csv", NULL,
+	                     "Content-Type must be text/csv" };
+	struct http_response resp;
+	json_t *body;
+
+	(void)state;
+	body = render_problem(&p, "r", &resp);
+	expect_shape(body, 415, "unsupported_media_type", "Content-Type must be text/csv",
+	             "send the statement as text/csv", "r", 0);
+	json_decref(body);
+	http_response_reset(&resp);
+	assert_string_equal(http_err_title(ERR_UNSUPPORTED_MEDIA_TYPE), "Unsupported Content-Type");
+}
+
 /* Extra members are merged, but never overwrite the fixed six; the caller
  * keeps ownership of extra. */
 static void test_problem_extra(void **state)
 {
-	struct problem p = { ERR_CONFLICT, "quote_changed", "new quote", NULL };
+	struct problem p = { ERR_CONFLICT, "quote_changed", "new quote", NULL, NULL };
 	struct http_response resp;
 	json_t *body;
 
@@ -191,7 +210,7 @@ static void test_problem_escaping(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < COUNT(details); i++) {
-		struct problem p = { ERR_BAD_REQUEST, NULL, "", NULL };
+		struct problem p = { ERR_BAD_REQUEST, NULL, "", NULL, NULL };
 		struct http_response resp;
 		strcpy(p.detail, details[i]);
 		json_t *body = render_problem(&p, "r", &resp);
@@ -220,7 +239,7 @@ static void test_problem_cut_utf8(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < COUNT(rows); i++) {
-		struct problem p = { ERR_VALIDATION, NULL, "", NULL };
+		struct problem p = { ERR_VALIDATION, NULL, "", NULL, NULL };
 		struct http_response resp;
 		strcpy(p.detail, rows[i].in);
 		json_t *body = render_problem(&p, "r", &resp);
@@ -504,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_problem_exact_text),
 		cmocka_unit_test(test_problem_code_and_none),
 		cmocka_unit_test(test_problem_extra),
+		cmocka_unit_test(test_problem_title_of_route),
 		cmocka_unit_test(test_problem_escaping),
 		cmocka_unit_test(test_problem_cut_utf8),
 		cmocka_unit_test(test_respond_json_and_headers),

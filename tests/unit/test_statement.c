@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -68,8 +69,9 @@ static void test_lines(void **state)
 	assert_string_equal(st.lines[0].ref, "i-abc");
 	assert_int_equal(st.lines[0].amount, 100000);
 	assert_int_equal(st.lines[0].err, STATEMENT_LINE_OK);
-	/* The blank line 3 is skipped; the record on lines 4-5 ends on 5. */
-	assert_int_equal(st.lines[1].line, 5);
+	/* The blank line 3 is skipped; the record on lines 4-5 is line 4,
+	 * where it starts. */
+	assert_int_equal(st.lines[1].line, 4);
 	assert_int_equal(st.lines[1].amount, 12345);
 	assert_int_equal(st.lines[1].fee, 150);
 	assert_int_equal(st.lines[2].err, STATEMENT_LINE_MISSING_REF);
@@ -81,6 +83,56 @@ static void test_lines(void **state)
 	assert_int_equal(st.lines[7].err, STATEMENT_LINE_BAD_FEE);
 	assert_int_equal(st.lines[7].line, 11);
 	statement_free(&st);
+}
+
+/* A record is numbered by the line it starts on, also when a quoted
+ * field (with "" inside, and a blank line) carries it over several; the
+ * records after it keep their own lines. */
+static void test_record_first_line(void **state)
+{
+	(void)state;
+	struct statement st;
+
+	assert_int_equal(parse("ref,amount\n\"a\nb\",1\nzz,2\n\"x\"\"\n\n\"\"y\",3\nw,4",
+	                       STATEMENT_DEFAULT_COLUMNS, &st), STATEMENT_OK);
+	assert_int_equal(st.n, 4);
+	assert_int_equal(st.lines[0].line, 2);
+	assert_int_equal(st.lines[0].err, STATEMENT_LINE_BAD_REF);   /* the LF in the ref */
+	assert_int_equal(st.lines[1].line, 4);
+	assert_string_equal(st.lines[1].ref, "zz");
+	assert_int_equal(st.lines[2].line, 5);
+	assert_int_equal(st.lines[2].err, STATEMENT_LINE_BAD_REF);
+	assert_int_equal(st.lines[3].line, 8);
+	assert_string_equal(st.lines[3].ref, "w");
+	statement_free(&st);
+}
+
+/* Dates must be days of the calendar: month 13, day 45, 30 February and
+ * 29 February of a common year are bad_date; 29 February 2028 and 2000
+ * (leap) are fine, 1900 is not (a century not divisible by 400). */
+static void test_calendar_dates(void **state)
+{
+	(void)state;
+	static const struct { const char *date; enum statement_line_err err; } cases[] = {
+		{ "2026-12-31", STATEMENT_LINE_OK }, { "2026-13-45", STATEMENT_LINE_BAD_DATE },
+		{ "2026-13-01", STATEMENT_LINE_BAD_DATE }, { "2026-00-10", STATEMENT_LINE_BAD_DATE },
+		{ "2026-12-00", STATEMENT_LINE_BAD_DATE }, { "2026-12-32", STATEMENT_LINE_BAD_DATE },
+		{ "2026-04-31", STATEMENT_LINE_BAD_DATE }, { "2026-02-29", STATEMENT_LINE_BAD_DATE },
+		{ "2028-02-29", STATEMENT_LINE_OK }, { "2000-02-29", STATEMENT_LINE_OK },
+		{ "1900-02-29", STATEMENT_LINE_BAD_DATE }, { "0000-01-01", STATEMENT_LINE_BAD_DATE },
+		{ "2026-12-01T10:00:00+08:00", STATEMENT_LINE_OK }, { "", STATEMENT_LINE_OK },
+	};
+	char text[128];
+	struct statement st;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, "ref,amount,date\na,1,%s\n", cases[i].date);
+		assert_int_equal(parse(text, STATEMENT_DEFAULT_COLUMNS, &st), STATEMENT_OK);
+		assert_int_equal(st.n, 1);
+		if (st.lines[0].err != cases[i].err)
+			fail_msg("%s: got %s", cases[i].date, statement_line_err_code(st.lines[0].err));
+		statement_free(&st);
+	}
 }
 
 static void test_exact_amounts(void **state)
@@ -117,6 +169,11 @@ static void test_broken_files(void **state)
 	assert_int_equal(st.error_line, 2);
 	assert_int_equal(statement_parse("ref,amount\n\xff,1\n", 14, &c, "CNY", &st),
 	                 STATEMENT_NOT_UTF8);
+	/* A NUL is valid UTF-8 but no statement has one: not text, not "not UTF-8". */
+	assert_int_equal(statement_parse("ref,amount\nq\0x,1\n", 17, &c, "CNY", &st),
+	                 STATEMENT_NOT_TEXT);
+	assert_null(st.lines);
+	assert_string_equal(statement_err_code(STATEMENT_NOT_TEXT), "statement_not_text");
 	statement_free(&st);
 }
 
@@ -125,6 +182,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_record_first_line),
+		cmocka_unit_test(test_calendar_dates),
 		cmocka_unit_test(test_exact_amounts),
 		cmocka_unit_test(test_broken_files),
 	};
