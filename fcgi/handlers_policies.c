@@ -131,11 +131,19 @@ fail:
 static const struct db_stmt q_holidays = { "holidays_list",
 	"SELECT coalesce(jsonb_agg(to_jsonb(h) ORDER BY day), '[]')::text FROM holidays h"
 	" WHERE $1::int IS NULL OR extract(year FROM day) = $1::int" };
+/* Both answer the year's calendar as {year, days}: the audit event's
+ * before (what was deleted) and after (what was stored). */
+#define CALENDAR_OF(rows, year) \
+	" SELECT jsonb_build_object('year', " year "::int, 'days', coalesce(jsonb_agg(" \
+	"   jsonb_build_object('day', d.day, 'kind', d.kind, 'name', d.name) ORDER BY d.day), '[]'))::text" \
+	" FROM " rows " d"
 static const struct db_stmt q_holidays_clear = { "holidays_clear",
-	"DELETE FROM holidays WHERE extract(year FROM day) = $1::int" };
+	"WITH gone AS (DELETE FROM holidays WHERE extract(year FROM day) = $1::int"
+	" RETURNING day, kind, name)" CALENDAR_OF("gone", "$1") };
 static const struct db_stmt q_holidays_insert = { "holidays_insert",
-	"INSERT INTO holidays (day, kind, name) SELECT x.day, x.kind, x.name"
-	" FROM jsonb_to_recordset($1::jsonb) AS x(day date, kind text, name text)" };
+	"WITH kept AS (INSERT INTO holidays (day, kind, name) SELECT x.day, x.kind, x.name"
+	" FROM jsonb_to_recordset($2::jsonb) AS x(day date, kind text, name text)"
+	" RETURNING day, kind, name)" CALENDAR_OF("kept", "$1") };
 
 static enum app_err reply_holidays(struct app_ctx *c, const char *year, int status)
 {
@@ -216,7 +224,7 @@ enum app_err handle_holidays_put(struct app_ctx *c)
 	struct field_value v[HF__MAX];
 	struct db_identity who = app_identity(c);
 	char year[16], *days = NULL;
-	PGresult *res = NULL;
+	PGresult *before = NULL, *after = NULL;
 	enum app_err err;
 
 	if ((err = app_body(c, holiday_fields, HF__MAX, v)) != ERR_NONE ||
@@ -224,22 +232,21 @@ enum app_err handle_holidays_put(struct app_ctx *c)
 		return err;
 	snprintf(year, sizeof year, "%lld", (long long)v[HF_YEAR].num);
 	days = json_dumps(v[HF_DAYS].json, JSON_COMPACT);
-	const char *p_year[1] = { year }, *p_days[1] = { days };
+	const char *p_days[2] = { year, days };
 	if ((err = db_begin(c->db, &who)) != ERR_NONE) {
 		free(days);
 		return app_fail(c, err, NULL, "database unavailable");
 	}
-	if ((err = db_exec(c->db, &q_holidays_clear, 1, p_year, &res)) == ERR_NONE) {
-		PQclear(res);
-		res = NULL;
-		err = db_exec(c->db, &q_holidays_insert, 1, p_days, &res);
-	}
-	PQclear(res);
+	if ((err = db_exec(c->db, &q_holidays_clear, 1, p_days, &before)) == ERR_NONE)
+		err = db_exec(c->db, &q_holidays_insert, 2, p_days, &after);
 	if (err == ERR_CONFLICT)
 		err = app_fail(c, ERR_VALIDATION, "duplicate_day", "a day is listed twice");
 	else if (err == ERR_NONE && (err = audit_record(c, "holidays.replace", "holidays", year,
-	                                                NULL, days)) == ERR_NONE)
+	                                                PQgetvalue(before, 0, 0),
+	                                                PQgetvalue(after, 0, 0))) == ERR_NONE)
 		err = db_commit(c->db);
+	PQclear(before);
+	PQclear(after);
 	free(days);
 	if (err != ERR_NONE)
 		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not save holidays");

@@ -123,7 +123,8 @@ enum app_err handle_provider_policy_put(struct app_ctx *c)
 	    (err = app_body(c, pp_fields, PPF__MAX, v)) != ERR_NONE ||
 	    (err = to_provider_policy(c, v, &pp)) != ERR_NONE)
 		return err;
-	snprintf(id, sizeof id, "%s/%s", pp.provider, pp.product_type);
+	/* provider:product_type, an id GET /audit?id= can ask for ('/' cannot) */
+	snprintf(id, sizeof id, "%s:%s", pp.provider, pp.product_type);
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
 	if ((err = pp_fail(c, provider_policy_add(c, &pp, v[PPF_NOTE].present ? v[PPF_NOTE].str : "",

@@ -376,9 +376,10 @@
     }
     cell.append(
       h('button.secondary', { type: 'button', dataset: { action: 'settle', payout: String(p.id) },
-        onclick: (ev) => payoutCall(ev.currentTarget, p, 'settle', undefined, () => t('payouts.settled', { id: p.id })) }, t('payouts.settle')),
-      ' ',
-      h('button.secondary', { type: 'button', dataset: { action: 'fail', payout: String(p.id) },
+        onclick: (ev) => payoutCall(ev.currentTarget, p, 'settle', undefined, () => t('payouts.settled', { id: p.id })) }, t('payouts.settle')));
+    // Once exported, only the channel's answer fails a payout (409 payout_sent).
+    if (p.status === 'pending')
+      cell.append(' ', h('button.secondary', { type: 'button', dataset: { action: 'fail', payout: String(p.id) },
         onclick: () => { state.failAsk = p.id; onDone(); } }, t('payouts.fail')));
     return cell;
   }

@@ -367,6 +367,14 @@ test('holidays: admin replaces a year; staff read it; the demo year is untouched
   const r2 = await putHolidays({ year: YEAR, days: second });
   assert.equal(r2.status, 200, r2.text);
   assert.deepEqual((await getHolidays()).json, { items: second });
+  // The audit trail keeps both calendars, as objects the schema knows
+  // (regression: after was the bare array and before was null).
+  const trail = await api('GET', `/api/v1/audit?entity=holidays&id=${YEAR}&limit=100`, { tok: ADMIN });
+  assert.equal(trail.status, 200, trail.text);
+  const replaced = trail.json.items.filter((e) => e.action === 'holidays.replace')
+    .sort((a, b) => b.id - a.id)[0];
+  assert.deepEqual(replaced.before, { year: YEAR, days: sorted });
+  assert.deepEqual(replaced.after, { year: YEAR, days: second });
 
   // other years are not touched by a replace
   assert.deepEqual((await getHolidays('?year=2026')).json, demoBefore);
