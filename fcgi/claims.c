@@ -51,17 +51,19 @@ static const struct db_stmt q_filed = { "claims_filed",
 	" filed_by = current_setting('refundd.sub'), updated_at = now()"
 	" WHERE id = $1::bigint AND status = 'to_file' RETURNING to_jsonb(provider_claims)::text" };
 
-/* Serialises two imports of the same file; the second then finds the first's result. */
+/* Serialises two imports of the same file in the same currency; the
+ * second then finds the first's result. The currency is part of the key
+ * (sql/018): the same bytes read in another currency are another import. */
 static const struct db_stmt q_statement_lock = { "claims_statement_lock",
-	"SELECT pg_advisory_xact_lock(hashtext('provider_statement:' || $1 || ':' || $2))" };
+	"SELECT pg_advisory_xact_lock(hashtext('provider_statement:' || $1 || ':' || $2 || ':' || $3))" };
 static const struct db_stmt q_statement_get = { "claims_statement_get",
-	"SELECT result::text FROM provider_statements WHERE provider = $1 AND sha256 = $2" };
+	"SELECT result::text FROM provider_statements WHERE provider = $1 AND currency = $2 AND sha256 = $3" };
 static const struct db_stmt q_statement_link = { "claims_statement_link",
 	"UPDATE provider_claims SET statement_id = $1::bigint"
 	" WHERE id = ANY (string_to_array($2, ',')::bigint[])" };
 static const struct db_stmt q_statement_add = { "claims_statement_add",
-	"INSERT INTO provider_statements (provider, sha256, result, imported_by)"
-	" VALUES ($1, $2, $3::jsonb, current_setting('refundd.sub')) RETURNING id::text" };
+	"INSERT INTO provider_statements (provider, currency, sha256, result, imported_by)"
+	" VALUES ($1, $2, $3, $4::jsonb, current_setting('refundd.sub')) RETURNING id::text" };
 
 /* Open claims first (oldest first), then any: a closed one means the line
  * was already applied (a duplicate). */
@@ -248,18 +250,18 @@ enum claims_err claims_mark_filed(struct app_ctx *c, const char *id, const char 
 	return first_text(res, 0, after);
 }
 
-enum claims_err claims_statement_seen(struct app_ctx *c, const char *provider,
-                                      const char *sha256, char **result)
+enum claims_err claims_statement_seen(struct app_ctx *c, const struct claim_statement *st,
+                                      char **result)
 {
-	const char *params[2] = { provider, sha256 };
+	const char *params[3] = { st->provider, st->currency, st->sha256 };
 	PGresult *res = NULL;
 	enum claims_err err;
 
 	*result = NULL;
-	if ((err = exec(c, &q_statement_lock, 2, params, &res)) != CLAIMS_OK)
+	if ((err = exec(c, &q_statement_lock, 3, params, &res)) != CLAIMS_OK)
 		return err;
 	PQclear(res);
-	if ((err = exec(c, &q_statement_get, 2, params, &res)) != CLAIMS_OK)
+	if ((err = exec(c, &q_statement_get, 3, params, &res)) != CLAIMS_OK)
 		return err;
 	return first_text(res, 0, result);
 }
@@ -288,13 +290,12 @@ enum claims_err claims_match(struct app_ctx *c, const char *provider, const char
 	return CLAIMS_OK;
 }
 
-enum claims_err claims_statement_add(struct app_ctx *c, const char *provider,
-                                     const char *sha256, const char *result, char *id,
-                                     size_t id_len)
+enum claims_err claims_statement_add(struct app_ctx *c, const struct claim_statement *st,
+                                     const char *result, char *id, size_t id_len)
 {
-	const char *params[3] = { provider, sha256, result };
+	const char *params[4] = { st->provider, st->currency, st->sha256, result };
 	PGresult *res = NULL;
-	enum claims_err err = exec(c, &q_statement_add, 3, params, &res);
+	enum claims_err err = exec(c, &q_statement_add, 4, params, &res);
 
 	if (err != CLAIMS_OK)
 		return err;

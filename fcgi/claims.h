@@ -70,10 +70,18 @@ enum claims_err claims_mark_filed(struct app_ctx *c, const char *id, const char 
 
 /* ---- statements ---- */
 
-/* Serialises imports of one file and answers the stored result of an
- * earlier import of it (*result NULL when new). */
-enum claims_err claims_statement_seen(struct app_ctx *c, const char *provider,
-                                      const char *sha256, char **result);
+/* What identifies an import (sql/018): the same file read in another
+ * currency is another import. */
+struct claim_statement {
+	const char *provider;
+	const char *currency;
+	const char *sha256;
+};
+
+/* Serialises imports of one file in one currency and answers the stored
+ * result of an earlier import of it (*result NULL when new). */
+enum claims_err claims_statement_seen(struct app_ctx *c, const struct claim_statement *st,
+                                      char **result);
 
 struct claim_match {
 	bool    found;          /* a claim with this ref exists at the provider */
@@ -88,9 +96,8 @@ struct claim_match {
 enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *ref,
                              struct claim_match *m);
 /* Stores the statement's result; *id its id. */
-enum claims_err claims_statement_add(struct app_ctx *c, const char *provider,
-                                     const char *sha256, const char *result, char *id,
-                                     size_t id_len);
+enum claims_err claims_statement_add(struct app_ctx *c, const struct claim_statement *st,
+                                     const char *result, char *id, size_t id_len);
 /* Closes a claim from a statement line: status recovered,
  * partially_recovered or refused; *after its JSON text. */
 enum claims_err claims_close(struct app_ctx *c, const char *id, const char *status,

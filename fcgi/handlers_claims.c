@@ -144,6 +144,7 @@ struct import {
 	const char      *provider;
 	const char      *currency;
 	char             sha[65];
+	struct claim_statement key;   /* provider, currency, sha: one import (sql/018) */
 	struct statement st;
 	json_t          *matched, *mismatch, *unknown, *duplicate, *invalid;
 	char            *closed;      /* "id,id,..." of the claims closed */
@@ -259,7 +260,7 @@ static enum app_err apply_all(struct app_ctx *c, struct import *im, char **text)
 	json_decref(result);
 	if (*text == NULL)
 		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
-	if ((err = claims_fail(c, claims_statement_add(c, im->provider, im->sha, *text, id, sizeof id),
+	if ((err = claims_fail(c, claims_statement_add(c, &im->key, *text, id, sizeof id),
 	                       "statement")) != ERR_NONE ||
 	    (im->closed && (err = claims_fail(c, claims_statement_link(c, id, im->closed),
 	                                      "statement")) != ERR_NONE))
@@ -329,9 +330,9 @@ static enum app_err import(struct app_ctx *c, struct import *im)
 
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
-	if ((err = claims_fail(c, claims_statement_seen(c, im->provider, im->sha, &seen), "statement")) != ERR_NONE)
+	if ((err = claims_fail(c, claims_statement_seen(c, &im->key, &seen), "statement")) != ERR_NONE)
 		return err;
-	if (seen) {   /* the same file again: its first result, nothing changes */
+	if (seen) {   /* the same file in the same currency again: its first result, nothing changes */
 		db_rollback(c->db);
 		http_add_header(c->resp, "Idempotent-Replayed", "true");
 		err = app_reply(c, 200, json_loads(seen, 0, NULL));
@@ -356,6 +357,7 @@ enum app_err handle_statement_import(struct app_ctx *c)
 	    (err = read_statement(c, &im)) != ERR_NONE)
 		goto out;
 	sha256_hex(c->req->body ? c->req->body : "", c->req->body_len, im.sha);
+	im.key = (struct claim_statement){ im.provider, im.currency, im.sha };
 	im.matched = json_array(), im.mismatch = json_array(), im.unknown = json_array();
 	im.duplicate = json_array(), im.invalid = json_array();
 	err = import(c, &im);

@@ -39,12 +39,13 @@ async function putRule(provider, type, body, tok = ADMIN) {
 
 // A cloud server sold for 1,200.00 paid daysAgo, bought upstream for cost
 // (voucher part given) at the same moment.
-async function ecsOrder(c, { daysAgo = 1, cost = 100000, voucher = 0, provider = PROV, upstreamRef } = {}) {
+async function ecsOrder(c, { daysAgo = 1, cost = 100000, voucher = 0, provider = PROV, upstreamRef,
+  currency = 'CNY' } = {}) {
   const id = `CL-${RUN}-${++seq}`;
   const paid = nowS() - daysAgo * DAY;
   const body = {
     account: c.sub, provider, product_type: 'cloud_server', product_name: 'ECS 2核4G 包年',
-    billing_mode: 'subscription', status: 'paid', amount_paid: 120000, currency: 'CNY',
+    billing_mode: 'subscription', status: 'paid', amount_paid: 120000, currency,
     payment_method: 'wechat', paid_at: iso(paid), period_start: iso(paid),
     period_end: iso(paid + 365 * DAY), upstream_ref: upstreamRef ?? ref('i'),
     upstream_cost: cost, upstream_voucher: voucher, upstream_paid_at: iso(paid),
@@ -109,9 +110,13 @@ test('setup: the provider rules of this run (admin only, versioned)', async () =
   assert.ok(r.json.items.some((p) => p.provider === 'aliyun' && p.product_type === 'cloud_server'
     && p.window_days === 5 && p.after_window === 'prorata_time' && !p.vouchers_refundable));
   assert.ok(r.json.items.some((p) => p.provider === 'huaweicloud' && p.product_type === 'traffic_package'));
-  // An audit event per version.
+  // An audit event per version, found by the audit API under provider:product_type
+  // (regression: the id had a '/', which ?id= cannot carry).
   assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_policy'
-    AND entity_id = '${PROV}/cloud_server'`), '2');
+    AND entity_id = '${PROV}:cloud_server'`), '2');
+  const trail = await api('GET', `/api/v1/audit?entity=provider_policy&id=${PROV}:cloud_server`, { tok: ADMIN });
+  assert.equal(trail.status, 200, trail.text);
+  assert.equal(trail.json.items.filter((e) => e.action === 'provider_policy.version').length, 2);
 });
 
 test('provider policies: refusals change nothing', async () => {
@@ -505,4 +510,41 @@ test('statement import wording: 415 names text/csv, NUL is statement_not_text, c
   assert.deepEqual(r.json.invalid, [{ line: 2, reason: 'bad_ref' }, { line: 5, reason: 'bad_date' },
     { line: 6, reason: 'bad_date' }]);
   assert.deepEqual(r.json.unknown_ref.map((x) => x.line), [4, 7]);
+});
+
+// D4: the currency is part of what identifies an import. The same bytes
+// sent with the default currency (CNY) and then with the right one (JPY)
+// are two imports: the second closes the JPY claim the first could not.
+// Only the same file in the same currency is replayed.
+test('statement import: the same file with another ?currency= is imported on its own; same currency replays', async () => {
+  const k = await approvedClaim({ currency: 'JPY' });
+  assert.equal(k.claim.currency, 'JPY');
+  const text = `ref,amount\r\n${k.order.upstreamRef},${k.claim.expected_amount}\r\n`;
+  let r = await importCsv(text);
+  assert.equal(r.status, 201, r.text);
+  const first = r.json;
+  assert.equal(first.currency, 'CNY');
+  assert.deepEqual(first.invalid, [{ line: 2, reason: 'currency_mismatch' }]);
+  assert.equal(claimRow(k.claim.id).status, 'to_file');
+
+  r = await importCsv(text, { query: '&currency=JPY' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.headers.get('idempotent-replayed'), null);
+  assert.equal(r.json.currency, 'JPY');
+  assert.equal(r.json.sha256, first.sha256);
+  assert.deepEqual(r.json.invalid, []);
+  assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id, x.status]), [[2, k.claim.id, 'recovered']]);
+  const jpy = r.json;
+  assert.equal(claimRow(k.claim.id).status, 'recovered');
+
+  // Each import is replayed in its own currency, and changes nothing.
+  r = await importCsv(text, { query: '&currency=JPY' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(r.json, jpy);
+  r = await importCsv(text);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, first);
+  assert.equal(psql(`SELECT string_agg(currency, ',' ORDER BY id) FROM provider_statements
+    WHERE provider = '${PROV}' AND sha256 = '${first.sha256}'`), 'CNY,JPY');
 });
