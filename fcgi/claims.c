@@ -83,7 +83,8 @@ static const struct db_stmt q_close = { "claims_close",
  * their payout settled, expected recovery when the claim was opened, actual
  * recovery and fees when the statement closed it; open claims are those
  * opened in the period and not closed yet. net_loss = refunds paid -
- * actual recovery (negative: the provider gave back more). */
+ * actual recovery (negative: the provider gave back more). A row is a key
+ * and a currency: minor units of two currencies never add up. */
 #define MARGIN_IN(at) \
 	at " >= ($1::date::timestamp AT TIME ZONE $4) AND " at " < (($2::date + 1)::timestamp AT TIME ZONE $4)"
 #define MARGIN_KEY(prov, type, at) \
@@ -92,17 +93,18 @@ static const struct db_stmt q_close = { "claims_close",
 static const struct db_stmt q_margin = { "claims_margin",
 	"WITH f AS ("
 	" SELECT " MARGIN_KEY("r.provider", "r.product_type", "p.settled_at") " AS key,"
-	"   p.amount AS paid, 0::bigint AS expected, 0::bigint AS actual, 0::bigint AS fees, 0 AS open"
+	"   p.currency, p.amount AS paid, 0::bigint AS expected, 0::bigint AS actual, 0::bigint AS fees, 0 AS open"
 	"   FROM payouts p JOIN refund_requests r ON r.id = p.refund_id"
 	"   WHERE p.status = 'settled' AND " MARGIN_IN("p.settled_at")
 	" UNION ALL SELECT " MARGIN_KEY("k.provider", "k.product_type", "k.created_at") ","
-	"   0, k.expected_amount, 0, 0, CASE WHEN k.status IN ('to_file', 'filed') THEN 1 ELSE 0 END"
+	"   k.currency, 0, k.expected_amount, 0, 0, CASE WHEN k.status IN ('to_file', 'filed') THEN 1 ELSE 0 END"
 	"   FROM provider_claims k WHERE " MARGIN_IN("k.created_at")
 	" UNION ALL SELECT " MARGIN_KEY("k.provider", "k.product_type", "k.closed_at") ","
-	"   0, 0, k.recovered_amount, coalesce(k.fee, 0), 0"
+	"   k.currency, 0, 0, k.recovered_amount, coalesce(k.fee, 0), 0"
 	"   FROM provider_claims k WHERE " MARGIN_IN("k.closed_at") ")"
-	" SELECT key, sum(paid)::bigint, sum(expected)::bigint, sum(actual)::bigint, sum(fees)::bigint,"
-	" (sum(paid) - sum(actual))::bigint, sum(open)::bigint FROM f GROUP BY key ORDER BY key" };
+	" SELECT key, currency, sum(paid)::bigint, sum(expected)::bigint, sum(actual)::bigint,"
+	" sum(fees)::bigint, (sum(paid) - sum(actual))::bigint, sum(open)::bigint"
+	" FROM f GROUP BY key, currency ORDER BY key, currency" };
 
 static enum claims_err exec(struct app_ctx *c, const struct db_stmt *st, int n,
                             const char *const *params, PGresult **res)

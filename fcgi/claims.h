@@ -108,8 +108,9 @@ enum claims_err claims_statement_link(struct app_ctx *c, const char *statement_i
 
 /* ---- report ---- */
 
-/* Rows: key, customer_refunds_paid, expected_recovery, actual_recovery,
- * fees, net_loss, open_claims. from/to: dates YYYY-MM-DD, both included,
+/* Rows, one per key and currency (amounts of two currencies are never
+ * added): key, currency, customer_refunds_paid, expected_recovery,
+ * actual_recovery, fees, net_loss, open_claims. from/to: dates YYYY-MM-DD, both included,
  * in the reseller's time zone. group:
  * provider, product_type or month (in the reseller's time zone). */
 enum claims_err claims_margin_report(struct app_ctx *c, const char *from, const char *to,

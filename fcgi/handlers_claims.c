@@ -374,8 +374,11 @@ out:
 
 /* ---- the margin report ---- */
 
-static const char *const report_columns[] = { "key", "customer_refunds_paid", "expected_recovery",
-	"actual_recovery", "fees", "net_loss", "open_claims" };
+/* The key and the currency, then the figures: a row per (key, currency). */
+#define MARGIN_COLUMNS 8
+static const char *const report_columns[MARGIN_COLUMNS] = { "key", "currency",
+	"customer_refunds_paid", "expected_recovery", "actual_recovery", "fees", "net_loss",
+	"open_claims" };
 
 static enum app_err report_date(struct app_ctx *c, const char *name, const char *fallback, char *buf)
 {
@@ -397,26 +400,30 @@ static json_t *report_json(PGresult *res)
 	json_t *items = json_array();
 
 	for (int r = 0; r < PQntuples(res); r++) {
-		json_t *row = json_pack("{s:s}", "key", PQgetvalue(res, r, 0));
-		for (int col = 1; col < 7; col++)
+		json_t *row = json_pack("{s:s, s:s}", "key", PQgetvalue(res, r, 0),
+		                        "currency", PQgetvalue(res, r, 1));
+		for (int col = 2; col < MARGIN_COLUMNS; col++)
 			json_object_set_new(row, report_columns[col], json_integer(db_int(res, r, col)));
 		json_array_append_new(items, row);
 	}
 	return json_pack("{s:o}", "items", items);
 }
 
-/* Amounts as integer minor units, like the JSON: a report mixes no
- * currencies in one cell, and integers sum exactly in a spreadsheet. */
+/* Amounts as integer minor units, like the JSON, with the row's currency
+ * beside them: each row is one currency (the query groups by it), so a
+ * spreadsheet filtered on that column sums exactly; summing the whole
+ * column would add yen to fen. */
 static enum app_err report_csv(struct app_ctx *c, PGresult *res)
 {
 	struct csv_buf b = { 0 };
 
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < MARGIN_COLUMNS; i++)
 		csv_field(&b, report_columns[i], i == 0);
 	csv_end_row(&b);
 	for (int r = 0; r < PQntuples(res); r++) {
 		csv_field(&b, PQgetvalue(res, r, 0), 1);
-		for (int col = 1; col < 7; col++)
+		csv_field(&b, PQgetvalue(res, r, 1), 0);
+		for (int col = 2; col < MARGIN_COLUMNS; col++)
 			csv_int(&b, db_int(res, r, col), 0);
 		csv_end_row(&b);
 	}

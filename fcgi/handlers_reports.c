@@ -1,7 +1,7 @@
 /* handlers_reports.c -- GET /api/v1/reports/refunds?from=&to=&group=
  * (supervisor, finance, admin): how refunds go, a row per reason, product
- * type, provider, rule version, reviewer, week or month (reports.c has the
- * one statement and the definitions). Accept: text/csv gives the same rows
+ * type, provider, rule version, reviewer, week or month and currency
+ * (reports.c has the one statement and the definitions). Accept: text/csv gives the same rows
  * as CSV, formula-neutralised by csv.c. */
 #include "handlers_reports.h"
 

@@ -2,9 +2,9 @@
  * (admin, supervisor): {"policy": {...the fields of PUT...}, "from", "to"}
  * runs the draft over every request of the product type submitted in
  * [from, to) (default: the 90 days before now), each at the instant of its
- * own quote with its frozen inputs, and answers the summary, the counts by
- * decision and a keyset page (?limit=, ?cursor=) of the requests whose
- * quote would change. The draft is checked exactly as PUT checks it
+ * own quote with its frozen inputs, and answers the summary, the amounts per
+ * currency, the counts and amounts by decision and currency, and a keyset
+ * page (?limit=, ?cursor=) of the requests whose quote would change. The draft is checked exactly as PUT checks it
  * (policy_input.c); nothing is written (a READ ONLY transaction). */
 #include "handlers_simulate.h"
 
@@ -78,27 +78,46 @@ static json_t *after_json(const struct quote *q)
 	                 "rule", policy_rule_name(q->rule), "reasons", reasons);
 }
 
+/* Counts of requests add up across currencies; money does not (D3): the
+ * amounts are in by_currency and by_decision, a row per currency. */
 static json_t *summary_json(const struct sim_summary *m)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		"requests", (json_int_t)m->requests, "skipped", (json_int_t)m->skipped,
 		"changed", (json_int_t)m->changed, "newly_refused", (json_int_t)m->newly_refused,
-		"newly_eligible", (json_int_t)m->newly_eligible,
-		"amount_before", (json_int_t)m->amount_before,
-		"amount_after", (json_int_t)m->amount_after,
-		"delta", (json_int_t)(m->amount_after - m->amount_before));
+		"newly_eligible", (json_int_t)m->newly_eligible);
 }
 
+static json_t *by_currency_json(const struct sim_summary *m)
+{
+	json_t *list = json_array();
+
+	for (int i = 0; i < m->n_money; i++) {
+		const struct sim_money *s = &m->money[i];
+		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+			"currency", s->currency, "requests", (json_int_t)s->requests,
+			"amount_before", (json_int_t)s->amount_before,
+			"amount_after", (json_int_t)s->amount_after,
+			"delta", (json_int_t)(s->amount_after - s->amount_before)));
+	}
+	return list;
+}
+
+/* A row per (decision, currency): every decision of each currency seen. */
 static json_t *by_decision_json(const struct sim_summary *m)
 {
 	json_t *list = json_array();
 
-	for (int d = 0; d < POLICY_DECISION__MAX; d++)
-		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:I, s:I}",
-			"decision", policy_decision_name((enum policy_decision)d),
-			"before", (json_int_t)m->count_before[d], "after", (json_int_t)m->count_after[d],
-			"amount_before", (json_int_t)m->amount_before_by[d],
-			"amount_after", (json_int_t)m->amount_after_by[d]));
+	for (int i = 0; i < m->n_money; i++)
+		for (int d = 0; d < POLICY_DECISION__MAX; d++) {
+			const struct sim_money *s = &m->money[i];
+			json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
+				"decision", policy_decision_name((enum policy_decision)d),
+				"currency", s->currency,
+				"before", (json_int_t)s->count_before[d], "after", (json_int_t)s->count_after[d],
+				"amount_before", (json_int_t)s->amount_before_by[d],
+				"amount_after", (json_int_t)s->amount_after_by[d]));
+		}
 	return list;
 }
 
@@ -110,15 +129,17 @@ static enum app_err answer(struct app_ctx *c, const struct sim_request *r,
 	char from[32], to[32], next[24];
 
 	for (int i = 0; i < shown; i++)
-		json_array_append_new(items, json_pack("{s:I, s:s, s:o, s:o}",
+		json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:o, s:o}",
 			"refund_id", (json_int_t)s->items[i].refund_id, "order_id", s->items[i].order_id,
+			"currency", s->items[i].currency,
 			"before", before_json(&s->items[i].before), "after", after_json(&s->items[i].after)));
 	snprintf(next, sizeof next, "%lld", shown ? (long long)s->items[shown - 1].refund_id : 0LL);
 	validate_format_time(r->from, from, sizeof from);
 	validate_format_time(r->to, to, sizeof to);
-	return app_reply(c, 200, json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o}",
+	return app_reply(c, 200, json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 		"product_type", app_param(c, 0), "draft_version", r->draft.version,
 		"from", from, "to", to, "summary", summary_json(&s->sum),
+		"by_currency", by_currency_json(&s->sum),
 		"by_decision", by_decision_json(&s->sum), "items", items,
 		"next_cursor", s->n_items > s->limit ? json_string(next) : json_null()));
 }

@@ -10,7 +10,7 @@ static const char *const group_names[REPORT_GROUP__MAX] = {
 	[REPORT_ASSIGNEE] = "assignee", [REPORT_WEEK] = "week", [REPORT_MONTH] = "month",
 };
 
-const char *const report_columns[REPORT_COLUMNS] = { "key", "submitted", "approved",
+const char *const report_columns[REPORT_COLUMNS] = { "key", "currency", "submitted", "approved",
 	"rejected", "withdrawn", "paid", "amount_requested", "amount_approved", "amount_paid",
 	"approval_rate", "first_decision_hours_p50", "first_decision_hours_p90",
 	"within_sla_share" };
@@ -35,7 +35,9 @@ int report_group_parse(const char *s, enum report_group *out)
  * counts the requests whose money was granted (approved, paying, paid);
  * approval_rate = approved / (approved + rejected). The SLA share: decided
  * by due_at, out of those decided plus those still open past due_at (an
- * overdue open request is a miss already). Business hours: sql/013. */
+ * overdue open request is a miss already). Business hours: sql/013. A row
+ * is a key and a currency: the amounts are minor units of that currency,
+ * and two currencies never add up (so the counts and rates split too). */
 static const struct db_stmt q_refunds = { "reports_refunds",
 	"WITH r AS (SELECT CASE $3"
 	"   WHEN 'reason_code' THEN r.reason_code WHEN 'product_type' THEN r.product_type"
@@ -44,13 +46,13 @@ static const struct db_stmt q_refunds = { "reports_refunds",
 	"   WHEN 'assignee' THEN r.assignee"
 	"   WHEN 'week' THEN to_char(r.created_at AT TIME ZONE $4, 'IYYY-\"W\"IW')"
 	"   WHEN 'month' THEN to_char(r.created_at AT TIME ZONE $4, 'YYYY-MM') END AS key,"
-	"  r.status, r.quoted_amount, coalesce(r.approved_amount, 0) AS approved_amount,"
+	"  r.currency, r.status, r.quoted_amount, coalesce(r.approved_amount, 0) AS approved_amount,"
 	"  r.due_at, r.first_decided_at,"
 	"  CASE WHEN r.first_decided_at IS NOT NULL"
 	"   THEN business_hours(r.created_at, r.first_decided_at, $4) END AS hours"
 	"  FROM refund_requests r"
 	"  WHERE r.created_at >= to_timestamp($1::bigint) AND r.created_at < to_timestamp($2::bigint)),"
-	" g AS (SELECT key, count(*) AS submitted,"
+	" g AS (SELECT key, currency, count(*) AS submitted,"
 	"  count(*) FILTER (WHERE status IN ('approved', 'paying', 'paid')) AS approved,"
 	"  count(*) FILTER (WHERE status = 'rejected') AS rejected,"
 	"  count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn,"
@@ -63,20 +65,20 @@ static const struct db_stmt q_refunds = { "reports_refunds",
 	"  round(percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)::numeric, 2) AS p90,"
 	"  count(*) FILTER (WHERE first_decided_at <= due_at) AS in_sla,"
 	"  count(*) FILTER (WHERE first_decided_at IS NOT NULL OR due_at < now()) AS sla_due"
-	"  FROM r GROUP BY key)"
-	" SELECT jsonb_build_object('key', key, 'submitted', submitted, 'approved', approved,"
+	"  FROM r GROUP BY key, currency)"
+	" SELECT jsonb_build_object('key', key, 'currency', currency, 'submitted', submitted, 'approved', approved,"
 	"  'rejected', rejected, 'withdrawn', withdrawn, 'paid', paid,"
 	"  'amount_requested', amount_requested, 'amount_approved', amount_approved,"
 	"  'amount_paid', amount_paid,"
 	"  'approval_rate', round(approved::numeric / nullif(approved + rejected, 0), 4),"
 	"  'first_decision_hours_p50', p50, 'first_decision_hours_p90', p90,"
 	"  'within_sla_share', round(in_sla::numeric / nullif(sla_due, 0), 4))::text,"
-	"  coalesce(key, ''), submitted, approved, rejected, withdrawn, paid, amount_requested,"
+	"  coalesce(key, ''), currency, submitted, approved, rejected, withdrawn, paid, amount_requested,"
 	"  amount_approved, amount_paid,"
 	"  coalesce(round(approved::numeric / nullif(approved + rejected, 0), 4)::text, ''),"
 	"  coalesce(p50::text, ''), coalesce(p90::text, ''),"
 	"  coalesce(round(in_sla::numeric / nullif(sla_due, 0), 4)::text, '')"
-	" FROM g ORDER BY key NULLS LAST" };
+	" FROM g ORDER BY key NULLS LAST, currency" };
 
 enum reports_err reports_refunds(struct db *db, enum report_group group, int64_t from,
                                  int64_t to, const char *tz, PGresult **out)

@@ -13,7 +13,7 @@ enum report_group {
 
 /* The columns of a report row after column 0 (the row as JSON text), in
  * order: the CSV header. */
-#define REPORT_COLUMNS 13
+#define REPORT_COLUMNS 14
 extern const char *const report_columns[REPORT_COLUMNS];
 
 enum reports_err {
@@ -25,9 +25,9 @@ const char *report_group_name(enum report_group g);
 /* -1 for an unknown name. */
 int report_group_parse(const char *s, enum report_group *out);
 
-/* The requests submitted in [from, to) (unix s), grouped; calendar
- * questions in time zone tz. *out: column 0 the row as JSON, 1..13 the
- * values of report_columns as text ("" for null). */
+/* The requests submitted in [from, to) (unix s), a row per group and
+ * currency; calendar questions in time zone tz. *out: column 0 the row as
+ * JSON, 1..14 the values of report_columns as text ("" for null). */
 enum reports_err reports_refunds(struct db *db, enum report_group group, int64_t from,
                                  int64_t to, const char *tz, PGresult **out);
 

@@ -40,23 +40,59 @@ static void keep(struct sim_state *s, const struct sim_row *row, const struct qu
 	struct sim_item *it = &s->items[at];
 	it->refund_id = row->refund_id;
 	snprintf(it->order_id, sizeof it->order_id, "%s", row->order_id ? row->order_id : "");
+	memcpy(it->currency, row->in.order.currency, sizeof it->currency);
 	it->before = row->before;
 	it->after = *after;
 }
 
-static void count(struct sim_summary *m, const struct sim_before *b, const struct quote *q)
+static int money_index(const struct sim_summary *m, const char *currency)
+{
+	for (int i = 0; i < m->n_money; i++)
+		if (strncmp(m->money[i].currency, currency, sizeof m->money[i].currency) == 0)
+			return i;
+	return -1;
+}
+
+const struct sim_money *sim_money_of(const struct sim_summary *m, const char *currency)
+{
+	int i = money_index(m, currency);
+	return i < 0 ? NULL : &m->money[i];
+}
+
+/* The slot of a currency, taken when first seen; NULL when all are taken. */
+static struct sim_money *money_slot(struct sim_summary *m, const char *currency)
+{
+	int i = money_index(m, currency);
+	struct sim_money *slot;
+
+	if (i >= 0)
+		return &m->money[i];
+	if (m->n_money == SIM_CURRENCIES_MAX)
+		return NULL;
+	slot = &m->money[m->n_money++];
+	memcpy(slot->currency, currency, sizeof slot->currency);
+	slot->currency[sizeof slot->currency - 1] = '\0';
+	return slot;
+}
+
+static void count_money(struct sim_money *s, const struct sim_before *b, const struct quote *q)
 {
 	int64_t after = q->eligible ? q->amount : 0;
 	int64_t before = b->eligible ? b->amount : 0;
 
-	m->amount_before += before;
-	m->amount_after += after;
+	s->requests++;
+	s->amount_before += before;
+	s->amount_after += after;
 	if (b->decision < POLICY_DECISION__MAX) {
-		m->count_before[b->decision]++;
-		m->amount_before_by[b->decision] += before;
+		s->count_before[b->decision]++;
+		s->amount_before_by[b->decision] += before;
 	}
-	m->count_after[q->decision]++;
-	m->amount_after_by[q->decision] += after;
+	s->count_after[q->decision]++;
+	s->amount_after_by[q->decision] += after;
+}
+
+static void count(struct sim_summary *m, const struct sim_before *b, const struct quote *q)
+{
 	if (!sim_changed(b, q))
 		return;
 	m->changed++;
@@ -69,12 +105,15 @@ static void count(struct sim_summary *m, const struct sim_before *b, const struc
 void sim_add(struct sim_state *s, const struct sim_row *row)
 {
 	struct quote after;
+	struct sim_money *money;
 
 	s->sum.requests++;
-	if (!row->has_inputs || frozen_quote(&row->in, &s->draft, &after) != POLICY_OK) {
+	if (!row->has_inputs || frozen_quote(&row->in, &s->draft, &after) != POLICY_OK ||
+	    (money = money_slot(&s->sum, row->in.order.currency)) == NULL) {
 		s->sum.skipped++;
 		return;
 	}
+	count_money(money, &row->before, &after);
 	count(&s->sum, &row->before, &after);
 	if (sim_changed(&row->before, &after))
 		keep(s, row, &after);

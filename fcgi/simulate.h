@@ -42,8 +42,26 @@ struct sim_row {
 struct sim_item {
 	int64_t           refund_id;
 	char              order_id[80];
+	char              currency[MONEY_CURRENCY_SIZE];   /* of both amounts */
 	struct sim_before before;
 	struct quote      after;
+};
+
+/* More than money.c knows today (21); a currency beyond the last slot is
+ * counted as skipped rather than added to another one. */
+#define SIM_CURRENCIES_MAX 32
+
+/* The money of the requests in one currency: amounts of different
+ * currencies are never added together. */
+struct sim_money {
+	char    currency[MONEY_CURRENCY_SIZE];
+	int64_t requests;        /* requests counted in this currency */
+	int64_t amount_before;   /* sum of the stored amounts (eligible ones) */
+	int64_t amount_after;    /* sum of the draft's amounts (eligible ones) */
+	int64_t count_before[POLICY_DECISION__MAX];
+	int64_t count_after[POLICY_DECISION__MAX];
+	int64_t amount_before_by[POLICY_DECISION__MAX];
+	int64_t amount_after_by[POLICY_DECISION__MAX];
 };
 
 struct sim_summary {
@@ -52,12 +70,8 @@ struct sim_summary {
 	int64_t changed;
 	int64_t newly_refused;   /* eligible before, not after */
 	int64_t newly_eligible;  /* not eligible before, eligible after */
-	int64_t amount_before;   /* sum of the stored amounts (eligible ones) */
-	int64_t amount_after;    /* sum of the draft's amounts (eligible ones) */
-	int64_t count_before[POLICY_DECISION__MAX];
-	int64_t count_after[POLICY_DECISION__MAX];
-	int64_t amount_before_by[POLICY_DECISION__MAX];
-	int64_t amount_after_by[POLICY_DECISION__MAX];
+	int              n_money;  /* currencies seen, in the order first seen */
+	struct sim_money money[SIM_CURRENCIES_MAX];
 };
 
 struct sim_state {
@@ -75,6 +89,8 @@ void sim_init(struct sim_state *s, const struct refund_policy *draft, int64_t af
 /* One request of the draft's product type. A row the engine refuses
  * (another product type, facts out of range) is counted as skipped. */
 void sim_add(struct sim_state *s, const struct sim_row *row);
+/* The money of one currency, or NULL when the summary has none of it. */
+const struct sim_money *sim_money_of(const struct sim_summary *m, const char *currency);
 /* True when a and b differ in what the simulation reports. */
 bool sim_changed(const struct sim_before *before, const struct quote *after);
 

@@ -94,8 +94,6 @@
   /* This file's strings arrive after the page's first translation pass. */
   RD.applyStatic($('#claims-section'));
 
-  const CUR = 'CNY';
-
   /* ---------- next to the approve button ---------- */
 
   function reasonText(code) {
@@ -258,14 +256,16 @@
       const rep = await api('GET', `/api/v1/reports/margin?${q}`);
       const body = $('#margin-body');
       RD.clear(body);
+      /* A row is a key and a currency: each amount shows its currency, and
+       * a key in two currencies is two rows, never one sum. */
       for (const r of rep.items)
-        body.append(h('tr', { dataset: { key: r.key } },
+        body.append(h('tr', { dataset: { key: r.key, currency: r.currency } },
           h('th', { scope: 'row' }, r.key),
-          h('td.num', RD.formatMoney(r.customer_refunds_paid, CUR)),
-          h('td.num', RD.formatMoney(r.expected_recovery, CUR)),
-          h('td.num', RD.formatMoney(r.actual_recovery, CUR)),
-          h('td.num', RD.formatMoney(r.fees, CUR)),
-          h(`td.num${r.net_loss > 0 ? '.loss' : ''}`, RD.formatMoney(r.net_loss, CUR)),
+          h('td.num', RD.formatMoney(r.customer_refunds_paid, r.currency)),
+          h('td.num', RD.formatMoney(r.expected_recovery, r.currency)),
+          h('td.num', RD.formatMoney(r.actual_recovery, r.currency)),
+          h('td.num', RD.formatMoney(r.fees, r.currency)),
+          h(`td.num${r.net_loss > 0 ? '.loss' : ''}`, RD.formatMoney(r.net_loss, r.currency)),
           h('td.num', String(r.open_claims))));
       $('#margin-empty').hidden = rep.items.length > 0;
       $('#margin-table').hidden = rep.items.length === 0;

@@ -50,6 +50,7 @@
     'pol.sim.delta': ['差额', 'Difference'],
     'pol.sim.by_decision': ['按结论', 'By decision'],
     'pol.sim.col.decision': ['结论', 'Decision'],
+    'pol.sim.col.currency': ['币种', 'Currency'],
     'pol.sim.col.before': ['原', 'Before'],
     'pol.sim.col.after': ['新', 'After'],
     'pol.sim.items': ['会变化的申请', 'Requests that would change'],
@@ -285,13 +286,16 @@
     });
   }
 
+  /* Counts of all requests, then the money of each currency on its own:
+   * minor units of two currencies are never added (by_currency). */
   function summaryList(sim) {
     const s = sim.summary;
-    const money = (k) => RD.formatMoney(s[k], CURRENCY);
-    const rows = [['requests', s.requests], ['changed', s.changed], ['newly_refused', s.newly_refused],
-      ['newly_eligible', s.newly_eligible], ['skipped', s.skipped], ['amount_before', money('amount_before')],
-      ['amount_after', money('amount_after')], ['delta', money('delta')]];
-    return h('dl.facts.sim-summary', rows.map(([k, v]) => [h('dt', t(`pol.sim.${k}`)), h('dd', { dataset: { key: k } }, String(v))]));
+    const counts = [['requests', s.requests], ['changed', s.changed], ['newly_refused', s.newly_refused],
+      ['newly_eligible', s.newly_eligible], ['skipped', s.skipped]]
+      .map(([k, v]) => [h('dt', t(`pol.sim.${k}`)), h('dd', { dataset: { key: k } }, String(v))]);
+    const money = sim.by_currency.flatMap((m) => ['amount_before', 'amount_after', 'delta']
+      .map((k) => [h('dt', t(`pol.sim.${k}`)), h('dd', { dataset: { key: k, currency: m.currency } }, RD.formatMoney(m[k], m.currency))]));
+    return h('dl.facts.sim-summary', counts.concat(money));
   }
 
   function renderSim() {
@@ -304,8 +308,9 @@
       summaryList(sim),
       h('h4', t('pol.sim.by_decision')),
       h('div.table-wrap', h('table.breakdown.sim-decisions',
-        h('thead', h('tr', ['pol.sim.col.decision', 'pol.sim.col.before', 'pol.sim.col.after'].map((k) => h('th', { scope: 'col' }, t(k))))),
-        h('tbody', sim.by_decision.map((d) => h('tr', h('th', { scope: 'row' }, tc('decision', d.decision)),
+        h('thead', h('tr', ['pol.sim.col.decision', 'pol.sim.col.currency', 'pol.sim.col.before', 'pol.sim.col.after'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', sim.by_decision.map((d) => h('tr', { dataset: { decision: d.decision, currency: d.currency } },
+          h('th', { scope: 'row' }, tc('decision', d.decision)), h('td', d.currency),
           h('td', String(d.before)), h('td', String(d.after))))))),
       h('h4', t('pol.sim.items')),
       state.items.length === 0 ? h('p.muted.sim-none', t('pol.sim.none'))
@@ -314,8 +319,8 @@
             .map((k) => h('th', { scope: 'col' }, t(k))))),
           h('tbody', state.items.map((it) => h('tr', { dataset: { refund: String(it.refund_id) } },
             h('td', `#${it.refund_id}`), h('td', it.order_id),
-            h('td', `${tc('decision', it.before.decision)} · ${RD.formatMoney(it.before.amount, CURRENCY)}`),
-            h('td', `${tc('decision', it.after.decision)} · ${RD.formatMoney(it.after.amount, CURRENCY)}`),
+            h('td', `${tc('decision', it.before.decision)} · ${RD.formatMoney(it.before.amount, it.currency)}`),
+            h('td', `${tc('decision', it.after.decision)} · ${RD.formatMoney(it.after.amount, it.currency)}`),
             h('td', it.after.reasons.map((r) => tc('reason', r)).join('、'))))))),
       state.next ? h('button.secondary#pd-more', { type: 'button', onclick: (ev) => simulate(ev.currentTarget, true) }, t('pol.sim.more')) : null,
     ]);

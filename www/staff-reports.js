@@ -29,6 +29,7 @@
     'rep.g.week': ['周', 'week'],
     'rep.g.month': ['月', 'month'],
     'rep.c.key': ['分组', 'Group'],
+    'rep.c.currency': ['币种', 'Currency'],
     'rep.c.submitted': ['提交', 'Submitted'],
     'rep.c.approved': ['批准', 'Approved'],
     'rep.c.rejected': ['拒绝', 'Rejected'],
@@ -47,7 +48,6 @@
   const COLS = ['submitted', 'approved', 'rejected', 'withdrawn', 'paid', 'amount_requested', 'amount_approved',
     'amount_paid', 'approval_rate', 'first_decision_hours_p50', 'first_decision_hours_p90', 'within_sla_share'];
   const MEASURES = ['submitted', 'approval_rate', 'amount_approved', 'within_sla_share', 'first_decision_hours_p50'];
-  const CURRENCY = 'CNY';
   const SVG = 'http://www.w3.org/2000/svg';
   const section = $('#reports-section');
   const alertBox = h('div.msg', { role: 'alert', 'aria-live': 'assertive', hidden: true });
@@ -62,9 +62,10 @@
     if (group === 'reason_code') return tc('creason', key);
     return String(key);
   }
-  function cell(col, v) {
+  /* Amounts in the row's own currency: a row is a key and a currency. */
+  function cell(col, v, currency) {
     if (v === null || v === undefined) return '—';
-    if (col.startsWith('amount_')) return RD.formatMoney(v, CURRENCY);
+    if (col.startsWith('amount_')) return RD.formatMoney(v, currency);
     if (col === 'approval_rate' || col === 'within_sla_share') return `${(Number(v) * 100).toFixed(1)}%`;
     if (col.startsWith('first_decision')) return Number(v).toFixed(1);
     return String(v);
@@ -88,16 +89,18 @@
     const max = Math.max(...values, 0) || 1;
     const height = PAD * 2 + rows.length * GAP;
     const label = t('rep.chart.label', { group: t(`rep.g.${report.group}`), measure: t(`rep.c.${measure}`) });
+    /* a key in two currencies has two bars: name the currency then */
+    const mixed = new Set(rows.map((r) => r.currency)).size > 1;
     const root = svg('svg', { viewBox: `0 0 ${W} ${height}`, width: '100%', role: 'img', 'aria-labelledby': 'rep-chart-title',
       class: 'bar-chart', preserveAspectRatio: 'xMinYMin meet' });
     root.append(svg('title', { id: 'rep-chart-title' }, label));
     rows.forEach((r, i) => {
       const y = PAD + i * GAP;
       const w = Math.max(1, Math.round((values[i] / max) * (W - 140)));
-      root.append(svg('g', { class: 'bar', 'data-key': r.key ?? '' },
-        svg('text', { x: 0, y: y + 11, class: 'bar-label' }, keyText(report.group, r.key)),
+      root.append(svg('g', { class: 'bar', 'data-key': r.key ?? '', 'data-currency': r.currency },
+        svg('text', { x: 0, y: y + 11, class: 'bar-label' }, keyText(report.group, r.key) + (mixed ? ` · ${r.currency}` : '')),
         svg('rect', { x: 0, y: y + 14, width: w, height: BAR, rx: 2, class: 'bar-rect' }),
-        svg('text', { x: w + 6, y: y + 14 + BAR - 4, class: 'bar-value' }, cell(measure, r[measure]))));
+        svg('text', { x: w + 6, y: y + 14 + BAR - 4, class: 'bar-value' }, cell(measure, r[measure], r.currency))));
     });
     return root;
   }
@@ -109,10 +112,12 @@
     /* focusable: a table wider than the screen scrolls by keyboard too */
     return h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': cap }, h('table.list.report-table#report-table',
       h('caption', cap),
-      h('thead', h('tr', h('th', { scope: 'col' }, t('rep.c.key')), COLS.map((c) => h('th.num', { scope: 'col' }, t(`rep.c.${c}`))))),
-      h('tbody', report.items.map((r) => h('tr', { dataset: { key: r.key ?? '' } },
+      h('thead', h('tr', h('th', { scope: 'col' }, t('rep.c.key')), h('th', { scope: 'col' }, t('rep.c.currency')),
+        COLS.map((c) => h('th.num', { scope: 'col' }, t(`rep.c.${c}`))))),
+      h('tbody', report.items.map((r) => h('tr', { dataset: { key: r.key ?? '', currency: r.currency } },
         h('th', { scope: 'row', 'data-label': t('rep.c.key') }, keyText(report.group, r.key)),
-        COLS.map((c) => h('td.num', { dataset: { col: c, label: t(`rep.c.${c}`) } }, cell(c, r[c]))))))));
+        h('td', { dataset: { col: 'currency', label: t('rep.c.currency') } }, r.currency),
+        COLS.map((c) => h('td.num', { dataset: { col: c, label: t(`rep.c.${c}`) } }, cell(c, r[c], r.currency))))))));
   }
 
   /* ---------- the form ---------- */

@@ -462,15 +462,15 @@ test('margin report: per provider, product type and month, JSON and CSV; who may
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   r = await api('GET', `/api/v1/reports/margin?group=provider&from=2000-01-01&to=2999-12-31`, { tok: FINANCE });
   assert.equal(r.status, 200, r.text);
-  const row = r.json.items.find((i) => i.key === PROV);
+  const row = r.json.items.find((i) => i.key === PROV && i.currency === 'CNY');
   const sums = JSON.parse(psql(`SELECT jsonb_build_object('expected', sum(expected_amount),
     'actual', sum(coalesce(recovered_amount, 0)), 'fees', sum(coalesce(fee, 0)),
     'open', count(*) FILTER (WHERE status IN ('to_file', 'filed')))
-    FROM provider_claims WHERE provider = '${PROV}'`));
+    FROM provider_claims WHERE provider = '${PROV}' AND currency = 'CNY'`));
   const paid = Number(psql(`SELECT coalesce(sum(p.amount), 0) FROM payouts p JOIN refund_requests r
-    ON r.id = p.refund_id WHERE r.provider = '${PROV}' AND p.status = 'settled'`));
+    ON r.id = p.refund_id WHERE r.provider = '${PROV}' AND p.status = 'settled' AND p.currency = 'CNY'`));
   assert.ok(paid >= 120000);
-  assert.deepEqual(row, { key: PROV, customer_refunds_paid: paid, expected_recovery: sums.expected,
+  assert.deepEqual(row, { key: PROV, currency: 'CNY', customer_refunds_paid: paid, expected_recovery: sums.expected,
     actual_recovery: sums.actual, fees: sums.fees, net_loss: paid - sums.actual, open_claims: sums.open });
   r = await api('GET', `/api/v1/reports/margin?group=month&from=${today}&to=${today}`, { tok: SUPERVISOR });
   assert.equal(r.status, 200);
@@ -484,8 +484,8 @@ test('margin report: per provider, product type and month, JSON and CSV; who may
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/csv/);
   const lines = r.text.trim().split('\r\n');
-  assert.equal(lines[0], 'key,customer_refunds_paid,expected_recovery,actual_recovery,fees,net_loss,open_claims');
-  assert.ok(lines.includes(`${PROV},${row.customer_refunds_paid},${row.expected_recovery},${row.actual_recovery},`
+  assert.equal(lines[0], 'key,currency,customer_refunds_paid,expected_recovery,actual_recovery,fees,net_loss,open_claims');
+  assert.ok(lines.includes(`${PROV},CNY,${row.customer_refunds_paid},${row.expected_recovery},${row.actual_recovery},`
     + `${row.fees},${row.net_loss},${row.open_claims}`), r.text);
   assertProblem(assert, await api('GET', '/api/v1/reports/margin?group=week', { tok: FINANCE }), 400, 'invalid_filter');
   assertProblem(assert, await api('GET', '/api/v1/reports/margin?from=2026-02-30', { tok: FINANCE }), 400, 'invalid_filter');
@@ -547,4 +547,38 @@ test('statement import: the same file with another ?currency= is imported on its
   assert.deepEqual(r.json, first);
   assert.equal(psql(`SELECT string_agg(currency, ',' ORDER BY id) FROM provider_statements
     WHERE provider = '${PROV}' AND sha256 = '${first.sha256}'`), 'CNY,JPY');
+});
+
+// D3: a provider with a CNY and a JPY claim, each refund paid and each
+// claim recovered. The margin report has a row per currency; the explorer
+// saw 120000 CNY + 12000 JPY minor units reported as 132000.
+test('margin report: a row per key and currency, never a sum of CNY and JPY minor units', async () => {
+  const provider = `clm_${RUN}`;
+  assert.equal((await putRule(provider, 'cloud_server', ECS_RULE)).status, 201);
+  const one = async (currency) => {
+    const k = await approvedClaim({ provider, currency });
+    const p = await api('POST', `/api/v1/refunds/${k.refund.id}/payout`, { tok: FINANCE, body: {} });
+    assert.equal(p.status, 201, p.text);
+    const amount = currency === 'JPY' ? String(k.claim.expected_amount) : (k.claim.expected_amount / 100).toFixed(2);
+    const r = await importCsv(`ref,amount,fee\n${k.order.upstreamRef},${amount},0\n`, { provider, query: `&currency=${currency}` });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.matched.length, 1, r.text);
+    const paid = Number(psql(`SELECT amount FROM payouts WHERE refund_id = ${k.refund.id} AND status = 'settled'`));
+    assert.ok(paid > 0);
+    return { ...k, paid };
+  };
+  const cny = await one('CNY');
+  const jpy = await one('JPY');
+  let r = await api('GET', '/api/v1/reports/margin?group=provider&from=2000-01-01&to=2999-12-31', { tok: FINANCE });
+  assert.equal(r.status, 200, r.text);
+  const rows = r.json.items.filter((i) => i.key === provider);
+  const want = (k, currency) => ({ key: provider, currency, customer_refunds_paid: k.paid,
+    expected_recovery: k.claim.expected_amount, actual_recovery: k.claim.expected_amount, fees: 0,
+    net_loss: k.paid - k.claim.expected_amount, open_claims: 0 });
+  assert.deepEqual(rows, [want(cny, 'CNY'), want(jpy, 'JPY')]);
+  r = await api('GET', '/api/v1/reports/margin?group=provider&from=2000-01-01&to=2999-12-31',
+    { tok: FINANCE, headers: { Accept: 'text/csv' } });
+  const lines = r.text.trim().split('\r\n').filter((l) => l.startsWith(`${provider},`));
+  assert.deepEqual(lines.map((l) => l.split(',').slice(0, 3)),
+    [[provider, 'CNY', String(cny.paid)], [provider, 'JPY', String(jpy.paid)]]);
 });

@@ -33,13 +33,13 @@ async function call(method, path, tok, body, headers = {}) {
 let seq = 0;
 // A submitted request; afterWindow: paid 45 days ago with a quarter used
 // (the unused part, to the balance: a payout that settles at once).
-async function request({ afterWindow = false, reason = 'changed_mind' } = {}) {
+async function request({ afterWindow = false, reason = 'changed_mind', provider = PROVIDER, currency = 'CNY' } = {}) {
   const sub = `rp-c-${RUN}-${++seq}`;
   const tok = token(sub, 'customer');
   const orderId = `RP-${RUN}-${seq}`;
   const o = await api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
-    account: sub, provider: PROVIDER, product_type: 'api_credits', product_name: 'API 调用资源包',
-    billing_mode: 'one_time', status: 'paid', amount_paid: 10000 * seq, currency: 'CNY',
+    account: sub, provider, product_type: 'api_credits', product_name: 'API 调用资源包',
+    billing_mode: 'one_time', status: 'paid', amount_paid: 10000 * seq, currency,
     payment_method: 'alipay', paid_at: iso(nowS() - (afterWindow ? 45 : 3) * DAY), quantity: 1000,
     bonus_quantity: 0, used_quantity: afterWindow ? 250 : 0,
   } });
@@ -93,6 +93,7 @@ test('report by provider: the row of this run matches the counts made here', asy
   const granted = (x) => ['approved', 'paying', 'paid'].includes(x.status);
   const expected = {
     key: PROVIDER,
+    currency: 'CNY',
     submitted: mine.length,
     approved: count(granted),
     rejected: count((x) => x.status === 'rejected'),
@@ -164,15 +165,32 @@ test('report as CSV: the same rows, a formula-looking key neutralised', async ()
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/csv/);
   const lines = (await res.text()).trim().split('\r\n');
-  assert.equal(lines[0], 'key,submitted,approved,rejected,withdrawn,paid,amount_requested,amount_approved,' +
+  assert.equal(lines[0], 'key,currency,submitted,approved,rejected,withdrawn,paid,amount_requested,amount_approved,' +
     'amount_paid,approval_rate,first_decision_hours_p50,first_decision_hours_p90,within_sla_share');
   assert.equal(lines.length, json.length + 1);
   const formula = lines.find((l) => l.includes(`HYPERLINK(""x"")-${RUN}`));
   assert.ok(formula.startsWith(`"'=HYPERLINK(""x"")-${RUN}",`), formula);
   const row = json.find((x) => x.key === FORMULA_SUB);
-  assert.equal(formula.split(',').slice(1, 9).join(','),
-    [row.submitted, row.approved, row.rejected, row.withdrawn, row.paid, row.amount_requested,
+  assert.equal(formula.split(',').slice(1, 10).join(','),
+    [row.currency, row.submitted, row.approved, row.rejected, row.withdrawn, row.paid, row.amount_requested,
       row.amount_approved, row.amount_paid].join(','));
+});
+
+// D3: requests of one provider in CNY and JPY are two rows, each with its
+// currency; the explorer saw CNY and JPY minor units added into one figure.
+test('report: a row per key and currency, never a sum of CNY and JPY minor units', async () => {
+  const provider = `rpx_${RUN}`;
+  const cny = await request({ provider });
+  const jpy = await request({ provider, currency: 'JPY' });
+  const r = await report('?group=provider');
+  assert.equal(r.status, 200, r.text);
+  const rows = r.json.items.filter((x) => x.key === provider);
+  assert.deepEqual(rows.map((x) => [x.currency, x.submitted, x.amount_requested]),
+    [['CNY', 1, cny.amount], ['JPY', 1, jpy.amount]]);
+  const res = await fetch(`${BASE}/api/v1/reports/refunds?group=provider`,
+    { headers: { Authorization: `Bearer ${SUPERVISOR}`, Accept: 'text/csv' } });
+  const lines = (await res.text()).trim().split('\r\n').filter((l) => l.startsWith(`${provider},`));
+  assert.deepEqual(lines.map((l) => l.split(',').slice(0, 3)), [[provider, 'CNY', '1'], [provider, 'JPY', '1']]);
 });
 
 test('report: roles, groups and ranges refused', async () => {

@@ -45,13 +45,13 @@ const SAMPLE = [
 const reqs = [];   // { id, orderId, days, used, amount, customer }
 let seq = 0;
 
-async function request({ days, used }) {
+async function request({ days, used, type = TYPE, currency = 'CNY' }) {
   const sub = `sim-c-${RUN}-${++seq}`;
   const tok = token(sub, 'customer');
   const orderId = `SIM-${RUN}-${seq}`;
   const o = await api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
-    account: sub, provider: 'aliyun', product_type: TYPE, product_name: 'API 调用资源包',
-    billing_mode: 'one_time', status: 'paid', amount_paid: 100000, currency: 'CNY',
+    account: sub, provider: 'aliyun', product_type: type, product_name: 'API 调用资源包',
+    billing_mode: 'one_time', status: 'paid', amount_paid: 100000, currency,
     payment_method: 'alipay', paid_at: iso(nowS() - days * DAY - 3600), quantity: 100000,
     bonus_quantity: 0, used_quantity: used,
     items: [{ item_no: 1, name: 'credits', status: 'paid', amount: 100000 }],
@@ -123,10 +123,11 @@ test('simulate: the published policy itself recomputes every stored quote exactl
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.summary.requests, SAMPLE.length);
   assert.equal(r.json.summary.changed, 0);
-  assert.equal(r.json.summary.delta, 0);
+  assert.deepEqual(r.json.by_currency, [{ currency: 'CNY', requests: SAMPLE.length,
+    amount_before: reqs.reduce((a, x) => a + x.amount, 0), amount_after: reqs.reduce((a, x) => a + x.amount, 0),
+    delta: 0 }]);
   assert.deepEqual(r.json.items, []);
   assert.equal(r.json.next_cursor, null);
-  assert.equal(r.json.summary.amount_before, reqs.reduce((a, x) => a + x.amount, 0));
   assert.equal(r.json.draft_version, 2);
 });
 
@@ -139,6 +140,7 @@ test('simulate: 30 -> 20 days flips exactly the requests paid 20 to 30 days befo
   assert.deepEqual(r.json.items.map((x) => x.refund_id), expected.map((x) => x.id));
   for (const [i, it] of r.json.items.entries()) {
     assert.equal(it.order_id, expected[i].orderId);
+    assert.equal(it.currency, 'CNY');
     assert.deepEqual(it.before, { eligible: true, decision: 'full', amount: 100000, policy_version: 1 });
     assert.equal(it.after.decision, 'partial');
     assert.equal(it.after.amount, 100000 - expected[i].used);
@@ -147,9 +149,11 @@ test('simulate: 30 -> 20 days flips exactly the requests paid 20 to 30 days befo
   const s = r.json.summary;
   assert.equal(s.changed, expected.length);
   assert.equal(s.newly_refused, 0);
-  assert.equal(s.delta, -expected.reduce((a, x) => a + x.used, 0));
-  assert.equal(s.amount_after - s.amount_before, s.delta);
-  const full = r.json.by_decision.find((d) => d.decision === 'full');
+  const [cny] = r.json.by_currency;
+  assert.equal(cny.currency, 'CNY');
+  assert.equal(cny.delta, -expected.reduce((a, x) => a + x.used, 0));
+  assert.equal(cny.amount_after - cny.amount_before, cny.delta);
+  const full = r.json.by_decision.find((d) => d.decision === 'full' && d.currency === 'CNY');
   assert.equal(full.before - full.after, expected.length);
 });
 
@@ -171,7 +175,7 @@ test('simulate: refusing everything; keyset pages walk the changes by id', async
   const all = await simulate({ policy: draft });
   assert.equal(all.status, 200, all.text);
   assert.equal(all.json.summary.newly_refused, SAMPLE.length);
-  assert.equal(all.json.summary.amount_after, 0);
+  assert.equal(all.json.by_currency[0].amount_after, 0);
   const seen = [];
   let cursor = null;
   for (let i = 0; i < 20; i++) {
@@ -271,4 +275,30 @@ test('simulate refuses an invalid draft exactly as PUT does; nothing is added', 
     assert.equal(sim.json.detail, put.json.detail, code);
   }
   assert.equal(psql(`SELECT count(*) FROM refund_policies WHERE product_type = '${TYPE}'`), versions);
+});
+
+// D3: requests in CNY and JPY of one product type. Each currency keeps its
+// own amounts (summary, by decision, items); nothing adds minor units of
+// one to the other (the explorer saw 120000 CNY + 12000 JPY as 132000).
+test('simulate: amounts are per currency, never a sum of CNY and JPY minor units', async () => {
+  const type = `sm_${RUN}`;
+  const p = await api('PUT', `/api/v1/policies/${type}`, { tok: ADMIN, body: policyBody() });
+  assert.equal(p.status, 201, p.text);
+  const cny = await request({ days: 3, used: 0, type });
+  const jpy = await request({ days: 40, used: 20000, type, currency: 'JPY' });
+  const r = await simulate({ policy: policyBody({ handling_fee_bps: 500 }) }, { type });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.summary.requests, 2);
+  const fee = Math.floor(jpy.amount * 500 / 10000);
+  assert.deepEqual(r.json.by_currency, [
+    { currency: 'CNY', requests: 1, amount_before: cny.amount, amount_after: cny.amount, delta: 0 },
+    { currency: 'JPY', requests: 1, amount_before: jpy.amount, amount_after: jpy.amount - fee, delta: -fee },
+  ]);
+  assert.equal(r.json.by_decision.length, 8);   // every decision of each currency
+  const row = (d, c) => r.json.by_decision.find((x) => x.decision === d && x.currency === c);
+  assert.deepEqual(row('full', 'CNY'), { decision: 'full', currency: 'CNY', before: 1, after: 1,
+    amount_before: cny.amount, amount_after: cny.amount });
+  assert.equal(row('partial', 'JPY').amount_before, jpy.amount);
+  assert.equal(row('full', 'JPY').before, 0);
+  assert.deepEqual(r.json.items.map((x) => [x.refund_id, x.currency]), [[jpy.id, 'JPY']]);
 });

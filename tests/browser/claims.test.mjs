@@ -150,6 +150,7 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     const row = s.page.locator(`#margin-body tr[data-key="${PROV}"]`);
     await row.waitFor();
     assert.match((await row.textContent()).replace(/\s+/g, ' '), /2,000\.00 CNY.*1,900\.00 CNY.*10\.00 CNY/);
+    assert.equal(await row.getAttribute('data-currency'), 'CNY');   // a row is a key and a currency
     assert.deepEqual(s.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
   } finally { await s.close(); }
 });

@@ -63,7 +63,7 @@ test('an admin simulates a shorter window, sees the one request it changes, and 
     await waitText(s.page, '#policy-sim', /模拟结果/);
     assert.equal(await text(s.page, '.sim-summary dd[data-key="requests"]'), '3');
     assert.equal(await text(s.page, '.sim-summary dd[data-key="changed"]'), '1');
-    assert.match(await text(s.page, '.sim-summary dd[data-key="delta"]'), /^-200\.00 CNY$/);
+    assert.match(await text(s.page, '.sim-summary dd[data-key="delta"][data-currency="CNY"]'), /^-200\.00 CNY$/);
     const flipped = reqs.find((r) => r.days === 25).id;
     assert.deepEqual(await s.page.locator('table.sim-items tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.refund)),
       [String(flipped)]);

@@ -58,6 +58,7 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     assert.equal(await cell('amount_requested'), '600.00 CNY');
     assert.equal(await cell('amount_approved'), '200.00 CNY');
     assert.equal(await cell('approval_rate'), '50.0%');
+    assert.equal(await cell('currency'), 'CNY');   // a row is a key and a currency
     assert.match(await text(s.page, '#report-table caption'), /服务商/);
 
     // the chart: inline SVG, a bar per row, named as an image
@@ -74,8 +75,8 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('#rep-csv')]);
     assert.equal(download.suggestedFilename(), 'refunds-provider.csv');
     const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
-    assert.match(csv[0], /^key,submitted,approved,rejected,withdrawn,paid,amount_requested/);
-    assert.ok(csv.some((l) => l.startsWith(`${PROVIDER},3,1,1,0,0,60000,20000,0,0.5000,`)), csv.join('\n'));
+    assert.match(csv[0], /^key,currency,submitted,approved,rejected,withdrawn,paid,amount_requested/);
+    assert.ok(csv.some((l) => l.startsWith(`${PROVIDER},CNY,3,1,1,0,0,60000,20000,0,0.5000,`)), csv.join('\n'));
 
     await s.page.click('#lang-toggle');
     await waitText(s.page, '#reports-h', /Refund reports/);

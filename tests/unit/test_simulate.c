@@ -73,6 +73,15 @@ static struct sim_row stored(int i, const struct refund_policy *then)
 	return row;
 }
 
+/* The CNY money of a run (every sample request is CNY). */
+static const struct sim_money *cny(const struct sim_state *s)
+{
+	const struct sim_money *m = sim_money_of(&s->sum, "CNY");
+
+	assert_non_null(m);
+	return m;
+}
+
 static struct sim_state *run(const struct refund_policy *draft, int64_t after_id, int limit)
 {
 	struct sim_state *s = malloc(sizeof *s);
@@ -95,9 +104,9 @@ static void test_same_policy_changes_nothing(void **state)
 	assert_int_equal(s->sum.skipped, 0);
 	assert_int_equal(s->sum.changed, 0);
 	assert_int_equal(s->n_items, 0);
-	assert_int_equal(s->sum.amount_before, s->sum.amount_after);
+	assert_int_equal(cny(s)->amount_before, cny(s)->amount_after);
 	for (int d = 0; d < POLICY_DECISION__MAX; d++)
-		assert_int_equal(s->sum.count_before[d], s->sum.count_after[d]);
+		assert_int_equal(cny(s)->count_before[d], cny(s)->count_after[d]);
 	free(s);
 }
 
@@ -128,9 +137,9 @@ static void test_shorter_window_flips_exactly_those_inside(void **state)
 	assert_int_equal(s->items[0].after.decision, POLICY_DECISION_PARTIAL);
 	assert_int_equal(s->sum.changed, 3);
 	assert_int_equal(s->sum.newly_refused, 0);
-	assert_int_equal(s->sum.amount_before - s->sum.amount_after, 10000 + 30000 + 1000);
-	assert_int_equal(s->sum.count_after[POLICY_DECISION_FULL],
-	                 s->sum.count_before[POLICY_DECISION_FULL] - 3);
+	assert_int_equal(cny(s)->amount_before - cny(s)->amount_after, 10000 + 30000 + 1000);
+	assert_int_equal(cny(s)->count_after[POLICY_DECISION_FULL],
+	                 cny(s)->count_before[POLICY_DECISION_FULL] - 3);
 	free(s);
 }
 
@@ -145,7 +154,7 @@ static void test_closing_everything_refuses_all(void **state)
 
 	/* The one at 60 days had nothing left (all used): it was never eligible. */
 	assert_int_equal(s->sum.newly_refused, N_SAMPLE - 1);
-	assert_int_equal(s->sum.amount_after, 0);
+	assert_int_equal(cny(s)->amount_after, 0);
 	free(s);
 }
 
@@ -175,7 +184,7 @@ static void test_fee_moves_partials_by_the_fee(void **state)
 	}
 	assert_int_equal(s->items[0].refund_id, 7);
 	assert_int_equal(s->items[1].refund_id, 8);
-	assert_int_equal(s->sum.amount_before - s->sum.amount_after, fees);
+	assert_int_equal(cny(s)->amount_before - cny(s)->amount_after, fees);
 	assert_int_equal(s->sum.changed, 2);
 	free(s);
 }
@@ -229,7 +238,56 @@ static void test_rows_without_inputs_are_skipped(void **state)
 	assert_int_equal(s->sum.requests, 2);
 	assert_int_equal(s->sum.skipped, 2);
 	assert_int_equal(s->sum.changed, 0);
-	assert_int_equal(s->sum.amount_before, 0);
+	assert_int_equal(s->sum.n_money, 0);   /* skipped rows count in no currency */
+	free(s);
+}
+
+/* Requests in CNY, JPY and KWD: each currency keeps its own amounts, by
+ * decision too, and nothing adds minor units of one to another (D3: the
+ * explorer's 120000 CNY + 12000 JPY came out as 132000). Items carry their
+ * currency. */
+static void test_amounts_by_currency(void **state)
+{
+	(void)state;
+	struct sim_state *s = malloc(sizeof *s);
+	static const char *const cur[3] = { "CNY", "JPY", "KWD" };
+	struct refund_policy draft = credits;
+	int64_t before[3] = { 0 }, after[3] = { 0 };
+
+	assert_non_null(s);
+	draft.window_days = 20;
+	sim_init(s, &draft, 0, 100);
+	for (int i = 0; i < N_SAMPLE; i++) {
+		struct sim_row row = stored(i, &credits);
+		struct quote q;
+		memcpy(row.in.order.currency, cur[i % 3], MONEY_CURRENCY_SIZE);
+		assert_int_equal(frozen_quote(&row.in, &draft, &q), POLICY_OK);
+		before[i % 3] += row.before.amount;
+		after[i % 3] += q.eligible ? q.amount : 0;
+		sim_add(s, &row);
+	}
+	assert_int_equal(s->sum.requests, N_SAMPLE);
+	assert_int_equal(s->sum.n_money, 3);
+	for (int c = 0; c < 3; c++) {
+		const struct sim_money *m = sim_money_of(&s->sum, cur[c]);
+		int64_t by_before = 0, by_after = 0, n = 0;
+		assert_non_null(m);
+		assert_string_equal(m->currency, cur[c]);
+		assert_int_equal(m->requests, (N_SAMPLE + 2 - c) / 3);
+		assert_int_equal(m->amount_before, before[c]);
+		assert_int_equal(m->amount_after, after[c]);
+		for (int d = 0; d < POLICY_DECISION__MAX; d++) {
+			by_before += m->amount_before_by[d], by_after += m->amount_after_by[d];
+			n += m->count_before[d];
+		}
+		assert_int_equal(by_before, before[c]);
+		assert_int_equal(by_after, after[c]);
+		assert_int_equal(n, m->requests);
+	}
+	assert_null(sim_money_of(&s->sum, "USD"));
+	for (int i = 0; i < s->n_items; i++)
+		assert_string_equal(s->items[i].currency, cur[(s->items[i].refund_id - 1) % 3]);
+	assert_true(s->n_items > 0);
 	free(s);
 }
 
@@ -264,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_fee_moves_partials_by_the_fee),
 		cmocka_unit_test(test_page_is_keyset_in_id_order),
 		cmocka_unit_test(test_rows_without_inputs_are_skipped),
+		cmocka_unit_test(test_amounts_by_currency),
 		cmocka_unit_test(test_frozen_json),
 	};
 
