@@ -23,7 +23,7 @@ static const char *const claim_states[] = { "to_file", "filed", "recovered",
 
 static bool wants_csv(const struct app_ctx *c)
 {
-	return c->req->accept && strncasecmp(c->req->accept, "text/csv", 8) == 0;
+	return http_accepts_csv(c->req->accept);
 }
 
 static enum app_err reply_csv(struct app_ctx *c, struct csv_buf *b, const char *name)

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "problems.h"
 #include "audit.h"
@@ -314,13 +313,12 @@ static enum app_err refuse_final(struct app_ctx *c, const PGresult *p, bool sett
                                  const char *channel_ref)
 {
 	const char *id = PQgetvalue(p, 0, 0), *status = PQgetvalue(p, 0, 2);
-	enum app_err err = ERR_NONE;
 
 	if (settled && strcmp(status, "failed") == 0) {
 		json_t *late = json_pack("{s:s, s:s, s:s?}", "status", "failed", "late_answer",
 		                         "settled", "channel_ref", channel_ref);
 		char *after = late ? json_dumps(late, JSON_COMPACT) : NULL, msg[96];
-		err = after == NULL ? ERR_INTERNAL
+		enum app_err err = after == NULL ? ERR_INTERNAL
 		      : audit_record(c, "payout.settle_after_fail", "payout", id, PQgetvalue(p, 0, 3), after);
 		if (err == ERR_NONE)
 			err = db_commit(c->db);
@@ -492,7 +490,7 @@ enum app_err handle_payouts_list(struct app_ctx *c)
 	int found = http_query_param(c->req->query, "status", status, sizeof status);
 	if (found < 0 || (found && validate_text(status, &status_spec, &v) != VALIDATE_OK))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "status: pending, sent, settled or failed");
-	if (c->req->accept && strncasecmp(c->req->accept, "text/csv", 8) == 0) {
+	if (http_accepts_csv(c->req->accept)) {
 		if (found && strcmp(status, "sent") != 0)
 			return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
 			                "CSV: no status (export pending, mark sent) or status=sent (again)");

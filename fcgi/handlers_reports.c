@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "csv.h"
 #include "reports.h"
@@ -109,7 +108,7 @@ enum app_err handle_report_refunds(struct app_ctx *c)
 	struct report_request r;
 	PGresult *res = NULL;
 	enum app_err err;
-	bool csv = c->req->accept && strncasecmp(c->req->accept, "text/csv", 8) == 0;
+	bool csv = http_accepts_csv(c->req->accept);
 
 	if ((err = parse(c, &r)) != ERR_NONE)
 		return err;

@@ -151,6 +151,21 @@ int http_is_json_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+int http_accepts_csv(const char *accept)
+{
+	static const char csv[] = "text/csv";
+	size_t n = sizeof csv - 1;
+
+	if (accept == NULL)
+		return 0;
+	accept += strspn(accept, " \t");
+	if (strncasecmp(accept, csv, n) != 0)
+		return 0;
+	accept += n;
+	accept += strspn(accept, " \t");
+	return *accept == '\0' || *accept == ';' || *accept == ',';
+}
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -85,6 +85,10 @@ enum http_length http_parse_content_length(const char *s, long max, long *out);
 
 /* True for "application/json" with optional parameters (charset=utf-8). */
 int  http_is_json_type(const char *ct);
+/* True when the Accept header's first media range is text/csv (parameters
+ * allowed): the routes that answer CSV or JSON. Not "text/csvx", and not a
+ * list that puts another type first. */
+int  http_accepts_csv(const char *accept);
 /* Percent-decodes [s, s+n) into buf (NUL-terminated); refuses NUL bytes,
  * bad escapes, overflow of buf and invalid UTF-8. */
 int  http_url_decode(const char *s, size_t n, char *buf, size_t len,

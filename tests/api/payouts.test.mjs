@@ -261,8 +261,8 @@ function parseCsv(text) {
 const CSV_HEAD = ['payout_id', 'refund_id', 'order_id', 'account', 'product_name', 'channel',
   'payment_ref', 'amount', 'currency', 'expected_by'];
 
-async function exportCsv(tok = FINANCE, query = '') {
-  const r = await api('GET', `/api/v1/payouts${query}`, { tok, headers: { Accept: 'text/csv' } });
+async function exportCsv(tok = FINANCE, query = '', accept = 'text/csv') {
+  const r = await api('GET', `/api/v1/payouts${query}`, { tok, headers: { Accept: accept } });
   assert.equal(r.status, 200, r.text);
   assert.match(r.headers.get('content-type'), /^text\/csv/);
   const rows = parseCsv(r.text);
@@ -1100,4 +1100,20 @@ test('payouts list: a cursor out of range is 400 invalid_cursor, like every list
     assertProblem(assert, await api('GET', `/api/v1/payouts?cursor=${c}`, { tok: FINANCE }), 400, 'invalid_cursor');
   }
   assert.equal((await api('GET', '/api/v1/payouts?cursor=123456789012345678', { tok: FINANCE })).status, 200);
+});
+
+// The export changes state, so only a client that asks for CSV first gets
+// it (regression: "text/csvfoo" or "text/csv" anywhere at the front matched).
+test('GET /payouts exports only for an Accept whose first type is text/csv', async () => {
+  const { id } = await approvedRefund({ payment_method: 'card' });
+  const p = (await payout(id)).json.payouts[0];
+  for (const accept of ['text/csvfoo', 'application/json, text/csv', 'text/csv-schema']) {
+    const r = await api('GET', '/api/v1/payouts?limit=5', { tok: FINANCE, headers: { Accept: accept } });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(Array.isArray(r.json.items), `${accept}: a JSON page`);
+    assert.equal((await refundOf(id)).payouts[0].status, 'pending', `${accept}: nothing exported`);
+  }
+  const { rows } = await exportCsv(FINANCE, '', 'text/csv; charset=utf-8, application/json');
+  assert.ok(rows.some((row) => row[0] === String(p.id)));
+  assert.equal((await refundOf(id)).payouts[0].status, 'sent');
 });

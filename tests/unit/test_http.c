@@ -354,6 +354,31 @@ static void test_is_json_type(void **state)
 			         rows[i].in ? rows[i].in : "NULL", rows[i].want);
 }
 
+static void test_accepts_csv(void **state)
+{
+	static const struct { const char *in; int want; } rows[] = {
+		{ "text/csv", 1 },
+		{ "TEXT/CSV", 1 },
+		{ "text/csv; charset=utf-8", 1 },
+		{ "text/csv;q=0.9", 1 },
+		{ " text/csv , application/json", 1 },
+		{ "text/csv,application/json", 1 },
+		{ NULL, 0 },
+		{ "", 0 },
+		{ "application/json", 0 },
+		{ "application/json, text/csv", 0 },
+		{ "text/csvfoo", 0 },
+		{ "text/csv-schema", 0 },
+		{ "text/cs", 0 },
+		{ "*/*", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++)
+		if (http_accepts_csv(rows[i].in) != rows[i].want)
+			fail_msg("accept row %zu (%s): want %d", i,
+			         rows[i].in ? rows[i].in : "NULL", rows[i].want);
+}
+
 /* ---- query parameters and percent-decoding --------------------------- */
 
 static void test_query_param(void **state)
@@ -529,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_respond_json_and_headers),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_is_json_type),
+		cmocka_unit_test(test_accepts_csv),
 		cmocka_unit_test(test_query_param),
 		cmocka_unit_test(test_url_decode),
 		cmocka_unit_test(test_utf8_valid),
