@@ -440,8 +440,14 @@ enum app_err handle_margin_report(struct app_ctx *c)
 	enum app_err err;
 
 	if ((err = report_date(c, "from", "1970-01-01", from)) != ERR_NONE ||
-	    (err = report_date(c, "to", "9999-12-30", to)) != ERR_NONE ||
-	    (err = app_query_filter(c, &group_spec, gbuf, sizeof gbuf, &group)) != ERR_NONE ||
+	    (err = report_date(c, "to", "9999-12-30", to)) != ERR_NONE)
+		return err;
+	/* Both days included: from after to is a mistake, not an empty period
+	 * (the refunds report says so too). YYYY-MM-DD compares as text. */
+	if (strcmp(from, to) > 0)
+		return app_fail_with(c, ERR_VALIDATION, "invalid_range", json_pack("{s:s}", "field", "from"),
+		                     "from must not be after to");
+	if ((err = app_query_filter(c, &group_spec, gbuf, sizeof gbuf, &group)) != ERR_NONE ||
 	    (err = claims_fail(c, claims_margin_report(c, from, to, group ? group : "provider", &res),
 	                       "report")) != ERR_NONE)
 		return err;

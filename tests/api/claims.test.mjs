@@ -490,6 +490,11 @@ test('margin report: per provider, product type and month, JSON and CSV; who may
   assertProblem(assert, await api('GET', '/api/v1/reports/margin?group=week', { tok: FINANCE }), 400, 'invalid_filter');
   assertProblem(assert, await api('GET', '/api/v1/reports/margin?from=2026-02-30', { tok: FINANCE }), 400, 'invalid_filter');
   assertProblem(assert, await api('GET', '/api/v1/reports/margin?to=yesterday', { tok: FINANCE }), 400, 'invalid_filter');
+  // A reversed range is a mistake, as in the refunds report (regression: 200 and no rows).
+  const rev = await api('GET', '/api/v1/reports/margin?from=2026-03-02&to=2026-03-01', { tok: FINANCE });
+  assertProblem(assert, rev, 422, 'invalid_range');
+  assert.equal(rev.json.field, 'from');
+  assert.equal((await api('GET', '/api/v1/reports/margin?from=2026-03-01&to=2026-03-01', { tok: FINANCE })).status, 200);
   for (const tok of [SUPPORT, done.c.tok, SYSTEM])
     assertProblem(assert, await api('GET', '/api/v1/reports/margin', { tok }), 403, 'forbidden');
 });
