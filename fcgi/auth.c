@@ -15,6 +15,7 @@
 #include <jwt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const err_text[AUTH__MAX] = {
 	[AUTH_OK] = "ok",
@@ -32,6 +33,7 @@ static const char *const err_text[AUTH__MAX] = {
 	[AUTH_WRONG_AUDIENCE] = "wrong audience",
 	[AUTH_BAD_CLAIM] = "required claim missing or of the wrong type",
 	[AUTH_UNKNOWN_ROLE] = "unknown role",
+	[AUTH_CRITICAL_HEADER] = "token has critical header extensions",
 };
 
 static const struct { enum auth_role role; const char *name; } roles[] = {
@@ -68,7 +70,8 @@ enum auth_err auth_parse_bearer(const char *header, const char **token, size_t *
 
 	if (header == NULL || *header == '\0')
 		return AUTH_MISSING;
-	if (strncmp(header, scheme, sizeof scheme - 1) != 0)
+	/* The scheme is case-insensitive (RFC 9110 §11.1): "bearer" too. */
+	if (strncasecmp(header, scheme, sizeof scheme - 1) != 0)
 		return AUTH_NOT_BEARER;
 	header += sizeof scheme - 1;
 	n = strlen(header);
@@ -242,6 +245,10 @@ static enum auth_err check_header(const struct auth_verifier *v, const char *tok
 	else if (!json_is_string(alg = json_object_get(head, "alg")) ||
 	         strcmp(json_string_value(alg), pin_name(v->pin)) != 0)
 		rc = AUTH_WRONG_ALG;
+	/* RFC 7515 §4.1.11: extensions named in "crit" must be understood;
+	 * we understand none. */
+	else if (json_object_get(head, "crit") != NULL)
+		rc = AUTH_CRITICAL_HEADER;
 	json_decref(head);
 	return rc;
 }

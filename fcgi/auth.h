@@ -35,6 +35,7 @@ enum auth_err {
 	AUTH_WRONG_AUDIENCE,
 	AUTH_BAD_CLAIM,        /* exp, sub or role missing or of the wrong type */
 	AUTH_UNKNOWN_ROLE,
+	AUTH_CRITICAL_HEADER,  /* a "crit" header: extensions we do not implement */
 	AUTH__MAX
 };
 

@@ -49,13 +49,20 @@ static void judge(const struct config *cfg, struct webhook_claim *cl,
 		snprintf(out->error, sizeof out->error, "HTTP %ld", r->status);
 	else
 		snprintf(out->error, sizeof out->error, "%s", r->error);
-	out->status = webhook_next_attempt(&sched, cl->attempts + 1, cl->elapsed_ms,
+	out->status = webhook_next_attempt(&sched, cl->failures + 1, cl->elapsed_ms,
 	                                   &out->next_delay_ms) == WEBHOOK_RETRY
 	              ? "retrying" : "failed";
 	char msg[512];
 	snprintf(msg, sizeof msg, "delivery %.23s (%.31s) attempt %d: %.299s; %.9s", cl->id, cl->event_id,
 	         cl->attempts + 1, out->error, out->status);
 	log_event(strcmp(out->status, "failed") == 0 ? "error" : "warn", "webhook_attempt", msg);
+}
+
+static int64_t realtime_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void send_one(struct webhook_sender *s, struct webhook_claim *cl)
@@ -71,6 +78,7 @@ static void send_one(struct webhook_sender *s, struct webhook_claim *cl)
 		return;   /* not tried: stays due */
 	}
 	webhook_http_post(s->http, cl->body, len, sig, cl->event_id, &r);
+	cl->out.at_us = realtime_us();
 	judge(s->cfg, cl, &r);
 }
 

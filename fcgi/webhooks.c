@@ -21,7 +21,8 @@
 static const struct db_stmt q_claim = { "webhooks_claim",
 	"SELECT d.id, 'evt_' || d.event_id, jsonb_build_object('id', 'evt_' || d.event_id,"
 	"   'type', d.type, 'created_at', d.created_at, 'data', d.data)::text, d.attempts,"
-	" (extract(epoch FROM now() - coalesce(d.first_attempt_at, now())) * 1000)::bigint"
+	" (extract(epoch FROM now() - coalesce(d.first_attempt_at, now())) * 1000)::bigint,"
+	" d.attempts - d.attempts_before_retry"
 	" FROM webhook_deliveries d"
 	" WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()"
 	" AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.refund_id = d.refund_id"
@@ -33,13 +34,18 @@ static const struct db_stmt q_claim = { "webhooks_claim",
 static const struct db_stmt q_async_commit = { "webhooks_async_commit",
 	"SELECT set_config('synchronous_commit', 'off', true)" };
 
+/* $6: when this attempt's answer came (µs since the epoch, the sender's
+ * clock). Not now(): that is the start of the batch's transaction, up to a
+ * batch of POSTs earlier, which shortened the back-off and dated a
+ * delivery before its answer. */
+#define ATTEMPT_AT "(timestamptz 'epoch' + $6::bigint * interval '1 microsecond')"
 static const struct db_stmt q_finish = { "webhooks_finish",
-	"UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(),"
-	" first_attempt_at = coalesce(first_attempt_at, now()), status = $2,"
+	"UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = " ATTEMPT_AT ","
+	" first_attempt_at = coalesce(first_attempt_at, " ATTEMPT_AT "), status = $2,"
 	" last_status_code = $3::int, last_error = $4,"
 	" next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at"
-	"   ELSE now() + make_interval(secs => $5::bigint / 1000.0) END,"
-	" delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END"
+	"   ELSE " ATTEMPT_AT " + make_interval(secs => $5::bigint / 1000.0) END,"
+	" delivered_at = CASE WHEN $2 = 'delivered' THEN " ATTEMPT_AT " ELSE delivered_at END"
 	" WHERE id = $1::bigint" };
 
 const struct db_stmt webhooks_list_stmt = { "webhooks_list",
@@ -53,7 +59,8 @@ static const struct db_stmt q_retry = { "webhooks_retry",
 	"WITH old AS (SELECT id, status, attempts, manual_retries FROM webhook_deliveries"
 	"   WHERE id = $1::bigint FOR UPDATE SKIP LOCKED),"
 	" d AS (UPDATE webhook_deliveries w SET status = 'pending', next_attempt_at = now(),"
-	"   first_attempt_at = NULL, manual_retries = w.manual_retries + 1"
+	"   first_attempt_at = NULL, manual_retries = w.manual_retries + 1,"
+	"   attempts_before_retry = w.attempts"
 	"   FROM old WHERE w.id = old.id RETURNING w.*)"
 	" SELECT jsonb_build_object('status', old.status, 'attempts', old.attempts,"
 	"   'manual_retries', old.manual_retries)::text, " DELIVERY_JSON
@@ -70,6 +77,7 @@ static bool read_claims(const PGresult *res, struct webhook_claim *out, int *n)
 		db_copy(out[i].event_id, sizeof out[i].event_id, res, i, 1);
 		out[i].attempts = (int)db_int(res, i, 3);
 		out[i].elapsed_ms = db_int(res, i, 4);
+		out[i].failures = (int)db_int(res, i, 5);
 		if ((out[i].body = strdup(PQgetvalue(res, i, 2))) == NULL)
 			return false;
 	}
@@ -98,8 +106,8 @@ enum app_err webhooks_claim(struct db *db, int max, struct webhook_claim *out, i
 }
 
 struct finish_params {
-	char        code[16], delay[24];
-	const char *p[5];
+	char        code[16], delay[24], at[24];
+	const char *p[6];
 };
 
 static void finish_params(struct finish_params *fp, const struct webhook_claim *cl)
@@ -114,6 +122,8 @@ static void finish_params(struct finish_params *fp, const struct webhook_claim *
 	fp->p[2] = o->http_status > 0 ? fp->code : NULL;
 	fp->p[3] = o->error[0] ? o->error : NULL;
 	fp->p[4] = retry ? fp->delay : NULL;
+	snprintf(fp->at, sizeof fp->at, "%lld", (long long)o->at_us);
+	fp->p[5] = fp->at;
 }
 
 /* One round trip: synchronous_commit off, an UPDATE per tried claim, COMMIT. */
@@ -131,7 +141,7 @@ enum app_err webhooks_finish(struct db *db, const struct webhook_claim *cl, int 
 		if (!cl[i].tried)
 			continue;
 		finish_params(&fp[i], &cl[i]);
-		steps[count++] = (struct db_step){ &q_finish, 5, fp[i].p, NULL };
+		steps[count++] = (struct db_step){ &q_finish, 6, fp[i].p, NULL };
 	}
 	steps[count++] = (struct db_step){ &db_stmt_commit, 0, NULL, NULL };
 	err = db_pipeline(db, steps, count);

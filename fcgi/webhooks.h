@@ -17,6 +17,7 @@ struct webhook_outcome {
 	long        http_status;
 	char        error[300];
 	int64_t     next_delay_ms;
+	int64_t     at_us;        /* when the answer came (CLOCK_REALTIME, µs) */
 };
 
 /* One claimed delivery: its row stays locked (FOR UPDATE) in the open
@@ -26,6 +27,7 @@ struct webhook_claim {
 	char      event_id[32];   /* "evt_<n>": what receivers de-duplicate by */
 	char     *body;           /* the event JSON, byte for byte on every attempt; owned */
 	int       attempts;       /* before this one */
+	int       failures;       /* before this one, since an admin's last retry: the back-off's count */
 	int64_t   elapsed_ms;     /* since the first attempt (0 on the first) */
 	bool      tried;          /* out holds this attempt's outcome */
 	struct webhook_outcome out;

@@ -33,6 +33,8 @@ const bad = {
   'missing sub': signHS256({ alg: 'HS256' }, { role: 'customer', exp: now() + 600 }),
   'not yet valid': signHS256({ alg: 'HS256' }, { sub: 'a', role: 'customer', nbf: now() + 600, exp: now() + 900 }),
   'garbage': 'not.a.token',
+  // RFC 7515 §4.1.11: a critical extension we do not implement (regression: accepted)
+  'carrying crit': signHS256({ alg: 'HS256', crit: ['exp2'], exp2: 1 }, { sub: 'a', role: 'customer', exp: now() + 600 }),
 };
 
 for (const [name, tok] of Object.entries(bad)) {
@@ -48,6 +50,15 @@ test('401 for a flipped signature byte', async () => {
   const last = t.at(-2) === 'A' ? 'B' : 'A';
   const r = await api('GET', '/api/v1/me', { tok: t.slice(0, -2) + last + t.at(-1) });
   assertProblem(assert, r, 401, 'invalid_token');
+});
+
+test('the scheme is case-insensitive: "bearer" is Bearer (RFC 9110 §11.1)', async () => {
+  const t = token('lower-case-scheme', 'customer');
+  for (const scheme of ['bearer', 'BEARER']) {
+    const r = await api('GET', '/api/v1/me', { headers: { Authorization: `${scheme} ${t}` } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.sub, 'lower-case-scheme');
+  }
 });
 
 test('401 for two Authorization headers joined by nginx', async () => {

@@ -341,6 +341,31 @@ test('a delivery the portal keeps refusing ends failed; the admin sends it again
   assert.equal(ev.after.status, 'pending');
 });
 
+// Regressions: the sender dated every attempt of a batch with the batch's
+// transaction start (before its POST), and after an admin's retry it
+// counted the earlier attempts, so the next failure waited the cap.
+test('an admin retry starts the back-off afresh; an attempt is dated when its answer came', async () => {
+  const x = await newRefund(STUBBORN);
+  const [row] = await deliveriesOf([x.id]);
+  await until('failed after webhook.give_up', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 15000);
+  const before = (await deliveriesOf([x.id]))[0].attempts;
+  assert.ok(before >= 3);
+  let arrivedAt = 0;
+  hold.set(row.id, { ms: 800, arrived: () => { arrivedAt = Date.now(); } });
+  const id = row.id.slice(4);
+  const did = await psqlAsync(`SELECT id FROM webhook_deliveries WHERE event_id = ${id}`);
+  const r = await api('POST', `/api/v1/webhooks/deliveries/${did}/retry`, { tok: ADMIN });
+  assert.equal(r.status, 202, r.text);
+  await until('one more refused attempt', async () => (await deliveriesOf([x.id]))[0].attempts === before + 1);
+  hold.delete(row.id);
+  const [delayMs, lastMs] = (await psqlAsync(`SELECT round(extract(epoch FROM next_attempt_at - last_attempt_at) * 1000),
+    round(extract(epoch FROM last_attempt_at) * 1000) FROM webhook_deliveries WHERE event_id = ${id}`)).split('|').map(Number);
+  assert.equal(delayMs, 100, 'the base delay (REFUNDD_WEBHOOK_RETRY_BASE_MS), not the cap');
+  assert.ok(arrivedAt > 0);
+  assert.ok(lastMs >= arrivedAt + 700, `dated at its answer (${lastMs}), not before the POST (${arrivedAt})`);
+  await until('failed again', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 15000);
+});
+
 test('redirects are not followed (a failure); an answer with a huge body is read no further than the cap', async () => {
   const x = await newRefund(ODD);
   const [row] = await deliveriesOf([x.id]);

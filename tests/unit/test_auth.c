@@ -512,6 +512,9 @@ static const struct {
 	{ "header null", "null", 1, AUTH_MALFORMED },
 	{ "header empty", "", 1, AUTH_MALFORMED },
 	{ "header cut", "{'alg':'HS256'", 1, AUTH_MALFORMED },
+	{ "crit extension", "{'alg':'HS256','crit':['exp2'],'exp2':1}", 1, AUTH_CRITICAL_HEADER },
+	{ "crit empty", "{'alg':'HS256','crit':[]}", 1, AUTH_CRITICAL_HEADER },
+	{ "crit with alg none", "{'alg':'none','crit':['b64']}", 0, AUTH_WRONG_ALG },
 };
 
 static void test_headers(void **state)
@@ -728,6 +731,8 @@ static void test_parse_bearer(void **state)
 		{ "", AUTH_MISSING, NULL },
 		{ "Bearer abc.def.ghi", AUTH_OK, "abc.def.ghi" },
 		{ "Bearer x", AUTH_OK, "x" },
+		{ "bearer abc.def.ghi", AUTH_OK, "abc.def.ghi" },
+		{ "BEARER x", AUTH_OK, "x" },
 		{ "Basic dXNlcjpwYXNz", AUTH_NOT_BEARER, NULL },
 		{ "Basic x", AUTH_NOT_BEARER, NULL },
 		{ "Bearer", AUTH_NOT_BEARER, NULL },
