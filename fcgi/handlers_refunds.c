@@ -503,5 +503,5 @@ enum app_err refund_refuse(struct app_ctx *c, enum refund_refusal r, const struc
 		return app_fail(c, err, "refund_not_found", "no refund request %s", row->id);
 	return app_fail_with(c, err, refund_refusal_code(r),
 	                     json_pack("{s:s}", "state", refund_state_name(row->state)),
-	                     "this action is not possible in the request's current state");
+	                     refund_refusal_text(r));
 }

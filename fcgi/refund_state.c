@@ -356,20 +356,35 @@ bool refund_payout_method_parse(const char *name, enum refund_payout_method *out
 static const struct {
 	const char *code;
 	int         status;
+	const char *text;   /* the problem's detail: what to do differently */
 } refusals[REFUND_ERR__MAX] = {
-	[REFUND_OK] = { "ok", 200 },
-	[REFUND_ERR_INVALID_ARGUMENT] = { "invalid_argument", 500 },
-	[REFUND_ERR_FORBIDDEN_ROLE] = { "forbidden_role", 403 },
-	[REFUND_ERR_NOT_OWNER] = { "not_owner", 404 },
-	[REFUND_ERR_INVALID_TRANSITION] = { "invalid_transition", 409 },
-	[REFUND_ERR_ALREADY_CLAIMED] = { "already_claimed", 409 },
-	[REFUND_ERR_INVALID_AMOUNT] = { "invalid_amount", 422 },
-	[REFUND_ERR_AMOUNT_ABOVE_QUOTE] = { "amount_above_quote", 403 },
-	[REFUND_ERR_NOTE_REQUIRED] = { "note_required", 422 },
-	[REFUND_ERR_SAME_APPROVER] = { "same_approver", 403 },
-	[REFUND_ERR_APPEAL_USED] = { "appeal_used", 409 },
-	[REFUND_ERR_NOT_AUTO_APPROVABLE] = { "not_auto_approvable", 409 },
+	[REFUND_OK] = { "ok", 200, "ok" },
+	[REFUND_ERR_INVALID_ARGUMENT] = { "invalid_argument", 500,
+		"the request's stored facts are inconsistent" },
+	[REFUND_ERR_FORBIDDEN_ROLE] = { "forbidden_role", 403,
+		"your role may not take this step of the request" },
+	[REFUND_ERR_NOT_OWNER] = { "not_owner", 404, "no such refund request" },
+	[REFUND_ERR_INVALID_TRANSITION] = { "invalid_transition", 409,
+		"this action is not possible in the request's current state" },
+	[REFUND_ERR_ALREADY_CLAIMED] = { "already_claimed", 409,
+		"another reviewer has claimed this request" },
+	[REFUND_ERR_INVALID_AMOUNT] = { "invalid_amount", 422,
+		"the amount to approve must be more than zero" },
+	[REFUND_ERR_AMOUNT_ABOVE_QUOTE] = { "amount_above_quote", 403,
+		"only a supervisor, with a note, may approve more than the quote" },
+	[REFUND_ERR_NOTE_REQUIRED] = { "note_required", 422,
+		"add a note saying why: it goes with this decision" },
+	[REFUND_ERR_SAME_APPROVER] = { "same_approver", 403,
+		"the second approval must come from another supervisor" },
+	[REFUND_ERR_APPEAL_USED] = { "appeal_used", 409, "the request's one appeal is used" },
+	[REFUND_ERR_NOT_AUTO_APPROVABLE] = { "not_auto_approvable", 409,
+		"the request does not qualify for automatic approval" },
 };
+
+const char *refund_refusal_text(enum refund_refusal r)
+{
+	return (unsigned)r < REFUND_ERR__MAX ? refusals[r].text : refusals[REFUND_ERR_INVALID_ARGUMENT].text;
+}
 
 const char *refund_refusal_code(enum refund_refusal r)
 {

@@ -179,6 +179,8 @@ bool        refund_payout_method_parse(const char *name, enum refund_payout_meth
 
 /* Stable code for problem+json ("ok" for REFUND_OK); never NULL. */
 const char *refund_refusal_code(enum refund_refusal r);
+/* A sentence for the problem's detail: what was wrong; never NULL. */
+const char *refund_refusal_text(enum refund_refusal r);
 /* Suggested status: forbidden_role, same_approver, amount_above_quote 403;
  * not_owner 404 (DESIGN.md §2); invalid_transition, already_claimed,
  * appeal_used, not_auto_approvable 409; invalid_amount, note_required 422;

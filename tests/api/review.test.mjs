@@ -267,7 +267,11 @@ test('second_approval_over is a strict bound: at it one approver, one unit above
   const at = await inReview({ amount_paid: 1000000, quantity: 1000000 });
   // 500000 is less than the quote: the customer has to confirm it, and
   // reads why in the note (without one: 422).
-  assertProblem(assert, await act(at.id, 'approve', SUPPORT, { amount: 500000 }), 422, 'note_required');
+  const noNote = await act(at.id, 'approve', SUPPORT, { amount: 500000 });
+  assertProblem(assert, noNote, 422, 'note_required');
+  // The detail says what is wrong (regression: "not possible in the current state").
+  assert.match(noNote.json.detail, /note/);
+  assert.doesNotMatch(noNote.json.detail, /current state/);
   const r = await expectMove(act(at.id, 'approve', SUPPORT, { amount: 500000, note: '部分用量已消耗' }), 'awaiting_confirmation');
   assert.equal(r.approved_amount, 500000);
   const above = await inReview({ amount_paid: 1000000, quantity: 1000000 });

@@ -916,6 +916,14 @@ static void test_refusal_codes(void **state)
 		assert_int_equal(refund_refusal_http_status(refusal_cases[i].refusal),
 		                 refusal_cases[i].status);
 	}
+	/* every refusal says what was wrong in its own words */
+	for (i = 1; i < REFUND_ERR__MAX; i++)
+		for (size_t j = i + 1; j < REFUND_ERR__MAX; j++)
+			if (strcmp(refund_refusal_text((enum refund_refusal)i),
+			           refund_refusal_text((enum refund_refusal)j)) == 0)
+				fail_msg("refusals %zu and %zu share a text", i, j);
+	assert_string_equal(refund_refusal_text(REFUND_ERR__MAX),
+	                    refund_refusal_text(REFUND_ERR_INVALID_ARGUMENT));
 	assert_string_equal(refund_refusal_code(REFUND_ERR__MAX), "invalid_argument");
 	assert_int_equal(refund_refusal_http_status((enum refund_refusal)-1), 500);
 }
