@@ -261,9 +261,10 @@
       if (state.cancelAsk === o.id) {
         actions.append(
           h('span.ask', t('orders.cancel.ask', { id: o.id }), ' '),
-          h('button.danger', { type: 'button', onclick: (ev) => cancelOrder(o, ev.currentTarget) }, t('orders.cancel.confirm')),
+          h('button.danger', { type: 'button', dataset: { action: 'confirm-cancel', order: o.id },
+            onclick: (ev) => cancelOrder(o, ev.currentTarget) }, t('orders.cancel.confirm')),
           ' ',
-          h('button.secondary', { type: 'button', onclick: () => { state.cancelAsk = null; renderOrders(); } }, t('orders.cancel.keep')));
+          h('button.secondary', { type: 'button', onclick: () => { state.cancelAsk = null; renderOrders(); focusOrder(o.id, 'cancel'); } }, t('orders.cancel.keep')));
       } else {
         actions.append(h('button.secondary', {
           type: 'button', 'aria-label': t('orders.quote.label', { id: o.id }),
@@ -274,7 +275,8 @@
           actions.append(' ', h('button.secondary', {
             type: 'button', 'aria-label': t('orders.cancel.label', { id: o.id }),
             dataset: { action: 'cancel', order: o.id },
-            onclick: () => { state.cancelAsk = o.id; renderOrders(); },
+            /* the row is drawn again: focus goes to its confirm button */
+            onclick: () => { state.cancelAsk = o.id; renderOrders(); focusOrder(o.id, 'confirm-cancel'); },
           }, t('orders.cancel')));
         }
       }
@@ -292,6 +294,13 @@
     $('#orders-more').hidden = !state.ordersCursor;
   }
 
+  /* keyboard focus to a button of an order's row after it is redrawn */
+  function focusOrder(id, action) {
+    const row = [...document.querySelectorAll('#orders-body tr')].find((tr) => tr.dataset.order === id);
+    const b = row && (row.querySelector(`[data-action="${action}"]`) || row.querySelector('[data-action="quote"]'));
+    if (b) b.focus();
+  }
+
   async function cancelOrder(o, button) {
     alert.clear();
     await RD.busy(button, async () => {
@@ -300,12 +309,16 @@
         state.cancelAsk = null;
         state.orders = state.orders.map((x) => (x.id === o.id ? { ...x, ...updated } : x));
         renderOrders();
+        focusOrder(o.id, 'quote');
         notice.text(() => t('orders.cancelled', { id: o.id }), 'ok');
-        if (state.order && state.order.id === o.id) await selectOrder(state.orders.find((x) => x.id === o.id), { keepFocus: true });
+        if (state.order && state.order.id === o.id) {
+          await selectOrder(state.orders.find((x) => x.id === o.id), { keepFocus: true });
+          focusOrder(o.id, 'quote');   /* the rows were drawn again */
+        }
       } catch (e) {
         state.cancelAsk = null;
         renderOrders();
-        if (e.status !== 401) alert.error(e);
+        if (e.status !== 401) { alert.error(e); alert.focus(); }
       }
     });
   }
@@ -631,7 +644,7 @@
         const r = await api('POST', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`, body === undefined ? {} : { body });
         await applied(r, () => message(r));
       } catch (e) {
-        if (e.status !== 401) detailAlert.error(e);
+        if (e.status !== 401) { detailAlert.error(e); detailAlert.focus(); }
       }
     });
   }
@@ -680,6 +693,7 @@
   async function uploadFiles(files) {
     const id = state.detail.id;
     let done = 0;
+    let refocus = false;
     try {
       for (const f of files) {
         await api('POST', `/api/v1/refunds/${encodeURIComponent(id)}/attachments?name=${encodeURIComponent(f.name)}`,
@@ -687,13 +701,23 @@
         done++;
       }
     } catch (e) {
-      if (e.status !== 401) detailAlert.error(e);
+      if (e.status !== 401) {
+        detailAlert.error(e);
+        /* the file picker is what to fix (drawn again below when some went) */
+        refocus = true;
+      }
     }
-    if (!done) return;
+    const fileFocus = () => {
+      const input = $('#att-file');
+      if (!refocus) return;
+      if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); } else detailAlert.focus();
+    };
+    if (!done) { fileFocus(); return; }
     const r = await api('GET', `/api/v1/refunds/${encodeURIComponent(id)}`);
     state.detail = r;
     renderDetail();
     notice.text(() => t('att.uploaded', { n: done }), 'ok');
+    fileFocus();
   }
 
   function uploadForm(left) {
@@ -852,7 +876,8 @@
     renderOrders();
     renderQuote();
     renderRefunds();
-    renderDetail();
+    /* what was typed in the request's forms survives the switch */
+    RD.keepValues($('#detail'), renderDetail);
     if (state.balance) renderAccount();
   });
 

@@ -404,6 +404,65 @@ const RD = (() => {
     const zone = (parts.timeZoneName || '').replace(/^GMT/, 'UTC');
     return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${zone}`.trim();
   }
+  /* Days in the reseller's time zone. A picked date ("2026-11-20") means
+   * that day in app.timezone, not in UTC nor in the browser's zone: it
+   * starts at the UTC instant of its local midnight, found from the zone's
+   * offset (Intl, no library). Around a DST change at midnight the day
+   * starts at the first instant whose local date is that day. */
+  function zoneParts(ms, zone) {
+    const parts = {};
+    for (const p of new Intl.DateTimeFormat('en-US', {
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      hourCycle: 'h23', timeZone: zone || config.timezone,
+    }).formatToParts(new Date(ms))) parts[p.type] = p.value;
+    return parts;
+  }
+  /* the zone's offset at an instant, in ms (local wall time minus UTC) */
+  function zoneOffset(ms, zone) {
+    const p = zoneParts(ms, zone);
+    const wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
+    return wall - Math.floor(ms / 1000) * 1000;
+  }
+  /* an instant -> "YYYY-MM-DD", its date in the zone */
+  function zoneDate(ms, zone) {
+    const p = zoneParts(ms, zone);
+    return `${p.year}-${p.month}-${p.day}`;
+  }
+  /* "YYYY-MM-DD" -> ms of the UTC instant that day starts in the zone (NaN when malformed) */
+  function dayStartMs(date, zone) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(date || ''));
+    if (!m) return NaN;
+    const naive = Date.UTC(+m[1], +m[2] - 1, +m[3]);
+    const t1 = naive - zoneOffset(naive, zone);
+    const t2 = naive - zoneOffset(t1, zone);
+    const ok = [t1, t2].filter((x) => zoneDate(x, zone) === date);
+    return ok.length ? Math.min(...ok) : t2;
+  }
+  const rfc3339 = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  /* "YYYY-MM-DD" +/- n calendar days */
+  function addDays(date, n) {
+    const [y, mo, d] = String(date).split('-').map(Number);
+    return new Date(Date.UTC(y, mo - 1, d + n)).toISOString().slice(0, 10);
+  }
+  /* The half-open range [from's local midnight, the local midnight after
+   * to) as RFC 3339 instants; a missing day is left out. */
+  function dayRange(from, to, zone) {
+    const out = {};
+    if (from) out.from = rfc3339(dayStartMs(from, zone));
+    if (to) out.to = rfc3339(dayStartMs(addDays(to, 1), zone));
+    return out;
+  }
+  /* today in the zone, or n days before */
+  function zoneToday(daysBack = 0) { return addDays(zoneDate(Date.now()), -daysBack); }
+  /* A half-open range of instants as the days it covers: "2026-09-05 – 2026-12-03" */
+  function formatDays(fromIso, toIso) {
+    const f = Date.parse(fromIso), e = Date.parse(toIso);
+    return {
+      from: Number.isNaN(f) ? formatTime(fromIso) : zoneDate(f),
+      to: Number.isNaN(e) ? formatTime(toIso) : zoneDate(e - 1000),
+    };
+  }
+
   function timeEl(iso) {
     return h('time', { datetime: iso || undefined, title: iso || undefined }, formatTime(iso));
   }
@@ -535,18 +594,22 @@ const RD = (() => {
   function problemNode(err) {
     const p = err && err.problem ? err.problem : { title: String(err && err.message || err), code: '' };
     let headline = p.title;
-    if (p.code && has(`code.${p.code}`)) headline = t(`code.${p.code}`);
+    /* a translated code says it all: the server's English detail would
+     * mix languages (and is generic for many refusals) */
+    const known = !!(p.code && has(`code.${p.code}`));
+    if (known) headline = t(`code.${p.code}`);
     else if (p.status === 0) headline = t('err.network');
     else if (p.status === 403) headline = t('err.forbidden');
     else if (p.status === 429) headline = t('err.rate');
     else if (p.status === 503) headline = t('err.unavailable');
     const meta = [];
+    if (known && typeof p.field === 'string' && p.field) meta.push(`${t('err.field')}: ${p.field}`);
     if (p.code) meta.push(`${t('err.code')}: ${p.code}`);
     if (p.request_id) meta.push(`${t('err.request_id')}: ${p.request_id}`);
     const reasons = Array.isArray(p.reasons) ? p.reasons : [];
     return h('div.problem', { dataset: { code: p.code || '', status: String(p.status ?? '') } },
       h('strong.problem-title', headline),
-      p.detail && p.detail !== headline ? h('span.problem-detail', ` — ${p.detail}`) : null,
+      !known && p.detail && p.detail !== headline ? h('span.problem-detail', ` — ${p.detail}`) : null,
       reasons.length ? h('ul.reasons', reasons.map((r) =>
         h('li', { dataset: { reason: typeof r === 'string' ? r : r.code } },
           tc('reason', typeof r === 'string' ? r : r.code)))) : null,
@@ -572,17 +635,53 @@ const RD = (() => {
       },
       nodes(kind, make) { last = () => m.nodes(kind, make); show(kind, [make()]); },
       clear() { last = null; clear(el); el.hidden = true; },
+      /* keyboard focus to the message (after an error with no field of its own) */
+      focus() {
+        if (el.hidden) return;
+        if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+        el.focus();
+      },
     };
     listeners.push(() => { if (last && !el.hidden) last(); });
     return m;
   }
 
-  /* Runs fn with the button disabled and aria-busy set. */
+  /* Runs fn with the button disabled and aria-busy set. Disabling the
+   * focused button drops focus to <body>; when nothing else took it
+   * meanwhile (an error handler focusing its field), it goes back to the
+   * button. */
   async function busy(button, fn) {
+    const had = !!button && document.activeElement === button;
     if (button) { button.disabled = true; button.setAttribute('aria-busy', 'true'); }
     try { return await fn(); } finally {
-      if (button) { button.disabled = false; button.removeAttribute('aria-busy'); }
+      if (button) {
+        button.disabled = false;
+        button.removeAttribute('aria-busy');
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (had && lost && button.isConnected) button.focus();
+      }
     }
+  }
+
+  /* Runs fn (a re-render of root, say on a language switch) keeping what
+   * the user typed or chose in root's form controls, matched by id, and
+   * which of them had focus. */
+  function keepValues(root, fn) {
+    const kept = root ? [...root.querySelectorAll('input[id], select[id], textarea[id]')]
+      .filter((el) => el.type !== 'file')
+      .map((el) => [el.id, el.type === 'checkbox' || el.type === 'radio' ? el.checked : el.value,
+        el.getAttribute('aria-invalid')]) : [];
+    const active = document.activeElement && root && root.contains(document.activeElement) ? document.activeElement.id : '';
+    const r = fn();
+    for (const [id, v, inv] of kept) {
+      const el = document.getElementById(id);
+      if (!el || !root.contains(el)) continue;
+      if (el.type === 'checkbox' || el.type === 'radio') el.checked = v;
+      else if (el.value !== v) { el.value = v; el.dispatchEvent(new Event('input')); }
+      if (inv === 'true') el.setAttribute('aria-invalid', 'true');
+    }
+    if (active) { const el = document.getElementById(active); if (el) el.focus({ preventScroll: true }); }
+    return r;
   }
 
   function uuid() {
@@ -694,6 +793,85 @@ const RD = (() => {
     'code.attachment_not_found': ['附件不存在', 'File not found'],
   });
 
+  /* Every other code of the ProblemCode table in docs/openapi.yaml, so a
+   * problem always reads in the page's language (tests/browser checks the
+   * table against these strings). */
+  add({
+    'code.bad_request': ['请求无效', 'Bad request'],
+    'code.invalid_json': ['提交的内容不是有效的 JSON', 'The body is not valid JSON'],
+    'code.invalid_utf8': ['提交的内容不是有效的 UTF-8 文本', 'The body is not valid UTF-8'],
+    'code.invalid_limit': ['每页条数无效（1–100）', 'The page size is not valid (1–100)'],
+    'code.invalid_cursor': ['翻页位置无效，请刷新列表', 'The page position is not valid; refresh the list'],
+    'code.invalid_filter': ['筛选条件无效', 'A filter has a value that is not valid'],
+    'code.invalid_account': ['账户格式无效', 'The account is not valid'],
+    'code.invalid_version': ['版本号无效', 'The version is not valid'],
+    'code.invalid_year': ['年份无效', 'The year is not valid'],
+    'code.invalid_idempotency_key': ['幂等键无效', 'The Idempotency-Key is not valid'],
+    'code.forbidden': ['您的角色无权执行此操作', 'Your role may not do this'],
+    'code.not_found': ['未找到该记录', 'Not found'],
+    'code.not_owner': ['未找到该记录', 'Not found'],
+    'code.payout_not_found': ['打款记录不存在', 'Payout not found'],
+    'code.policy_not_found': ['退款政策不存在', 'Policy not found'],
+    'code.delivery_not_found': ['通知投递记录不存在', 'Webhook delivery not found'],
+    'code.method_not_allowed': ['不支持此操作', 'This operation is not supported'],
+    'code.not_acceptable': ['无法提供所请求的格式', 'The requested format cannot be produced'],
+    'code.conflict': ['与当前状态冲突，请刷新后重试', 'Conflicts with the current state; refresh and try again'],
+    'code.not_auto_approvable': ['该申请不符合自动批准条件', 'This request does not qualify for automatic approval'],
+    'code.refunds_exceed_amount_paid': ['修改后实付金额将少于已退款金额', 'The change would leave less paid than already refunded'],
+    'code.payout_exists': ['该退款已有进行中的打款', 'This refund already has a payout in progress'],
+    'code.method_switch_needs_failed_payout': ['只有打款失败后才能更换退款方式', 'The refund route can change only after a failed payout'],
+    'code.payout_final': ['该笔打款已到账或已失败，不能再更改', 'This payout has already settled or failed'],
+    'code.audit_chain_empty': ['尚无可签名的审计记录', 'No audit event to sign yet'],
+    'code.checkpoints_disabled': ['未配置审计签名密钥', 'No audit signing key is configured'],
+    'code.delivery_in_flight': ['该通知正在发送，请稍后再试', 'This delivery is being sent; try again in a moment'],
+    'code.unsupported_media_type': ['提交的内容类型不受支持', 'The content type is not supported'],
+    'code.rate_limited': ['请求过于频繁，请稍后再试', 'Too many requests; try again in a moment'],
+    'code.unknown_field': ['提交了不支持的字段', 'A field is not accepted here'],
+    'code.missing_field': ['缺少必填字段', 'A required field is missing'],
+    'code.wrong_type': ['字段类型错误', 'A field has the wrong type'],
+    'code.too_long': ['内容太长', 'A text is too long'],
+    'code.out_of_range': ['数值超出允许范围', 'A number is out of range'],
+    'code.invalid_value': ['取值无效', 'A value is not allowed'],
+    'code.no_policy': ['该类产品没有退款政策', 'There is no refund policy for this product type'],
+    'code.invalid_order_id': ['订单号格式无效', 'The order id is not valid'],
+    'code.unknown_currency': ['不支持的币种', 'Unknown currency'],
+    'code.unknown_product_type': ['未知的产品类型', 'Unknown product type'],
+    'code.invalid_period': ['服务期的开始和结束须同时填写', 'The period start and end go together'],
+    'code.missing_paid_at': ['已支付的订单须有支付时间', 'A paid order needs its payment time'],
+    'code.invalid_order': ['订单信息前后矛盾', 'The order details are inconsistent'],
+    'code.too_many_items': ['条目过多（最多 100 条）', 'Too many items (at most 100)'],
+    'code.invalid_items': ['订单条目有误（如条目号重复）', 'The items are not valid (e.g. a repeated item number)'],
+    'code.used_exceeds_quantity': ['已用量超过购买和赠送的总量', 'More units used than bought and given'],
+    'code.constraint_violated': ['数据不符合业务规则', 'The data breaks a business rule'],
+    'code.invalid_product_type': ['产品类型格式无效', 'The product type is not valid'],
+    'code.invalid_payout_methods': ['退款方式至少选择一项', 'Choose at least one refund route'],
+    'code.invalid_policy': ['政策设置前后矛盾', 'The policy settings are inconsistent'],
+    'code.too_many_days': ['一年最多 400 天', 'At most 400 days in a year'],
+    'code.invalid_day': ['日期不是该年的有效日期', 'A day is not a date of that year'],
+    'code.duplicate_day': ['日期重复', 'A day is listed twice'],
+    'code.invalid_provider': ['服务商无效', 'The provider is not valid'],
+    'code.invalid_currency': ['币种无效', 'The currency is not valid'],
+    'code.provider_policy_not_found': ['服务商政策不存在', 'Provider policy not found'],
+    'code.claim_not_found': ['服务商索赔不存在', 'Provider claim not found'],
+    'code.claim_not_to_file': ['该索赔不在待提交状态', 'This claim is not waiting to be filed'],
+    'code.claim_ref_taken': ['该服务商已有使用此索赔编号的索赔', 'Another claim at this provider has this claim reference'],
+    'code.invalid_upstream': ['上游采购信息不完整或代金券金额超过成本', 'The upstream purchase is incomplete, or the voucher part exceeds the cost'],
+    'code.statement_not_utf8': ['对账单不是 UTF-8 文本', 'The statement is not UTF-8 text'],
+    'code.statement_not_text': ['对账单不是 CSV 文本（是二进制文件）', 'The statement is a binary file, not CSV text'],
+    'code.statement_syntax': ['对账单 CSV 格式有误', 'The statement CSV is broken'],
+    'code.statement_empty': ['对账单没有表头', 'The statement has no header row'],
+    'code.statement_missing_column': ['对账单缺少必需的列', 'The statement lacks a required column'],
+    'code.statement_too_many_lines': ['对账单行数过多（最多 20000 行）', 'The statement has too many lines (at most 20000)'],
+    'code.invalid_range': ['日期范围无效：起始须早于截止，且范围不能过长', 'The date range is not valid: from must be before to, and the range not too long'],
+    'code.internal': ['服务器内部错误，请稍后重试', 'Internal server error; try again shortly'],
+    'code.invalid_argument': ['服务器内部错误，请稍后重试', 'Internal server error; try again shortly'],
+    'code.db_unavailable': ['数据库暂时不可用，请稍后重试', 'The database is not answering; try again shortly'],
+    'code.db_timeout': ['数据库响应超时，请稍后重试', 'The database is too slow; try again shortly'],
+    'code.upstream_unavailable': ['服务暂时不可用，请稍后重试', 'The service is temporarily unavailable; try again shortly'],
+    'code.upstream_timeout': ['服务响应超时，操作可能已生效，请刷新后查看', 'The service did not answer in time; the action may have been applied, refresh to check'],
+    'err.field': ['字段', 'field'],
+  });
+
   function statusBadge(status) {
     return h(`span.badge.status-${status}`, { dataset: { status } }, tc('status', status));
   }
@@ -741,7 +919,8 @@ const RD = (() => {
     add, t, tc, has, setLang, getLang, onLang, applyStatic, bindLangToggle,
     h, append, clear, $,
     formatMinor, formatMoney, minorToInput, parseMajor, exponent,
-    formatTime, timeEl, config, configReady,
+    formatTime, timeEl, config, configReady, zoneDate, dayStartMs, dayRange, addDays, zoneToday, formatDays,
+    keepValues,
     takeHandoff, onHandoff, signedOutNodes, bindPortalLink, tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,
     timelineList, messageList, statusBadge, breakdownTable, reasonList, remedyText,
     attachmentType, attachmentList, downloadAttachment, formatSize,

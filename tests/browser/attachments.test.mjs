@@ -104,6 +104,11 @@ test('the customer adds evidence in Chinese: limits shown first, an upload, a re
     await choose(s.page, file('假的.png', 'image/png', Buffer.from('这不是图片')));
     await waitText(s.page, '#detail-alert', /只能上传 PNG、JPEG 或 PDF 文件，且文件内容须与类型一致/);
     assert.equal(await s.page.getAttribute('#detail-alert .problem', 'data-code'), 'unsupported_attachment');
+    // the translated headline alone (no English detail); focus back on the picker, marked
+    assert.equal(await s.page.locator('#detail-alert .problem-detail').count(), 0);
+    assert.match(await text(s.page, '#detail-alert .problem-meta'), /请求编号/);
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'att-file');
+    assert.equal(await s.page.getAttribute('#att-file', 'aria-invalid'), 'true');
     assert.equal(s.uploads.length, sent + 1, 'this one went to the server');
     assert.equal((await attachmentsOf(r.id, r.tok)).length, 1, 'nothing stored');
 
