@@ -141,7 +141,15 @@
         await api('POST', `/api/v1/provider-claims/${k.id}/filed`, { body: { claim_ref: ref.value.trim() } });
         alert.text(() => t('claims.filed.ok', { id: k.id }), 'ok');
         await loadClaims();
-      } catch (e) { if (e.status !== 401) alert.error(e); }
+      } catch (e) {
+        if (e.status === 401) return;
+        alert.error(e);
+        /* the reference is what was refused: mark it and go back to it */
+        if (['claim_ref_taken', 'too_long', 'invalid_value', 'missing_field'].includes(e.code) && ref.isConnected) {
+          ref.setAttribute('aria-invalid', 'true');
+          ref.focus();
+        } else alert.focus();
+      }
     }));
     return h('tr', { dataset: { claim: k.id } },
       h('td', `#${k.id}`),
@@ -253,23 +261,32 @@
     if ($('#m-from').value) q.set('from', $('#m-from').value);
     if ($('#m-to').value) q.set('to', $('#m-to').value);
     try {
-      const rep = await api('GET', `/api/v1/reports/margin?${q}`);
-      const body = $('#margin-body');
-      RD.clear(body);
-      /* A row is a key and a currency: each amount shows its currency, and
-       * a key in two currencies is two rows, never one sum. */
-      for (const r of rep.items)
-        body.append(h('tr', { dataset: { key: r.key, currency: r.currency } },
-          h('th', { scope: 'row' }, r.key),
-          h('td.num', RD.formatMoney(r.customer_refunds_paid, r.currency)),
-          h('td.num', RD.formatMoney(r.expected_recovery, r.currency)),
-          h('td.num', RD.formatMoney(r.actual_recovery, r.currency)),
-          h('td.num', RD.formatMoney(r.fees, r.currency)),
-          h(`td.num${r.net_loss > 0 ? '.loss' : ''}`, RD.formatMoney(r.net_loss, r.currency)),
-          h('td.num', String(r.open_claims))));
-      $('#margin-empty').hidden = rep.items.length > 0;
-      $('#margin-table').hidden = rep.items.length === 0;
+      state.margin = await api('GET', `/api/v1/reports/margin?${q}`);
+      renderMargin();
     } catch (e) { if (e.status !== 401) alert.error(e); }
+  }
+
+  /* A row is a key and a currency: each amount shows its currency, and
+   * a key in two currencies is two rows, never one sum. Each cell names
+   * its column (data-label): on a narrow screen the rows stack and the
+   * header is hidden (style.css, table.report-table). */
+  function renderMargin() {
+    const rep = state.margin;
+    if (!rep) return;
+    const body = $('#margin-body');
+    RD.clear(body);
+    const td = (cls, col, text) => h(`td.${cls}`, { dataset: { col, label: t(`margin.col.${col}`) } }, text);
+    for (const r of rep.items)
+      body.append(h('tr', { dataset: { key: r.key, currency: r.currency } },
+        h('th', { scope: 'row', 'data-label': t('margin.col.key') }, r.key),
+        td('num', 'paid', RD.formatMoney(r.customer_refunds_paid, r.currency)),
+        td('num', 'expected', RD.formatMoney(r.expected_recovery, r.currency)),
+        td('num', 'actual', RD.formatMoney(r.actual_recovery, r.currency)),
+        td('num', 'fees', RD.formatMoney(r.fees, r.currency)),
+        td(`num${r.net_loss > 0 ? '.loss' : ''}`, 'loss', RD.formatMoney(r.net_loss, r.currency)),
+        td('num', 'open', String(r.open_claims))));
+    $('#margin-empty').hidden = rep.items.length > 0;
+    $('#margin-table').hidden = rep.items.length === 0;
   }
   $('#margin-form').addEventListener('submit', (ev) => { ev.preventDefault(); RD.busy(ev.submitter, () => loadReport()); });
 
@@ -288,6 +305,7 @@
       $('#claims-section').hidden = true;
       state.claims = [];
       state.cursor = null;
+      state.margin = null;
       RD.clear($('#stmt-result'));
       $('#stmt-result').hidden = true;
       alert.clear();
@@ -296,5 +314,5 @@
   RD.staffViews = RD.staffViews || [];
   RD.staffViews.push(view);
   if (RD.staffMe) view.signIn(RD.staffMe);
-  RD.onLang(() => { if (state.claims.length) renderClaims(); });
+  RD.onLang(() => { if (state.claims.length) renderClaims(); renderMargin(); });
 })();

@@ -102,13 +102,15 @@
     'act.request_info.send': ['发送请求', 'Send request'],
     'act.requested': ['已要求客户补充信息。', 'Information requested from the customer.'],
     'act.approve': ['批准退款', 'Approve'],
-    'act.approve.amount': ['批准金额（元，如 123.45）', 'Amount to approve (major units, e.g. 123.45)'],
+    'act.approve.amount': ['批准金额（{currency}，如 {example}）', 'Amount to approve ({currency}, e.g. {example})'],
     'act.approve.preview': ['将批准 {amount}', 'Will approve {amount}'],
     'act.approve.above': ['高于报价金额 {quote}：仅主管可批准，且须填写理由。', 'Above the quoted {quote}: only a supervisor may approve, with a written reason.'],
     'act.approve.below': ['低于客户申请金额，客户需确认后才会打款。', 'Less than requested: the customer must confirm before payout.'],
     'act.approve.method': ['退款方式', 'Refund route'],
     'act.approve.method.same': ['{m}（客户申请）', '{m} (as requested)'],
     'act.approve.note': ['说明（客户可见；批准金额低于或高于报价、或更换退款方式时必填）', 'Note (the customer sees it; required for an amount other than the quote or another route)'],
+    'act.approve.same_approver': ['您已作为首次审批人批准了此申请，二次审批须由另一位主管完成；您仍可拒绝或留言。',
+      'You gave the first approval of this request; the second approval must come from another supervisor. You may still reject it or send a message.'],
     'act.approve.second': ['首次批准：{amount}（{m}），审批人 {who}。二次审批须由另一位主管完成。', 'First approval: {amount} ({m}) by {who}. The second approval must be another supervisor.'],
     'act.approved': ['申请 #{id} 已处理，当前状态：{status}。', 'Request #{id} decided; status: {status}.'],
     'act.reject': ['拒绝退款', 'Reject'],
@@ -411,7 +413,9 @@
         h('td', tc('pay', p.channel), p.method ? h('small.muted', tc('payout', p.method)) : null),
         h('td', h(`span.badge.pstatus-${p.status}`, tc('pstatus', p.status)),
           p.failure_reason ? h('small.muted', p.failure_reason) : null),
-        h('td', p.status === 'settled' ? RD.timeEl(p.settled_at) : RD.timeEl(p.expected_latest_at || p.expected_at)),
+        /* a failed payout arrives never: no expected date */
+        h('td', { dataset: { col: 'arrival' } }, p.status === 'settled' ? RD.timeEl(p.settled_at)
+          : p.status === 'failed' ? '—' : RD.timeEl(p.expected_latest_at || p.expected_at)),
         h('td.row-actions', payoutActions(p, renderPayouts))));
     }
     $('#payouts-empty').hidden = state.payouts.length > 0;
@@ -478,6 +482,20 @@
     renderReady();
   });
 
+  function reloadLists() {
+    const loads = [];
+    if (isReviewer()) loads.push(loadQueue());
+    else loads.push(loadReady());
+    if (isFinance()) loads.push(loadPayouts());
+    return Promise.all(loads);
+  }
+
+  /* The field a refusal is about, to mark and focus (else the error box). */
+  const PROBLEM_FIELD = {
+    note_required: 'approve-note', amount_above_quote: 'approve-amount', invalid_amount: 'approve-amount',
+    exceeds_order_cap: 'approve-amount', payout_method_not_allowed: 'approve-method',
+  };
+
   async function act(button, path, body, message) {
     detailAlert.clear();
     notice.clear();
@@ -487,15 +505,34 @@
         state.detail = r;
         renderDetail();
         notice.text(() => message(r), 'ok');
-        const loads = [];
-        if (isReviewer()) loads.push(loadQueue());
-        else loads.push(loadReady());
-        if (isFinance()) loads.push(loadPayouts());
-        await Promise.all(loads);
+        await reloadLists();
       } catch (e) {
-        if (e.status !== 401) detailAlert.error(e);
+        if (e.status === 401) return;
+        /* refused by the state someone else made (409): show that state
+         * and the actions it really allows, keeping what was typed */
+        if (e.status === 409) {
+          await Promise.all([keepDetail(() => reloadDetail()), reloadLists().catch(() => {})]);
+        }
+        detailAlert.error(e);
+        const f = document.getElementById(PROBLEM_FIELD[e.code] || '');
+        if (f && $('#detail').contains(f)) {
+          f.setAttribute('aria-invalid', 'true');
+          f.addEventListener('input', () => f.removeAttribute('aria-invalid'), { once: true });
+          f.focus();
+        } else detailAlert.focus();
       }
     });
+  }
+
+  /* re-renders the detail keeping typed values (async fn allowed) */
+  async function keepDetail(fn) {
+    const box = $('#detail');
+    const kept = [...box.querySelectorAll('input[id], select[id], textarea[id]')].map((el) => [el.id, el.value]);
+    await fn();
+    for (const [id, v] of kept) {
+      const el = document.getElementById(id);
+      if (el && box.contains(el) && el.value !== v) { el.value = v; el.dispatchEvent(new Event('input')); }
+    }
   }
 
   function field(id, label, control, hint) {
@@ -553,7 +590,7 @@
       };
       input.addEventListener('input', paint);
       paint();
-      form.append(field('approve-amount', `${t('act.approve.amount')} · ${cur}`, input, preview));
+      form.append(field('approve-amount', t('act.approve.amount', { currency: cur, example: RD.minorToInput(12345, cur) }), input, preview));
       const methods = (r.quote && Array.isArray(r.quote.payout_methods) ? r.quote.payout_methods : [r.payout_method]);
       const all = Array.from(new Set([r.payout_method, ...methods]));
       method = h('select', { id: 'approve-method' }, all.map((m) => h('option', { value: m, selected: m === r.payout_method },
@@ -701,9 +738,15 @@
           onclick: (ev) => act(ev.currentTarget, 'claim', undefined, (x) => t('act.claimed', { id: x.id })),
         }, t('act.claim'))));
       }
-      const approvable = s === 'in_review' || (isSupervisor() && (s === 'awaiting_second_approval' || s === 'appealed'));
+      /* the first approver may not give the second approval (403 same_approver) */
+      const ownFirst = s === 'awaiting_second_approval' && r.first_approver === state.me.sub;
+      const approvable = s === 'in_review' || (isSupervisor() && ((s === 'awaiting_second_approval' && !ownFirst) || s === 'appealed'));
       const rejectable = s === 'in_review' || s === 'needs_info' || (isSupervisor() && (s === 'awaiting_second_approval' || s === 'appealed'));
       if (approvable) panels.push(approvePanel(r));
+      else if (ownFirst && isSupervisor()) {
+        panels.push(h('div.panel.same-approver', h('h3', t('act.approve')),
+          h('p', { dataset: { why: 'same_approver' } }, t('act.approve.same_approver'))));
+      }
       if (rejectable) panels.push(rejectPanel());
       if (s === 'in_review') {
         panels.push(textPanel({ id: 'info-message', title: t('act.request_info'), label: t('act.request_info.label'),
@@ -744,7 +787,7 @@
       renderQueue();
       renderReady();
       renderPayouts();
-      renderDetail();
+      RD.keepValues($('#detail'), renderDetail);
     }
   });
 

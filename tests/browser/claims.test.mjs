@@ -123,6 +123,13 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     await waitText(s.page, '#claims-alert', new RegExp(`#${b.claimId}`));
     const claimB = await ok(api('GET', `/api/v1/provider-claims?provider=${PROV}&status=filed`, { tok: FINANCE }), 200);
     assert.deepEqual(claimB.items.map((k) => [k.id, k.claim_ref]), [[b.claimId, `RF-${RUN}`]]);
+    // the same reference for another claim: 409 claim_ref_taken, in Chinese, the field marked and focused
+    await s.page.fill(`#claim-ref-${a.claimId}`, `RF-${RUN}`);
+    await s.page.click(`button[data-action="filed"][data-claim="${a.claimId}"]`);
+    await waitText(s.page, '#claims-alert', /该服务商已有使用此索赔编号的索赔/);
+    assert.equal(await s.page.locator('#claims-alert .problem-detail').count(), 0);
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), `claim-ref-${a.claimId}`);
+    assert.equal(await s.page.getAttribute(`#claim-ref-${a.claimId}`, 'aria-invalid'), 'true');
 
     // The statement: a by upstream_ref in full, b by claim_ref with less, an unknown and an invalid line.
     const csv = '\uFEFFref,amount,fee\r\n'
@@ -151,6 +158,11 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     await row.waitFor();
     assert.match((await row.textContent()).replace(/\s+/g, ' '), /2,000\.00 CNY.*1,900\.00 CNY.*10\.00 CNY/);
     assert.equal(await row.getAttribute('data-currency'), 'CNY');   // a row is a key and a currency
+    // on a phone the rows stack: each figure keeps its column's name
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    assert.equal(await s.page.evaluate((k) => getComputedStyle(document.querySelector(
+      `#margin-body tr[data-key="${k}"] td[data-col="loss"]`), '::before').content, PROV), '"净亏损: "');
+    assert.equal(await s.page.locator('#margin-table thead').isVisible(), false);
     assert.deepEqual(s.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
   } finally { await s.close(); }
 });

@@ -414,8 +414,12 @@ test('cancelling an unpaid order', async () => {
     const row = `#orders-body tr[data-order="${orderId}"]`;
     await s.page.click(`${row} button[data-action="cancel"]`);
     assert.match(await text(s.page, row), new RegExp(`确定取消订单 ${orderId}`));
-    await s.page.click(`${row} button.danger`);
+    // the row is drawn again: focus moves to its confirm button, not to <body>
+    assert.equal(await s.page.evaluate(() => document.activeElement.dataset.action), 'confirm-cancel');
+    await s.page.keyboard.press('Enter');
     await waitText(s.page, row, /已取消/);
+    await waitText(s.page, '#quote', /订单已取消/);
+    assert.equal(await s.page.evaluate(() => document.activeElement.dataset.action), 'quote', 'focus stays in the row');
     await waitText(s.page, '#notice', new RegExp(`订单 ${orderId} 已取消`));
     assert.equal(await s.page.locator(`${row} button[data-action="cancel"]`).count(), 0);
     const order = await ok(api('GET', `/api/v1/orders/${orderId}`, { tok: token(account, 'customer') }), 200);
@@ -453,6 +457,13 @@ test('the customer answers support: reply to needs_info, confirm a lower approva
     await s.page.click('#detail form button[type=submit]');          // empty: refused in the page
     await waitText(s.page, '#detail-alert', /请输入内容/);
     await s.page.fill('#reply-body', '截图已上传到工单');
+    // a language switch redraws the detail and keeps what was typed
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail .detail-status', /Needs information/);
+    assert.equal(await s.page.inputValue('#reply-body'), '截图已上传到工单');
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail .detail-status', /待补充信息/);
+    assert.equal(await s.page.inputValue('#reply-body'), '截图已上传到工单');
     await s.page.click('#detail form button[type=submit]');
     await waitText(s.page, '#detail .detail-status', /审核中/);
     assert.match(await text(s.page, '#detail ul.messages'), /截图已上传到工单/);
@@ -617,6 +628,7 @@ test('support works the queue: filters, claim, approve an amount typed in major 
 
     // the amount field: prefilled with the quote, refuses three decimals
     assert.equal(await s.page.inputValue('#approve-amount'), '599.00');
+    assert.equal(await text(s.page, 'label[for="approve-amount"]'), '批准金额（CNY，如 123.45）');
     let approves = 0;
     s.page.on('request', (r) => { if (r.url().endsWith(`/refunds/${rA.id}/approve`)) approves++; });
     await s.page.fill('#approve-amount', '123.456');
@@ -663,6 +675,77 @@ test('support works the queue: filters, claim, approve an amount typed in major 
   } finally { await s.close(); }
 });
 
+test('staff detail: a JPY amount label, typed values kept across a language switch, refusals focus their field, a 409 shows the state now', async () => {
+  const account = `bt-cust-${RUN}-jpy`;
+  const cust = token(account, 'customer');
+  const rJ = await submitRefund(cust, await createOrder(account, { currency: 'JPY', amount_paid: 12000 }));
+  await refundAct(rJ.id, 'claim', SUPPORT);
+  const rC = await submitRefund(cust, await createOrder(account));
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, SUPPORT);
+    await s.page.fill('#f-provider', PROVIDER);
+    await s.page.press('#f-provider', 'Enter');
+    await waitVisible(s.page, `#queue-body tr[data-refund="${rC.id}"]`);
+    await openRefund(s.page, rJ.id);
+    // the unit and an example valid for JPY (no decimals)
+    assert.equal(await text(s.page, 'label[for="approve-amount"]'), '批准金额（JPY，如 12345）');
+    await s.page.fill('#approve-amount', '1000');
+    await s.page.selectOption('#reject-reason', 'other');
+    await s.page.fill('#staff-message', '请稍候');
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, 'label[for="approve-amount"]', /^Amount to approve \(JPY, e\.g\. 12345\)$/);
+    assert.equal(await s.page.inputValue('#approve-amount'), '1000', 'typed values survive the switch');
+    assert.equal(await s.page.inputValue('#reject-reason'), 'other');
+    assert.equal(await s.page.inputValue('#staff-message'), '请稍候');
+    assert.match(await text(s.page, '#approve-amount-preview'), /1,000 JPY/);
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail .detail-status', /审核中/);
+    assert.equal(await s.page.inputValue('#approve-amount'), '1000');
+
+    // less than the quote without a note: 422 note_required, translated alone, focus on the note
+    await s.page.click('#detail form[data-form="approve"] button[type=submit]');
+    await waitText(s.page, '#detail-alert', /请填写说明/);
+    assert.equal(await s.page.getAttribute('#detail-alert .problem', 'data-code'), 'note_required');
+    assert.equal(await s.page.locator('#detail-alert .problem-detail').count(), 0, 'no English detail after the translation');
+    assert.match(await text(s.page, '#detail-alert .problem-meta'), /请求编号: \S+/);
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'approve-note');
+    assert.equal(await s.page.getAttribute('#approve-note', 'aria-invalid'), 'true');
+
+    // claimed by someone else meanwhile: 409, and the page shows the request as it is now
+    await openRefund(s.page, rC.id);
+    const other = `bt-support2-${RUN}`;
+    await refundAct(rC.id, 'claim', token(other, 'support'));
+    await s.page.click('#detail [data-action="claim"]');
+    await waitText(s.page, '#detail-alert', /该申请已由其他人受理/);
+    await waitText(s.page, '#detail .detail-status', /审核中/);
+    assert.match(await text(s.page, '#detail dl.facts'), new RegExp(other));
+    assert.equal(await s.page.locator('#detail [data-action="claim"]').count(), 0);
+    await waitText(s.page, `#queue-body tr[data-refund="${rC.id}"]`, new RegExp(other));
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'detail-alert', 'focus on the message');
+    assert.deepEqual(s.unexpected(true), []);
+  } finally { await s.close(); }
+});
+
+test('every problem code of docs/openapi.yaml reads in both languages', async () => {
+  const yaml = readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8');
+  const table = yaml.slice(yaml.indexOf('    ProblemCode:'), yaml.indexOf('      enum:', yaml.indexOf('    ProblemCode:')));
+  const codes = [...table.matchAll(/^\s+\| ([a-z0-9_]+) \|/gm)].map((m) => m[1]).filter((c) => c !== 'code');
+  assert.ok(codes.length > 90, `${codes.length} codes`);
+  const s = await open('/');
+  try {
+    const missing = await s.page.evaluate((list) => {
+      const out = [];
+      for (const l of ['zh-CN', 'en']) {
+        RD.setLang(l);
+        for (const c of list) if (!RD.has(`code.${c}`)) out.push(`${l}:${c}`);
+      }
+      return out;
+    }, codes);
+    assert.deepEqual(missing, []);
+  } finally { await s.close(); }
+});
+
 test('overdue requests are highlighted, and the overdue filter is sent', async () => {
   const account = `bt-cust-${RUN}-overdue`;
   const r = await submitRefund(token(account, 'customer'), await createOrder(account));
@@ -706,14 +789,22 @@ test('a supervisor gives the second approval and decides an appeal', async () =>
   await refundAct(appealed.id, 'claim', SUPPORT);
   await refundAct(appealed.id, 'reject', SUPPORT, { reason_code: 'other', note: '需要主管复核' });
   assert.equal((await refundAct(appealed.id, 'appeal', cust, { message: '请复核' })).status, 'appealed');
-
   const supSub = `bt-supervisor-${RUN}`;
+  // one the supervisor approved first: the second approval is someone else's
+  const own = await submitRefund(cust, await createOrder(account, { amount_paid: 400000 }));
+  await refundAct(own.id, 'claim', token(supSub, 'supervisor'));
+  assert.equal((await refundAct(own.id, 'approve', token(supSub, 'supervisor'), {})).status, 'awaiting_second_approval');
+
   const s = await open('/staff.html');
   try {
     await signIn(s.page, token(supSub, 'supervisor'));
     await s.page.fill('#f-provider', PROVIDER);
     await s.page.selectOption('#f-status', 'awaiting_second_approval');
     await waitVisible(s.page, `#queue-body tr[data-refund="${big.id}"]`);
+    await openRefund(s.page, own.id);
+    assert.equal(await s.page.locator('#detail form[data-form="approve"]').count(), 0, 'no Approve for the first approver');
+    assert.match(await text(s.page, '#detail [data-why="same_approver"]'), /您已作为首次审批人批准了此申请/);
+    assert.equal(await s.page.locator('#detail form[data-form="reject"]').count(), 1, 'Reject stays');
     await openRefund(s.page, big.id);
     assert.match(await text(s.page, '#detail form[data-form="approve"]'),
       new RegExp(`首次批准：5,000\\.00 CNY.*${SUPPORT_SUB}`));
@@ -743,6 +834,12 @@ test('finance pays an approved refund and settles the payout', async () => {
   await refundAct(r.id, 'claim', SUPPORT);
   const approved = await refundAct(r.id, 'approve', SUPPORT, {});
   assert.equal(approved.status, 'approved');
+  // another one whose payout failed: it arrives never
+  const rf = await submitRefund(token(account, 'customer'), await createOrder(account));
+  await refundAct(rf.id, 'claim', SUPPORT);
+  await refundAct(rf.id, 'approve', SUPPORT, {});
+  const failedId = (await ok(api('POST', `/api/v1/refunds/${rf.id}/payout`, { tok: FINANCE, body: {} }), 201)).payouts.at(-1).id;
+  await ok(api('POST', `/api/v1/payouts/${failedId}/fail`, { tok: FINANCE, body: { reason: 'card_closed' } }), 200);
 
   const s = await open('/staff.html');
   try {
@@ -750,6 +847,10 @@ test('finance pays an approved refund and settles the payout', async () => {
     await waitVisible(s.page, '#ready-section');
     assert.ok(!(await visible(s.page, '#queue-section')), 'finance has no review queue');
     assert.ok(await visible(s.page, '#payouts-section'));
+    const frow = `#payouts-body tr[data-payout="${failedId}"]`;
+    await waitVisible(s.page, frow);
+    assert.equal(await s.page.getAttribute(frow, 'data-status'), 'failed');
+    assert.equal(await text(s.page, `${frow} td[data-col="arrival"]`), '—', 'a failed payout has no expected arrival');
     const row = `#ready-body tr[data-refund="${r.id}"]`;
     await waitVisible(s.page, row);
     assert.match(await text(s.page, row), /599\.00 CNY.*原路退回.*已批准/);
