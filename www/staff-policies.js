@@ -75,8 +75,10 @@
     'pol.f.payout_methods_after_window': ['期满后退款方式', 'Refund routes after the window'],
     'pol.f.payout_default_after_window': ['期满后默认方式', 'Default route after the window'],
     'pol.f.review_sla_days': ['审核时限（工作日）', 'Review deadline (business days)'],
-    'pol.f.auto_approve_max': ['自动批准上限（元，0 = 不自动）', 'Auto-approve up to (0 = never)'],
-    'pol.f.second_approval_over': ['超过此金额须二次审批（元）', 'Second approval above'],
+    'pol.f.auto_approve_max': ['自动批准上限（{currency}，如 {example}；0 = 不自动）', 'Auto-approve up to ({currency}, e.g. {example}; 0 = never)'],
+    'pol.f.second_approval_over': ['超过此金额须二次审批（{currency}，如 {example}）', 'Second approval above ({currency}, e.g. {example})'],
+    'pol.invalid.int': ['“{field}”须为不超过 9 位的非负整数。', '“{field}” must be a whole number of at most 9 digits.'],
+    'pol.invalid.money': ['“{field}”须为 {currency} 金额，最多 {e} 位小数，如 {example}。', '“{field}” must be an amount in {currency} with at most {e} decimals, e.g. {example}.'],
     'pol.f.note': ['版本说明', 'Note for this version'],
     'pol.rule.full': ['全额', 'everything'],
     'pol.rule.unused_units': ['未使用部分', 'unused units'],
@@ -191,13 +193,15 @@
         h('option', { value: c, selected: c === v }, tc(prefix, c))))
       : h('input', { id, name: field, type: 'text', inputmode: kind === 'int' ? 'numeric' : 'decimal',
         value: kind === 'money' ? RD.minorToInput(v, CURRENCY) : String(v), oninput: stale });
-    return h('div.field', h('label', { for: id }, t(`pol.f.${field}`)), control);
+    return h('div.field', h('label', { for: id }, fieldLabel(field)), control);
   }
 
-  const day = (unix) => new Date(unix * 1000).toISOString().slice(0, 10);
+  /* a field's label; money fields name the currency and a valid example */
+  function fieldLabel(field) {
+    return t(`pol.f.${field}`, { currency: CURRENCY, example: RD.minorToInput(12345, CURRENCY) });
+  }
 
   function draftForm() {
-    const now = Math.floor(Date.now() / 1000);
     return h('form#policy-draft.policy-draft', { novalidate: true, onsubmit: (ev) => { ev.preventDefault(); simulate(ev.submitter); } },
       h('h3', t('pol.draft')), h('p.hint', t('pol.draft.hint')),
       h('div.draft-grid', FIELDS.map(([f, kind, choices, prefix]) => input(f, kind, choices, prefix)),
@@ -205,9 +209,9 @@
           h('input', { id: 'pd-note', name: 'note', type: 'text', maxlength: '500', oninput: stale }))),
       h('div.filters',
         h('div.field', h('label', { for: 'pd-from' }, t('pol.from')),
-          h('input', { id: 'pd-from', type: 'date', value: day(now - 90 * 86400), onchange: stale })),
+          h('input', { id: 'pd-from', type: 'date', value: RD.zoneToday(90), onchange: stale })),
         h('div.field', h('label', { for: 'pd-to' }, t('pol.to')),
-          h('input', { id: 'pd-to', type: 'date', value: day(now), onchange: stale })),
+          h('input', { id: 'pd-to', type: 'date', value: RD.zoneToday(), onchange: stale })),
         h('button.primary#pd-simulate', { type: 'submit' }, t('pol.simulate')),
         h('button.secondary#pd-publish', { type: 'button', onclick: askPublish }, t('pol.publish'))),
       h('p.hint#pd-publish-hint', t('pol.publish.need_sim')));
@@ -228,8 +232,16 @@
         let v = null;
         if (kind === 'money') { const p = RD.parseMajor(text, CURRENCY); v = p.ok ? p.value : null; }
         else if (/^\d{1,9}$/.test(text)) v = Number(text);
-        el.toggleAttribute('aria-invalid', v === null);
-        if (v === null) { el.focus(); return null; }
+        if (v === null) {
+          /* aria-invalid="true" (an empty attribute reads as false), and say what is wrong */
+          el.setAttribute('aria-invalid', 'true');
+          alert.text(() => t(kind === 'money' ? 'pol.invalid.money' : 'pol.invalid.int', {
+            field: fieldLabel(field), currency: CURRENCY, e: RD.exponent(CURRENCY), example: RD.minorToInput(12345, CURRENCY),
+          }), 'error');
+          el.focus();
+          return null;
+        }
+        el.removeAttribute('aria-invalid');
         body[field] = v;
       }
     }
@@ -238,12 +250,9 @@
     return body;
   }
 
+  /* the picked days in the reseller's time zone (RD.config) */
   function range() {
-    const from = $('#pd-from').value, to = $('#pd-to').value;
-    const out = {};
-    if (from) out.from = `${from}T00:00:00Z`;
-    if (to) out.to = new Date(Date.parse(`${to}T00:00:00Z`) + 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    return out;
+    return RD.dayRange($('#pd-from').value, $('#pd-to').value);
   }
 
   /* Any edit makes the simulation stale: publishing needs a fresh one. */
@@ -304,7 +313,7 @@
     RD.clear(box);
     RD.append(box, [
       h('h3', { tabindex: '-1' }, t('pol.sim.title')),
-      h('p.muted', `${RD.formatTime(sim.from)} — ${RD.formatTime(sim.to)}`),
+      h('p.muted.sim-range', (({ from, to }) => `${from} — ${to}`)(RD.formatDays(sim.from, sim.to))),
       summaryList(sim),
       h('h4', t('pol.sim.by_decision')),
       h('div.table-wrap', h('table.breakdown.sim-decisions',
@@ -336,7 +345,7 @@
     RD.append(box, [
       h('h3#policy-confirm-h', { tabindex: '-1' }, t('pol.confirm.title')),
       h('p', t('pol.confirm.text', { type: state.type, v: sim.draft_version,
-        from: RD.formatTime(sim.from), to: RD.formatTime(sim.to) })),
+        ...RD.formatDays(sim.from, sim.to) })),
       summaryList(sim),
       h('div.actions',
         h('button.primary#pd-confirm', { type: 'button', onclick: (ev) => publish(ev.currentTarget) }, t('pol.confirm.go')),

@@ -108,7 +108,9 @@
   /* ---------- table ---------- */
 
   function table(report) {
-    const cap = t('rep.caption', { group: t(`rep.g.${report.group}`), from: RD.formatTime(report.from), to: RD.formatTime(report.to) });
+    /* the days picked (in the reseller's zone), not the instants sent */
+    const days = RD.formatDays(report.from, report.to);
+    const cap = t('rep.caption', { group: t(`rep.g.${report.group}`), from: days.from, to: days.to });
     /* focusable: a table wider than the screen scrolls by keyboard too */
     return h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': cap }, h('table.list.report-table#report-table',
       h('caption', cap),
@@ -122,16 +124,28 @@
 
   /* ---------- the form ---------- */
 
-  const day = (unix) => new Date(unix * 1000).toISOString().slice(0, 10);
-
+  /* The picked days are days in the reseller's time zone (RD.config):
+   * from its midnight on From to its midnight after To. */
   function query() {
     const f = $('#report-form');
     const p = new URLSearchParams({ group: f.elements.group.value });
-    if (f.elements.from.value) p.set('from', `${f.elements.from.value}T00:00:00Z`);
-    if (f.elements.to.value) {
-      p.set('to', new Date(Date.parse(`${f.elements.to.value}T00:00:00Z`) + 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    }
+    const r = RD.dayRange(f.elements.from.value, f.elements.to.value);
+    if (r.from) p.set('from', r.from);
+    if (r.to) p.set('to', r.to);
     return `/api/v1/reports/refunds?${p}`;
+  }
+
+  /* after a refusal: a bad range marks the dates, else the message takes focus */
+  function showError(e) {
+    alert.error(e);
+    if (e.code === 'invalid_range' && $('#rep-from')) {
+      for (const id of ['#rep-from', '#rep-to']) {
+        const el = $(id);
+        el.setAttribute('aria-invalid', 'true');
+        el.addEventListener('change', () => { $('#rep-from').removeAttribute('aria-invalid'); $('#rep-to').removeAttribute('aria-invalid'); }, { once: true });
+      }
+      $('#rep-from').focus();
+    } else alert.focus();
   }
 
   async function load(button) {
@@ -142,7 +156,7 @@
         const r = await api('GET', query());
         if (my !== state.seq) return;
         state.report = r;
-      } catch (e) { if (e.status !== 401) alert.error(e); return; }
+      } catch (e) { if (e.status !== 401) showError(e); return; }
       paintResult();
     });
   }
@@ -158,21 +172,20 @@
         a.click();
         a.remove();
         setTimeout(() => URL.revokeObjectURL(url), 10000);
-      } catch (e) { if (e.status !== 401) alert.error(e); }
+      } catch (e) { if (e.status !== 401) showError(e); }
     });
   }
 
   function build() {
-    const now = Math.floor(Date.now() / 1000);
     RD.clear(section);
     RD.append(section, [
       h('div.section-head', h('h2#reports-h', t('rep.title'))),
       alertBox,
       h('form#report-form.filters', { novalidate: true, onsubmit: (ev) => { ev.preventDefault(); load(ev.submitter); } },
         h('div.field', h('label', { for: 'rep-from' }, t('rep.from')),
-          h('input#rep-from', { type: 'date', name: 'from', value: day(now - 89 * 86400) })),
+          h('input#rep-from', { type: 'date', name: 'from', value: RD.zoneToday(89) })),
         h('div.field', h('label', { for: 'rep-to' }, t('rep.to')),
-          h('input#rep-to', { type: 'date', name: 'to', value: day(now) })),
+          h('input#rep-to', { type: 'date', name: 'to', value: RD.zoneToday() })),
         h('div.field', h('label', { for: 'rep-group' }, t('rep.group')),
           h('select#rep-group', { name: 'group' }, GROUPS.map((g) => h('option', { value: g }, t(`rep.g.${g}`))))),
         h('div.field', h('label', { for: 'rep-measure' }, t('rep.measure')),

@@ -57,10 +57,38 @@ test('an admin simulates a shorter window, sees the one request it changes, and 
     await openType(s.page);
     assert.match(await text(s.page, 'ol.policy-history'), /首个版本/);
     assert.equal(await s.page.locator('#pd-publish').isDisabled(), true, 'nothing simulated yet');
+    // money fields name their unit and a valid example
+    assert.equal(await text(s.page, 'label[for="pd-second_approval_over"]'), '超过此金额须二次审批（CNY，如 123.45）');
+    assert.match(await text(s.page, 'label[for="pd-auto_approve_max"]'), /^自动批准上限（CNY，如 123\.45；/);
 
+    // not a number: marked invalid (aria-invalid="true"), said, focused; nothing sent
+    const sims = [];
+    s.page.on('request', (r) => { if (r.url().includes('/simulate')) sims.push(r.postDataJSON()); });
+    await s.page.fill('#pd-window_days', 'abc');
+    await s.page.click('#pd-simulate');
+    await waitText(s.page, '#policies-section [role=alert]', /“无理由退款天数”须为不超过 9 位的非负整数/);
+    assert.equal(await s.page.getAttribute('#pd-window_days', 'aria-invalid'), 'true');
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'pd-window_days');
+    await s.page.fill('#pd-auto_approve_max', '1.234');
     await s.page.fill('#pd-window_days', '20');
     await s.page.click('#pd-simulate');
+    await waitText(s.page, '#policies-section [role=alert]', /须为 CNY 金额，最多 2 位小数，如 123\.45/);
+    assert.equal(await s.page.getAttribute('#pd-window_days', 'aria-invalid'), null);
+    assert.equal(await s.page.getAttribute('#pd-auto_approve_max', 'aria-invalid'), 'true');
+    assert.equal(sims.length, 0);
+    await s.page.fill('#pd-auto_approve_max', '0');
+
+    await s.page.click('#pd-simulate');
     await waitText(s.page, '#policy-sim', /模拟结果/);
+    // the picked days are days in the reseller's zone (the stack's: Asia/Shanghai, UTC+8)
+    const from = await s.page.inputValue('#pd-from'), to = await s.page.inputValue('#pd-to');
+    const zone = (await (await fetch(`${BASE}/config.json`)).json()).timezone;
+    assert.equal(zone, 'Asia/Shanghai');
+    assert.equal(to, new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date()));
+    const dayBefore = (d) => new Date(Date.parse(`${d}T00:00:00Z`) - DAY * 1000).toISOString().slice(0, 10);
+    assert.equal(sims.at(-1).from, `${dayBefore(from)}T16:00:00Z`);
+    assert.equal(sims.at(-1).to, `${to}T16:00:00Z`);
+    assert.equal(await text(s.page, '#policy-sim .sim-range'), `${from} — ${to}`);
     assert.equal(await text(s.page, '.sim-summary dd[data-key="requests"]'), '3');
     assert.equal(await text(s.page, '.sim-summary dd[data-key="changed"]'), '1');
     assert.match(await text(s.page, '.sim-summary dd[data-key="delta"][data-currency="CNY"]'), /^-200\.00 CNY$/);

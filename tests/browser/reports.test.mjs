@@ -9,7 +9,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SHOTS, DAY, nowS, iso, token, api, ok, open, signIn, waitText, text, audit, noSidewaysScroll } from './views-lib.mjs';
+import { BASE, SHOTS, DAY, nowS, iso, token, api, ok, open, signIn, waitText, text, audit, noSidewaysScroll } from './views-lib.mjs';
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const PROVIDER = `br_${RUN}`;
@@ -45,11 +45,29 @@ async function show(page, group) {
 }
 
 test('a supervisor reads the report by provider: table, chart, measure, CSV; then in English', async () => {
-  const s = await open('/staff.html');
+  const s = await open('/staff.html', { width: 1280 });
   try {
     await signIn(s.page, SUPERVISOR);
     await s.page.locator('#reports-section').waitFor({ state: 'visible' });
     await waitText(s.page, '#reports-h', /退款报表/);
+    // the stack's zone (Asia/Shanghai): today there, and the caption names the days picked
+    await s.page.locator('#report-table caption').waitFor();
+    const zone = (await (await fetch(`${BASE}/config.json`)).json()).timezone;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
+    assert.equal(await s.page.inputValue('#rep-to'), today);
+    assert.match(await text(s.page, '#report-table caption'),
+      new RegExp(`${await s.page.inputValue('#rep-from')} 至 ${today}$`));
+    // by reason at 1280 px: a row's name stays on one line (CJK could break per character)
+    await s.page.selectOption('#rep-group', 'reason_code');
+    await s.page.click('#rep-show');
+    await waitText(s.page, '#report-table caption', /退款原因/);
+    const lines = await s.page.$$eval('#report-table tbody th[scope=row]', (ths) => ths.map((th) => {
+      const range = document.createRange();
+      range.selectNodeContents(th);
+      return [th.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+    }));
+    assert.ok(lines.some(([k]) => k === '误购'), JSON.stringify(lines));
+    assert.deepEqual(lines.filter(([, n]) => n !== 1), [], 'each row name on one line');
     await show(s.page, 'provider');
     const cell = (col) => text(s.page, `#report-table tr[data-key="${PROVIDER}"] td[data-col="${col}"]`);
     assert.equal(await cell('submitted'), '3');
@@ -110,6 +128,40 @@ test('by keyboard at 375 px: group by reviewer, read the rows; nothing scrolls s
     await noSidewaysScroll(s.page, '#reports-section');
     await s.page.screenshot({ path: `${SHOTS}/staff-reports-en-375.png`, fullPage: true });
     assert.deepEqual(await audit(s.page, '#reports-section'), []);
+  } finally {
+    await s.close();
+  }
+});
+
+test("picked days are days of the reseller's time zone (not UTC, not the browser's), DST included; a bad range is refused in its language", async () => {
+  // another reseller zone than the stack's, and a browser in a third one
+  const s = await open('/staff.html', { width: 1280, timezoneId: 'Asia/Tokyo', config: { timezone: 'America/New_York' } });
+  try {
+    const sent = [];
+    s.page.on('request', (r) => { if (r.url().includes('/api/v1/reports/refunds')) sent.push(new URL(r.url()).searchParams); });
+    await signIn(s.page, SUPERVISOR);
+    await s.page.locator('#reports-section').waitFor({ state: 'visible' });
+    await waitText(s.page, '#report-result', /\S/);
+    // the default range ends today in New York
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date());
+    assert.equal(await s.page.inputValue('#rep-to'), today);
+    // 8 March 2026: New York moves to summer time, a 23-hour day
+    await s.page.fill('#rep-from', '2026-03-08');
+    await s.page.fill('#rep-to', '2026-03-08');
+    const res = s.page.waitForResponse((r) => r.url().includes('/api/v1/reports/refunds') && r.url().includes('2026-03-08'));
+    await s.page.click('#rep-show');
+    assert.equal((await res).status(), 200);
+    assert.equal(sent.at(-1).get('from'), '2026-03-08T05:00:00Z');
+    assert.equal(sent.at(-1).get('to'), '2026-03-09T04:00:00Z');
+
+    // To before From: 422 invalid_range, in Chinese, the dates marked and focused
+    await s.page.fill('#rep-from', '2026-03-10');
+    await s.page.click('#rep-show');
+    await waitText(s.page, '#reports-section [role=alert]', /日期范围无效/);
+    assert.equal(await s.page.locator('#reports-section [role=alert] .problem-detail').count(), 0);
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'rep-from');
+    assert.equal(await s.page.getAttribute('#rep-from', 'aria-invalid'), 'true');
+    assert.deepEqual(s.unexpected(), []);
   } finally {
     await s.close();
   }
