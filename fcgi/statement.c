@@ -11,6 +11,7 @@
 
 #include <libcsv/csv.h>
 
+#include "calendar.h"
 #include "http.h"
 
 #define MAX_FIELDS 64
@@ -200,39 +201,20 @@ static bool ref_ok(const char *ref)
 	return true;
 }
 
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Days in a month of the proleptic Gregorian calendar (ISO 8601). */
-static int month_days(int year, int month)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
 /* YYYY-MM-DD of a day that exists (2026-13-45 and 2026-02-29 do not),
  * optionally followed by a time; the rest is not checked. */
 static bool date_ok(const char *d)
 {
-	int year, month, day;
+	char day[11];
+	int64_t n;
 
 	if (d[0] == '\0')
 		return true;
-	if (strlen(d) < 10 || strlen(d) >= STATEMENT_DATE_SIZE || d[4] != '-' || d[7] != '-')
+	if (strlen(d) < 10 || strlen(d) >= STATEMENT_DATE_SIZE)
 		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)d[i]))
-			return false;
-	year = digits(d, 4), month = digits(d + 5, 2), day = digits(d + 8, 2);
-	return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= month_days(year, month);
+	memcpy(day, d, 10);
+	day[10] = '\0';
+	return calendar_parse_date(day, &n) == CAL_OK;
 }
 
 static enum statement_line_err check_line(const struct reader *r, struct statement_line *l)
