@@ -59,20 +59,26 @@ const struct sim_money *sim_money_of(const struct sim_summary *m, const char *cu
 	return i < 0 ? NULL : &m->money[i];
 }
 
-/* The slot of a currency, taken when first seen; NULL when all are taken. */
+/* The slot of a currency, taken when first seen and kept in order of the
+ * currency code, so the answer does not depend on which request the scan
+ * met first (two submitted in one instant come in either order); NULL when
+ * all are taken. */
 static struct sim_money *money_slot(struct sim_summary *m, const char *currency)
 {
-	int i = money_index(m, currency);
-	struct sim_money *slot;
+	int i = money_index(m, currency), at;
 
 	if (i >= 0)
 		return &m->money[i];
 	if (m->n_money == SIM_CURRENCIES_MAX)
 		return NULL;
-	slot = &m->money[m->n_money++];
-	memcpy(slot->currency, currency, sizeof slot->currency);
-	slot->currency[sizeof slot->currency - 1] = '\0';
-	return slot;
+	for (at = m->n_money; at > 0 &&
+	     strncmp(m->money[at - 1].currency, currency, sizeof m->money[at].currency) > 0; at--)
+		m->money[at] = m->money[at - 1];
+	m->n_money++;
+	memset(&m->money[at], 0, sizeof m->money[at]);
+	memcpy(m->money[at].currency, currency, sizeof m->money[at].currency);
+	m->money[at].currency[sizeof m->money[at].currency - 1] = '\0';
+	return &m->money[at];
 }
 
 static void count_money(struct sim_money *s, const struct sim_before *b, const struct quote *q)

@@ -70,7 +70,7 @@ struct sim_summary {
 	int64_t changed;
 	int64_t newly_refused;   /* eligible before, not after */
 	int64_t newly_eligible;  /* not eligible before, eligible after */
-	int              n_money;  /* currencies seen, in the order first seen */
+	int              n_money;  /* currencies seen, in order of their codes */
 	struct sim_money money[SIM_CURRENCIES_MAX];
 };
 

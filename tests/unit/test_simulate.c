@@ -291,6 +291,31 @@ static void test_amounts_by_currency(void **state)
 	free(s);
 }
 
+/* The currencies come out in order of their codes, whichever request the
+ * scan meets first: two requests submitted in one instant arrive in either
+ * order, and the answer must not change with it (a CI run saw JPY first). */
+static void test_currencies_in_code_order(void **state)
+{
+	(void)state;
+	static const char *const seen[4] = { "KWD", "CNY", "USD", "JPY" };
+	static const char *const sorted[4] = { "CNY", "JPY", "KWD", "USD" };
+	struct sim_state *s = malloc(sizeof *s);
+
+	assert_non_null(s);
+	sim_init(s, &credits, 0, 100);
+	for (int i = 0; i < 8; i++) {
+		struct sim_row row = stored(i % N_SAMPLE, &credits);
+		memcpy(row.in.order.currency, seen[i % 4], MONEY_CURRENCY_SIZE);
+		sim_add(s, &row);
+	}
+	assert_int_equal(s->sum.n_money, 4);
+	for (int c = 0; c < 4; c++) {
+		assert_string_equal(s->sum.money[c].currency, sorted[c]);
+		assert_int_equal(s->sum.money[c].requests, 2);
+	}
+	free(s);
+}
+
 static void test_frozen_json(void **state)
 {
 	(void)state;
@@ -323,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_page_is_keyset_in_id_order),
 		cmocka_unit_test(test_rows_without_inputs_are_skipped),
 		cmocka_unit_test(test_amounts_by_currency),
+		cmocka_unit_test(test_currencies_in_code_order),
 		cmocka_unit_test(test_frozen_json),
 	};
 
