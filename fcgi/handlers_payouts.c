@@ -48,6 +48,11 @@ static const struct db_stmt q_settle = { "payouts_settle",
 static const struct db_stmt q_fail = { "payouts_fail",
 	"UPDATE payouts p SET status = 'failed', failure_reason = $2, updated_at = now()"
 	" WHERE p.id = $1::bigint RETURNING " PAYOUT_JSON };
+/* The refund's payout that has not failed (payouts_one_live: at most one),
+ * locked: a late settlement decides by it. */
+static const struct db_stmt q_live = { "payouts_live",
+	"SELECT p.id::text, p.status, " PAYOUT_JSON " FROM payouts p"
+	" WHERE p.refund_id = $1::bigint AND p.status <> 'failed' FOR UPDATE" };
 static const struct db_stmt q_credit = { "payouts_credit",
 	"INSERT INTO balance_ledger (account, amount, currency, kind, refund_id, payout_id, memo)"
 	" VALUES ($1, $2::bigint, $3, 'refund_credit', $4::bigint, $5::bigint, $6)" };
@@ -275,8 +280,9 @@ enum app_err handle_refund_payout(struct app_ctx *c)
 	bool switched = strcmp(method, refund_payout_method_name(row.approved_method)) != 0;
 	/* The customer confirmed a method (at submission or after an approval
 	 * that changed it); finance switches only after that route failed
-	 * (DESIGN.md §3: "payout failed -> approved (retry, or switch to balance)"). */
-	if (switched && row.failed_payouts == 0) {
+	 * (DESIGN.md §3: "payout failed -> approved (retry, or switch to balance)").
+	 * A refund that is not approved is the state machine's refusal. */
+	if (switched && row.failed_payouts == 0 && row.state == REFUND_STATE_APPROVED) {
 		err = app_fail_with(c, ERR_CONFLICT, "method_switch_needs_failed_payout",
 		                    json_pack("{s:s}", "payout_method",
 		                              refund_payout_method_name(row.approved_method)),
@@ -305,10 +311,11 @@ out:
 	return c->problem.err ? c->problem.err : err;
 }
 
-/* The opposite answer to a final payout: 409. A channel that said
- * "failed" and now says "settled" paid after all, perhaps next to the
- * retry finance made since: nothing final changes, but the answer is kept
- * in the audit trail (committed) and the log, for finance to recover. */
+/* The opposite answer to a final payout: 409. A "settled" for a failed
+ * payout that settle_late could not take (the refund was paid again, or a
+ * retry is with the channel) means the customer is, or will be, paid
+ * twice: nothing final changes, but the answer is kept in the audit trail
+ * (committed) and the log, for finance to recover the money. */
 static enum app_err refuse_final(struct app_ctx *c, const PGresult *p, bool settled,
                                  const char *channel_ref)
 {
@@ -317,20 +324,90 @@ static enum app_err refuse_final(struct app_ctx *c, const PGresult *p, bool sett
 	if (settled && strcmp(status, "failed") == 0) {
 		json_t *late = json_pack("{s:s, s:s, s:s?}", "status", "failed", "late_answer",
 		                         "settled", "channel_ref", channel_ref);
-		char *after = late ? json_dumps(late, JSON_COMPACT) : NULL, msg[96];
+		char *after = late ? json_dumps(late, JSON_COMPACT) : NULL, msg[128];
 		enum app_err err = after == NULL ? ERR_INTERNAL
 		      : audit_record(c, "payout.settle_after_fail", "payout", id, PQgetvalue(p, 0, 3), after);
 		if (err == ERR_NONE)
 			err = db_commit(c->db);
 		json_decref(late);
 		free(after);
-		snprintf(msg, sizeof msg, "payout %s: the channel settled it after it failed", id);
+		snprintf(msg, sizeof msg, "payout %s: the channel settled it after it failed,"
+		         " and its refund was paid again since", id);
 		log_event("warn", "payout_settle_after_fail", msg);
 		if (err != ERR_NONE)
 			return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not record the answer");
+		return app_fail_with(c, ERR_CONFLICT, "payout_final", json_pack("{s:s}", "state", status),
+		                     "this payout failed and its refund has been paid again since:"
+		                     " recorded for finance to recover the second payment");
 	}
 	return app_fail_with(c, ERR_CONFLICT, "payout_final", json_pack("{s:s}", "state", status),
 	                     "this payout is already final");
+}
+
+/* Fails the refund's retry that is still pending (not yet exported, so no
+ * channel has it): the payout that failed was paid after all. */
+static enum app_err supersede_retry(struct app_ctx *c, struct refund_row *row,
+                                    const PGresult *live, const char *late_id)
+{
+	char reason[96];
+	PGresult *res = NULL;
+	enum app_err err;
+
+	snprintf(reason, sizeof reason, "superseded: payout %s was settled by the channel after it failed",
+	         late_id);
+	const char *params[2] = { PQgetvalue(live, 0, 0), reason };
+	if ((err = db_exec(c->db, &q_fail, 2, params, &res)) == ERR_NONE &&
+	    (err = audit_record(c, "payout.fail", "payout", params[0], PQgetvalue(live, 0, 2),
+	                        PQgetvalue(res, 0, 0))) == ERR_NONE)
+		err = step(c, row, REFUND_ACTION_PAYOUT_FAILED, refund_role(c), NULL);
+	PQclear(res);
+	return err;
+}
+
+/* A "settled" for a payout that failed: the channel paid after all. While
+ * nothing else has paid the refund (it is back in approved, or its retry
+ * is still pending and is failed here as superseded) the channel's word
+ * wins: the payout becomes settled (sql/020) and the refund paid, in one
+ * transaction, so finance cannot pay it a second time. Otherwise
+ * refuse_final. */
+static enum app_err settle_late(struct app_ctx *c, const PGresult *p, const char *channel_ref)
+{
+	const char *id = PQgetvalue(p, 0, 0), *refund_id = PQgetvalue(p, 0, 1);
+	const char *params[2] = { id, channel_ref };
+	struct refund_row row = { 0 };
+	PGresult *live = NULL, *res = NULL;
+	enum app_err err;
+
+	if ((err = refund_fail(c, refunds_lock(c, refund_id, &row), refund_id)) != ERR_NONE)
+		goto out;
+	if ((err = db_exec(c->db, &q_live, 1, &refund_id, &live)) != ERR_NONE) {
+		err = app_fail(c, err, NULL, "could not read the refund's payouts");
+		goto out;
+	}
+	bool retry_pending = PQntuples(live) == 1 && strcmp(PQgetvalue(live, 0, 1), "pending") == 0;
+	if (!(row.state == REFUND_STATE_APPROVED && PQntuples(live) == 0) &&
+	    !(row.state == REFUND_STATE_PAYING && retry_pending)) {
+		err = refuse_final(c, p, true, channel_ref);
+		goto out;
+	}
+	if ((retry_pending && (err = supersede_retry(c, &row, live, id)) != ERR_NONE) ||
+	    (err = db_exec(c->db, &q_settle, 2, params, &res)) != ERR_NONE ||
+	    (err = audit_record(c, "payout.settle", "payout", id, PQgetvalue(p, 0, 3),
+	                        PQgetvalue(res, 0, 0))) != ERR_NONE ||
+	    (err = step(c, &row, REFUND_ACTION_PAYOUT_SETTLED, refund_role(c), NULL)) != ERR_NONE ||
+	    (err = audit_notify(c, row.account, row.id, "refund.paid", NULL)) != ERR_NONE ||
+	    (err = db_commit(c->db)) != ERR_NONE)
+		goto out;
+	char msg[128];
+	snprintf(msg, sizeof msg, "payout %s: the channel settled it after it failed; refund %s is paid",
+	         id, row.id);
+	log_event("warn", "payout_settled_after_fail", msg);
+	err = app_reply(c, 200, json_loads(PQgetvalue(res, 0, 0), 0, NULL));
+out:
+	PQclear(live);
+	PQclear(res);
+	refunds_row_free(&row);
+	return c->problem.err ? c->problem.err : err;
 }
 
 /* The channel's answer for a payout. The same answer again (a callback
@@ -360,6 +437,10 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 	}
 	if (strcmp(PQgetvalue(p, 0, 2), want) == 0) {
 		err = app_reply(c, 200, json_loads(PQgetvalue(p, 0, 3), 0, NULL));
+		goto out;
+	}
+	if (settled && strcmp(PQgetvalue(p, 0, 2), "failed") == 0) {
+		err = settle_late(c, p, text);
 		goto out;
 	}
 	if (strcmp(PQgetvalue(p, 0, 2), "settled") == 0 || strcmp(PQgetvalue(p, 0, 2), "failed") == 0) {

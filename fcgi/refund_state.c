@@ -42,6 +42,9 @@ static const struct refund_edge edges[] = {
 	EDGE(APPROVED,                 PAYOUT_START,   PAYING,     FINANCE),
 	EDGE(PAYING,                   PAYOUT_SETTLED, PAID,       SYSTEM | FINANCE),
 	EDGE(PAYING,                   PAYOUT_FAILED,  APPROVED,   SYSTEM | FINANCE),
+	/* A payout reported failed that the channel paid after all, while no
+	 * other payout is live (handlers_payouts.c settle_late checks that). */
+	EDGE(APPROVED,                 PAYOUT_SETTLED, PAID,       SYSTEM | FINANCE),
 };
 
 #define EDGE_COUNT (sizeof edges / sizeof edges[0])

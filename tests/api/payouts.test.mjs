@@ -550,12 +550,10 @@ test('fail: the request goes back to approved; a retry is a new payout; one sett
   const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
   assert.ok(n.json.items.some((x) => x.refund_id === id && x.kind === 'refund.payout_failed'), n.text);
 
-  // the same answer again is a replay; the other answer is too late
+  // the same answer again is a replay (a late "settled" has tests of its own below)
   r = await fail(p1.id, 'card expired again', FINANCE);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.failure_reason, 'card expired');
-  r = await settle(p1.id);
-  assertProblem(assert, r, 409, 'payout_final');
   assert.equal((await refundOf(id)).status, 'approved');
 
   // API credits inside the window go back only by the original route
@@ -1045,24 +1043,119 @@ test('finance may fail only a pending payout; once sent, only the channel answer
   assert.equal(now.status, 'approved');
 });
 
-test('a late "settled" for a failed payout is refused and recorded, not dropped', async () => {
+// A payout reported failed that the channel paid after all. Before 020 the
+// "settled" was only recorded and the refund stayed approved: finance could
+// pay it again and the customer got the money twice.
+const eventsOf = (entity, id, action) => Number(sqlOne(`SELECT count(*) FROM audit_events
+  WHERE entity = '${entity}' AND entity_id = '${id}' AND action = '${action}'`));
+
+test('a late "settled" for a failed payout, nothing paid since: the payout settles, the refund is paid', async () => {
+  const { id, cust } = await approvedRefund({ payment_method: 'card' });
+  const p = (await payout(id)).json.payouts[0];
+  await exportCsv();
+  assert.equal((await fail(p.id, 'bank timeout')).status, 200);
+  assert.equal((await refundOf(id)).status, 'approved');
+  const r = await settle(p.id, { body: { channel_ref: 'CARD-LATE-1' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'settled');
+  assert.equal(r.json.channel_ref, 'CARD-LATE-1');
+  assert.equal(r.json.failure_reason, 'bank timeout', 'the failure stays in its history');
+  const now = await refundOf(id);
+  assert.equal(now.status, 'paid');
+  assert.deepEqual(now.payouts.map((x) => [x.id, x.status]), [[p.id, 'settled']]);
+  assert.equal(eventsOf('payout', p.id, 'payout.settle'), 1);
+  assert.equal(eventsOf('refund', id, 'refund.payout_settled'), 1);
+  assert.equal(eventsOf('payout', p.id, 'payout.settle_after_fail'), 0);
+  const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
+  assert.ok(n.json.items.some((x) => x.refund_id === id && x.kind === 'refund.paid'), n.text);
+  // Nothing can pay it again; the same answer again changes nothing.
+  assertProblem(assert, await payout(id), 409, 'invalid_transition');
+  assertProblem(assert, await payout(id, { body: { payout_method: 'balance' } }), 409, 'invalid_transition');
+  const again = await settle(p.id, { body: { channel_ref: 'CARD-LATE-1' } });
+  assert.equal(again.status, 200, again.text);
+  assert.equal(eventsOf('payout', p.id, 'payout.settle'), 1, 'no second event');
+  assertProblem(assert, await fail(p.id, 'failed again?'), 409, 'payout_final');
+  // The database itself lets a failed payout change only to settled.
+  const other = await approvedRefund({ payment_method: 'card' });
+  const q = (await payout(other.id)).json.payouts[0];
+  assert.equal((await fail(q.id)).status, 200);
+  assertRefusedByDb(superSql(`UPDATE payouts SET amount = 1 WHERE id = ${q.id}`), '23514', 'payouts_final');
+  assertRefusedByDb(superSql(`UPDATE payouts SET status = 'settled', failure_reason = NULL WHERE id = ${q.id}`),
+    '23514', 'payouts_final');
+  assertRefusedByDb(superSql(`UPDATE payouts SET status = 'sent' WHERE id = ${q.id}`), '23514', 'payouts_final');
+});
+
+test('a late "settled" while the retry is still pending: the retry is failed as superseded, one payment', async () => {
   const { id } = await approvedRefund({ payment_method: 'card' });
   const p = (await payout(id)).json.payouts[0];
   await exportCsv();
   assert.equal((await fail(p.id, 'bank timeout')).status, 200);
-  const r = await settle(p.id, { body: { channel_ref: 'CARD-LATE-1' } });
+  const retry = (await payout(id)).json.payouts[1];
+  assert.equal(retry.status, 'pending');
+  const r = await settle(p.id);
+  assert.equal(r.status, 200, r.text);
+  const now = await refundOf(id);
+  assert.equal(now.status, 'paid');
+  const byId = Object.fromEntries(now.payouts.map((x) => [x.id, x]));
+  assert.equal(byId[p.id].status, 'settled');
+  assert.equal(byId[retry.id].status, 'failed');
+  assert.match(byId[retry.id].failure_reason, new RegExp(`superseded: payout ${p.id} was settled`));
+  assert.equal(eventsOf('payout', retry.id, 'payout.fail'), 1);
+  assert.equal(eventsOf('refund', id, 'refund.payout_failed'), 2, 'the bank timeout and the superseded retry');
+  // The superseded retry is never exported.
+  const csv = await exportCsv();
+  assert.ok(!csv.rows.some((row) => row[0] === String(retry.id)));
+});
+
+test('a late "settled" after the retry went out or paid: refused, recorded for finance (paid twice)', async () => {
+  // The retry was exported: the channel has it.
+  const sent = await approvedRefund({ payment_method: 'card' });
+  const p1 = (await payout(sent.id)).json.payouts[0];
+  await exportCsv();
+  assert.equal((await fail(p1.id, 'bank timeout')).status, 200);
+  const retry = (await payout(sent.id)).json.payouts[1];
+  await exportCsv();
+  const r = await settle(p1.id, { body: { channel_ref: 'CARD-LATE-2' } });
   assertProblem(assert, r, 409, 'payout_final');
   assert.equal(r.json.state, 'failed');
-  const now = await refundOf(id);
-  assert.equal(now.status, 'approved');
-  assert.equal(now.payouts[0].status, 'failed');
-  const ev = sqlOne(`SELECT after::text FROM audit_events WHERE entity = 'payout' AND entity_id = '${p.id}'
+  assert.match(r.json.detail, /paid again/);
+  let now = await refundOf(sent.id);
+  assert.equal(now.status, 'paying');
+  assert.deepEqual(now.payouts.map((x) => [x.id, x.status]).sort(), [[p1.id, 'failed'], [retry.id, 'sent']].sort());
+  const ev = sqlOne(`SELECT after::text FROM audit_events WHERE entity = 'payout' AND entity_id = '${p1.id}'
     AND action = 'payout.settle_after_fail'`);
-  assert.deepEqual(JSON.parse(ev), { status: 'failed', late_answer: 'settled', channel_ref: 'CARD-LATE-1' });
-  // Finance finds it on the payout's trail.
-  const trail = await api('GET', `/api/v1/audit?entity=payout&id=${p.id}`, { tok: LEAD_A });
+  assert.deepEqual(JSON.parse(ev), { status: 'failed', late_answer: 'settled', channel_ref: 'CARD-LATE-2' });
+  const trail = await api('GET', `/api/v1/audit?entity=payout&id=${p1.id}`, { tok: LEAD_A });
   assert.equal(trail.status, 200, trail.text);
   assert.ok(trail.json.items.some((e) => e.action === 'payout.settle_after_fail'), trail.text);
+
+  // The retry went to the balance (settled at once).
+  const bal = await approvedRefund(CLOUD_SERVER());
+  const p2 = (await payout(bal.id)).json.payouts[0];
+  await exportCsv();
+  assert.equal((await fail(p2.id, 'wechat account frozen')).status, 200);
+  assert.equal((await payout(bal.id, { body: { payout_method: 'balance' } })).status, 201);
+  assertProblem(assert, await settle(p2.id), 409, 'payout_final');
+  now = await refundOf(bal.id);
+  assert.equal(now.status, 'paid');
+  assert.equal(now.payouts.find((x) => x.id === p2.id).status, 'failed');
+  assert.equal(eventsOf('payout', p2.id, 'payout.settle_after_fail'), 1);
+});
+
+test('late "settled" racing 16 retries: the refund is paid once, by the payout the channel paid', async () => {
+  const { id } = await approvedRefund({ payment_method: 'bank_transfer' });
+  const p = (await payout(id)).json.payouts[0];
+  await exportCsv();
+  assert.equal((await fail(p.id, 'returned by the bank')).status, 200);
+  const calls = Array.from({ length: 17 }, (_, i) => (i === 8 ? settle(p.id) : payout(id)));
+  const answers = await Promise.all(calls);
+  assert.equal(answers[8].status, 200, answers[8].text);
+  for (const a of answers) assert.ok([200, 201, 409].includes(a.status), a.text);
+  const now = await refundOf(id);
+  assert.equal(now.status, 'paid');
+  const live = now.payouts.filter((x) => x.status !== 'failed');
+  assert.deepEqual(live.map((x) => [x.id, x.status]), [[p.id, 'settled']]);
+  assert.ok(answers.filter((a) => a.status === 201).length <= 1, 'at most one retry was made, and superseded');
 });
 
 test('an instruction keeps the payment reference it was made with; the export records each payout', async () => {

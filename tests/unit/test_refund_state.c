@@ -144,7 +144,7 @@ static const struct table_row expected[] = {
 	{ T(APPROVED),                A(CONFIRM),        { IT,   FR,   FR,   FR,   FR,   FR } },
 	{ T(APPROVED),                A(DECLINE),        { IT,   FR,   FR,   FR,   FR,   FR } },
 	{ T(APPROVED),                A(PAYOUT_START),   { FR,   FR,   FR,   PAYG, FR,   FR } },
-	{ T(APPROVED),                A(PAYOUT_SETTLED), { FR,   FR,   FR,   IT,   FR,   IT } },
+	{ T(APPROVED),                A(PAYOUT_SETTLED), { FR,   FR,   FR,   PAID, FR,   PAID } },
 	{ T(APPROVED),                A(PAYOUT_FAILED),  { FR,   FR,   FR,   IT,   FR,   IT } },
 	/* paying */
 	{ T(PAYING),                  A(SUBMIT),         { IT,   FR,   FR,   FR,   FR,   FR } },
@@ -350,7 +350,7 @@ static void test_edges_match_table(void **state)
 
 	(void)state;
 	edges = refund_edges(&count);
-	assert_int_equal(count, 22);
+	assert_int_equal(count, 23);
 	for (i = 0; i < count; i++) {
 		const struct table_row *row = &expected[edges[i].from * REFUND_ACTION__MAX +
 		                                        edges[i].action];
