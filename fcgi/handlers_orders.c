@@ -372,6 +372,10 @@ static enum app_err upsert_order(struct app_ctx *c, const struct field_value *v,
 	if (err != ERR_NONE && strcmp(db_constraint(c->db), "orders_refund_terms_fixed") == 0)
 		return app_fail(c, ERR_CONFLICT, "order_has_refunds",
 		                "the order has refund requests: its account and currency cannot change");
+	if (err != ERR_NONE && strcmp(db_constraint(c->db), "orders_paid_while_refund_due") == 0)
+		return app_fail_with(c, ERR_CONFLICT, "order_has_refunds", json_pack("{s:s}", "field", "status"),
+		                     "a refund of this order is approved or being paid: the order stays"
+		                     " paid while that refund is due");
 	if (err != ERR_NONE)
 		return app_fail(c, err == ERR_CONFLICT ? ERR_VALIDATION : err, "constraint_violated",
 		                "the order breaks a rule of the database (%s)", db_constraint(c->db));

@@ -1210,3 +1210,38 @@ test('GET /payouts exports only for an Accept whose first type is text/csv', asy
   assert.ok(rows.some((row) => row[0] === String(p.id)));
   assert.equal((await refundOf(id)).payouts[0].status, 'sent');
 });
+
+// Billing cancelled a paid order while its refund was approved: refundd
+// would pay the refund all the same, and a customer whose money billing
+// returned got it twice (regression: the sync was accepted).
+test('billing may not cancel a paid order while its refund is approved or paying (409 order_has_refunds)', async () => {
+  const { id, order } = await approvedRefund({ payment_method: 'card' });
+  const { id: orderId, ...body } = order;
+  const put = (change) => api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: { ...body, ...change } });
+  const before = (await api('GET', `/api/v1/orders/${orderId}`, { tok: SUPPORT })).json;
+  for (const status of ['cancelled', 'unpaid']) {
+    const r = await put({ status });
+    assertProblem(assert, r, 409, 'order_has_refunds');
+    assert.equal(r.json.field, 'status');
+  }
+  const p = (await payout(id)).json.payouts[0];
+  assertProblem(assert, await put({ status: 'cancelled' }), 409, 'order_has_refunds');   // paying
+  const still = (await api('GET', `/api/v1/orders/${orderId}`, { tok: SUPPORT })).json;
+  assert.equal(still.status, 'paid');
+  assert.equal(still.updated_at, before.updated_at, 'a refused sync changes nothing');
+  // Expired is a paid subscription that ran out: allowed; so is any status once the refund is paid.
+  assert.equal((await put({ status: 'expired' })).status, 200);
+  assert.equal((await put({ status: 'paid' })).status, 200);
+  await exportCsv();
+  assert.equal((await settle(p.id)).status, 200);
+  const done = await put({ status: 'cancelled' });
+  assert.equal(done.status, 200, done.text);
+  assert.equal(done.json.status, 'cancelled');
+  // A request not yet approved leaves billing free.
+  const cust = customer();
+  const open = await makeOrder(cust);
+  await submit(cust, open.id);
+  const { id: openId, ...openBody } = open;
+  const r = await api('PUT', `/api/v1/orders/${openId}`, { tok: SYSTEM, body: { ...openBody, status: 'cancelled' } });
+  assert.equal(r.status, 200, r.text);
+});
