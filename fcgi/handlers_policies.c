@@ -31,10 +31,10 @@ static const struct db_stmt q_insert = { "policies_insert",
 	" window_requires_unused, after_window, handling_fee_bps, deduct_third_party,"
 	" promo_refundable, monthly_limit, payout_methods, payout_default,"
 	" payout_methods_after_window, payout_default_after_window, review_sla_days,"
-	" auto_approve_max, second_approval_over, note, created_by)"
+	" auto_approve_max, second_approval_over, note, created_by, limits_currency)"
 	" SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
 	" string_to_array($11, ','), $12, string_to_array($13, ','), $14, $15, $16, $17, $18,"
-	" current_setting('refundd.sub') FROM refund_policies WHERE product_type = $1"
+	" current_setting('refundd.sub'), $19 FROM refund_policies WHERE product_type = $1"
 	" RETURNING " POLICY_JSON };
 static const struct db_stmt q_lock_type = { "policies_lock_type",
 	"SELECT pg_advisory_xact_lock(hashtext('refund_policies:' || $1))" };
@@ -101,13 +101,13 @@ enum app_err handle_policy_put(struct app_ctx *c)
 	snprintf(nums[3], 24, "%d", p.review_sla_days);
 	snprintf(nums[4], 24, "%lld", (long long)p.auto_approve_max);
 	snprintf(nums[5], 24, "%lld", (long long)p.second_approval_over);
-	const char *params[18] = { app_param(c, 0), flag(p.refundable),
+	const char *params[19] = { app_param(c, 0), flag(p.refundable),
 		policy_window_name(p.window_rule), nums[0], flag(p.window_requires_unused),
 		policy_after_window_name(p.after_window), nums[1],
 		flag(p.deduct_third_party), flag(p.promo_refundable), nums[2], t.methods,
 		payout_method_name(p.payout_default), t.methods_after,
 		payout_method_name(p.payout_default_after_window), nums[3],
-		nums[4], nums[5], t.note };
+		nums[4], nums[5], t.note, p.limits_currency };
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
 	/* Two admins saving at once get versions n+1 and n+2, not a clash. */
@@ -115,7 +115,7 @@ enum app_err handle_policy_put(struct app_ctx *c)
 		goto fail;
 	PQclear(res);
 	res = NULL;
-	if ((err = db_exec(c->db, &q_insert, 18, params, &res)) != ERR_NONE ||
+	if ((err = db_exec(c->db, &q_insert, 19, params, &res)) != ERR_NONE ||
 	    (err = audit_record(c, "policy.version", "refund_policy", app_param(c, 0), NULL,
 	                        PQgetvalue(res, 0, 0))) != ERR_NONE ||
 	    (err = db_commit(c->db)) != ERR_NONE)

@@ -137,8 +137,9 @@ static enum app_err judge(struct app_ctx *c, struct submission *s, const PGresul
 	if (!(s->q.payout_methods & PAYOUT_BIT(m)))
 		return app_fail_with(c, ERR_VALIDATION, "payout_method_not_allowed", quote_extra(s),
 		                     "this payout method is not offered for this refund");
-	s->auto_approve = policy_auto_approvable(&s->in.policy, &s->q) &&
-	                  !policy_needs_second_approval(&s->in.policy, s->q.amount);
+	s->auto_approve = policy_auto_approvable(&s->in.policy, s->in.order.currency, &s->q) &&
+	                  !policy_needs_second_approval(&s->in.policy, s->in.order.currency,
+	                                                s->q.amount);
 	return workdays_fail(c, workdays_add_with(holidays, c->now, s->in.policy.review_sla_days,
 	                                          &s->due_at));
 }

@@ -854,16 +854,28 @@ static bool rule_in_window(enum policy_rule rule)
 	       rule == POLICY_RULE_SERVICE_IN_PROGRESS;
 }
 
-bool policy_auto_approvable(const struct refund_policy *policy,
-                            const struct quote *quote)
+struct policy_limits policy_limits_for(const struct refund_policy *policy, const char *currency)
 {
-	return quote->eligible && quote->decision == POLICY_DECISION_FULL &&
-	       rule_in_window(quote->rule) && policy->auto_approve_max > 0 &&
-	       quote->amount <= policy->auto_approve_max;
+	struct policy_limits none = { 0, 0 };
+
+	if (currency == NULL || policy->limits_currency[0] == '\0' ||
+	    strncmp(policy->limits_currency, currency, sizeof policy->limits_currency) != 0)
+		return none;
+	return (struct policy_limits){ policy->auto_approve_max, policy->second_approval_over };
 }
 
-bool policy_needs_second_approval(const struct refund_policy *policy,
+bool policy_auto_approvable(const struct refund_policy *policy, const char *currency,
+                            const struct quote *quote)
+{
+	struct policy_limits l = policy_limits_for(policy, currency);
+
+	return quote->eligible && quote->decision == POLICY_DECISION_FULL &&
+	       rule_in_window(quote->rule) && l.auto_approve_max > 0 &&
+	       quote->amount <= l.auto_approve_max;
+}
+
+bool policy_needs_second_approval(const struct refund_policy *policy, const char *currency,
                                   int64_t amount)
 {
-	return amount > policy->second_approval_over;
+	return amount > policy_limits_for(policy, currency).second_approval_over;
 }

@@ -155,8 +155,11 @@ struct refund_policy {
 	unsigned                 payout_methods_after_window;  /* PAYOUT_BIT mask, not 0 */
 	enum payout_method       payout_default_after_window;
 	int                      review_sla_days;  /* business days, >= 0 */
-	int64_t                  auto_approve_max; /* minor units; 0 = never */
-	int64_t                  second_approval_over; /* minor units, >= 0 */
+	/* The approval limits, minor units of limits_currency (an order in
+	 * another currency: never without a person, always two approvers). */
+	int64_t                  auto_approve_max; /* 0 = never */
+	int64_t                  second_approval_over; /* >= 0 */
+	char                     limits_currency[MONEY_CURRENCY_SIZE];
 };
 
 /* ---- the quote ---- */
@@ -271,13 +274,22 @@ enum policy_err policy_validate(const struct refund_policy *policy);
 enum policy_err order_facts_validate(const struct order_facts *order);
 
 bool policy_quote_has_reason(const struct quote *quote, enum policy_reason reason);
+/* The approval limits that hold for an order in `currency`: the policy's
+ * own when it is limits_currency; none in any other (auto_approve_max 0:
+ * never without a person; second_approval_over 0: two approvers for any
+ * amount), because minor units of one currency say nothing of another's. */
+struct policy_limits {
+	int64_t auto_approve_max;
+	int64_t second_approval_over;
+};
+struct policy_limits policy_limits_for(const struct refund_policy *policy, const char *currency);
 /* DESIGN.md §3: a full refund inside the window up to auto_approve_max is
  * approved without a person; auto_approve_max 0 means never. */
-bool policy_auto_approvable(const struct refund_policy *policy,
+bool policy_auto_approvable(const struct refund_policy *policy, const char *currency,
                             const struct quote *quote);
 /* An approval of amount above second_approval_over needs a second,
  * different approver. */
-bool policy_needs_second_approval(const struct refund_policy *policy,
+bool policy_needs_second_approval(const struct refund_policy *policy, const char *currency,
                                   int64_t amount);
 
 /* Stable codes (the strings in the comments above) and their parsers, for

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "money.h"
+
 static const char *const window_rules[] = { "full", "unused_units", "service_in_progress", NULL };
 static const char *const after_windows[] = { "none", "prorata_time", "prorata_usage", "negotiate", NULL };
 static const char *const payout_names[] = { "original_route", "balance", NULL };
@@ -12,7 +14,8 @@ enum policy_field {
 	PF_REFUNDABLE, PF_WINDOW_RULE, PF_WINDOW_DAYS, PF_WINDOW_REQUIRES_UNUSED, PF_AFTER_WINDOW,
 	PF_HANDLING_FEE_BPS, PF_DEDUCT_THIRD_PARTY, PF_PROMO_REFUNDABLE, PF_MONTHLY_LIMIT,
 	PF_PAYOUT_METHODS, PF_PAYOUT_DEFAULT, PF_PAYOUT_METHODS_AFTER, PF_PAYOUT_DEFAULT_AFTER,
-	PF_REVIEW_SLA_DAYS, PF_AUTO_APPROVE_MAX, PF_SECOND_APPROVAL_OVER, PF_NOTE, PF__MAX
+	PF_REVIEW_SLA_DAYS, PF_AUTO_APPROVE_MAX, PF_SECOND_APPROVAL_OVER, PF_LIMITS_CURRENCY, PF_NOTE,
+	PF__MAX
 };
 
 static const struct field_spec policy_fields[PF__MAX] = {
@@ -32,6 +35,7 @@ static const struct field_spec policy_fields[PF__MAX] = {
 	[PF_REVIEW_SLA_DAYS]        = { "review_sla_days", FIELD_INT, true, false, 0, 60, NULL },
 	[PF_AUTO_APPROVE_MAX]       = { "auto_approve_max", FIELD_INT, true, false, 0, INT64_C(100000000000000), NULL },
 	[PF_SECOND_APPROVAL_OVER]   = { "second_approval_over", FIELD_INT, true, false, 0, INT64_C(100000000000000), NULL },
+	[PF_LIMITS_CURRENCY]        = { "limits_currency", FIELD_STRING, false, false, 3, 3, NULL },
 	[PF_NOTE]                   = { "note", FIELD_STRING, false, false, 0, 500, NULL },
 };
 FIELD_TABLE(policy_fields);
@@ -64,6 +68,8 @@ static enum app_err to_policy(struct app_ctx *c, const struct field_value *v,
                               const char *product_type, struct refund_policy *p,
                               char *methods, char *methods_after)
 {
+	int exponent;
+
 	memset(p, 0, sizeof *p);
 	snprintf(p->product_type, sizeof p->product_type, "%s", product_type);
 	p->version = 1;
@@ -81,6 +87,13 @@ static enum app_err to_policy(struct app_ctx *c, const struct field_value *v,
 	p->review_sla_days = (int)v[PF_REVIEW_SLA_DAYS].num;
 	p->auto_approve_max = v[PF_AUTO_APPROVE_MAX].num;
 	p->second_approval_over = v[PF_SECOND_APPROVAL_OVER].num;
+	/* Absent: CNY, the currency every policy was written in before 022. */
+	snprintf(p->limits_currency, sizeof p->limits_currency, "%s",
+	         v[PF_LIMITS_CURRENCY].present ? v[PF_LIMITS_CURRENCY].str : "CNY");
+	if (money_currency_exponent(p->limits_currency, &exponent) != MONEY_OK)
+		return app_fail_with(c, ERR_VALIDATION, "unknown_currency",
+		                     json_pack("{s:s}", "field", "limits_currency"),
+		                     "limits_currency: not a currency refundd knows");
 	if (payout_set(v[PF_PAYOUT_METHODS].json, &p->payout_methods, methods, 64) != 0 ||
 	    payout_set(v[PF_PAYOUT_METHODS_AFTER].json, &p->payout_methods_after_window,
 	               methods_after, 64) != 0)

@@ -34,7 +34,8 @@
 	"   AND r.product_type = o.product_type AND r.status <> 'withdrawn'" \
 	"   AND r.created_at >= date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3)," \
 	" (SELECT r.id FROM refund_requests r WHERE r.order_id = o.id" \
-	"   AND r.status NOT IN ('paid', 'rejected', 'withdrawn'))" \
+	"   AND r.status NOT IN ('paid', 'rejected', 'withdrawn'))," \
+	" p.limits_currency" \
 	" FROM orders o LEFT JOIN LATERAL (SELECT * FROM refund_policies p" \
 	"   WHERE p.product_type = o.product_type ORDER BY p.version DESC LIMIT 1) p ON true" \
 	" WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)"
@@ -94,6 +95,7 @@ static int read_policy(const PGresult *r, struct refund_policy *p)
 	p->review_sla_days = (int)db_int(r, 0, 33);
 	p->auto_approve_max = db_int(r, 0, 34);
 	p->second_approval_over = db_int(r, 0, 35);
+	db_copy(p->limits_currency, sizeof p->limits_currency, r, 0, 40);
 	if (policy_window_parse(db_text(r, 0, 21), &p->window_rule) != POLICY_OK ||
 	    policy_after_window_parse(db_text(r, 0, 24), &p->after_window) != POLICY_OK ||
 	    payout_method_parse(db_text(r, 0, 30), &p->payout_default) != POLICY_OK ||

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy.h"
+
 static const struct db_stmt q_lock = { "refunds_lock",
 	"SELECT (to_jsonb(r) - '{quote,quote_inputs}'::text[])::text, r.id, r.account, r.order_id, r.status, r.quoted_amount,"
 	" r.payout_method, coalesce(r.approved_amount, 0), coalesce(r.approved_method, r.payout_method),"
@@ -12,7 +14,8 @@ static const struct db_stmt q_lock = { "refunds_lock",
 	" r.quote->>'decision' = 'full' AND r.quote->>'rule' = 'window_full',"
 	" (CASE WHEN r.quote->'payout_methods' ? 'original_route' THEN 1 ELSE 0 END)"
 	" + (CASE WHEN r.quote->'payout_methods' ? 'balance' THEN 2 ELSE 0 END),"
-	" (SELECT count(*) FROM payouts f WHERE f.refund_id = r.id AND f.status = 'failed')"
+	" (SELECT count(*) FROM payouts f WHERE f.refund_id = r.id AND f.status = 'failed'),"
+	" p.limits_currency, r.currency"
 	" FROM refund_requests r JOIN refund_policies p"
 	"   ON p.product_type = r.product_type AND p.version = r.policy_version"
 	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2) FOR UPDATE OF r" };
@@ -41,6 +44,20 @@ static const struct db_stmt q_message = { "refunds_message",
 
 static const struct db_stmt q_detail = { "refunds_detail", REFUNDS_DETAIL_SQL("$1", "$2", "$3") };
 
+/* The policy's approval limits as they hold for the request's currency
+ * (policy.c policy_limits_for: none in a currency they were not set in). */
+static void read_limits(const PGresult *r, struct refund_row *row)
+{
+	struct refund_policy p = { .auto_approve_max = db_int(r, 0, 12),
+	                           .second_approval_over = db_int(r, 0, 11) };
+	struct policy_limits l;
+
+	db_copy(p.limits_currency, sizeof p.limits_currency, r, 0, 16);
+	l = policy_limits_for(&p, db_text(r, 0, 17));
+	row->auto_approve_max = l.auto_approve_max;
+	row->second_approval_over = l.second_approval_over;
+}
+
 static int read_row(const PGresult *r, struct refund_row *row)
 {
 	db_copy(row->id, sizeof row->id, r, 0, 1);
@@ -50,8 +67,7 @@ static int read_row(const PGresult *r, struct refund_row *row)
 	row->quoted_amount = db_int(r, 0, 5);
 	row->approved_amount = db_int(r, 0, 7);
 	row->appealed = db_bool(r, 0, 10);
-	row->second_approval_over = db_int(r, 0, 11);
-	row->auto_approve_max = db_int(r, 0, 12);
+	read_limits(r, row);
 	row->quote_full_in_window = db_bool(r, 0, 13);
 	row->offered_methods = (unsigned)db_int(r, 0, 14);
 	row->failed_payouts = (int)db_int(r, 0, 15);

@@ -590,3 +590,57 @@ test('auto-approval: a full in-window refund up to auto_approve_max is approved 
   assert.equal(b.json.status, 'submitted', 'one minor unit above the limit: a person decides');
   assert.equal(b.json.approved_amount, null);
 });
+
+// The approval limits are minor units of limits_currency (022): 5000 meant
+// as 50.00 CNY is not ¥5000 (regression: a JPY order was auto-approved
+// under a CNY limit, and approved without a second person above it).
+test('approval limits hold in their currency only: another currency gets a person and a second approver', async () => {
+  const type = `t_lim_${RUN}`.replace(/-/g, '_').slice(0, 31);
+  const admin = token(`rf-admin-${RUN}`, 'admin');
+  const body = {
+    refundable: true, window_rule: 'full', window_days: 7, window_requires_unused: false,
+    after_window: 'none', handling_fee_bps: 0, deduct_third_party: false, promo_refundable: true,
+    monthly_limit: 0, payout_methods: ['original_route'], payout_default: 'original_route',
+    payout_methods_after_window: ['original_route'], payout_default_after_window: 'original_route',
+    review_sla_days: 2, auto_approve_max: 5000, second_approval_over: 100000 };
+  const put = await api('PUT', `/api/v1/policies/${type}`, { tok: admin, body });
+  assert.equal(put.status, 201, put.text);
+  assert.equal(put.json.limits_currency, 'CNY', 'left out: CNY, as every policy before');
+  const order = async (currency) => {
+    const c = customer('lim');
+    const id = await createOrder(c.sub, { product_type: type, amount_paid: 5000, currency,
+      paid_at: iso(nowS() - DAY) });
+    const r = await submit(c.tok, { order_id: id, reason_code: 'changed_mind',
+      payout_method: 'original_route', expected_amount: 5000 });
+    assert.equal(r.status, 201, r.text);
+    return r.json;
+  };
+  assert.equal((await order('CNY')).status, 'approved');
+  const yen = await order('JPY');
+  assert.equal(yen.status, 'submitted', '¥5000 under a 50.00 CNY limit: a person decides');
+  // ¥5000 is below 100000 minor units, but those were CNY: a second approver.
+  assert.equal((await api('POST', `/api/v1/refunds/${yen.id}/claim`, { tok: SUPPORT })).status, 200);
+  const a = await api('POST', `/api/v1/refunds/${yen.id}/approve`, { tok: SUPPORT, body: {} });
+  assert.equal(a.status, 200, a.text);
+  assert.equal(a.json.status, 'awaiting_second_approval');
+
+  // Limits set in yen hold for yen orders, and then not for yuan.
+  const jp = await api('PUT', `/api/v1/policies/${type}`, { tok: admin, body: { ...body, limits_currency: 'JPY' } });
+  assert.equal(jp.status, 201, jp.text);
+  assert.equal(jp.json.limits_currency, 'JPY');
+  assert.equal((await api('GET', `/api/v1/policies/${type}`, { tok: admin })).json.limits_currency, 'JPY');
+  assert.equal((await order('JPY')).status, 'approved');
+  assert.equal((await order('CNY')).status, 'submitted');
+
+  for (const bad of ['XYZ', 'cny', 'YE']) {
+    const r = await api('PUT', `/api/v1/policies/${type}`, { tok: admin, body: { ...body, limits_currency: bad } });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.json.field, 'limits_currency', r.text);
+  }
+  assertProblem(assert, await api('PUT', `/api/v1/policies/${type}`, { tok: admin,
+    body: { ...body, limits_currency: 'XYZ' } }), 422, 'unknown_currency');
+  assertProblem(assert, await api('PUT', `/api/v1/policies/${type}`, { tok: admin,
+    body: { ...body, limits_currency: 156 } }), 422, 'wrong_type');
+  assert.equal((await api('GET', `/api/v1/policies/${type}`, { tok: admin })).json.version, 2,
+    'refusals add no version');
+});

@@ -45,7 +45,7 @@ static const struct refund_policy api_credits = {
 	.payout_methods = ORIGINAL, .payout_default = PAYOUT_ORIGINAL_ROUTE,
 	.payout_methods_after_window = BALANCE,
 	.payout_default_after_window = PAYOUT_BALANCE,
-	.review_sla_days = 3, .second_approval_over = 100000,
+	.review_sla_days = 3, .second_approval_over = 100000, .limits_currency = "CNY",
 };
 
 /* Not from a seed: api_credits with a 5 % handling fee, for the fee rule. */
@@ -57,7 +57,7 @@ static const struct refund_policy api_credits_fee = {
 	.payout_methods = ORIGINAL, .payout_default = PAYOUT_ORIGINAL_ROUTE,
 	.payout_methods_after_window = BALANCE,
 	.payout_default_after_window = PAYOUT_BALANCE,
-	.review_sla_days = 3, .second_approval_over = 100000,
+	.review_sla_days = 3, .second_approval_over = 100000, .limits_currency = "CNY",
 };
 
 /* 001, 002: 5 days; then unused time, negotiated with support; third-party
@@ -71,6 +71,7 @@ static const struct refund_policy cloud_server = {
 	.payout_methods_after_window = ORIGINAL | BALANCE,
 	.payout_default_after_window = PAYOUT_ORIGINAL_ROUTE,
 	.review_sla_days = 3, .auto_approve_max = 200000, .second_approval_over = 500000,
+	.limits_currency = "CNY",
 };
 
 /* Not from a seed: plain pro-rata time with a 10 % fee, no person needed. */
@@ -118,6 +119,7 @@ static const struct refund_policy saas_app = {
 	.product_type = "saas_app", .version = 1, .refundable = true,
 	.window_rule = POLICY_WINDOW_FULL, .window_days = 5,
 	.promo_refundable = true, .auto_approve_max = 50000, ORIGINAL_ROUTE_ONLY,
+	.limits_currency = "CNY",
 };
 
 /* 003: full refund while the service is in progress. */
@@ -997,46 +999,69 @@ static void test_seed_policies_valid(void **state)
 
 /* The rule alone, on quotes written out: only an eligible full refund
  * under a window rule, at most auto_approve_max (saas_app: 500.00). */
+/* saas_app with its limits set in yen. */
+static const struct refund_policy saas_app_jpy = {
+	.product_type = "saas_app", .version = 2, .refundable = true,
+	.window_rule = POLICY_WINDOW_FULL, .window_days = 5,
+	.promo_refundable = true, .auto_approve_max = 50000, ORIGINAL_ROUTE_ONLY,
+	.limits_currency = "JPY",
+};
+
 static void test_auto_approvable(void **state)
 {
 	static const struct {
 		const char                 *name;
 		const struct refund_policy *policy;
+		const char                 *currency;
 		struct quote                quote;
 		bool                        expected;
 	} cases[] = {
-		{ "full in the window, under the maximum", &saas_app,
+		{ "full in the window, under the maximum", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 9900,
 		    .rule = POLICY_RULE_WINDOW_FULL }, true },
-		{ "exactly the maximum", &saas_app,
+		{ "exactly the maximum", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 50000,
 		    .rule = POLICY_RULE_WINDOW_FULL }, true },
-		{ "one fen over the maximum", &saas_app,
+		{ "one fen over the maximum", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 50001,
 		    .rule = POLICY_RULE_WINDOW_FULL }, false },
-		{ "service in progress", &saas_app,
+		{ "service in progress", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 100,
 		    .rule = POLICY_RULE_SERVICE_IN_PROGRESS }, true },
-		{ "all unused units in the window", &saas_app,
+		{ "all unused units in the window", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 100,
 		    .rule = POLICY_RULE_USAGE_WINDOW }, true },
-		{ "full, but after the window (usage)", &saas_app,
+		{ "full, but after the window (usage)", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 100,
 		    .rule = POLICY_RULE_PRORATA_USAGE }, false },
-		{ "full, but after the window (time)", &saas_app,
+		{ "full, but after the window (time)", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 100,
 		    .rule = POLICY_RULE_PRORATA_TIME }, false },
-		{ "partial in the window", &saas_app,
+		{ "partial in the window", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_PARTIAL, .amount = 100,
 		    .rule = POLICY_RULE_WINDOW_FULL }, false },
-		{ "manual review", &saas_app,
+		{ "manual review", &saas_app, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_MANUAL_REVIEW, .amount = 100,
 		    .rule = POLICY_RULE_WINDOW_FULL }, false },
-		{ "not eligible", &saas_app,
+		{ "not eligible", &saas_app, "CNY",
 		  { .eligible = false, .decision = POLICY_DECISION_FULL, .amount = 100,
 		    .rule = POLICY_RULE_WINDOW_FULL }, false },
-		{ "maximum 0 means never", &api_credits,
+		{ "maximum 0 means never", &api_credits, "CNY",
 		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 1,
+		    .rule = POLICY_RULE_WINDOW_FULL }, false },
+		/* 9900 minor units of JPY are not 99.00 CNY: limits set in CNY hold
+		 * for nothing else (022). */
+		{ "another currency than the limits'", &saas_app, "JPY",
+		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 9900,
+		    .rule = POLICY_RULE_WINDOW_FULL }, false },
+		{ "limits set in JPY, a JPY order", &saas_app_jpy, "JPY",
+		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 9900,
+		    .rule = POLICY_RULE_WINDOW_FULL }, true },
+		{ "limits set in JPY, a CNY order", &saas_app_jpy, "CNY",
+		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 9900,
+		    .rule = POLICY_RULE_WINDOW_FULL }, false },
+		{ "no currency", &saas_app, NULL,
+		  { .eligible = true, .decision = POLICY_DECISION_FULL, .amount = 9900,
 		    .rule = POLICY_RULE_WINDOW_FULL }, false },
 	};
 	struct quote q;
@@ -1044,32 +1069,37 @@ static void test_auto_approvable(void **state)
 	(void)state;
 	for (size_t i = 0; i < COUNT(cases); i++)
 		expect_i64(cases[i].name, "auto-approvable",
-		           policy_auto_approvable(cases[i].policy, &cases[i].quote),
+		           policy_auto_approvable(cases[i].policy, cases[i].currency, &cases[i].quote),
 		           cases[i].expected);
 	/* and end to end: 001 day 1, 1 200.00 under cloud_server's 2 000.00 */
 	assert_int_equal(policy_quote(&(struct order_facts)SERVER(), &cloud_server, 0, 0,
 	                              T0 + DAY, &q), POLICY_OK);
-	assert_true(policy_auto_approvable(&cloud_server, &q));
+	assert_true(policy_auto_approvable(&cloud_server, "CNY", &q));
 }
 
 static void test_second_approval(void **state)
 {
 	static const struct {
 		const struct refund_policy *policy;
+		const char                 *currency;
 		int64_t                     amount;
 		bool                        expected;
 	} cases[] = {
-		{ &cloud_server, 500000, false },
-		{ &cloud_server, 500001, true },
-		{ &cloud_server, 0, false },
-		{ &api_credits, 100000, false },
-		{ &api_credits, 100001, true },
-		{ &saas_app, 1, true },   /* threshold 0: every approval above 0 */
+		{ &cloud_server, "CNY", 500000, false },
+		{ &cloud_server, "CNY", 500001, true },
+		{ &cloud_server, "CNY", 0, false },
+		{ &api_credits, "CNY", 100000, false },
+		{ &api_credits, "CNY", 100001, true },
+		{ &saas_app, "CNY", 1, true },   /* threshold 0: every approval above 0 */
+		{ &cloud_server, "JPY", 1, true },  /* limits in CNY: two approvers for JPY */
+		{ &cloud_server, "KWD", 1, true },
+		{ &cloud_server, "JPY", 0, false },
 	};
 	(void)state;
 	for (size_t i = 0; i < COUNT(cases); i++)
 		expect_i64(cases[i].policy->product_type, "second approval",
-		           policy_needs_second_approval(cases[i].policy, cases[i].amount),
+		           policy_needs_second_approval(cases[i].policy, cases[i].currency,
+		                                        cases[i].amount),
 		           cases[i].expected);
 }
 
