@@ -807,6 +807,7 @@ const RD = (() => {
     'code.invalid_version': ['版本号无效', 'The version is not valid'],
     'code.invalid_year': ['年份无效', 'The year is not valid'],
     'code.invalid_idempotency_key': ['幂等键无效', 'The Idempotency-Key is not valid'],
+    'code.repeated_header': ['请求头 Idempotency-Key 只能发送一次', 'Send the Idempotency-Key header only once'],
     'code.forbidden': ['您的角色无权执行此操作', 'Your role may not do this'],
     'code.not_found': ['未找到该记录', 'Not found'],
     'code.not_owner': ['未找到该记录', 'Not found'],

@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { api, assertProblem, token, uid, DAY, nowS, iso } from './lib.mjs';
+import http from 'node:http';
+import { api, assertProblem, token, uid, DAY, nowS, iso, BASE, psql } from './lib.mjs';
 
 const RUN = uid();
 const SYSTEM = token(`billing-${RUN}`, 'system');
@@ -643,4 +644,55 @@ test('approval limits hold in their currency only: another currency gets a perso
     body: { ...body, limits_currency: 156 } }), 422, 'wrong_type');
   assert.equal((await api('GET', `/api/v1/policies/${type}`, { tok: admin })).json.version, 2,
     'refusals add no version');
+});
+
+// A request whose header lines are sent as given: a repeated name goes out
+// as two lines (fetch would join them with ", ").
+function rawRequest(method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(BASE + path, { method }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, json, text });
+      });
+    });
+    req.on('error', reject);
+    for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
+    req.end(body);
+  });
+}
+
+// Two Idempotency-Keys (two retry layers each adding one): the first one
+// used to win silently. Now 400 repeated_header, and nothing
+// is stored under either key.
+test('a repeated Idempotency-Key header is 400 repeated_header, a repeated Authorization 400; nothing is stored', async () => {
+  const c = customer('hdr');
+  const orderId = await createOrder(c.sub, { paid_at: iso(nowS() - DAY) });
+  const body = JSON.stringify(submitBody(orderId));
+  const keys = [`hdr-a-${RUN}`, `hdr-b-${RUN}`];
+  const auth = `Bearer ${c.tok}`;
+  const json = 'application/json';
+
+  let r = await rawRequest('POST', '/api/v1/refunds', { Authorization: auth, 'Content-Type': json,
+    'Idempotency-Key': keys }, body);
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json.code, 'repeated_header');
+  assert.equal(r.json.header, 'Idempotency-Key');
+  // Two tokens: nginx refuses the request itself.
+  r = await rawRequest('GET', '/api/v1/me', { Authorization: [auth, `Bearer ${token('other', 'admin')}`] });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json.code, 'bad_request');
+  assert.equal(psql(`SELECT count(*) FROM idempotency_keys WHERE key IN ('${keys[0]}', '${keys[1]}')`), '0');
+  assert.equal(psql(`SELECT count(*) FROM refund_requests WHERE order_id = '${orderId}'`), '0');
+  // Joined into one line (as fetch, Apache and lighttpd do): not a key.
+  assertProblem(assert, await api('POST', '/api/v1/refunds', { tok: c.tok, body: submitBody(orderId),
+    headers: { 'Idempotency-Key': keys.join(', ') } }), 400, 'invalid_idempotency_key');
+  // Each once: as usual.
+  r = await rawRequest('POST', '/api/v1/refunds', { Authorization: auth, 'Content-Type': json,
+    'Idempotency-Key': keys[0] }, body);
+  assert.equal(r.status, 201, r.text);
 });
