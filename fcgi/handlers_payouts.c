@@ -344,6 +344,27 @@ static enum app_err refuse_final(struct app_ctx *c, const PGresult *p, bool sett
 	                     "this payout is already final");
 }
 
+/* The channel's answer applied to a payout (p: its locked row) and to its
+ * locked refund, with both events and the customer's notice, committed;
+ * *res: the payout as it is now. */
+static enum app_err apply_answer(struct app_ctx *c, struct refund_row *row, const PGresult *p,
+                                 bool settled, const char *text, PGresult **res)
+{
+	const char *id = PQgetvalue(p, 0, 0);
+	const char *params[2] = { id, text };
+	enum app_err err;
+
+	if ((err = db_exec(c->db, settled ? &q_settle : &q_fail, 2, params, res)) != ERR_NONE ||
+	    (err = audit_record(c, settled ? "payout.settle" : "payout.fail", "payout", id,
+	                        PQgetvalue(p, 0, 3), PQgetvalue(*res, 0, 0))) != ERR_NONE ||
+	    (err = step(c, row, settled ? REFUND_ACTION_PAYOUT_SETTLED : REFUND_ACTION_PAYOUT_FAILED,
+	                refund_role(c), NULL)) != ERR_NONE ||
+	    (err = audit_notify(c, row->account, row->id,
+	                        settled ? "refund.paid" : "refund.payout_failed", NULL)) != ERR_NONE)
+		return err;
+	return db_commit(c->db);
+}
+
 /* Fails the refund's retry that is still pending (not yet exported, so no
  * channel has it): the payout that failed was paid after all. */
 static enum app_err supersede_retry(struct app_ctx *c, struct refund_row *row,
@@ -373,7 +394,6 @@ static enum app_err supersede_retry(struct app_ctx *c, struct refund_row *row,
 static enum app_err settle_late(struct app_ctx *c, const PGresult *p, const char *channel_ref)
 {
 	const char *id = PQgetvalue(p, 0, 0), *refund_id = PQgetvalue(p, 0, 1);
-	const char *params[2] = { id, channel_ref };
 	struct refund_row row = { 0 };
 	PGresult *live = NULL, *res = NULL;
 	enum app_err err;
@@ -391,12 +411,7 @@ static enum app_err settle_late(struct app_ctx *c, const PGresult *p, const char
 		goto out;
 	}
 	if ((retry_pending && (err = supersede_retry(c, &row, live, id)) != ERR_NONE) ||
-	    (err = db_exec(c->db, &q_settle, 2, params, &res)) != ERR_NONE ||
-	    (err = audit_record(c, "payout.settle", "payout", id, PQgetvalue(p, 0, 3),
-	                        PQgetvalue(res, 0, 0))) != ERR_NONE ||
-	    (err = step(c, &row, REFUND_ACTION_PAYOUT_SETTLED, refund_role(c), NULL)) != ERR_NONE ||
-	    (err = audit_notify(c, row.account, row.id, "refund.paid", NULL)) != ERR_NONE ||
-	    (err = db_commit(c->db)) != ERR_NONE)
+	    (err = apply_answer(c, &row, p, true, channel_ref, &res)) != ERR_NONE)
 		goto out;
 	char msg[128];
 	snprintf(msg, sizeof msg, "payout %s: the channel settled it after it failed; refund %s is paid",
@@ -453,14 +468,7 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 		goto out;
 	}
 	if ((err = refund_fail(c, refunds_lock(c, PQgetvalue(p, 0, 1), &row), PQgetvalue(p, 0, 1))) != ERR_NONE ||
-	    (err = db_exec(c->db, settled ? &q_settle : &q_fail, 2, params, &res)) != ERR_NONE ||
-	    (err = audit_record(c, settled ? "payout.settle" : "payout.fail", "payout", id,
-	                        PQgetvalue(p, 0, 3), PQgetvalue(res, 0, 0))) != ERR_NONE ||
-	    (err = step(c, &row, settled ? REFUND_ACTION_PAYOUT_SETTLED : REFUND_ACTION_PAYOUT_FAILED,
-	                refund_role(c), NULL)) != ERR_NONE ||
-	    (err = audit_notify(c, row.account, row.id, settled ? "refund.paid" : "refund.payout_failed",
-	                        NULL)) != ERR_NONE ||
-	    (err = db_commit(c->db)) != ERR_NONE)
+	    (err = apply_answer(c, &row, p, settled, text, &res)) != ERR_NONE)
 		goto out;
 	err = app_reply(c, 200, json_loads(PQgetvalue(res, 0, 0), 0, NULL));
 out:
