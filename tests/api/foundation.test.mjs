@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { api, assertProblem, token, signHS256, b64url, BASE, THREADS, RUNDIR, pgctl, sleep } from './lib.mjs';
 
 test('health answers ok with the database up, without a token', async () => {
@@ -204,7 +205,14 @@ test('a statement stuck on a lock answers 503 db_timeout, and the connection is 
     '-d', 'refundd', '-c', `BEGIN; SELECT id FROM orders WHERE id = '${id}' FOR UPDATE; SELECT pg_sleep(8); COMMIT;`],
     { stdio: 'ignore' });
   try {
-    await sleep(1000);
+    // Wait until the holder has the row lock (it is asleep, lock held), not
+    // a fixed second that a busy machine may not give it.
+    const holding = () => execFileSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname,
+      'psql_super', RUNDIR, '-d', 'refundd', '-Atc',
+      "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%pg_sleep(8)%'"],
+      { encoding: 'utf8' }).trim() === '1';
+    for (let i = 0; i < 100 && !holding(); i++) await sleep(50);
+    assert.ok(holding(), 'the lock holder is in place');
     const started = Date.now();
     const r = await api('POST', `/api/v1/orders/${id}/cancel`, { tok: token('lock-acct', 'customer') });
     assertProblem(assert, r, 503, 'db_timeout');

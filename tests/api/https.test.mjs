@@ -110,10 +110,16 @@ test('no token in nginx\'s or refundd\'s log, in a header, a query string or a R
   await api('GET', `/api/v1/me?access_token=${tok}`, { tok, headers: { 'X-Request-Id': rid, Referer: `https://portal.example/#token=${tok}&q=${tok}` } });
   await api('GET', `/api/v1/no-such-route?token=${tok}`, { tok, headers: { 'X-Request-Id': `${rid}-2` } });
   await get(`/api/v1/me?token=${tok}`, { headers: { Authorization: `Bearer ${tok}`, 'X-Request-Id': `${rid}-3` } });
-  await sleep(300);   // nginx writes its access log line after the answer
-  const logs = { nginx: readFileSync(`${RUNDIR}/nginx-access.log`, 'utf8'),
+  // nginx writes its access log line after the answer: wait for all three
+  // lines (up to 5 s), then read.
+  const read = () => ({ nginx: readFileSync(`${RUNDIR}/nginx-access.log`, 'utf8'),
     'nginx (TLS)': readFileSync(`${rd}/nginx-access.log`, 'utf8'),
-    refundd: readFileSync(`${RUNDIR}/refundd.log`, 'utf8') };
+    refundd: readFileSync(`${RUNDIR}/refundd.log`, 'utf8') });
+  let logs = read();
+  for (let i = 0; i < 100 && !(logs.nginx.includes(`rid=${rid}-2`) && logs['nginx (TLS)'].includes(`rid=${rid}-3`)); i++) {
+    await sleep(50);
+    logs = read();
+  }
   assert.ok(logs.nginx.includes(`rid=${rid}`) && logs.nginx.includes(`rid=${rid}-2`), 'the requests were logged');
   assert.ok(logs['nginx (TLS)'].includes(`rid=${rid}-3`), 'the TLS request was logged');
   assert.ok(logs.refundd.includes(rid), 'refundd logged them too');

@@ -211,8 +211,13 @@ function assertArrival(kinds, p, channel) {
   assert.ok(fits, `${channel}: created ${p.created_at}, expected ${p.expected_at} .. ${p.expected_latest_at}; ` +
     `want ${iso(addBusinessDays(kinds, created, early))} .. ${iso(addBusinessDays(kinds, created, late))}`);
   assert.ok(got[0] > created && got[1] >= got[0]);
-  // and the count, plainly: whole business days between creation and arrival
-  const startDay = Math.floor((created + ZONE) / DAY);
+  // and the count, plainly: whole business days between creation and arrival,
+  // counted from the next business day when it was made on a day off
+  // (DESIGN.md: the clock starts the next business morning)
+  let startDay = Math.floor((created + ZONE) / DAY);
+  if (!isBusinessDay(kinds, startDay)) {
+    do startDay++; while (!isBusinessDay(kinds, startDay));
+  }
   const count = (until) => {
     let n = 0;
     for (let d = startDay + 1; d <= Math.floor((until + ZONE) / DAY); d++) if (isBusinessDay(kinds, d)) n++;

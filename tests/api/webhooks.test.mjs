@@ -118,7 +118,7 @@ function startSender(name, extraEnv = {}) {
     REFUNDD_SERVER_LISTEN: sock, REFUNDD_SERVER_THREADS: '1',
     REFUNDD_WEBHOOK_URL: URL_, REFUNDD_WEBHOOK_SECRET_FILE: SECRET_FILE,
     REFUNDD_WEBHOOK_POLL_INTERVAL_MS: '50', REFUNDD_WEBHOOK_RETRY_BASE_MS: '100',
-    REFUNDD_WEBHOOK_RETRY_CAP_MS: '400', REFUNDD_WEBHOOK_GIVE_UP: '3',
+    REFUNDD_WEBHOOK_RETRY_CAP_MS: '400', REFUNDD_WEBHOOK_GIVE_UP: '6',
     REFUNDD_WEBHOOK_TIMEOUT_MS: '5000', ...extraEnv } });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
@@ -292,7 +292,7 @@ test('a delivery the portal keeps refusing ends failed; the admin sends it again
   const x = await newRefund(STUBBORN);
   const [row] = await deliveriesOf([x.id]);
   assert.equal(row.type, 'refund.submitted');
-  await until('failed after webhook.give_up', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 15000);
+  await until('failed after webhook.give_up', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 20000);
   const tried = seen.filter((s) => s.id === row.id);
   assert.ok(tried.length >= 3, `retried with back-off before giving up (${tried.length})`);
   assert.ok(tried.every((s) => s.status === 500));
@@ -347,7 +347,7 @@ test('a delivery the portal keeps refusing ends failed; the admin sends it again
 test('an admin retry starts the back-off afresh; an attempt is dated when its answer came', async () => {
   const x = await newRefund(STUBBORN);
   const [row] = await deliveriesOf([x.id]);
-  await until('failed after webhook.give_up', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 15000);
+  await until('failed after webhook.give_up', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 20000);
   const before = (await deliveriesOf([x.id]))[0].attempts;
   assert.ok(before >= 3);
   // Every attempt is held 800 ms: the row shows the first one's outcome
@@ -367,7 +367,7 @@ test('an admin retry starts the back-off afresh; an attempt is dated when its an
   assert.equal(delayMs, 100, 'the base delay (REFUNDD_WEBHOOK_RETRY_BASE_MS), not the cap');
   assert.ok(arrivals.length >= 1);
   assert.ok(lastMs >= arrivals[0] + 700, `dated at its answer (${lastMs}), not before the POST (${arrivals[0]})`);
-  await until('failed again', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 15000);
+  await until('failed again', async () => (await deliveriesOf([x.id]))[0].status === 'failed', 20000);
 });
 
 test('redirects are not followed (a failure); an answer with a huge body is read no further than the cap', async () => {
