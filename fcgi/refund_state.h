@@ -34,12 +34,17 @@
  *    second_approval_over -> awaiting_second_approval (a DIFFERENT
  *    supervisor then approves); otherwise below the quote or another payout
  *    method -> awaiting_confirmation; else approved. second_approval_over is
- *    read literally: 0 means every approval needs a second approver.
+ *    read literally: 0 means every approval needs a second approver. The
+ *    limits given here are already those of the request's currency
+ *    (policy_limits_for: none in a currency the policy did not set them in).
  *  - decline after the appeal was already used ends the request: rejected.
  *  - auto_approve (system, from submitted): a full refund inside the window
  *    with 0 < quoted_amount <= auto_approve_max and not above
  *    second_approval_over (a policy cannot skip the second approver that
  *    way). It pays the submitted amount by the submitted method.
+ *  - payout_settled also from approved: a payout reported failed that its
+ *    channel paid after all, while no other payout is live (the handler
+ *    checks that; handlers_payouts.c settle_late).
  *  - The cap "never more than amount_paid minus what is refunded" is not a
  *    fact here: the handler and the database constraint enforce it. */
 #ifndef REFUNDD_REFUND_STATE_H
