@@ -919,7 +919,7 @@ const RD = (() => {
   return {
     add, t, tc, has, setLang, getLang, onLang, applyStatic, bindLangToggle,
     h, append, clear, $,
-    formatMinor, formatMoney, minorToInput, parseMajor, exponent,
+    formatMinor, formatMoney, minorToInput, parseMajor, exponent, currencies: Object.keys(EXPONENT),
     formatTime, timeEl, config, configReady, zoneDate, dayStartMs, dayRange, addDays, zoneToday, formatDays,
     keepValues,
     takeHandoff, onHandoff, signedOutNodes, bindPortalLink, tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,

@@ -5,7 +5,8 @@
  * the summary and the requests it would change), and "Publish" (PUT, a new
  * version), which asks for confirmation showing the simulation it is based
  * on, and is offered only while the draft is the one simulated.
- * Money fields are typed in major units and parsed exactly (RD.parseMajor). */
+ * Money fields are typed in major units of the policy's limits_currency
+ * (the currency of its approval limits) and parsed exactly (RD.parseMajor). */
 'use strict';
 
 (() => {
@@ -79,6 +80,7 @@
     'pol.f.second_approval_over': ['超过此金额须二次审批（{currency}，如 {example}）', 'Second approval above ({currency}, e.g. {example})'],
     'pol.invalid.int': ['“{field}”须为不超过 9 位的非负整数。', '“{field}” must be a whole number of at most 9 digits.'],
     'pol.invalid.money': ['“{field}”须为 {currency} 金额，最多 {e} 位小数，如 {example}。', '“{field}” must be an amount in {currency} with at most {e} decimals, e.g. {example}.'],
+    'pol.f.limits_currency': ['审批限额币种（其他币种的申请一律人工审核并二次审批）', 'Currency of the approval limits (requests in another currency always get a person and a second approver)'],
     'pol.f.note': ['版本说明', 'Note for this version'],
     'pol.rule.full': ['全额', 'everything'],
     'pol.rule.unused_units': ['未使用部分', 'unused units'],
@@ -99,9 +101,14 @@
     ['monthly_limit', 'int'], ['payout_methods', 'set'], ['payout_default', 'enum', ['original_route', 'balance'], 'pol.method'],
     ['payout_methods_after_window', 'set'],
     ['payout_default_after_window', 'enum', ['original_route', 'balance'], 'pol.method'],
-    ['review_sla_days', 'int'], ['auto_approve_max', 'money'], ['second_approval_over', 'money'],
+    ['review_sla_days', 'int'], ['limits_currency', 'currency'],
+    ['auto_approve_max', 'money'], ['second_approval_over', 'money'],
   ];
-  const CURRENCY = 'CNY';
+  /* The approval limits are minor units of the policy's limits_currency
+   * (CNY for every policy stored before the field existed). */
+  const limitsOf = (version) => version?.limits_currency || 'CNY';
+  /* the currency picked in the draft, else the current version's */
+  const draftCurrency = () => $('#pd-limits_currency')?.value || limitsOf(state.current);
   const section = $('#policies-section');
   const alertBox = h('div.msg', { role: 'alert', 'aria-live': 'assertive', hidden: true });
   const noticeBox = h('div.msg', { role: 'status', 'aria-live': 'polite', hidden: true });
@@ -111,13 +118,13 @@
 
   /* ---------- values shown and compared ---------- */
 
-  function show(field, v) {
+  function show(field, v, version) {
     const spec = FIELDS.find((f) => f[0] === field);
     if (!spec) return String(v ?? '');
     if (spec[1] === 'bool') return t(v ? 'pol.yes' : 'pol.no');
     if (spec[1] === 'enum') return tc(spec[3], v);
     if (spec[1] === 'set') return (v || []).map((m) => tc('pol.method', m)).join('、');
-    if (spec[1] === 'money') return RD.formatMoney(v, CURRENCY);
+    if (spec[1] === 'money') return RD.formatMoney(v, limitsOf(version));
     return String(v);
   }
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -171,7 +178,7 @@
         !prev ? h('p.muted', t('pol.history.first'))
           : changes.length === 0 ? h('p.muted', t('pol.history.none'))
             : h('ul.changes', changes.map((f) => h('li', { dataset: { field: f } },
-              t('pol.change', { field: t(`pol.f.${f}`), from: show(f, prev[f]), to: show(f, v[f]) })))));
+              t('pol.change', { field: t(`pol.f.${f}`), from: show(f, prev[f], prev), to: show(f, v[f], v) })))));
     }));
   }
 
@@ -188,17 +195,34 @@
           h('input', { type: 'checkbox', id: `${id}-${m}`, name: field, value: m, checked: (v || []).includes(m), onchange: stale }),
           h('label', { for: `${id}-${m}` }, tc('pol.method', m)))));
     }
+    if (kind === 'currency') {
+      const codes = RD.currencies.includes(limitsOf(state.current)) ? RD.currencies
+        : [limitsOf(state.current), ...RD.currencies];
+      return h('div.field', h('label', { for: id }, t(`pol.f.${field}`)),
+        h('select', { id, name: field, onchange: () => { relabelMoney(); stale(); } }, codes.map((c) =>
+          h('option', { value: c, selected: c === limitsOf(state.current) }, c))));
+    }
     const control = kind === 'enum'
       ? h('select', { id, name: field, onchange: stale }, choices.map((c) =>
         h('option', { value: c, selected: c === v }, tc(prefix, c))))
       : h('input', { id, name: field, type: 'text', inputmode: kind === 'int' ? 'numeric' : 'decimal',
-        value: kind === 'money' ? RD.minorToInput(v, CURRENCY) : String(v), oninput: stale });
+        value: kind === 'money' ? RD.minorToInput(v, limitsOf(state.current)) : String(v), oninput: stale });
     return h('div.field', h('label', { for: id }, fieldLabel(field)), control);
   }
 
   /* a field's label; money fields name the currency and a valid example */
   function fieldLabel(field) {
-    return t(`pol.f.${field}`, { currency: CURRENCY, example: RD.minorToInput(12345, CURRENCY) });
+    const cur = draftCurrency();
+    return t(`pol.f.${field}`, { currency: cur, example: RD.minorToInput(12345, cur) });
+  }
+
+  /* Another limits currency: the money labels name it (the typed amounts
+   * stay as typed and are read in it). */
+  function relabelMoney() {
+    for (const [field, kind] of FIELDS) {
+      const label = kind === 'money' && $(`label[for="pd-${field}"]`);
+      if (label) label.textContent = fieldLabel(field);
+    }
   }
 
   function draftForm() {
@@ -226,17 +250,18 @@
       const el = f.elements[field];
       if (kind === 'bool') body[field] = el.checked;
       else if (kind === 'set') body[field] = [...f.querySelectorAll(`input[name="${field}"]:checked`)].map((x) => x.value);
-      else if (kind === 'enum') body[field] = el.value;
+      else if (kind === 'enum' || kind === 'currency') body[field] = el.value;
       else {
         const text = el.value.trim();
         let v = null;
-        if (kind === 'money') { const p = RD.parseMajor(text, CURRENCY); v = p.ok ? p.value : null; }
+        const cur = draftCurrency();
+        if (kind === 'money') { const p = RD.parseMajor(text, cur); v = p.ok ? p.value : null; }
         else if (/^\d{1,9}$/.test(text)) v = Number(text);
         if (v === null) {
           /* aria-invalid="true" (an empty attribute reads as false), and say what is wrong */
           el.setAttribute('aria-invalid', 'true');
           alert.text(() => t(kind === 'money' ? 'pol.invalid.money' : 'pol.invalid.int', {
-            field: fieldLabel(field), currency: CURRENCY, e: RD.exponent(CURRENCY), example: RD.minorToInput(12345, CURRENCY),
+            field: fieldLabel(field), currency: cur, e: RD.exponent(cur), example: RD.minorToInput(12345, cur),
           }), 'error');
           el.focus();
           return null;
@@ -418,6 +443,7 @@
       const el = id && document.getElementById(id);
       if (el) { if (el.type === 'checkbox') el.checked = v; else el.value = v; }
     }
+    relabelMoney();   /* in the limits currency as picked, not as stored */
     paintPublish();
   });
 })();

@@ -141,6 +141,56 @@ test('an admin simulates a shorter window, sees the one request it changes, and 
   }
 });
 
+// The approval limits are minor units of limits_currency (sql/022): the
+// draft picks the currency, the money labels name it and the amounts are
+// read in it; the history shows each version's limits in its own currency.
+test('approval limits in yen: the currency is picked, labels and parsing follow it, the history shows both', async () => {
+  const type = `bq_${RUN}`;
+  await ok(api('PUT', `/api/v1/policies/${type}`, { tok: ADMIN, body: { ...POLICY, auto_approve_max: 5000 } }), 201);
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, ADMIN);
+    await s.page.locator('#policies-section').waitFor({ state: 'visible' });
+    await s.page.locator(`button[data-action="policy"][data-type="${type}"]`).click();
+    await waitText(s.page, '#policy-h', new RegExp(`${type} · 现行版本 1`));
+    assert.equal(await s.page.inputValue('#pd-limits_currency'), 'CNY');
+    assert.equal(await s.page.inputValue('#pd-auto_approve_max'), '50.00');
+    await s.page.selectOption('#pd-limits_currency', 'JPY');
+    assert.match(await text(s.page, 'label[for="pd-auto_approve_max"]'), /^自动批准上限（JPY，如 12345；/);
+    assert.equal(await text(s.page, 'label[for="pd-second_approval_over"]'), '超过此金额须二次审批（JPY，如 12345）');
+    // "50.00" was typed for yuan: yen have no decimals
+    await s.page.click('#pd-simulate');
+    await waitText(s.page, '#policies-section [role="alert"]', /JPY/);
+    assert.equal(await s.page.getAttribute('#pd-auto_approve_max', 'aria-invalid'), 'true');
+    await s.page.fill('#pd-auto_approve_max', '8000');
+    await s.page.fill('#pd-second_approval_over', '100000');
+    // a language switch keeps the picked currency, and the labels name it
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, 'label[for="pd-second_approval_over"]', /^Second approval above \(JPY, e\.g\. 12345\)$/);
+    assert.equal(await s.page.inputValue('#pd-limits_currency'), 'JPY');
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, 'label[for="pd-second_approval_over"]', /^超过此金额须二次审批（JPY/);
+    await s.page.click('#pd-simulate');
+    await s.page.locator('#policy-sim').waitFor({ state: 'visible' });
+    await s.page.click('#pd-publish');
+    await s.page.click('#pd-confirm');
+    await waitText(s.page, '#policy-h', /现行版本 2/);
+    const v2 = await ok(api('GET', `/api/v1/policies/${type}`, { tok: ADMIN }), 200);
+    assert.equal(v2.limits_currency, 'JPY');
+    assert.equal(v2.auto_approve_max, 8000);
+    assert.equal(v2.second_approval_over, 100000);
+    const history = (f) => text(s.page, `ol.policy-history li[data-version="2"] li[data-field="${f}"]`);
+    assert.match(await history('limits_currency'), /CNY → JPY$/);
+    assert.match(await history('auto_approve_max'), /50\.00.*→.*8,000/);
+    // the new current version's draft starts in yen
+    assert.equal(await s.page.inputValue('#pd-limits_currency'), 'JPY');
+    assert.equal(await s.page.inputValue('#pd-auto_approve_max'), '8000');
+    assert.deepEqual(s.unexpected(), []);
+  } finally {
+    await s.close();
+  }
+});
+
 test('by keyboard at 375 px: simulate and reach the result; nothing scrolls sideways; axe finds nothing', async () => {
   const s = await open('/staff.html', { width: 375, height: 800, forAudit: true, lang: 'en' });
   try {
