@@ -33,6 +33,7 @@
     'claims.list': ['追偿单', 'Claims'],
     'claims.f.status': ['追偿状态', 'Claim status'],
     'claims.f.provider': ['服务商', 'Provider'],
+    'claims.f.all_providers': ['全部服务商', 'All providers'],
     'claims.export': ['导出待提交清单（CSV）', 'Export the list to file (CSV)'],
     'claims.exported': ['已导出 {n} 条待提交的追偿。', 'Exported {n} claims to file.'],
     'claims.col.id': ['追偿单', 'Claim'],
@@ -120,6 +121,42 @@
     return box;
   };
 
+  /* ---------- the provider pickers ---------- */
+
+  /* The claims filter and the statement's provider are <select>s of the
+   * providers the desk knows: the queue filter's list (#providers in
+   * staff.html, the [provider.NAME] sections of conf/refundd.conf), then
+   * any other provider the API names in the claims it lists or in the
+   * margin report by provider (both loaded at sign-in). Finance can
+   * read no list of providers (GET /api/v1/provider-policies is admin
+   * only), and a claim of a provider outside the list must still be
+   * reachable by the filter. Each option shows the provider's name in the
+   * page's language (common.js provider.*), its value is the code. */
+  const DESK_PROVIDERS = [...document.querySelectorAll('#providers option')].map((o) => o.value).filter(Boolean);
+  const providers = [...DESK_PROVIDERS];
+  function paintProviders() {
+    for (const sel of document.querySelectorAll('select[data-providers]')) {
+      const have = new Set([...sel.options].map((o) => o.value));
+      for (const code of providers) if (!have.has(code)) sel.append(h('option', { value: code }));
+      for (const o of sel.options) if (o.value) o.textContent = tc('provider', o.value);
+    }
+  }
+  function knowProviders(codes) {
+    const fresh = [...new Set(codes)].filter((c) => c && !providers.includes(c));
+    if (!fresh.length) return;
+    providers.push(...fresh);
+    paintProviders();
+  }
+  /* the next person starts from the desk's list, nothing picked */
+  function forgetProviders() {
+    providers.splice(DESK_PROVIDERS.length);
+    for (const sel of document.querySelectorAll('select[data-providers]')) {
+      for (const o of [...sel.options]) if (o.value && !DESK_PROVIDERS.includes(o.value)) o.remove();
+      sel.selectedIndex = 0;
+    }
+  }
+  paintProviders();
+
   /* ---------- the finance view ---------- */
 
   const alert = RD.messenger($('#claims-alert'));
@@ -154,7 +191,7 @@
     return h('tr', { dataset: { claim: k.id } },
       h('td', `#${k.id}`),
       h('td', `#${k.refund_id}`),
-      h('td', k.provider, h('small.muted', k.upstream_ref)),
+      h('td', tc('provider', k.provider), h('small.muted', k.upstream_ref)),
       h('td.num', RD.formatMoney(k.expected_amount, k.currency)),
       h('td.num', k.recovered_amount === null ? '—' : RD.formatMoney(k.recovered_amount, k.currency)),
       h('td', h(`span.badge.cstatus-${k.status}`, tc('cstatus', k.status))),
@@ -173,7 +210,7 @@
   function claimQuery(more) {
     const q = new URLSearchParams();
     if ($('#c-status').value) q.set('status', $('#c-status').value);
-    if ($('#c-provider').value.trim()) q.set('provider', $('#c-provider').value.trim());
+    if ($('#c-provider').value) q.set('provider', $('#c-provider').value);
     if (more && state.cursor) q.set('cursor', state.cursor);
     return q;
   }
@@ -183,6 +220,7 @@
       const page = await api('GET', `/api/v1/provider-claims?${claimQuery(more)}`);
       state.claims = more ? state.claims.concat(page.items) : page.items;
       state.cursor = page.next_cursor;
+      knowProviders(page.items.map((k) => k.provider));
       renderClaims();
     } catch (e) { if (e.status !== 401) alert.error(e); }
   }
@@ -193,7 +231,7 @@
     alert.clear();
     try {
       const q = new URLSearchParams();
-      if ($('#c-provider').value.trim()) q.set('provider', $('#c-provider').value.trim());
+      if ($('#c-provider').value) q.set('provider', $('#c-provider').value);
       const text = String(await api('GET', `/api/v1/provider-claims?${q}`, { accept: 'text/csv' }) || '');
       const rows = Math.max(0, text.trim().split('\n').length - 1);
       const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
@@ -240,7 +278,7 @@
         $('#stmt-file').focus();
         return;
       }
-      const provider = $('#stmt-provider').value.trim();
+      const provider = $('#stmt-provider').value;
       try {
         const raw = await file.arrayBuffer();
         /* The same file again answers its first result (and changes nothing). */
@@ -262,6 +300,7 @@
     if ($('#m-to').value) q.set('to', $('#m-to').value);
     try {
       state.margin = await api('GET', `/api/v1/reports/margin?${q}`);
+      if (q.get('group') === 'provider') knowProviders(state.margin.items.map((r) => r.key));
       renderMargin();
     } catch (e) { if (e.status !== 401) alert.error(e); }
   }
@@ -306,6 +345,7 @@
       state.claims = [];
       state.cursor = null;
       state.margin = null;
+      forgetProviders();
       RD.clear($('#stmt-result'));
       $('#stmt-result').hidden = true;
       alert.clear();
@@ -314,5 +354,5 @@
   RD.staffViews = RD.staffViews || [];
   RD.staffViews.push(view);
   if (RD.staffMe) view.signIn(RD.staffMe);
-  RD.onLang(() => { if (state.claims.length) renderClaims(); renderMargin(); });
+  RD.onLang(() => { paintProviders(); if (state.claims.length) renderClaims(); renderMargin(); });
 })();

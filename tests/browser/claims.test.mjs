@@ -2,8 +2,9 @@
 // headless Chromium through nginx -> refundd -> PostgreSQL: the margin next
 // to the approve button (highlighted when the reseller loses money, plain
 // when it does not), and the finance view: the claims to file, marking one
-// filed, importing a statement through the file picker with the matching
-// result shown line by line, and the margin report. Every test makes its
+// filed (the provider picked from a list: the desk's providers and those
+// the API names in the claims), importing a statement through the file
+// picker with the matching result shown line by line, and the margin report. Every test makes its
 // own provider, orders and requests under ids of this run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,7 +111,23 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     assert.match(await text(s.page, '#stmt-form'), /对账单文件/);
     assert.ok(!/\b(claims|stmt|margin|cstatus)\.[a-z_.]+/.test(await text(s.page, '#claims-section')),
       await text(s.page, '#claims-section'));
-    await s.page.fill('#c-provider', PROV);
+    // The provider is picked, not typed: every provider, the desk's by
+    // name, and this run's, which the API names in the claims it lists.
+    const options = (sel) => s.page.$$eval(`${sel} option`, (os) => os.map((o) => [o.value, o.textContent.trim()]));
+    assert.equal(await s.page.evaluate(() => document.querySelector('#c-provider').tagName), 'SELECT');
+    assert.equal(await s.page.evaluate(() => document.querySelector('#stmt-provider').tagName), 'SELECT');
+    await s.page.locator(`#c-provider option[value="${PROV}"]`).waitFor({ state: 'attached' });
+    const filter = await options('#c-provider');
+    assert.deepEqual(filter.slice(0, 3), [['', '全部服务商'], ['aliyun', '阿里云'], ['huaweicloud', '华为云']]);
+    assert.deepEqual(filter.filter(([v]) => v === PROV), [[PROV, PROV]]);
+    assert.equal(await s.page.inputValue('#c-provider'), '', 'all providers at first');
+    const stmt = await options('#stmt-provider');
+    assert.deepEqual(stmt.slice(0, 2), [['aliyun', '阿里云'], ['huaweicloud', '华为云']]);
+    assert.ok(stmt.some(([v]) => v === PROV) && !stmt.some(([v]) => v === ''), JSON.stringify(stmt));
+    assert.equal(await s.page.inputValue('#stmt-provider'), 'aliyun');
+    assert.equal(await text(s.page, 'label[for="c-provider"]'), '服务商');
+    assert.equal(await text(s.page, 'label[for="stmt-provider"]'), '服务商');
+    await s.page.selectOption('#c-provider', PROV);
     await s.page.click('#claims-filter button[type=submit]');
     await s.page.locator(`#claims-body tr[data-claim="${a.claimId}"]`).waitFor();
     await s.page.locator(`#claims-body tr[data-claim="${b.claimId}"]`).waitFor();
@@ -137,7 +154,7 @@ test('finance: claims to file, mark one filed, import a statement with the file 
       + `RF-${RUN},900.00,10.00\r\n`
       + `nobody-${RUN},1.00,0\r\n`
       + `${a.upstreamRef},abc,0\r\n`;
-    await s.page.fill('#stmt-provider', PROV);
+    await s.page.selectOption('#stmt-provider', PROV);
     await s.page.setInputFiles('#stmt-file', { name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await s.page.click('#stmt-form button[type=submit]');
     await waitText(s.page, '#stmt-summary', /已导入 4 行：匹配 2，金额不符 1，未知单号 1，重复 0，无效 1/);
@@ -163,6 +180,20 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     assert.equal(await s.page.evaluate((k) => getComputedStyle(document.querySelector(
       `#margin-body tr[data-key="${k}"] td[data-col="loss"]`), '::before').content, PROV), '"净亏损: "');
     assert.equal(await s.page.locator('#margin-table thead').isVisible(), false);
+    // In English the providers are named in English, and what was picked stays picked.
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#claims-h', /^Provider claims$/);
+    assert.deepEqual((await options('#c-provider')).slice(0, 3),
+      [['', 'All providers'], ['aliyun', 'Alibaba Cloud'], ['huaweicloud', 'Huawei Cloud']]);
+    assert.deepEqual((await options('#stmt-provider')).slice(0, 2), [['aliyun', 'Alibaba Cloud'], ['huaweicloud', 'Huawei Cloud']]);
+    assert.equal(await s.page.inputValue('#c-provider'), PROV);
+    assert.equal(await s.page.inputValue('#stmt-provider'), PROV);
+    // the next person starts again from all providers
+    await s.page.click('#signout');
+    await signIn(s.page, FINANCE);
+    await s.page.locator('#claims-finance').waitFor({ state: 'visible' });
+    assert.equal(await s.page.inputValue('#c-provider'), '');
+    assert.equal(await s.page.inputValue('#stmt-provider'), 'aliyun');
     assert.deepEqual(s.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
   } finally { await s.close(); }
 });
