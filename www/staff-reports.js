@@ -52,7 +52,7 @@
   const section = $('#reports-section');
   const alertBox = h('div.msg', { role: 'alert', 'aria-live': 'assertive', hidden: true });
   const alert = RD.messenger(alertBox);
-  const state = { report: null, built: false, seq: 0 };
+  const state = { report: null, built: false, seq: 0, chartWidth: 0 };
 
   /* ---------- cells ---------- */
 
@@ -80,30 +80,66 @@
     return el;
   }
 
-  /* Each bar under its label, so long labels fit a 375 px screen; the
-   * drawing scales to its box (viewBox, width 100 %). */
-  function chart(report, measure) {
+  /* Drawn at the width of its box in CSS pixels (one unit, one pixel), so
+   * its text keeps the page's size on a phone as on a desktop: a drawing
+   * 600 units wide scaled down to a 375 px screen shrank 13 px labels to
+   * 7 px. Each bar under its label, so long labels fit a narrow screen.
+   * The bars' lengths wait for fitChart, which can measure the values. */
+  const ROW = 44, LABEL = 14, BAR = 16, PAD = 4;
+  function chart(report, measure, W) {
     const rows = report.items;
-    const W = 600, BAR = 18, GAP = 34, PAD = 8;
-    const values = rows.map((r) => Number(r[measure] ?? 0));
-    const max = Math.max(...values, 0) || 1;
-    const height = PAD * 2 + rows.length * GAP;
+    const height = PAD * 2 + rows.length * ROW;
     const label = t('rep.chart.label', { group: t(`rep.g.${report.group}`), measure: t(`rep.c.${measure}`) });
     /* a key in two currencies has two bars: name the currency then */
     const mixed = new Set(rows.map((r) => r.currency)).size > 1;
-    const root = svg('svg', { viewBox: `0 0 ${W} ${height}`, width: '100%', role: 'img', 'aria-labelledby': 'rep-chart-title',
-      class: 'bar-chart', preserveAspectRatio: 'xMinYMin meet' });
+    const root = svg('svg', { viewBox: `0 0 ${W} ${height}`, width: W, height, role: 'img',
+      'aria-labelledby': 'rep-chart-title', class: 'bar-chart', preserveAspectRatio: 'xMinYMin meet',
+      'data-measure': measure });
     root.append(svg('title', { id: 'rep-chart-title' }, label));
     rows.forEach((r, i) => {
-      const y = PAD + i * GAP;
-      const w = Math.max(1, Math.round((values[i] / max) * (W - 140)));
-      root.append(svg('g', { class: 'bar', 'data-key': r.key ?? '', 'data-currency': r.currency },
-        svg('text', { x: 0, y: y + 11, class: 'bar-label' }, keyText(report.group, r.key) + (mixed ? ` · ${r.currency}` : '')),
-        svg('rect', { x: 0, y: y + 14, width: w, height: BAR, rx: 2, class: 'bar-rect' }),
-        svg('text', { x: w + 6, y: y + 14 + BAR - 4, class: 'bar-value' }, cell(measure, r[measure], r.currency))));
+      const y = PAD + i * ROW;
+      root.append(svg('g', { class: 'bar', 'data-key': r.key ?? '', 'data-currency': r.currency,
+        'data-value': Number(r[measure] ?? 0) },
+      svg('text', { x: 0, y: y + LABEL, class: 'bar-label' }, keyText(report.group, r.key) + (mixed ? ` · ${r.currency}` : '')),
+      svg('rect', { x: 0, y: y + LABEL + 5, width: 1, height: BAR, rx: 2, class: 'bar-rect' }),
+      svg('text', { x: 7, y: y + LABEL + 5 + BAR - 4, class: 'bar-value' }, cell(measure, r[measure], r.currency))));
     });
     return root;
   }
+
+  /* In the page, where text has a length: the longest bar leaves room for
+   * the widest value beside it, and a label wider than the box is cut
+   * with "…" (the table below has it whole). */
+  function fitChart(root, W) {
+    const bars = [...root.querySelectorAll('g.bar')];
+    const values = bars.map((g) => Number(g.dataset.value) || 0);
+    const max = Math.max(...values, 0) || 1;
+    const room = Math.max(0, ...bars.map((g) => g.querySelector('.bar-value').getComputedTextLength())) + 8;
+    const span = Math.max(W - room, W / 3);
+    bars.forEach((g, i) => {
+      const w = Math.max(1, Math.round((values[i] / max) * span));
+      g.querySelector('.bar-rect').setAttribute('width', w);
+      g.querySelector('.bar-value').setAttribute('x', w + 6);
+      const text = g.querySelector('.bar-label');
+      const whole = text.textContent;
+      for (let n = whole.length - 1; n > 0 && text.getComputedTextLength() > W; n--) text.textContent = `${whole.slice(0, n)}…`;
+    });
+  }
+
+  /* The figure's width, whole pixels; the chart is drawn again when it
+   * changes (a phone turned, a window resized). */
+  const chartWidth = (fig) => Math.max(200, Math.floor(fig.clientWidth));
+  function drawChart(fig) {
+    const W = chartWidth(fig);
+    const root = chart(state.report, $('#rep-measure').value, W);
+    fig.replaceChildren(root);
+    fitChart(root, W);
+    state.chartWidth = W;
+  }
+  const resized = new ResizeObserver(() => {
+    const fig = $('#report-result figure.chart');
+    if (fig && state.report && chartWidth(fig) !== state.chartWidth) drawChart(fig);
+  });
 
   /* ---------- table ---------- */
 
@@ -205,7 +241,11 @@
     const r = state.report;
     if (!r) return;
     if (r.items.length === 0) { box.append(h('p.muted.report-empty', t('rep.empty'))); return; }
-    box.append(h('figure.chart', chart(r, $('#rep-measure').value)), table(r));
+    const fig = h('figure.chart');
+    box.append(fig, table(r));
+    drawChart(fig);
+    resized.disconnect();
+    resized.observe(fig);
   }
 
   /* staff.js signs views in and out (RD.staffViews). */

@@ -4,7 +4,9 @@
 // with the counts made here) and the SVG bar chart drawn by the page (one
 // bar per row, its text alternative), switches the chart's measure,
 // downloads the CSV; in English; by keyboard at 375 px with nothing
-// scrolling sideways; axe-clean; finance gets it, support does not.
+// scrolling sideways and the chart's text as large as on a desktop (drawn
+// at its box's width, not scaled down); axe-clean; finance gets it,
+// support does not.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -37,6 +39,38 @@ before(async () => {
   await ok(api('POST', `/api/v1/refunds/${ids[0]}/reject`, { tok: SUPPORT, body: { reason_code: 'other', note: '测试' } }), 200);
   await ok(api('POST', `/api/v1/refunds/${ids[1]}/approve`, { tok: SUPPORT, body: {} }), 200);
 });
+
+// The chart's text as the eye gets it: the smallest label or value on
+// screen (its font size times the drawing's scale), the drawing's width,
+// and any text drawn past the chart's right edge (cut off).
+async function chartText(page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector('svg.bar-chart');
+    const scale = svg.getScreenCTM().a;
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('.bar-label, .bar-value')];
+    return {
+      width: Math.round(box.width),
+      smallest: Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale)),
+      outside: texts.filter((t) => t.getBoundingClientRect().right > box.right + 0.5).map((t) => t.textContent),
+    };
+  });
+}
+// Readable: no text under 12 px on screen, none cut off at the edge.
+async function readableChart(page, width) {
+  await page.setViewportSize({ width, height: 900 });
+  // two frames: a chart drawn again on a resize has been drawn by then
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction((w) => {   // the chart fills its box, and the box the screen
+    const svg = document.querySelector('svg.bar-chart');
+    const fig = svg?.parentElement;
+    return svg && Math.abs(svg.getBoundingClientRect().width - fig.clientWidth) < 1 && fig.getBoundingClientRect().right <= w;
+  }, width);
+  const c = await chartText(page);
+  assert.ok(c.smallest >= 12, `at ${width} px the chart's smallest text is ${c.smallest.toFixed(1)} px on screen`);
+  assert.deepEqual(c.outside, [], `at ${width} px, cut off at the chart's edge`);
+  return c;
+}
 
 async function show(page, group) {
   await page.selectOption('#rep-group', group);
@@ -88,6 +122,13 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     await s.page.selectOption('#rep-measure', 'approval_rate');
     await waitText(s.page, `svg.bar-chart g.bar[data-key="${PROVIDER}"] .bar-value`, /^50\.0%$/);
     await s.page.screenshot({ path: `${SHOTS}/staff-reports-zh.png`, fullPage: true });
+    // the chart is drawn at its box's width: the same text size on a phone
+    // (turned from a desktop window) and on a wide screen, nothing cut off
+    const wide = await readableChart(s.page, 1280);
+    const phone = await readableChart(s.page, 375);
+    assert.ok(phone.width < 375 && Math.abs(phone.smallest - wide.smallest) < 0.5, JSON.stringify([phone, wide]));
+    assert.ok((await readableChart(s.page, 1920)).smallest <= 16, 'not blown up on a wide screen');
+    await s.page.setViewportSize({ width: 1280, height: 900 });
 
     // the CSV, as the API gives it
     const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('#rep-csv')]);
@@ -126,6 +167,9 @@ test('by keyboard at 375 px: group by reviewer, read the rows; nothing scrolls s
     assert.equal(await s.page.evaluate((sel) => getComputedStyle(document.querySelector(sel), '::before').content,
       `${row} td[data-col="submitted"]`), '"Submitted: "');
     await noSidewaysScroll(s.page, '#reports-section');
+    // the chart: one bar a row, its labels and values at least 12 px on screen
+    assert.equal(await s.page.locator(`svg.bar-chart g.bar[data-key="br-agent-${RUN}"]`).count(), 1);
+    await readableChart(s.page, 375);
     await s.page.screenshot({ path: `${SHOTS}/staff-reports-en-375.png`, fullPage: true });
     assert.deepEqual(await audit(s.page, '#reports-section'), []);
   } finally {
