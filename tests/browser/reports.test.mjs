@@ -95,6 +95,9 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     await s.page.selectOption('#rep-group', 'reason_code');
     await s.page.click('#rep-show');
     await waitText(s.page, '#report-table caption', /退款原因/);
+    // measured once the rows are laid out (a CI run on a loaded machine
+    // measured them before: no boxes at all)
+    await s.page.locator('#report-table tbody th[scope=row]').last().waitFor({ state: 'visible' });
     const lines = await s.page.$$eval('#report-table tbody th[scope=row]', (ths) => ths.map((th) => {
       const range = document.createRange();
       range.selectNodeContents(th);
