@@ -77,6 +77,10 @@ struct submission {
 static enum app_err check_key(struct app_ctx *c, const char *key)
 {
 	size_t n = key ? strlen(key) : 0;
+	if (c->req->idempotency_key_repeated)
+		return app_fail_with(c, ERR_BAD_REQUEST, "repeated_header",
+		                     json_pack("{s:s}", "header", "Idempotency-Key"),
+		                     "send one Idempotency-Key header, not several");
 	if (n == 0)
 		return app_fail(c, ERR_BAD_REQUEST, "idempotency_key_required",
 		                "send an Idempotency-Key header (e.g. a UUID)");

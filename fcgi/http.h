@@ -5,6 +5,7 @@
 #define REFUNDD_HTTP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One row per error kind: status, stable code and title live in http.c. */
@@ -36,6 +37,7 @@ struct http_request {
 	const char *authorization;
 	const char *accept;
 	const char *idempotency_key;
+	bool        idempotency_key_repeated; /* the header came more than once */
 	const char *remote_addr;
 	char        request_id[64];
 	char       *body;           /* NUL-terminated, owned by the server loop */

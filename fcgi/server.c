@@ -189,23 +189,22 @@ static enum app_err read_raw_body(struct app_ctx *c, FCGX_Request *fr)
 	return ERR_NONE;
 }
 
-/* A header that must come once and came more often: nginx before 1.23
- * passes each line of a header it does not know as its own parameter, and
- * FCGX_GetParam would quietly take the first, so two Idempotency-Keys (two
- * retry layers each adding one) ran under the first. NULL when it came at
- * most once. Apache, lighttpd and newer nginx join the lines with ", ",
- * which the key's own check refuses; a repeated Authorization nginx
- * refuses itself (400 bad_request), the others join it into a token that
- * does not verify. */
-static const char *repeated_header(char **envp)
+/* Whether the Idempotency-Key header came more than once: nginx before
+ * 1.23 passes each line of a header it does not know as its own
+ * parameter, and FCGX_GetParam takes the first, so two keys (two retry
+ * layers each adding one) ran under the first. Apache, lighttpd and newer
+ * nginx join the lines with ", ", which the key's own check refuses; a
+ * repeated Authorization nginx refuses itself (400 bad_request), the
+ * others join it into a token that does not verify. */
+static bool idempotency_key_repeated(char **envp)
 {
 	static const char param[] = "HTTP_IDEMPOTENCY_KEY=";
 	int seen = 0;
 
 	for (char **e = envp; e != NULL && *e != NULL; e++)
 		if (strncmp(*e, param, sizeof param - 1) == 0 && ++seen > 1)
-			return "Idempotency-Key";
-	return NULL;
+			return true;
+	return false;
 }
 
 static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
@@ -214,12 +213,7 @@ static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 	enum route_result found = router_match(app_routes, app_route_count,
 	                                       c->req->method, c->req->path, m);
 	enum app_err err;
-	const char *repeated = repeated_header(fr->envp);
 
-	if (repeated != NULL)
-		return app_fail_with(c, ERR_BAD_REQUEST, "repeated_header",
-		                     json_pack("{s:s}", "header", repeated),
-		                     "a header that must come once came more than once");
 	if (found == ROUTE_NOT_FOUND)
 		return app_fail(c, ERR_NOT_FOUND, NULL, "no such resource");
 	if (found == ROUTE_METHOD_NOT_ALLOWED) {
@@ -274,6 +268,8 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
 	req.accept = FCGX_GetParam("HTTP_ACCEPT", fr->envp);
 	req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
+	req.idempotency_key_repeated = req.idempotency_key != NULL &&
+	                               idempotency_key_repeated(fr->envp);
 	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
 	if (req.method == NULL)
 		req.method = "GET";
