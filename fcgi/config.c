@@ -231,7 +231,7 @@ static int apply_env(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* app.portal_url goes into /config.json and an href on the pages: an
+/* app.portal_url goes into GET /api/v1/config and an href on the pages: an
  * http(s) address and nothing that would need escaping in JSON or HTML. */
 static int validate_portal_url(const char *url, char *err, size_t errlen)
 {

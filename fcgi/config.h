@@ -48,7 +48,7 @@ struct config {
 	char   sql_dir[512];
 	/* the reseller's sign-in page the desk's pages link back to when a
 	 * token has expired; not used by refundd itself, only checked here and
-	 * rendered into /config.json by scripts/lib.sh. Empty: no link. */
+	 * served to the pages by GET /api/v1/config. Empty: no link. */
 	char   portal_url[512];
 	/* [provider.NAME] statement_columns = ref=..., amount=..., fee=..., date=...:
 	 * which columns of NAME's refund statement hold what (statement.h);

@@ -1,10 +1,12 @@
-/* handlers_system.c -- GET /api/v1/health (public) and GET /api/v1/me. */
+/* handlers_system.c -- GET /api/v1/health and /api/v1/config (public),
+ * GET /api/v1/me and GET /metrics. */
 #include "handlers_system.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
+#include "money.h"
 
 static const struct db_stmt q_ping = { "system_ping", "SELECT 1" };
 
@@ -35,6 +37,31 @@ enum app_err handle_me(struct app_ctx *c)
 	                         "exp", (json_int_t)c->who.exp,
 	                         "iat", (json_int_t)c->who.iat);
 	return app_reply(c, 200, body);
+}
+
+/* What the pages need of refundd's configuration, from the one place it
+ * is read (conf/refundd.conf, then REFUNDD_* variables): the reseller's
+ * time zone, the portal to send a signed-out person back to, the providers
+ * named in [provider.NAME] sections and the currencies with their decimals.
+ * Served by refundd rather than written to a file beside the pages, so
+ * every web server and every deployment (Docker's nginx has no refundd.conf)
+ * shows what this process runs with. Public: the pages read it before a
+ * token is at hand; nothing in it is secret. */
+enum app_err handle_config(struct app_ctx *c)
+{
+	const struct config *cfg = c->cfg;
+	json_t *providers = json_array(), *currencies = json_array();
+	const char *code;
+	int exponent;
+
+	for (int i = 0; i < cfg->n_providers; i++)
+		json_array_append_new(providers, json_string(cfg->providers[i].name));
+	for (size_t i = 0; money_currency_at(i, &code, &exponent); i++)
+		json_array_append_new(currencies, json_pack("{s:s, s:i}", "code", code,
+		                                            "exponent", exponent));
+	return app_reply(c, 200, json_pack("{s:s, s:s, s:o, s:o}", "timezone", cfg->timezone,
+	                                   "portal_url", cfg->portal_url,
+	                                   "providers", providers, "currencies", currencies));
 }
 
 static const struct db_stmt q_queue_depth = { "system_queue_depth",

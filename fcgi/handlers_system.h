@@ -1,4 +1,4 @@
-/* handlers_system.h -- health and identity. */
+/* handlers_system.h -- health, identity, metrics and the pages' configuration. */
 #ifndef REFUNDD_HANDLERS_SYSTEM_H
 #define REFUNDD_HANDLERS_SYSTEM_H
 
@@ -6,6 +6,7 @@
 
 enum app_err handle_health(struct app_ctx *c);
 enum app_err handle_me(struct app_ctx *c);
+enum app_err handle_config(struct app_ctx *c);
 enum app_err handle_metrics(struct app_ctx *c);
 
 #endif

@@ -53,6 +53,15 @@ enum money_err money_currency_exponent(const char *currency, int *exponent)
 	return MONEY_UNKNOWN_CURRENCY;
 }
 
+bool money_currency_at(size_t i, const char **code, int *exponent)
+{
+	if (i >= sizeof currencies / sizeof currencies[0])
+		return false;
+	*code = currencies[i].code;
+	*exponent = currencies[i].exponent;
+	return true;
+}
+
 /* The parts of a lexically valid decimal: spans of digits, not yet values. */
 struct decimal_text {
 	bool        negative;

@@ -11,6 +11,7 @@
 #ifndef REFUNDD_MONEY_H
 #define REFUNDD_MONEY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,10 @@ const char *money_err_code(enum money_err err);
 /* Number of decimals of a currency: 2 for CNY, 0 for JPY, 3 for KWD.
  * Codes are exact: "cny" and "CNY " are unknown. */
 enum money_err money_currency_exponent(const char *currency, int *exponent);
+
+/* The i-th currency refundd knows (0, 1, ...): its code and exponent, or
+ * false past the last. For lists shown to people (GET /api/v1/config). */
+bool money_currency_at(size_t i, const char **code, int *exponent);
 
 /* Strict decimal text to minor units: -?(0|[1-9][0-9]*)(\.[0-9]+)?, at
  * most the currency's decimals ("1.5" CNY is 150; "1.505" is

@@ -28,6 +28,7 @@
 const struct route app_routes[] = {
 	{ "GET",  "/api/v1/health", handle_health, 0, ROUTE_PUBLIC },
 	{ "GET",  "/api/v1/me", handle_me, ANY, 0 },
+	{ "GET",  "/api/v1/config", handle_config, 0, ROUTE_PUBLIC },
 	/* Loopback only: nginx denies every other address (conf/nginx.conf). */
 	{ "GET",  "/metrics", handle_metrics, 0, ROUTE_PUBLIC },
 

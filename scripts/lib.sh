@@ -196,40 +196,8 @@ load_demo() {
 	return 0
 }
 
-# conf_app_value KEY DEFAULT: [app] KEY of $REFUNDD_CONFIG (default
-# conf/refundd.conf), REFUNDD_APP_<KEY> beating it, as refundd reads it.
-conf_app_value() {
-	local key=$1 def=$2 env v
-	env=REFUNDD_APP_$(printf '%s' "$key" | tr '[:lower:]' '[:upper:]')
-	if [ -n "${!env+set}" ]; then printf '%s' "${!env}"; return; fi
-	v=$(awk -v key="$key" '
-		/^[ \t]*[;#]/ { next }
-		/^[ \t]*\[/ { sec = tolower($0); gsub(/[][ \t]/, "", sec); next }
-		sec == "app" && index($0, "=") {
-			k = tolower(substr($0, 1, index($0, "=") - 1)); gsub(/[ \t]/, "", k)
-			if (k == key) { v = substr($0, index($0, "=") + 1); gsub(/^[ \t]+|[ \t\r]+$/, "", v); print v; exit }
-		}' "${REFUNDD_CONFIG:-$REPO/conf/refundd.conf}")
-	printf '%s' "${v:-$def}"
-}
-
-# pages_config RUNDIR: RUNDIR/config.json, what the pages read of the
-# configuration (nginx serves it as /config.json): the time zone they show
-# times in and the portal they send a signed-out person back to. Values are
-# checked, never escaped: refundd refuses the same bad values at start.
-pages_config() {
-	local rd=$1 tz portal LC_ALL=C
-	tz=$(conf_app_value timezone Asia/Shanghai)
-	portal=$(conf_app_value portal_url "")
-	[[ $tz =~ ^[A-Za-z][A-Za-z0-9_+/-]{0,62}$ ]] || { log "app.timezone '$tz' is not a zone name"; return 1; }
-	[[ -z $portal || ( $portal =~ ^https?://[[:graph:]]+$ && $portal != *[\"\'\<\>\\\`]* ) ]] ||
-		{ log "app.portal_url '$portal' is not an http(s) address"; return 1; }
-	printf '{"timezone":"%s","portal_url":"%s"}\n' "$tz" "$portal" > "$rd/config.json.tmp"
-	chmod 0644 "$rd/config.json.tmp"
-	mv -f "$rd/config.json.tmp" "$rd/config.json"
-}
-
 # nginx_start RUNDIR PORT: renders conf/nginx.conf (scripts/nginx-render)
-# and the pages' config.json, and starts nginx. REFUNDD_UPSTREAM: refundd
+# and starts nginx. REFUNDD_UPSTREAM: refundd
 # instances, comma-separated (default the one at RUNDIR/run/refundd.sock). With REFUNDD_TLS_CERT and
 # REFUNDD_TLS_KEY, PORT is HTTPS and REFUNDD_HTTP_PORT redirects to it.
 nginx_start() {
@@ -246,7 +214,6 @@ nginx_start() {
 	NGINX_API_TIMEOUT=${REFUNDD_API_TIMEOUT:-30s} NGINX_TLS_CERT=${REFUNDD_TLS_CERT:-} \
 	NGINX_TLS_KEY=${REFUNDD_TLS_KEY:-} NGINX_HTTP_PORT=${REFUNDD_HTTP_PORT:-} \
 		"$REPO/scripts/nginx-render" "$REPO/conf/nginx.conf" "$rd/nginx.conf"
-	pages_config "$rd"
 	nginx -q -c "$rd/nginx.conf" -p "$rd" -e "$rd/nginx-error.log"
 }
 
@@ -288,9 +255,6 @@ web_prepare() {
 	if is_root; then
 		rm -rf "$rd/www" && cp -r "$REPO/www" "$rd/www" && chmod -R a+rX "$rd/www"
 	fi
-	# the pages' /config.json: nginx_start's when it ran in this RUNDIR
-	# (the same file for every server), else rendered here
-	[ -f "$rd/config.json" ] || pages_config "$rd"
 }
 
 # stop_pidfile PIDFILE: SIGTERM to the pid in it, then wait until it is gone.

@@ -1,10 +1,10 @@
 /* common.js -- shared by the customer page (app.js) and the staff page
  * (staff.js): strings in zh-CN and en, the API client (JWT bearer,
  * RFC 9457 problems), the portal's sign-in hand-off (#token=… in the
- * address, taken out of it at once), /config.json (the reseller's time zone
- * and portal), money in integer minor units (formatting and exact parsing
- * by string, never floating point), times in the reseller's time zone,
- * and a small DOM builder
+ * address, taken out of it at once), GET /api/v1/config (the reseller's
+ * time zone and portal, the providers, the currencies), money in integer
+ * minor units (formatting and exact parsing by string, never floating
+ * point), times in the reseller's time zone, and a small DOM builder
  * that only ever sets text (never HTML), so nothing from the API or the
  * user can inject markup. No framework, no build step; loaded by a plain
  * <script src> under a CSP without 'unsafe-inline'. */
@@ -313,10 +313,12 @@ const RD = (() => {
 
   /* ---------- money ---------- */
 
-  /* ISO 4217 minor-unit exponents (the ones the reseller bills in, and a
-   * few with no minor unit); anything else is assumed to have 2. */
-  const EXPONENT = { CNY: 2, USD: 2, EUR: 2, HKD: 2, GBP: 2, SGD: 2, JPY: 0, KRW: 0, VND: 0, BHD: 3, KWD: 3 };
-  const exponent = (cur) => (cur in EXPONENT ? EXPONENT[cur] : 2);
+  /* ISO 4217 minor-unit exponents of the currencies refundd knows, from
+   * GET /api/v1/config (fcgi/money.c is the one table); filled before a
+   * page shows any amount (both pages await configReady first). A code
+   * it does not list is assumed to have 2. */
+  const EXPONENT = new Map();
+  const exponent = (cur) => (EXPONENT.has(cur) ? EXPONENT.get(cur) : 2);
 
   /* 1234567 CNY -> "12,345.67" (digits only, by string; no float). */
   function formatMinor(minor, currency) {
@@ -365,26 +367,44 @@ const RD = (() => {
 
   /* ---------- time ---------- */
 
-  /* ---------- configuration (/config.json) ---------- */
+  /* ---------- configuration (GET /api/v1/config) ---------- */
 
-  /* What the pages read of conf/refundd.conf, rendered by scripts/lib.sh
-   * and served by nginx: the reseller's time zone (app.timezone) and
-   * portal (app.portal_url). Missing or odd: the documented defaults, no
-   * portal link; the page works either way. */
-  const config = { timezone: 'Asia/Shanghai', portal_url: '' };
+  /* What the pages need of refundd's configuration, served by refundd
+   * itself (public, no token): the reseller's time zone (app.timezone),
+   * portal (app.portal_url), the providers of conf/refundd.conf's
+   * [provider.NAME] sections and the currencies with their decimals.
+   * Asked up to three times (a restart, a burst of the rate limit); still
+   * unreadable or odd: the documented defaults, no portal link, no
+   * providers, 2 decimals. */
+  const config = { timezone: 'Asia/Shanghai', portal_url: '', providers: [], currencies: [] };
   function validZone(z) {
     if (typeof z !== 'string' || !z) return false;
     try { new Intl.DateTimeFormat('en', { timeZone: z }); return true; } catch { return false; }
   }
-  const configReady = fetch('/config.json', { cache: 'no-store', credentials: 'omit' })
-    .then((r) => (r.ok ? r.json() : {}))
-    .catch(() => ({}))
-    .then((c) => {
-      if (c && validZone(c.timezone)) config.timezone = c.timezone;
-      if (c && typeof c.portal_url === 'string' && /^https?:\/\/[^\s"'<>\\`]+$/.test(c.portal_url))
-        config.portal_url = c.portal_url;
-      return config;
-    });
+  async function fetchConfig() {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      try {
+        const r = await fetch('/api/v1/config', { cache: 'no-store', credentials: 'omit' });
+        if (r.ok) return await r.json();
+      } catch { /* the network: asked again */ }
+    }
+    return {};
+  }
+  function takeConfig(c) {
+    if (validZone(c.timezone)) config.timezone = c.timezone;
+    if (typeof c.portal_url === 'string' && /^https?:\/\/[^\s"'<>\\`]+$/.test(c.portal_url))
+      config.portal_url = c.portal_url;
+    if (Array.isArray(c.providers))
+      config.providers = c.providers.filter((p) => typeof p === 'string' && /^[a-z0-9_]{1,31}$/.test(p));
+    for (const cur of Array.isArray(c.currencies) ? c.currencies : []) {
+      if (!cur || !/^[A-Z]{3}$/.test(cur.code) || ![0, 1, 2, 3, 4].includes(cur.exponent)) continue;
+      EXPONENT.set(cur.code, cur.exponent);
+      config.currencies.push(cur.code);
+    }
+    return config;
+  }
+  const configReady = fetchConfig().then((c) => takeConfig(c && typeof c === 'object' ? c : {}));
 
   /* ---------- time ---------- */
 
@@ -919,7 +939,7 @@ const RD = (() => {
   return {
     add, t, tc, has, setLang, getLang, onLang, applyStatic, bindLangToggle,
     h, append, clear, $,
-    formatMinor, formatMoney, minorToInput, parseMajor, exponent, currencies: Object.keys(EXPONENT),
+    formatMinor, formatMoney, minorToInput, parseMajor, exponent,
     formatTime, timeEl, config, configReady, zoneDate, dayStartMs, dayRange, addDays, zoneToday, formatDays,
     keepValues,
     takeHandoff, onHandoff, signedOutNodes, bindPortalLink, tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,

@@ -123,22 +123,23 @@
 
   /* ---------- the provider pickers ---------- */
 
-  /* The claims filter and the statement's provider are <select>s of the
-   * providers the desk knows: the queue filter's list (#providers in
-   * staff.html, the [provider.NAME] sections of conf/refundd.conf), then
-   * any other provider the API names in the claims it lists or in the
-   * margin report by provider (both loaded at sign-in). Finance can
-   * read no list of providers (GET /api/v1/provider-policies is admin
-   * only), and a claim of a provider outside the list must still be
-   * reachable by the filter. Each option shows the provider's name in the
-   * page's language (common.js provider.*), its value is the code. */
-  const DESK_PROVIDERS = [...document.querySelectorAll('#providers option')].map((o) => o.value).filter(Boolean);
-  const providers = [...DESK_PROVIDERS];
+  /* The claims filter and the statement's provider are <select>s, and the
+   * queue's provider filter offers a list (#providers), of the providers
+   * the desk knows: the [provider.NAME] sections of conf/refundd.conf
+   * (GET /api/v1/config), then any other provider the API names in the
+   * claims it lists or in the margin report by provider (both loaded at
+   * sign-in). Finance can read no list of providers
+   * (GET /api/v1/provider-policies is admin only), and a claim of a
+   * provider outside the list must still be reachable by the filter. Each
+   * option shows the provider's name in the page's language (common.js
+   * provider.*), its value is the code. */
+  const providers = [];
+  const PICKERS = 'select[data-providers], #providers';
   function paintProviders() {
-    for (const sel of document.querySelectorAll('select[data-providers]')) {
-      const have = new Set([...sel.options].map((o) => o.value));
-      for (const code of providers) if (!have.has(code)) sel.append(h('option', { value: code }));
-      for (const o of sel.options) if (o.value) o.textContent = tc('provider', o.value);
+    for (const list of document.querySelectorAll(PICKERS)) {
+      const have = new Set([...list.options].map((o) => o.value));
+      for (const code of providers) if (!have.has(code)) list.append(h('option', { value: code }));
+      for (const o of list.options) if (o.value) o.textContent = tc('provider', o.value);
     }
   }
   function knowProviders(codes) {
@@ -149,13 +150,13 @@
   }
   /* the next person starts from the desk's list, nothing picked */
   function forgetProviders() {
-    providers.splice(DESK_PROVIDERS.length);
-    for (const sel of document.querySelectorAll('select[data-providers]')) {
-      for (const o of [...sel.options]) if (o.value && !DESK_PROVIDERS.includes(o.value)) o.remove();
-      sel.selectedIndex = 0;
-    }
+    const desk = RD.config.providers;
+    providers.splice(0, providers.length, ...desk);
+    for (const list of document.querySelectorAll(PICKERS))
+      for (const o of [...list.options]) if (o.value && !desk.includes(o.value)) o.remove();
+    for (const sel of document.querySelectorAll('select[data-providers]')) sel.selectedIndex = 0;
   }
-  paintProviders();
+  RD.configReady.then(() => knowProviders(RD.config.providers));
 
   /* ---------- the finance view ---------- */
 

@@ -196,8 +196,8 @@
           h('label', { for: `${id}-${m}` }, tc('pol.method', m)))));
     }
     if (kind === 'currency') {
-      const codes = RD.currencies.includes(limitsOf(state.current)) ? RD.currencies
-        : [limitsOf(state.current), ...RD.currencies];
+      const known = RD.config.currencies;
+      const codes = known.includes(limitsOf(state.current)) ? known : [limitsOf(state.current), ...known];
       return h('div.field', h('label', { for: id }, t(`pol.f.${field}`)),
         h('select', { id, name: field, onchange: () => { relabelMoney(); stale(); } }, codes.map((c) =>
           h('option', { value: c, selected: c === limitsOf(state.current) }, c))));

@@ -4,7 +4,7 @@
 // the live payout's channel business days from the payout (DESIGN.md §3:
 // balance at once; alipay, wechat 1; bank_transfer 1-3; card 3-7, earliest
 // and latest). Both are checked against an independent business-day
-// calendar written here: the reseller's zone from /config.json (nginx) and
+// calendar written here: the reseller's zone from GET /api/v1/config and
 // the holiday table from GET /api/v1/holidays, with calendar.h's rule (a
 // start on a day off counts from 00:00 of the next business day).
 //
@@ -29,11 +29,11 @@ let ZONE;
 const KINDS = new Map();   // day number -> 'holiday' | 'workday'
 
 before(async () => {
-  const res = await fetch(`${BASE}/config.json`);
-  assert.equal(res.status, 200, 'nginx serves /config.json');
+  const res = await fetch(`${BASE}/api/v1/config`);
+  assert.equal(res.status, 200, 'refundd serves its configuration');
   assert.match(res.headers.get('content-type') || '', /^application\/json/);
   ZONE = (await res.json()).timezone;
-  assert.ok(ZONE, '/config.json names the time zone');
+  assert.ok(ZONE, 'GET /api/v1/config names the time zone');
   const year = new Date().getUTCFullYear();
   // 2026 too: the test below checks the demo table's National Day 2026.
   for (const y of new Set([2026, year - 1, year, year + 1])) {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { api, assertProblem, token, signHS256, b64url, BASE, THREADS, RUNDIR, pgctl, sleep } from './lib.mjs';
 
 test('health answers ok with the database up, without a token', async () => {
@@ -12,6 +13,37 @@ test('health answers ok with the database up, without a token', async () => {
   assert.equal(r.json.status, 'ok');
   assert.equal(r.json.db, 'ok');
   assert.match(r.json.version, /^\d+\.\d+\.\d+$/);
+});
+
+/* The configuration file refundd was started with, read here without
+ * refundd's code: its [provider.NAME] sections and its [app] keys. */
+function confFile() {
+  const text = readFileSync(process.env.REFUNDD_CONFIG || new URL('../../conf/refundd.conf', import.meta.url), 'utf8');
+  const providers = [], app = {};
+  let section = '';
+  for (const line of text.split('\n')) {
+    const head = line.match(/^\s*\[([^\]]+)\]/);
+    if (head) { section = head[1].trim().toLowerCase(); const p = section.match(/^provider\.(.+)$/); if (p) providers.push(p[1]); continue; }
+    const kv = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);
+    if (kv && section === 'app' && !/^\s*[;#]/.test(line)) app[kv[1]] = kv[2];
+  }
+  return { providers, app };
+}
+
+test('config (no token): the zone, portal, providers and currencies refundd runs with', async () => {
+  const r = await api('GET', '/api/v1/config');
+  assert.equal(r.status, 200, r.text);
+  const conf = confFile();
+  assert.equal(r.json.timezone, process.env.REFUNDD_APP_TIMEZONE || conf.app.timezone || 'Asia/Shanghai');
+  assert.equal(r.json.portal_url, process.env.REFUNDD_APP_PORTAL_URL ?? conf.app.portal_url ?? '');
+  assert.ok(conf.providers.length >= 2, 'the example configuration names providers');
+  assert.deepEqual(r.json.providers, conf.providers, 'the [provider.NAME] sections, in file order');
+  // ISO 4217 minor units of a few the desk must know, one of each size
+  const exp = Object.fromEntries(r.json.currencies.map((c) => [c.code, c.exponent]));
+  assert.equal(r.json.currencies.length, Object.keys(exp).length, 'no currency listed twice');
+  for (const [code, e] of [['CNY', 2], ['USD', 2], ['JPY', 0], ['KRW', 0], ['KWD', 3], ['OMR', 3]])
+    assert.equal(exp[code], e, code);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
 });
 
 test('me returns the caller as seen', async () => {

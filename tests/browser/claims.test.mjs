@@ -169,11 +169,11 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     await s.page.click('#stmt-form button[type=submit]');
     await waitText(s.page, '#claims-alert', /格式错误/);
 
-    // The report, per provider: the row of this run.
+    // The report, per provider: the row of this run, once the new report
+    // replaced the one loaded at sign-in (which had nothing recovered).
     await s.page.click('#margin-form button[type=submit]');
     const row = s.page.locator(`#margin-body tr[data-key="${PROV}"]`);
-    await row.waitFor();
-    assert.match((await row.textContent()).replace(/\s+/g, ' '), /2,000\.00 CNY.*1,900\.00 CNY.*10\.00 CNY/);
+    await waitText(s.page, `#margin-body tr[data-key="${PROV}"]`, /2,000\.00\s*CNY.*1,900\.00\s*CNY.*10\.00\s*CNY/s);
     assert.equal(await row.getAttribute('data-currency'), 'CNY');   // a row is a key and a currency
     // on a phone the rows stack: each figure keeps its column's name
     await s.page.setViewportSize({ width: 375, height: 800 });
@@ -208,4 +208,30 @@ test('support does not get the finance view; supervisors get the report only', a
     await s.page.locator('#margin-table, #margin-empty').first().waitFor({ state: 'visible' });
     assert.equal(await s.page.locator('#claims-finance').isVisible(), false);
   } finally { await s.close(); }
+});
+
+/* The desk's providers are refundd's [provider.NAME] sections, served by
+ * GET /api/v1/config: a provider added there (here: added on the way to
+ * the page) is offered by the queue filter, the claims filter and the
+ * statement's picker, named by its code where the page has no name. */
+test('the provider pickers follow the configuration refundd serves', async () => {
+  const served = (await (await fetch(`${BASE}/api/v1/config`)).json()).providers;
+  assert.deepEqual(served, ['aliyun', 'huaweicloud'], 'conf/refundd.conf names these two');
+  const { context, page, problems } = await watchedPage(browser, { lang: 'en', viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.route('**/api/v1/config', async (route) => {
+      const real = await route.fetch();
+      route.fulfill({ response: real, json: { ...(await real.json()), providers: [...served, 'tencentcloud'] } });
+    });
+    assert.equal((await page.goto(`${BASE}/staff.html`)).status(), 200);
+    await signIn(page, FINANCE);
+    await page.locator('#claims-finance').waitFor({ state: 'visible' });
+    const values = (sel) => page.$$eval(`${sel} option`, (os) => os.map((o) => o.value).filter(Boolean));
+    assert.deepEqual((await values('#providers')).slice(0, 3), ['aliyun', 'huaweicloud', 'tencentcloud']);
+    assert.deepEqual((await values('#stmt-provider')).slice(0, 3), ['aliyun', 'huaweicloud', 'tencentcloud']);
+    assert.deepEqual((await values('#c-provider')).slice(0, 3), ['aliyun', 'huaweicloud', 'tencentcloud']);
+    assert.equal(await page.$eval('#stmt-provider option[value="tencentcloud"]', (o) => o.textContent.trim()), 'tencentcloud');
+    assert.equal(await page.$eval('#stmt-provider option[value="aliyun"]', (o) => o.textContent.trim()), 'Alibaba Cloud');
+    assert.deepEqual(problems.filter((p) => !/status of 4\d\d/.test(p)), []);
+  } finally { await context.close(); }
 });

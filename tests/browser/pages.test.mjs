@@ -528,10 +528,11 @@ test('the customer form works from the keyboard, and errors are announced', asyn
   } finally { await s.close(); }
 });
 
-test('money is formatted and parsed from minor units exactly, by string', async () => {
+test('money is formatted and parsed from minor units exactly, by string, with the decimals refundd lists', async () => {
   const s = await open('/');
   try {
-    const got = await s.page.evaluate(() => {
+    const got = await s.page.evaluate(async () => {
+      await RD.configReady;   /* the currencies' decimals come from GET /api/v1/config */
       const cases = ['123.45', '19.99', '0.1', '0.07', '1,234.5', '１２３．４５', '  8 ', '1.234', 'abc', '', '-1', '1e3',
         '999999999999.99', '9999999999999999'];
       return {
@@ -540,6 +541,11 @@ test('money is formatted and parsed from minor units exactly, by string', async 
         jpyFrac: RD.parseMajor('15.5', 'JPY'),
         fmt: [RD.formatMoney(1000000, 'CNY'), RD.formatMoney(5, 'CNY'), RD.formatMoney(-18750, 'CNY'), RD.formatMoney(1500, 'JPY'),
           RD.formatMoney(123456789012345, 'CNY'), RD.minorToInput(1234550, 'CNY')],
+        // three decimals: KWD, and OMR/JOD which the pages once assumed had two
+        three: [RD.formatMoney(1234, 'KWD'), RD.formatMoney(1234, 'OMR'), RD.formatMoney(50, 'JOD'),
+          RD.minorToInput(1234, 'OMR')],
+        omr: [RD.parseMajor('1.234', 'OMR'), RD.parseMajor('1.2345', 'OMR')],
+        vnd: RD.formatMoney(1234, 'VND'),
       };
     });
     const v = (x) => (x.ok ? x.value : x.err);
@@ -551,6 +557,10 @@ test('money is formatted and parsed from minor units exactly, by string', async 
     assert.equal(v(got.jpy), 1500);
     assert.equal(v(got.jpyFrac), 'too_many_decimals');
     assert.deepEqual(got.fmt, ['10,000.00 CNY', '0.05 CNY', '-187.50 CNY', '1,500 JPY', '1,234,567,890,123.45 CNY', '12345.50']);
+    assert.deepEqual(got.three, ['1.234 KWD', '1.234 OMR', '0.050 JOD', '1.234']);
+    assert.equal(v(got.omr[0]), 1234);
+    assert.equal(v(got.omr[1]), 'too_many_decimals');
+    assert.equal(got.vnd, '1,234 VND');
   } finally { await s.close(); }
 });
 
@@ -888,8 +898,8 @@ test('finance pays an approved refund and settles the payout', async () => {
 /* ---------- issue 11: the portal's hand-off, dates in the reseller's zone ---------- */
 
 const PAGE_CONFIG = (async () => {
-  const r = await fetch(`${BASE}/config.json`);
-  assert.equal(r.status, 200, 'nginx serves /config.json');
+  const r = await fetch(`${BASE}/api/v1/config`);
+  assert.equal(r.status, 200, 'refundd serves /api/v1/config');
   return r.json();
 })();
 
@@ -901,7 +911,7 @@ async function openHandoff(path, tok, opts = {}) {
 }
 
 /* The signed-out state: the token form, and the way back to the portal
- * when /config.json names one (scripts/test configures one). */
+ * when /api/v1/config names one (scripts/test configures one). */
 async function assertSignedOut(s, lang) {
   const cfg = await PAGE_CONFIG;
   await waitVisible(s.page, '#token-form');
@@ -1003,7 +1013,7 @@ for (const [path, role, lang] of [['/', 'customer', 'zh-CN'], ['/staff.html', 's
 }
 
 /* "2026-12-07 15:29 UTC+8": an instant as the pages must show it, in the
- * reseller's zone (/config.json), worked out here without the page's code. */
+ * reseller's zone (/api/v1/config), worked out here without the page's code. */
 async function zoneTime(isoTs) {
   const zone = (await PAGE_CONFIG).timezone;
   const d = new Date(isoTs);

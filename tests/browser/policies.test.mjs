@@ -82,7 +82,7 @@ test('an admin simulates a shorter window, sees the one request it changes, and 
     await waitText(s.page, '#policy-sim', /模拟结果/);
     // the picked days are days in the reseller's zone (the stack's: Asia/Shanghai, UTC+8)
     const from = await s.page.inputValue('#pd-from'), to = await s.page.inputValue('#pd-to');
-    const zone = (await (await fetch(`${BASE}/config.json`)).json()).timezone;
+    const zone = (await (await fetch(`${BASE}/api/v1/config`)).json()).timezone;
     assert.equal(zone, 'Asia/Shanghai');
     assert.equal(to, new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date()));
     const dayBefore = (d) => new Date(Date.parse(`${d}T00:00:00Z`) - DAY * 1000).toISOString().slice(0, 10);
@@ -154,6 +154,10 @@ test('approval limits in yen: the currency is picked, labels and parsing follow 
     await s.page.locator(`button[data-action="policy"][data-type="${type}"]`).click();
     await waitText(s.page, '#policy-h', new RegExp(`${type} · 现行版本 1`));
     assert.equal(await s.page.inputValue('#pd-limits_currency'), 'CNY');
+    // every currency refundd knows is offered, none it does not
+    const known = (await (await fetch(`${BASE}/api/v1/config`)).json()).currencies.map((c) => c.code);
+    assert.ok(known.includes('OMR') && known.includes('JPY'));
+    assert.deepEqual(await s.page.$$eval('#pd-limits_currency option', (os) => os.map((o) => o.value)), known);
     assert.equal(await s.page.inputValue('#pd-auto_approve_max'), '50.00');
     await s.page.selectOption('#pd-limits_currency', 'JPY');
     assert.match(await text(s.page, 'label[for="pd-auto_approve_max"]'), /^自动批准上限（JPY，如 12345；/);

@@ -86,7 +86,7 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     await waitText(s.page, '#reports-h', /退款报表/);
     // the stack's zone (Asia/Shanghai): today there, and the caption names the days picked
     await s.page.locator('#report-table caption').waitFor();
-    const zone = (await (await fetch(`${BASE}/config.json`)).json()).timezone;
+    const zone = (await (await fetch(`${BASE}/api/v1/config`)).json()).timezone;
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
     assert.equal(await s.page.inputValue('#rep-to'), today);
     assert.match(await text(s.page, '#report-table caption'),

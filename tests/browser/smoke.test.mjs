@@ -95,8 +95,8 @@ test(`${LABEL}: staff page, the portal's hand-off, this run's request in the que
   } finally { await s.close(); }
 });
 
-test(`${LABEL}: /config.json reaches the pages: an expired hand-off offers the configured portal`, async () => {
-  const res = await fetch(`${BASE}/config.json`);
+test(`${LABEL}: GET /api/v1/config reaches the pages: an expired hand-off offers the configured portal`, async () => {
+  const res = await fetch(`${BASE}/api/v1/config`);
   assert.equal(res.status, 200);
   const cfg = await res.json();
   assert.match(cfg.timezone, /^[A-Za-z]/);

@@ -18,12 +18,17 @@ after(async () => { await browser?.close(); });
 
 // forAudit: the page's CSP is bypassed so that axe-core can be injected
 // (as a11y.test.mjs does); such a context checks nothing about the CSP.
-// timezoneId: the browser's own zone; config: /config.json as the page
-// gets it (say another reseller time zone).
+// timezoneId: the browser's own zone; config: members of GET /api/v1/config
+// changed on the way to the page (say another reseller time zone).
 export async function open(path, { lang, width = 1200, height = 900, forAudit = false, timezoneId, config } = {}) {
   const { context, page, problems, csp } = await watchedPage(browser, { lang, viewport: { width, height },
     acceptDownloads: true, bypassCSP: forAudit, timezoneId });
-  if (config) await page.route('**/config.json', (route) => route.fulfill({ json: config }));
+  if (config) {
+    await page.route('**/api/v1/config', async (route) => {
+      const real = await route.fetch();
+      route.fulfill({ response: real, json: { ...(await real.json()), ...config } });
+    });
+  }
   assert.equal((await page.goto(BASE + path)).status(), 200);
   return {
     page,

@@ -267,6 +267,9 @@ t_me()      { req GET /api/v1/me -H "Authorization: Bearer $CUSTOMER"
 t_no_token(){ req GET /api/v1/me; expect 401 &&
               grep -qi '^www-authenticate: Bearer' <<<"$HEADERS"; }
 t_bad_token(){ req GET /api/v1/me -H "Authorization: Bearer ${CUSTOMER%?}x"; expect 401; }
+t_config()  { req GET /api/v1/config
+              expect 200 '"timezone": *"Asia/Shanghai"' '"providers": *\["aliyun", *"huaweicloud"\]' \
+                     '"code": *"JPY", *"exponent": *0'; }
 t_static()  { req GET /; expect 200 && grep -qi '^content-security-policy:' <<<"$HEADERS"; }
 t_migrated() {
 	local want have
@@ -364,6 +367,7 @@ t_plain_refused() {
 check "GET /api/v1/health through nginx: 200, database ok"   t_health
 check "db: conf/postgresql.conf applied (shared_buffers)"     t_pg_settings
 check "GET / (www/) with the security headers"                t_static
+check "GET /api/v1/config: the pages' zone, providers, currencies" t_config
 check "GET /api/v1/me with a token from 'refundd token': 200" t_me
 check "GET /api/v1/me without a token: 401 + WWW-Authenticate" t_no_token
 check "GET /api/v1/me with a tampered token: 401"             t_bad_token

@@ -141,6 +141,29 @@ static const struct parse_case {
 	{ "abc", "XYZ", MONEY_UNKNOWN_CURRENCY, UNTOUCHED },
 };
 
+/* The list GET /api/v1/config serves: every currency once, each with the
+ * exponent money_currency_exponent answers, and the list ends. */
+static void test_currency_list(void **state)
+{
+	const char *code, *seen[64];
+	int exponent, looked_up;
+	size_t n = 0;
+
+	(void)state;
+	while (money_currency_at(n, &code, &exponent)) {
+		assert_true(n < sizeof seen / sizeof seen[0]);
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(seen[j], code) == 0)
+				fail_msg("%s listed twice", code);
+		expect_err("list", n, money_currency_exponent(code, &looked_up), MONEY_OK);
+		expect_i64("list", n, exponent, looked_up);
+		seen[n++] = code;
+	}
+	assert_true(n >= 21);   /* the ISO 4217 table of money.c */
+	assert_false(money_currency_at(n, &code, &exponent));
+	assert_false(money_currency_at(n + 1000, &code, &exponent));
+}
+
 static void test_parse(void **state)
 {
 	(void)state;
@@ -386,6 +409,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_currency_exponent),
+		cmocka_unit_test(test_currency_list),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_n),
 		cmocka_unit_test(test_format),

@@ -7,7 +7,7 @@
 # (tests/web/upstream.test.mjs: 413, 429, 502/503, 504) and the browser
 # smoke test (tests/browser/smoke.test.mjs) through it, then stopped.
 # Needs the environment scripts/test exports (or `scripts/dev-stack env`):
-# REFUNDD_RUNDIR (run/refundd.sock, jwt-secret, config.json), REFUNDD_BIN,
+# REFUNDD_RUNDIR (run/refundd.sock, jwt-secret), REFUNDD_BIN,
 # REFUNDD_THREADS. Installs apache2, lighttpd and lighttpd-modules-lua when
 # missing. Ports: REFUNDD_APACHE_PORT, REFUNDD_LIGHTTPD_PORT (default: free
 # ones). Only some servers: REFUNDD_WEB_SERVERS="apache lighttpd".
