@@ -309,7 +309,7 @@ static void test_jwt_alg(void **state)
 	load_text("file alg", "[jwt]\nalg = none\n", -1, "jwt.alg", &cfg);
 }
 
-/* app.portal_url ends up in /config.json and an href on the pages: an
+/* app.portal_url ends up in GET /api/v1/config and an href on the pages: an
  * http(s) address without anything JSON or HTML would need escaped. */
 static void test_portal_url(void **state)
 {
