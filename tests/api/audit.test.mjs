@@ -73,13 +73,15 @@ async function auditPage(query, tok = ADMIN) {
 }
 
 // The same, once the sealer has linked every event on the page (it runs
-// every 200 ms here; the design promises within a second of commit).
+// every 200 ms here). How soon it seals is sealer.test.mjs's question,
+// answered from the database's own clock; this only waits, with a bound
+// generous enough for a loaded machine.
 async function sealedPage(query, tok = ADMIN) {
   const started = Date.now();
   for (;;) {
     const page = await auditPage(query, tok);
-    if (page.items.every((e) => e.hash !== null)) return { ...page, waitedMs: Date.now() - started };
-    assert.ok(Date.now() - started < 3000, `events still unsealed after 3 s: ${JSON.stringify(page.items.map((e) => e.id))}`);
+    if (page.items.every((e) => e.hash !== null)) return page;
+    assert.ok(Date.now() - started < 15000, `events still unsealed after 15 s: ${JSON.stringify(page.items.map((e) => e.id))}`);
     await sleep(50);
   }
 }
