@@ -564,6 +564,28 @@ test('money is formatted and parsed from minor units exactly, by string, with th
   } finally { await s.close(); }
 });
 
+/* The pages read refundd's configuration (GET /api/v1/config) before they
+ * show an amount; an answer lost to a restart or a burst of the rate limit
+ * is asked for again, so a 3-decimal currency is not shown with 2. */
+test('customer page: the configuration is asked again after a 503, then amounts use its decimals', async () => {
+  const account = `bt-cust-${RUN}-omr`;
+  const orderId = await createOrder(account, { currency: 'OMR', amount_paid: 12345 });
+  const { context, page, problems } = await watchedPage(browser, {});
+  try {
+    let asked = 0;
+    await page.route('**/api/v1/config', (route) => (++asked < 3
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'db_unavailable' }) })
+      : route.continue()));
+    assert.equal((await page.goto(BASE + '/')).status(), 200);
+    await signIn(page, token(account, 'customer'));
+    await waitVisible(page, `#orders-body tr[data-order="${orderId}"]`);
+    assert.equal(asked, 3, 'asked twice more after the 503s');
+    assert.match(await text(page, `#orders-body tr[data-order="${orderId}"]`), /12\.345 OMR/);
+    assert.deepEqual(problems.filter((p) => !/status of 503/.test(p)), []);
+  } finally { await context.close(); }
+});
+
 /* ---------- staff page ---------- */
 
 test('staff page loads with no console errors and no CSP violations; a customer token is turned away', async () => {
