@@ -1,10 +1,12 @@
-/* router.c -- matches a request path against the route table. Pure.
+/* router.c -- matches a request path against the route table, and a
+ * query's parameter names against the route's list. Pure.
  * A "{name}" segment takes one non-empty, percent-decoded path segment;
  * a segment that decodes to something odd (NUL, '/', bad UTF-8, too
  * long) does not match, so the client sees 404 rather than a handler
  * seeing hostile bytes. */
 #include "router.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,4 +78,61 @@ enum route_result router_match(const struct route *table, size_t n,
 		}
 	}
 	return path_found ? ROUTE_METHOD_NOT_ALLOWED : ROUTE_NOT_FOUND;
+}
+
+/* Is the n-byte name one of the space-separated words of list? */
+static bool listed(const char *list, const char *name, size_t n)
+{
+	for (const char *w = list; w != NULL && *w; ) {
+		size_t wn = strcspn(w, " ");
+		if (wn == n && strncmp(w, name, n) == 0)
+			return true;
+		w += wn + (w[wn] == ' ');
+	}
+	return false;
+}
+
+/* Was the n-byte name already a name of query before position end? */
+static bool seen_before(const char *query, const char *end, const char *name, size_t n)
+{
+	for (const char *p = query; p < end; ) {
+		size_t seg = strcspn(p, "&");
+		if (strcspn(p, "=&") == n && strncmp(p, name, n) == 0)
+			return true;
+		p += seg + (p[seg] == '&');
+	}
+	return false;
+}
+
+/* The name as the problem may show it: printable ASCII without quotes or
+ * backslashes, else "" (raw bytes would not be valid JSON text). */
+static void copy_name(char *out, size_t len, const char *name, size_t n)
+{
+	bool shown = true;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		shown = shown && ch > 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+	}
+	snprintf(out, len, "%.*s", shown ? (int)n : 0, name);
+}
+
+enum route_query router_check_query(const struct route *r, const char *query,
+                                    char *name, size_t len)
+{
+	for (const char *p = query; p != NULL && *p; ) {
+		size_t seg = strcspn(p, "&"), n = strcspn(p, "=&");
+		enum route_query bad = ROUTE_QUERY_OK;
+
+		if (seg > 0 && !listed(r->query, p, n))
+			bad = ROUTE_QUERY_UNKNOWN;
+		else if (seg > 0 && seen_before(query, p, p, n))
+			bad = ROUTE_QUERY_REPEATED;
+		if (bad != ROUTE_QUERY_OK) {
+			copy_name(name, len, p, n);
+			return bad;
+		}
+		p += seg + (p[seg] == '&');
+	}
+	return ROUTE_QUERY_OK;
 }

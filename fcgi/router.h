@@ -27,6 +27,11 @@ struct route {
 	route_handler handler;
 	unsigned      roles;     /* mask of enum auth_role; ignored when public */
 	unsigned      flags;
+	/* The query parameters it reads, space-separated ("limit cursor");
+	 * NULL: none. Any other name, or one name twice, is refused before the
+	 * handler runs: a misspelt filter must not quietly widen a list, nor a
+	 * misspelt ?status=sent turn a payout export into a new one. */
+	const char   *query;
 };
 
 #define ROUTE_MAX_PARAMS 3
@@ -44,5 +49,13 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
 enum route_result router_match(const struct route *table, size_t n,
                                const char *method, const char *path,
                                struct route_match *m);
+
+enum route_query { ROUTE_QUERY_OK, ROUTE_QUERY_UNKNOWN, ROUTE_QUERY_REPEATED };
+
+/* Checks the parameter names of query (raw, before '?' was stripped; NULL
+ * or "" is none) against the route's list. Not OK: the offending name in
+ * name (truncated to len, "" when it is not printable ASCII). */
+enum route_query router_check_query(const struct route *r, const char *query,
+                                    char *name, size_t len);
 
 #endif

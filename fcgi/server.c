@@ -207,6 +207,29 @@ static bool idempotency_key_repeated(char **envp)
 	return false;
 }
 
+/* A query parameter the route does not read, or one given twice: 400
+ * before the handler, naming it and the ones the route takes. */
+static enum app_err check_query(struct app_ctx *c, const struct route *r)
+{
+	char name[64], detail[192];
+	enum route_query q = router_check_query(r, c->req->query, name, sizeof name);
+
+	if (q == ROUTE_QUERY_OK)
+		return ERR_NONE;
+	if (q == ROUTE_QUERY_REPEATED) {
+		snprintf(detail, sizeof detail, "query parameter '%s' given more than once", name);
+		return app_fail_with(c, ERR_BAD_REQUEST, "repeated_parameter",
+		                     json_pack("{s:s}", "field", name), detail);
+	}
+	if (r->query != NULL)
+		snprintf(detail, sizeof detail, "unknown query parameter '%s'; this takes: %s", name,
+		         r->query);
+	else
+		snprintf(detail, sizeof detail, "unknown query parameter '%s'; this takes none", name);
+	return app_fail_with(c, ERR_BAD_REQUEST, "unknown_parameter",
+	                     json_pack("{s:s}", "field", name), detail);
+}
+
 static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 {
 	struct route_match *m = (struct route_match *)c->match;
@@ -221,6 +244,8 @@ static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 		return app_fail(c, ERR_METHOD_NOT_ALLOWED, NULL, "allowed: %s", m->allow);
 	}
 	if (!(m->route->flags & ROUTE_PUBLIC) && (err = authenticate(c)) != ERR_NONE)
+		return err;
+	if ((err = check_query(c, m->route)) != ERR_NONE)
 		return err;
 	if ((m->route->flags & ROUTE_BODY) && (err = parse_body(c, fr)) != ERR_NONE)
 		return err;

@@ -823,6 +823,8 @@ const RD = (() => {
     'code.invalid_limit': ['每页条数无效（1–100）', 'The page size is not valid (1–100)'],
     'code.invalid_cursor': ['翻页位置无效，请刷新列表', 'The page position is not valid; refresh the list'],
     'code.invalid_filter': ['筛选条件无效', 'A filter has a value that is not valid'],
+    'code.unknown_parameter': ['不支持的查询参数', 'A query parameter this request does not take'],
+    'code.repeated_parameter': ['查询参数重复', 'A query parameter given more than once'],
     'code.invalid_account': ['账户格式无效', 'The account is not valid'],
     'code.invalid_version': ['版本号无效', 'The version is not valid'],
     'code.invalid_year': ['年份无效', 'The year is not valid'],

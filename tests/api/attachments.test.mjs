@@ -145,10 +145,16 @@ test('file names: UTF-8 up to 255 bytes, no control characters, bidi overrides o
     const r = await upload(id, c.tok, name, 'image/png', PNG);
     assertProblem(assert, r, 400, 'invalid_attachment_name');
   }
-  for (const q of ['', '?name', '?name=%FF.png', '?name=%C0%AE.png', '?name=%zz.png', '?other=x.png']) {
+  for (const q of ['', '?name', '?name=%FF.png', '?name=%C0%AE.png', '?name=%zz.png']) {
     const r = await api('POST', `/api/v1/refunds/${id}/attachments${q}`,
       { tok: c.tok, headers: { 'Content-Type': 'image/png' }, raw: PNG });
     assertProblem(assert, r, 400, 'invalid_attachment_name');
+  }
+  // the name under another parameter, or given twice, is not taken either
+  for (const [q, code] of [['?other=x.png', 'unknown_parameter'], ['?name=a.png&name=b.png', 'repeated_parameter']]) {
+    const r = await api('POST', `/api/v1/refunds/${id}/attachments${q}`,
+      { tok: c.tok, headers: { 'Content-Type': 'image/png' }, raw: PNG });
+    assertProblem(assert, r, 400, code);
   }
   assert.equal(stored(id), 0);
   // At the limit: 85 three-byte characters are 255 bytes.

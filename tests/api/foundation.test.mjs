@@ -6,6 +6,7 @@ import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { api, assertProblem, token, signHS256, b64url, BASE, THREADS, RUNDIR, pgctl, sleep } from './lib.mjs';
+import { routesFromC } from './sources.mjs';
 
 test('health answers ok with the database up, without a token', async () => {
   const r = await api('GET', '/api/v1/health');
@@ -44,6 +45,36 @@ test('config (no token): the zone, portal, providers and currencies refundd runs
   for (const [code, e] of [['CNY', 2], ['USD', 2], ['JPY', 0], ['KRW', 0], ['KWD', 3], ['OMR', 3]])
     assert.equal(exp[code], e, code);
   assert.equal(r.headers.get('cache-control'), 'no-store');
+});
+
+/* A query parameter a route does not read is refused before its handler,
+ * on every route (a misspelt filter must not widen a list, nor a misspelt
+ * ?status=sent turn a payout export into a new one), and so is a
+ * parameter given twice. The caller is one the route lets in. */
+const ROLE_OF = { ANY: 'customer', STAFF: 'support', CUSTOMER: 'customer', SYSTEM: 'system',
+  ADMIN: 'admin', REVIEWERS: 'support', AUDITORS: 'admin', AUTH_ROLE_FINANCE: 'finance',
+  AUTH_ROLE_SUPERVISOR: 'supervisor', AUTH_ROLE_ADMIN: 'admin' };
+test('every route refuses a query parameter it does not take (400 unknown_parameter) and one given twice', async () => {
+  const routes = routesFromC();
+  assert.ok(routes.length >= 40, `only ${routes.length} routes read`);
+  for (const r of routes) {
+    const role = r.public ? null : ROLE_OF[r.roles[0]];
+    assert.ok(r.public || role, `${r.path}: no role for ${r.roles}`);
+    const tok = role ? token(`qp-${role}`, role) : undefined;
+    const path = r.path.replace(/\{[a-z_]+\}/g, '1');
+    const opts = { tok, headers: { Accept: r.path === '/api/v1/payouts' ? 'text/csv' : 'application/json' },
+      ...(r.body ? { body: {} } : {}) };
+    const unknown = await api(r.method, `${path}?limit=5&stauts=sent`, opts);
+    assertProblem(assert, unknown, 400, 'unknown_parameter');
+    assert.equal(unknown.json.field, r.query.includes('limit') ? 'stauts' : 'limit', `${r.method} ${r.path}`);
+    assert.ok(unknown.json.detail.includes(r.query.length ? r.query.join(' ') : 'takes none'), unknown.json.detail);
+    if (r.query.length) {
+      const name = r.query[0];
+      const twice = await api(r.method, `${path}?${name}=1&${name}=2`, opts);
+      assertProblem(assert, twice, 400, 'repeated_parameter');
+      assert.equal(twice.json.field, name, `${r.method} ${r.path}`);
+    }
+  }
 });
 
 test('me returns the caller as seen', async () => {

@@ -35,6 +35,24 @@ test('the spec names exactly the routes of fcgi/routes.c', () => {
     'routes.c and docs/openapi.yaml differ (missing: in routes.c only; extra: in the spec only)');
 });
 
+test("the spec's query parameters of every route are the names routes.c lets through", () => {
+  const resolve = (p) => (p.$ref ? p.$ref.split('/').slice(1).reduce((o, k) => o[k], spec) : p);
+  const differ = [];
+  let withQuery = 0;
+  for (const r of routesFromC()) {
+    const item = spec.paths[r.path];
+    const op = item?.[r.method.toLowerCase()];
+    if (!op) continue;   // the routes test above names it
+    const names = [...(item.parameters || []), ...(op.parameters || [])].map(resolve)
+      .filter((p) => p.in === 'query').map((p) => p.name);
+    if (names.length) withQuery++;
+    if (JSON.stringify(sorted(names)) !== JSON.stringify(sorted(r.query)))
+      differ.push(`${r.method} ${r.path}: spec [${names}], routes.c [${r.query}]`);
+  }
+  assert.ok(withQuery >= 15, `only ${withQuery} routes with query parameters read`);
+  assert.deepEqual(differ, []);
+});
+
 // The rows of ProblemCode's table: code, status and who sends it.
 const tableRows = () => [...spec.components.schemas.ProblemCode.description
   .matchAll(/^\| ([a-z0-9_]+) \| (\d{3}) \| ([^|]*?) \|/gm)]

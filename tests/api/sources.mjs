@@ -10,16 +10,18 @@ const read = (f) => readFileSync(FCGI + f, 'utf8');
 // Comments out, so an example in a comment is never taken for code.
 const code = (f) => read(f).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
 
-// { "GET", "/api/v1/orders/{id}", handler, ROLES, FLAGS } rows of
+// { "GET", "/api/v1/orders/{id}", handler, ROLES, FLAGS, QUERY } rows of
 // app_routes[]: roles as the macro names of routes.c, public when FLAGS
 // has ROUTE_PUBLIC, body (and bodyOptional) from ROUTE_BODY(_OPTIONAL): a
-// JSON object; rawBody from ROUTE_BODY_LARGE: a file of its own type.
+// JSON object; rawBody from ROUTE_BODY_LARGE: a file of its own type;
+// query: the names of QUERY ("limit cursor"; NULL: none).
 export function routesFromC() {
   const src = code('routes.c');
   const table = src.slice(src.indexOf('app_routes[]'));
-  return [...table.matchAll(/\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*([^,]+?)\s*,\s*([^}]+?)\s*\}/g)]
-    .map(([, method, path, roles, flags]) => ({
+  return [...table.matchAll(/\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*([^,]+?)\s*,\s*([^,}]+?)\s*,\s*(NULL|"[^"]*")\s*\}/g)]
+    .map(([, method, path, roles, flags, query]) => ({
       method, path,
+      query: query === 'NULL' ? [] : query.slice(1, -1).split(' ').filter(Boolean),
       roles: roles.split('|').map((r) => r.replace(/[()\s]/g, '')).filter((r) => r && r !== '0'),
       public: /\bROUTE_PUBLIC\b/.test(flags),
       body: /\bROUTE_BODY\b/.test(flags),

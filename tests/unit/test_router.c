@@ -24,16 +24,16 @@ static enum app_err dummy(struct app_ctx *ctx)
 
 /* Index in this table is what the cases name as "want_route". */
 static const struct route table[] = {
-	/* 0 */ { "GET",    "/api/v1/health", dummy, 0, ROUTE_PUBLIC },
-	/* 1 */ { "GET",    "/api/v1/orders", dummy, 1, 0 },
-	/* 2 */ { "GET",    "/api/v1/orders/{id}", dummy, 1, 0 },
-	/* 3 */ { "PUT",    "/api/v1/orders/{id}", dummy, 1, ROUTE_BODY },
-	/* 4 */ { "POST",   "/api/v1/orders/{id}/cancel", dummy, 1, 0 },
-	/* 5 */ { "POST",   "/api/v1/refunds", dummy, 1, ROUTE_BODY },
-	/* 6 */ { "GET",    "/api/v1/refunds", dummy, 1, 0 },
-	/* 7 */ { "GET",    "/api/v1/refunds/{id}/messages/{mid}", dummy, 1, 0 },
-	/* 8 */ { "DELETE", "/api/v1/refunds/{id}/messages/{mid}", dummy, 1, 0 },
-	/* 9 */ { "GET",    "/api/v1/audit/verify", dummy, 1, 0 },
+	/* 0 */ { "GET",    "/api/v1/health", dummy, 0, ROUTE_PUBLIC, NULL },
+	/* 1 */ { "GET",    "/api/v1/orders", dummy, 1, 0, NULL },
+	/* 2 */ { "GET",    "/api/v1/orders/{id}", dummy, 1, 0, NULL },
+	/* 3 */ { "PUT",    "/api/v1/orders/{id}", dummy, 1, ROUTE_BODY, NULL },
+	/* 4 */ { "POST",   "/api/v1/orders/{id}/cancel", dummy, 1, 0, NULL },
+	/* 5 */ { "POST",   "/api/v1/refunds", dummy, 1, ROUTE_BODY, NULL },
+	/* 6 */ { "GET",    "/api/v1/refunds", dummy, 1, 0, NULL },
+	/* 7 */ { "GET",    "/api/v1/refunds/{id}/messages/{mid}", dummy, 1, 0, NULL },
+	/* 8 */ { "DELETE", "/api/v1/refunds/{id}/messages/{mid}", dummy, 1, 0, NULL },
+	/* 9 */ { "GET",    "/api/v1/audit/verify", dummy, 1, 0, NULL },
 };
 
 #define NF  ROUTE_NOT_FOUND
@@ -215,11 +215,55 @@ static void test_long_param(void **state)
 
 /* A pattern with more "{..}" segments than ROUTE_MAX_PARAMS never matches
  * rather than writing past params[]. */
+/* Query names against a route's list (router_check_query). */
+static void test_query_names(void **state)
+{
+	static const struct route list = { "GET", "/l", dummy, 1, 0, "limit cursor status" };
+	static const struct route none = { "GET", "/n", dummy, 1, 0, NULL };
+	static const struct {
+		const struct route *r;
+		const char *query;
+		enum route_query want;
+		const char *name;    /* the refused name reported */
+	} cases[] = {
+		{ &list, NULL, ROUTE_QUERY_OK, "" },
+		{ &list, "", ROUTE_QUERY_OK, "" },
+		{ &list, "limit=5", ROUTE_QUERY_OK, "" },
+		{ &list, "limit=5&cursor=abc&status=paid", ROUTE_QUERY_OK, "" },
+		{ &list, "status", ROUTE_QUERY_OK, "" },             /* no value: the handler's call */
+		{ &list, "&limit=5&&", ROUTE_QUERY_OK, "" },         /* empty segments skipped */
+		{ &list, "stauts=paid", ROUTE_QUERY_UNKNOWN, "stauts" },
+		{ &list, "limit=5&lim=4", ROUTE_QUERY_UNKNOWN, "lim" },
+		{ &list, "limits=5", ROUTE_QUERY_UNKNOWN, "limits" },   /* not a prefix match */
+		{ &list, "limi=5", ROUTE_QUERY_UNKNOWN, "limi" },
+		{ &list, "=5", ROUTE_QUERY_UNKNOWN, "" },
+		{ &list, "st%61tus=paid", ROUTE_QUERY_UNKNOWN, "st%61tus" },   /* names are not decoded */
+		{ &list, "a\"b=1", ROUTE_QUERY_UNKNOWN, "" },           /* not shown in the problem */
+		{ &list, "\xe4\xbd\xa0=1", ROUTE_QUERY_UNKNOWN, "" },
+		{ &list, "limit=5&status=a&limit=6", ROUTE_QUERY_REPEATED, "limit" },
+		{ &list, "status&status=x", ROUTE_QUERY_REPEATED, "status" },
+		{ &list, "cursor=limit&limit=1", ROUTE_QUERY_OK, "" },   /* a value is not a name */
+		{ &none, "", ROUTE_QUERY_OK, "" },
+		{ &none, "limit=5", ROUTE_QUERY_UNKNOWN, "limit" },
+		{ &none, "&", ROUTE_QUERY_OK, "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		char name[32] = "unchanged";
+		enum route_query got = router_check_query(cases[i].r, cases[i].query, name, sizeof name);
+		if (got != cases[i].want)
+			fail_msg("query row %zu (%s): got %d, want %d", i, cases[i].query, got, cases[i].want);
+		if (got != ROUTE_QUERY_OK && strcmp(name, cases[i].name) != 0)
+			fail_msg("query row %zu: name \"%s\", want \"%s\"", i, name, cases[i].name);
+	}
+}
+
 static void test_too_many_params(void **state)
 {
 	static const struct route wide[] = {
-		{ "GET", "/{a}/{b}/{c}/{d}", dummy, 1, 0 },
-		{ "GET", "/{a}/{b}/{c}", dummy, 1, 0 },
+		{ "GET", "/{a}/{b}/{c}/{d}", dummy, 1, 0, NULL },
+		{ "GET", "/{a}/{b}/{c}", dummy, 1, 0, NULL },
 	};
 	struct route_match m;
 
@@ -258,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_method_not_allowed),
 		cmocka_unit_test(test_long_param),
 		cmocka_unit_test(test_too_many_params),
+		cmocka_unit_test(test_query_names),
 		cmocka_unit_test(test_match_is_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
