@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, chmodSync, rmSync } from 'node:fs';
-import { api, assertServerProblem, BASE, sleep } from './lib.mjs';
+import { mkdtempSync, mkdirSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { api, assertServerProblem, BASE, RUNDIR, token, uid, sleep } from './lib.mjs';
 
 const LIB = new URL('../../scripts/lib.sh', import.meta.url).pathname;
 
@@ -83,14 +83,15 @@ test('429 rate_limited from nginx past the limit', async () => {
 
 // A second nginx in a folder of its own, rendered by nginx_start; its
 // refundd socket is whatever the test puts at run/refundd.sock.
-function startSecondNginx(timeout) {
+function startSecondNginx(timeout, upstream) {
   const rd = mkdtempSync('/tmp/refundd-edge-');
   chmodSync(rd, 0o755);
   mkdirSync(`${rd}/run`, { mode: 0o755 });
   chmodSync(`${rd}/run`, 0o755);
   const port = Number(execFileSync('bash', [LIB, 'free_port']).toString().trim());
   execFileSync('bash', [LIB, 'nginx_start', rd, String(port)],
-    { env: { ...process.env, REFUNDD_API_TIMEOUT: timeout }, stdio: 'inherit' });
+    { env: { ...process.env, REFUNDD_API_TIMEOUT: timeout, ...(upstream ? { REFUNDD_UPSTREAM: upstream(rd) } : {}) },
+      stdio: 'inherit' });
   return { rd, url: `http://127.0.0.1:${port}`,
     stop: () => { execFileSync('bash', [LIB, 'nginx_stop', rd]); rmSync(rd, { recursive: true, force: true }); } };
 }
@@ -121,6 +122,54 @@ test('502 upstream_unavailable while refundd is not there; 504 upstream_timeout 
     assert.match(page.headers.get('content-type'), /^text\/html/);
   } finally {
     if (silent) silent.close();
+    edge.stop();
+  }
+});
+
+/* Two instances behind one nginx, the first of which accepts the FastCGI
+ * connection and never answers. A read that timed out there is sent again
+ * to refundd (fastcgi_next_upstream); GET /api/v1/payouts, whose CSV export
+ * marks what it exports as sent, never is: it answers 504 and refundd never
+ * sees it. Which instance a request meets is nginx's round robin, so each
+ * kind is asked until it met the silent one; a request is told apart in
+ * both places by its X-Request-Id. */
+test('a read that timed out is retried on the other instance; the payout export never is', async () => {
+  const held = [];
+  let seen = '';
+  const silent = net.createServer((c) => { held.push(c); c.on('data', (d) => { seen += d.toString('latin1'); }); });
+  const edge = startSecondNginx('1s', (rd) => `unix:${rd}/run/silent.sock,unix:${RUNDIR}/run/refundd.sock`);
+  try {
+    await new Promise((r) => silent.listen(`${edge.rd}/run/silent.sock`, r));
+    chmodSync(`${edge.rd}/run/silent.sock`, 0o777);
+    const refunddSaw = (rid) => readFileSync(`${RUNDIR}/refundd.log`, 'utf8').includes(`"${rid}"`);
+    const finance = token(`edge-fin-${uid()}`, 'finance');
+    const kinds = {
+      read: { path: '/api/v1/health', headers: {} },
+      export: { path: '/api/v1/payouts?status=sent', headers: { Authorization: `Bearer ${finance}`, Accept: 'text/csv' } },
+    };
+    for (const [kind, { path, headers }] of Object.entries(kinds)) {
+      let metSilent = false;
+      for (let i = 0; i < 8 && !metSilent; i++) {
+        const rid = `edge-${kind}-${uid()}-${i}`;
+        const res = await fetch(edge.url + path, { headers: { ...headers, 'X-Request-Id': rid } });
+        const body = await res.text();
+        metSilent = seen.includes(rid);
+        if (metSilent && kind === 'export') {
+          await assertNginxProblem({ status: res.status, headers: res.headers, text: body }, 504, 'upstream_timeout');
+          assert.ok(!refunddSaw(rid), 'the export was not sent on to refundd');
+        } else {
+          assert.equal(res.status, 200, `${kind} ${rid}: ${body.slice(0, 200)}`);
+          for (let w = 0; w < 40 && !refunddSaw(rid); w++) await sleep(50);
+          assert.ok(refunddSaw(rid), `${kind} ${rid} reached refundd`);
+        }
+        // the silent instance is left out for fail_timeout (2 s) after its timeout
+        if (metSilent) await sleep(2200);
+      }
+      assert.ok(metSilent, `no ${kind} request met the silent instance in 8 tries`);
+    }
+  } finally {
+    held.forEach((c) => c.destroy());
+    silent.close();
     edge.stop();
   }
 });
