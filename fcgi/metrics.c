@@ -138,10 +138,39 @@ static void render_family(struct out *o, const struct metrics *m, const struct r
 		       i < m->nroutes ? routes[i].method : "any");
 }
 
+static void render_gauges(struct out *o, const struct metrics_gauges *g)
+{
+	emit(o, "# HELP refundd_queue_depth Open refund requests waiting for staff.\n"
+	        "# TYPE refundd_queue_depth gauge\nrefundd_queue_depth %ld\n", g->queue_depth);
+	emit(o, "# HELP refundd_audit_unsealed_events Audit events not yet linked into the chain.\n"
+	        "# TYPE refundd_audit_unsealed_events gauge\nrefundd_audit_unsealed_events %ld\n",
+	     g->audit_unsealed);
+	emit(o, "# HELP refundd_audit_unsealed_oldest_seconds Age of the oldest unsealed audit event"
+	        " (0: none; audit/verify fails past audit.unsealed_grace).\n"
+	        "# TYPE refundd_audit_unsealed_oldest_seconds gauge\n"
+	        "refundd_audit_unsealed_oldest_seconds %.3f\n", g->audit_unsealed_oldest_s);
+	if (g->has_checkpoint)
+		emit(o, "# HELP refundd_audit_checkpoint_age_seconds Time since the newest signed checkpoint.\n"
+		        "# TYPE refundd_audit_checkpoint_age_seconds gauge\n"
+		        "refundd_audit_checkpoint_age_seconds %.3f\n", g->audit_checkpoint_age_s);
+	emit(o, "# HELP refundd_webhook_deliveries Webhook deliveries not delivered, by status.\n"
+	        "# TYPE refundd_webhook_deliveries gauge\n"
+	        "refundd_webhook_deliveries{status=\"pending\"} %ld\n"
+	        "refundd_webhook_deliveries{status=\"retrying\"} %ld\n"
+	        "refundd_webhook_deliveries{status=\"failed\"} %ld\n",
+	     g->webhooks_pending, g->webhooks_retrying, g->webhooks_failed);
+	emit(o, "# HELP refundd_payouts_unsettled Payout instructions not settled yet, by status.\n"
+	        "# TYPE refundd_payouts_unsettled gauge\n"
+	        "refundd_payouts_unsettled{status=\"pending\"} %ld\n"
+	        "refundd_payouts_unsettled{status=\"sent\"} %ld\n",
+	     g->payouts_pending, g->payouts_sent);
+}
+
 /* The text exposition format wants each family as one group: its HELP and
  * TYPE, then all of its samples. Strict parsers (Python's prometheus_client)
  * read samples that come after another family's TYPE as untyped. */
-char *metrics_render(const struct metrics *m, const struct route *routes, long queue_depth)
+char *metrics_render(const struct metrics *m, const struct route *routes,
+                     const struct metrics_gauges *gauges)
 {
 	struct out o = { malloc(4096), 0, 4096, 0 };
 
@@ -157,9 +186,8 @@ char *metrics_render(const struct metrics *m, const struct route *routes, long q
 	emit(&o, "# HELP refundd_db_errors_total Requests that failed on the database.\n"
 	         "# TYPE refundd_db_errors_total counter\nrefundd_db_errors_total %llu\n",
 	     (unsigned long long)atomic_load_explicit(&m->db_errors, memory_order_relaxed));
-	if (queue_depth >= 0)
-		emit(&o, "# HELP refundd_queue_depth Open refund requests waiting for staff.\n"
-		         "# TYPE refundd_queue_depth gauge\nrefundd_queue_depth %ld\n", queue_depth);
+	if (gauges != NULL)
+		render_gauges(&o, gauges);
 	if (o.failed) {
 		free(o.buf);
 		return NULL;

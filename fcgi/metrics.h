@@ -4,6 +4,7 @@
 #ifndef REFUNDD_METRICS_H
 #define REFUNDD_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,9 +16,22 @@ struct metrics *metrics_new(size_t nroutes);
 void            metrics_free(struct metrics *m);
 void            metrics_observe(struct metrics *m, size_t route, int status, int64_t us);
 void            metrics_db_error(struct metrics *m);
+/* What the database says at scrape time: the work waiting on people and
+ * on refundd's own background threads, the things an operator alerts on. */
+struct metrics_gauges {
+	long   queue_depth;             /* open refund requests waiting for staff */
+	long   audit_unsealed;          /* events the sealer has not linked yet */
+	double audit_unsealed_oldest_s; /* age of the oldest of them; 0: none */
+	bool   has_checkpoint;
+	double audit_checkpoint_age_s;  /* since the newest signed checkpoint */
+	long   webhooks_pending, webhooks_retrying, webhooks_failed;
+	long   payouts_pending, payouts_sent;   /* instructions not settled yet */
+};
+
 /* Renders everything; routes is the table whose indexes were observed.
- * queue_depth < 0: not known (database down). Heap string (free) or NULL. */
+ * gauges NULL: not known (database down), left out. Heap string (free) or
+ * NULL. */
 char           *metrics_render(const struct metrics *m, const struct route *routes,
-                               long queue_depth);
+                               const struct metrics_gauges *gauges);
 
 #endif
