@@ -101,7 +101,7 @@ static struct metrics_gauges gauges_from(const PGresult *res)
 enum app_err handle_metrics(struct app_ctx *c)
 {
 	PGresult *res = NULL;
-	struct metrics_gauges gauges;
+	struct metrics_gauges gauges = { 0 };
 	bool known = db_exec(c->db, &q_gauges, 0, NULL, &res) == ERR_NONE;
 
 	if (known)
