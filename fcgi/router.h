@@ -52,7 +52,7 @@ enum route_result router_match(const struct route *table, size_t n,
 
 enum route_query { ROUTE_QUERY_OK, ROUTE_QUERY_UNKNOWN, ROUTE_QUERY_REPEATED };
 
-/* Checks the parameter names of query (raw, before '?' was stripped; NULL
+/* Checks the parameter names of query (the raw text after '?'; NULL
  * or "" is none) against the route's list. Not OK: the offending name in
  * name (truncated to len, "" when it is not printable ASCII). */
 enum route_query router_check_query(const struct route *r, const char *query,
