@@ -51,6 +51,9 @@ static const struct db_stmt q_verify = { "audit_verify",
 	"SELECT ok, checked, first_bad_position, first_bad_id, unsealed, first_unsealed_id,"
 	" bad_checkpoint_id FROM audit_verify(make_interval(secs => $1::int))" };
 
+static const struct db_stmt q_hash_at = { "audit_chain_hash_at",
+	"SELECT encode(hash, 'hex') FROM audit_chain WHERE position = $1::bigint" };
+
 static const struct db_stmt q_checkpoints = { "audit_checkpoints_all",
 	"SELECT id, position, encode(head_hash, 'hex'), extract(epoch FROM signed_at)::bigint,"
 	" encode(public_key, 'hex'), encode(signature, 'hex') FROM audit_checkpoints ORDER BY id" };
@@ -298,4 +301,23 @@ enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_
 	check_signatures(res, cfg, out);
 	PQclear(res);
 	return ERR_NONE;
+}
+
+enum app_err audit_chain_hash_at(struct db *db, long long position, char hash_hex[65],
+                                 bool *found)
+{
+	char pos[24];
+	const char *params[1] = { pos };
+	PGresult *res = NULL;
+	enum app_err err;
+
+	snprintf(pos, sizeof pos, "%lld", position);
+	hash_hex[0] = '\0';
+	if ((err = db_exec(db, &q_hash_at, 1, params, &res)) == ERR_NONE) {
+		*found = PQntuples(res) == 1;
+		if (*found)
+			snprintf(hash_hex, 65, "%s", PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return err;
 }

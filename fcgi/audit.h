@@ -70,6 +70,11 @@ struct audit_proof {
 	long long bad_signature_id;   /* first checkpoint whose signature fails */
 	long long last_checkpoint_position;
 };
+/* The hash at a chain position, as lowercase hex (65 bytes with the NUL);
+ * *found false when the chain has no such position. For checking a head
+ * copied out and anchored elsewhere against the chain as it is now. */
+enum app_err audit_chain_hash_at(struct db *db, long long position, char hash_hex[65],
+                                 bool *found);
 /* Walks the chain, the unsealed events and every checkpoint's signature.
  * Signatures are checked against the configured key's public half; without
  * a key, any checkpoint counts as unverifiable (bad). */

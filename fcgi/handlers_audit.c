@@ -1,10 +1,14 @@
 /* handlers_audit.c -- GET /api/v1/audit (the events, with their place in
- * the chain once sealed), GET /api/v1/audit/verify (the proof),
+ * the chain once sealed), GET /api/v1/audit/verify (the proof, and a
+ * checkpoint anchored elsewhere checked against the chain),
  * GET /api/v1/audit/checkpoints (the signed heads, to copy out and anchor
  * elsewhere) and POST /api/v1/audit/checkpoints (sign the head now). */
 #include "handlers_audit.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "audit.h"
 
@@ -71,13 +75,67 @@ static json_t *failures(const struct audit_proof *p)
 	return list;
 }
 
+/* A head copied out of refundd and kept elsewhere (?position=&hash=, from a
+ * checkpoint): the chain must still hold that hash at that position. It is
+ * what finds a rewrite that also removed the database's own checkpoints
+ * past the rewritten part, which verify alone cannot see. */
+struct anchor {
+	long long position;      /* 0: none asked */
+	char      hash[65];      /* lowercase hex */
+	char      found[65];     /* the chain's hash there; "" when not in it */
+	bool      in_chain;
+};
+
+static enum app_err parse_anchor(struct app_ctx *c, struct anchor *a)
+{
+	static const struct field_spec pos_spec = { "position", FIELD_INT, false, false, 1,
+	                                            INT64_MAX, NULL };
+	static const struct field_spec hash_spec = { "hash", FIELD_ID, false, false, 64, 64, NULL };
+	char pos[24], hash[72];
+	const char *pos_v, *hash_v;
+	enum app_err err;
+
+	a->position = 0;
+	if ((err = app_query_filter(c, &pos_spec, pos, sizeof pos, &pos_v)) != ERR_NONE ||
+	    (err = app_query_filter(c, &hash_spec, hash, sizeof hash, &hash_v)) != ERR_NONE)
+		return err;
+	if (pos_v == NULL && hash_v == NULL)
+		return ERR_NONE;
+	if (hash_v == NULL || strlen(hash_v) != 64 || strspn(hash_v, "0123456789abcdefABCDEF") != 64 ||
+	    pos_v == NULL)
+		return app_fail_with(c, ERR_BAD_REQUEST, "invalid_filter",
+		                     json_pack("{s:s}", "field", pos_v == NULL ? "position" : "hash"),
+		                     "an anchor is position and hash (64 hex digits) together");
+	a->position = strtoll(pos_v, NULL, 10);
+	for (int i = 0; i < 64; i++)
+		a->hash[i] = (char)tolower((unsigned char)hash_v[i]);
+	a->hash[64] = '\0';
+	return ERR_NONE;
+}
+
+static json_t *anchor_json(const struct anchor *a)
+{
+	return json_pack("{s:I, s:s, s:o, s:b}", "position", (json_int_t)a->position, "hash", a->hash,
+	                 "found_hash", a->in_chain ? json_string(a->found) : json_null(),
+	                 "ok", a->in_chain && strcmp(a->found, a->hash) == 0);
+}
+
 enum app_err handle_audit_verify(struct app_ctx *c)
 {
 	struct audit_proof p;
-	enum app_err err = audit_verify(c->db, c->cfg, &p);
+	struct anchor a;
+	enum app_err err;
 
-	if (err != ERR_NONE)
+	if ((err = parse_anchor(c, &a)) != ERR_NONE)
+		return err;
+	if ((err = audit_verify(c->db, c->cfg, &p)) != ERR_NONE ||
+	    (a.position > 0 && (err = audit_chain_hash_at(c->db, a.position, a.found, &a.in_chain)) != ERR_NONE))
 		return app_fail(c, err, NULL, "could not verify the audit trail");
+	json_t *fails = failures(&p);
+	if (a.position > 0 && !a.in_chain)
+		json_array_append_new(fails, json_string("anchor_not_in_chain"));
+	else if (a.position > 0 && strcmp(a.found, a.hash) != 0)
+		json_array_append_new(fails, json_string("anchor_mismatch"));
 	json_t *body = json_pack("{s:b, s:I, s:o, s:o, s:I, s:o, s:{s:I, s:o, s:o, s:o}, s:o}",
 		"ok", p.ok, "checked", (json_int_t)p.checked,
 		"first_bad_position", id_or_null(p.first_bad_position),
@@ -88,7 +146,11 @@ enum app_err handle_audit_verify(struct app_ctx *c)
 		"last_position", id_or_null(p.last_checkpoint_position),
 		"not_in_chain_id", id_or_null(p.bad_checkpoint_id),
 		"bad_signature_id", id_or_null(p.bad_signature_id),
-		"failures", failures(&p));
+		"failures", fails);
+	if (body != NULL && a.position > 0) {
+		json_object_set_new(body, "anchor", anchor_json(&a));
+		json_object_set_new(body, "ok", json_boolean(json_array_size(fails) == 0));
+	}
 	return app_reply(c, 200, body);
 }
 

@@ -94,7 +94,7 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/v1/reports/margin", handle_margin_report,
 	  AUTH_ROLE_FINANCE | AUTH_ROLE_SUPERVISOR | AUTH_ROLE_ADMIN, 0, "from to group" },
 	{ "GET",  "/api/v1/audit", handle_audit_list, AUDITORS, 0, "entity id limit cursor" },
-	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0, NULL },
+	{ "GET",  "/api/v1/audit/verify", handle_audit_verify, AUDITORS, 0, "position hash" },
 	{ "GET",  "/api/v1/audit/checkpoints", handle_audit_checkpoints_list, AUDITORS, 0, "limit cursor" },
 	{ "POST", "/api/v1/audit/checkpoints", handle_audit_checkpoint_create, ADMIN, 0, NULL },
 	{ "GET",  "/api/v1/reports/refunds", handle_report_refunds,

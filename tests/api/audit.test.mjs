@@ -604,3 +604,72 @@ test('notifications: rejection, appeal, withdrawal', async () => {
   assert.equal(items[2].payload.status, 'appealed');
   assert.equal(items[3].payload.status, 'rejected');
 });
+
+// ------------------------------------------------------------- anchors
+
+/* A checkpoint copied out of refundd (position and head hash) and given
+ * back to verify: the chain must still hold that hash there. */
+test('verify with an anchor: the copied-out head matches; a changed hash or a shortened chain fails it', async () => {
+  await sealedRequest();
+  const k = (await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN })).json;
+  const at = (q, tok = ADMIN) => api('GET', `/api/v1/audit/verify?${q}`, { tok });
+
+  const good = await at(`position=${k.position}&hash=${k.head_hash}`);
+  assert.equal(good.status, 200, good.text);
+  assert.equal(good.json.ok, true, JSON.stringify(good.json));
+  assert.deepEqual(good.json.failures, []);
+  assert.deepEqual(good.json.anchor, { position: k.position, hash: k.head_hash, found_hash: k.head_hash, ok: true });
+  const upper = await at(`hash=${k.head_hash.toUpperCase()}&position=${k.position}`, SUPERVISOR);
+  assert.equal(upper.json.anchor.ok, true, 'hex digits in either case');
+  assert.equal(upper.json.anchor.hash, k.head_hash);
+
+  const flipped = (k.head_hash[0] === 'a' ? 'b' : 'a') + k.head_hash.slice(1);
+  const wrong = (await at(`position=${k.position}&hash=${flipped}`)).json;
+  assert.equal(wrong.ok, false);
+  assert.deepEqual(wrong.failures, ['anchor_mismatch']);
+  assert.deepEqual(wrong.anchor, { position: k.position, hash: flipped, found_hash: k.head_hash, ok: false });
+
+  const head = Number(psql('SELECT max(position) FROM audit_chain'));
+  const beyond = (await at(`position=${head + 1000}&hash=${k.head_hash}`)).json;
+  assert.equal(beyond.ok, false);
+  assert.deepEqual(beyond.failures, ['anchor_not_in_chain']);
+  assert.equal(beyond.anchor.found_hash, null);
+
+  for (const [q, field] of [[`position=${k.position}`, 'hash'], [`hash=${k.head_hash}`, 'position'],
+    [`position=${k.position}&hash=${k.head_hash.slice(1)}`, 'hash'], [`position=${k.position}&hash=${'g'.repeat(64)}`, 'hash'],
+    [`position=0&hash=${k.head_hash}`, 'position'], [`position=x&hash=${k.head_hash}`, 'position']]) {
+    const r = await at(q);
+    assertProblem(assert, r, 400, 'invalid_filter');
+    assert.equal(r.json.field, field, q);
+  }
+  assertProblem(assert, await at(`position=${k.position}&hash=${k.head_hash}`, SUPPORT), 403, 'forbidden');
+});
+
+/* Why anchors: whoever can rewrite the database can drop the chain's tail
+ * and the checkpoints that signed it. What is left is consistent, and the
+ * database's own proof finds nothing; only a head kept elsewhere does.
+ * (Rolled back: the same reads the handler makes, inside the tampering.) */
+test('anchors: a tail dropped with its checkpoints passes audit_verify() but not the anchored head', async () => {
+  const { events } = await sealedRequest();
+  const k = (await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN })).json;
+  assert.ok(k.position >= events.at(-1).position);
+  const out = psql(null, { input: `
+BEGIN;
+ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
+ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_no_change;
+ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_no_change;
+DELETE FROM audit_events WHERE id IN (SELECT event_id FROM audit_chain WHERE position >= ${events[0].position});
+DELETE FROM audit_chain WHERE position >= ${events[0].position};
+DELETE FROM audit_checkpoints WHERE position >= ${events[0].position};
+DELETE FROM audit_unsealed;
+SELECT 'row', ok, bad_checkpoint_id IS NULL FROM audit_verify();
+SELECT 'anchor', count(*) FROM audit_chain WHERE position = ${k.position};
+ROLLBACK;
+` });
+  const line = (tag) => out.split('\n').find((l) => l.startsWith(`${tag}|`));
+  assert.equal(line('row'), 'row|t|t', `the database's own proof passes: ${out}`);
+  assert.equal(line('anchor'), 'anchor|0', 'the anchored position is gone');
+  // and through refundd, on the real (untouched) chain, the anchor holds
+  const now = (await api('GET', `/api/v1/audit/verify?position=${k.position}&hash=${k.head_hash}`, { tok: ADMIN })).json;
+  assert.equal(now.anchor.ok, true);
+});
