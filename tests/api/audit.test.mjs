@@ -10,7 +10,9 @@
 // Orders and accounts are this run's own, so the file can run twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createPrivateKey, createPublicKey, randomUUID, verify as verifySig } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign as signSig,
+  verify as verifySig } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { api, assertProblem, token, uid, DAY, nowS, iso, psql, sleep, RUNDIR } from './lib.mjs';
 
@@ -672,4 +674,39 @@ ROLLBACK;
   // and through refundd, on the real (untouched) chain, the anchor holds
   const now = (await api('GET', `/api/v1/audit/verify?position=${k.position}&hash=${k.head_hash}`, { tok: ADMIN })).json;
   assert.equal(now.anchor.ok, true);
+});
+
+/* scripts/verify-checkpoint: a copied-out checkpoint checked with the
+ * openssl command alone, against the public key the auditor trusts. */
+test('verify-checkpoint: a checkpoint verifies offline with openssl; a changed field or another key does not', async () => {
+  await sealedRequest();
+  const k = (await api('POST', '/api/v1/audit/checkpoints', { tok: ADMIN })).json;
+  const trusted = publicKeyRaw().toString('hex');
+  const SCRIPT = new URL('../../scripts/verify-checkpoint', import.meta.url).pathname;
+  const run = (key, f) => spawnSync('bash', [SCRIPT, '--key', key, String(f.position), f.head_hash, String(f.unix_time),
+    f.signature], { encoding: 'utf8' });
+
+  const good = run(trusted, k);
+  assert.equal(good.status, 0, good.stderr);
+  assert.equal(good.stdout.trim(), 'ok');
+  const other = (x) => (x[0] === 'a' ? 'b' : 'a') + x.slice(1);
+  for (const changed of [{ position: k.position + 1 }, { head_hash: other(k.head_hash) }, { unix_time: k.unix_time + 1 },
+    { signature: other(k.signature) }]) {
+    const r = run(trusted, { ...k, ...changed });
+    assert.equal(r.status, 1, `${JSON.stringify(changed)} verified`);
+    assert.match(r.stderr, /does not verify/);
+  }
+  // A forger signs with a key of their own: it fits their checkpoint, not the trusted key.
+  const forger = generateKeyPairSync('ed25519');
+  const forged = { ...k, head_hash: other(k.head_hash) };
+  forged.signature = signSig(null, Buffer.from(`refundd-audit-checkpoint/v1 ${forged.position} ${forged.head_hash} ${forged.unix_time}`),
+    forger.privateKey).toString('hex');
+  const forgerKey = forger.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('hex');
+  assert.equal(run(forgerKey, forged).status, 0, 'it verifies with the key it came with');
+  assert.equal(run(trusted, forged).status, 1, 'and not with the trusted one');
+  for (const args of [[], ['--key', trusted], ['--key', 'xyz', '1', k.head_hash, '1', k.signature]]) {
+    const r = spawnSync('bash', [SCRIPT, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 1, `usage ${args.length}`);
+    assert.match(r.stderr, /verify-checkpoint: /);
+  }
 });
