@@ -101,8 +101,8 @@ static enum app_err parse_anchor(struct app_ctx *c, struct anchor *a)
 		return err;
 	if (pos_v == NULL && hash_v == NULL)
 		return ERR_NONE;
-	if (hash_v == NULL || strlen(hash_v) != 64 || strspn(hash_v, "0123456789abcdefABCDEF") != 64 ||
-	    pos_v == NULL)
+	/* hash_spec has the length; the digits are checked here */
+	if (pos_v == NULL || hash_v == NULL || strspn(hash_v, "0123456789abcdefABCDEF") != 64)
 		return app_fail_with(c, ERR_BAD_REQUEST, "invalid_filter",
 		                     json_pack("{s:s}", "field", pos_v == NULL ? "position" : "hash"),
 		                     "an anchor is position and hash (64 hex digits) together");

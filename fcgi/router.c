@@ -92,10 +92,11 @@ static bool listed(const char *list, const char *name, size_t n)
 	return false;
 }
 
-/* Was the n-byte name already a name of query before position end? */
-static bool seen_before(const char *query, const char *end, const char *name, size_t n)
+/* Is the n-byte name at position name of query also the name of an
+ * earlier parameter? */
+static bool seen_before(const char *query, const char *name, size_t n)
 {
-	for (const char *p = query; p < end; ) {
+	for (const char *p = query; p < name; ) {
 		size_t seg = strcspn(p, "&");
 		if (strcspn(p, "=&") == n && strncmp(p, name, n) == 0)
 			return true;
@@ -126,7 +127,7 @@ enum route_query router_check_query(const struct route *r, const char *query,
 
 		if (seg > 0 && !listed(r->query, p, n))
 			bad = ROUTE_QUERY_UNKNOWN;
-		else if (seg > 0 && seen_before(query, p, p, n))
+		else if (seg > 0 && seen_before(query, p, n))
 			bad = ROUTE_QUERY_REPEATED;
 		if (bad != ROUTE_QUERY_OK) {
 			copy_name(name, len, p, n);
