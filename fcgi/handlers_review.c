@@ -49,6 +49,7 @@ static struct refund_facts facts_of(const struct app_ctx *c, const struct refund
 		.actor_sub = c->who.sub,
 		.appeal_used = row->appealed,
 		.actor_is_owner = strcmp(row->account, c->who.sub) == 0,
+		.order_voided = row->order_voided,
 	};
 	return f;
 }

@@ -38,6 +38,11 @@ enum app_err quote_fail(struct app_ctx *c, enum quote_err e, const char *order_i
 	case QUOTE_NO_POLICY:
 		return app_fail(c, ERR_VALIDATION, "no_policy",
 		                "no refund policy for product type %s", in->order.product_type);
+	case QUOTE_NO_SERVICE_STATUS:
+		return app_fail(c, ERR_VALIDATION, "service_status_required",
+		                "the refund policy for %s decides by the service's status, and order %s"
+		                " has none: billing must send its service_status", in->order.product_type,
+		                order_id);
 	case QUOTE_UNREADABLE:
 		return app_fail(c, ERR_INTERNAL, NULL, "stored order or policy not understood");
 	case QUOTE_ENGINE:
@@ -82,4 +87,25 @@ enum app_err claims_fail(struct app_ctx *c, enum claims_err e, const char *id)
 		break;
 	}
 	return app_fail(c, db_last_error(c->db), NULL, "the database failed on provider claim %s", id);
+}
+
+enum app_err payouts_fail(struct app_ctx *c, enum payouts_err e, const char *id)
+{
+	switch (e) {
+	case PAYOUTS_OK:
+		return ERR_NONE;
+	case PAYOUTS_NOT_FOUND:
+		return app_fail(c, ERR_NOT_FOUND, "payout_not_found", "no payout %s", id);
+	case PAYOUTS_EXISTS:
+		return app_fail(c, ERR_CONFLICT, "payout_exists",
+		                "refund request %s has a payout that has not failed", id);
+	case PAYOUTS_ORDER_CAP:
+		return app_fail(c, ERR_CONFLICT, "exceeds_order_cap",
+		                "the order's payouts would exceed what it paid");
+	case PAYOUTS_NOMEM:
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	case PAYOUTS_DB:
+		break;
+	}
+	return app_fail(c, db_last_error(c->db), NULL, "the database failed (payout %s)", id);
 }

@@ -53,30 +53,35 @@ static unsigned payout_mask(const char *list)
 	return mask;
 }
 
+/* The order's facts are 15 columns from first on, in this order: product
+ * type, status, billing mode, amount paid, currency, paid at, period start,
+ * period end, quantity, bonus quantity, used quantity, in use, service
+ * status, promo, third-party cost (instants as unix seconds). */
+bool quote_read_order_facts(const PGresult *r, int first, struct order_facts *o)
+{
+	db_copy(o->product_type, sizeof o->product_type, r, 0, first);
+	db_copy(o->currency, sizeof o->currency, r, 0, first + 4);
+	o->amount_paid = db_int(r, 0, first + 3);
+	o->paid_at = db_int(r, 0, first + 5);
+	o->period_start = db_int(r, 0, first + 6);
+	o->period_end = db_int(r, 0, first + 7);
+	o->quantity = db_int(r, 0, first + 8);
+	o->bonus_quantity = db_int(r, 0, first + 9);
+	o->used_quantity = db_int(r, 0, first + 10);
+	o->in_use = db_bool(r, 0, first + 11);
+	o->promo = db_bool(r, 0, first + 13);
+	o->third_party_cost = db_int(r, 0, first + 14);
+	return order_status_parse(db_text(r, 0, first + 1), &o->status) == POLICY_OK &&
+	       order_billing_parse(db_text(r, 0, first + 2), &o->billing_mode) == POLICY_OK &&
+	       order_service_parse(db_text(r, 0, first + 12), &o->service_status) == POLICY_OK;
+}
+
 static int read_order(const PGresult *r, struct quote_inputs *in)
 {
-	struct order_facts *o = &in->order;
-
 	db_copy(in->account, sizeof in->account, r, 0, 0);
-	db_copy(o->product_type, sizeof o->product_type, r, 0, 1);
-	db_copy(o->currency, sizeof o->currency, r, 0, 5);
 	db_copy(in->payment_method, sizeof in->payment_method, r, 0, 16);
 	db_copy(in->order_id, sizeof in->order_id, r, 0, 17);
-	o->amount_paid = db_int(r, 0, 4);
-	o->paid_at = db_int(r, 0, 6);
-	o->period_start = db_int(r, 0, 7);
-	o->period_end = db_int(r, 0, 8);
-	o->quantity = db_int(r, 0, 9);
-	o->bonus_quantity = db_int(r, 0, 10);
-	o->used_quantity = db_int(r, 0, 11);
-	o->in_use = db_bool(r, 0, 12);
-	o->promo = db_bool(r, 0, 14);
-	o->third_party_cost = db_int(r, 0, 15);
-	if (order_status_parse(db_text(r, 0, 2), &o->status) != POLICY_OK ||
-	    order_billing_parse(db_text(r, 0, 3), &o->billing_mode) != POLICY_OK ||
-	    order_service_parse(db_text(r, 0, 13), &o->service_status) != POLICY_OK)
-		return -1;
-	return 0;
+	return quote_read_order_facts(r, 1, &in->order) ? 0 : -1;
 }
 
 static int read_policy(const PGresult *r, struct refund_policy *p)
@@ -124,6 +129,12 @@ enum quote_err quote_read(const PGresult *res, struct quote_inputs *in)
 	in->open_request_id = db_int(res, 0, 39);
 	if (read_order(res, in) != 0 || (in->has_policy && read_policy(res, &in->policy) != 0))
 		return QUOTE_UNREADABLE;
+	/* Open requests count at their quoted amount, and billing may since
+	 * have lowered what the order paid below that (sql/005 guards only
+	 * what is approved): then nothing is left to refund, which the engine
+	 * answers as nothing_left; it refuses more refunded than paid. */
+	if (in->already_refunded > in->order.amount_paid)
+		in->already_refunded = in->order.amount_paid;
 	return QUOTE_OK;
 }
 
@@ -147,6 +158,9 @@ enum quote_err quote_compute(const struct quote_inputs *in, int64_t now, struct 
 {
 	if (!in->has_policy)
 		return QUOTE_NO_POLICY;
+	if (in->policy.window_rule == POLICY_WINDOW_SERVICE &&
+	    in->order.service_status == ORDER_SERVICE_NONE)
+		return QUOTE_NO_SERVICE_STATUS;
 	if (policy_quote(&in->order, &in->policy, in->already_refunded,
 	                 in->requests_this_month, now, q) != POLICY_OK)
 		return QUOTE_ENGINE;

@@ -26,6 +26,8 @@ enum quote_err {
 	QUOTE_OK = 0,
 	QUOTE_NOT_FOUND,     /* no such order, or another account's (a customer) */
 	QUOTE_NO_POLICY,     /* the product type has no refund policy */
+	QUOTE_NO_SERVICE_STATUS, /* the policy's window is the service's status, and
+	                            billing sent the order without one */
 	QUOTE_UNREADABLE,    /* a stored order or policy refundd does not understand */
 	QUOTE_ENGINE,        /* policy_quote refused its inputs: a bug */
 	QUOTE_DB             /* the database failed: db_last_error() says how */
@@ -42,6 +44,10 @@ enum quote_err quote_load(struct app_ctx *c, const char *order_id, bool lock,
 struct db_step quote_step(struct app_ctx *c, const char *order_id, bool lock,
                           const char *params[3]);
 enum quote_err quote_read(const PGresult *res, struct quote_inputs *in);
+/* Row 0's order facts from column first on, in QUOTE_INPUTS_SQL's order
+ * (quote.c); the simulation reads the frozen ones the same way. false: a
+ * status, billing mode or service status refundd does not know. */
+bool quote_read_order_facts(const PGresult *r, int first, struct order_facts *o);
 /* Runs the engine on loaded inputs at instant now. */
 enum quote_err quote_compute(const struct quote_inputs *in, int64_t now, struct quote *q);
 json_t *quote_to_json(const struct quote *q, const struct quote_inputs *in);

@@ -195,6 +195,13 @@ static enum refund_refusal apply_rules(const struct refund_edge *edge,
 	}
 }
 
+/* The steps after which the refund is, or is being, paid out. */
+static bool commits_money(enum refund_action action)
+{
+	return action == REFUND_ACTION_APPROVE || action == REFUND_ACTION_AUTO_APPROVE ||
+	       action == REFUND_ACTION_CONFIRM || action == REFUND_ACTION_PAYOUT_START;
+}
+
 static bool facts_valid(const struct refund_facts *f, enum refund_action action,
                         enum refund_role role)
 {
@@ -226,6 +233,8 @@ enum refund_refusal refund_transition(const struct refund_facts *facts,
 		return REFUND_ERR_INVALID_TRANSITION;
 	if (!(edge->roles & REFUND_ROLE_BIT(role)))
 		return REFUND_ERR_FORBIDDEN_ROLE;
+	if (facts->order_voided && commits_money(action))
+		return REFUND_ERR_ORDER_NOT_PAID;
 	return apply_rules(edge, facts, role, out);
 }
 
@@ -382,6 +391,9 @@ static const struct {
 	[REFUND_ERR_APPEAL_USED] = { "appeal_used", 409, "the request's one appeal is used" },
 	[REFUND_ERR_NOT_AUTO_APPROVABLE] = { "not_auto_approvable", 409,
 		"the request does not qualify for automatic approval" },
+	[REFUND_ERR_ORDER_NOT_PAID] = { "order_not_paid", 409,
+		"billing has the order cancelled or unpaid: its money may have gone back already;"
+		" reject the request, or have billing correct the order first" },
 };
 
 const char *refund_refusal_text(enum refund_refusal r)

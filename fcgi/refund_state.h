@@ -37,6 +37,13 @@
  *    read literally: 0 means every approval needs a second approver. The
  *    limits given here are already those of the request's currency
  *    (policy_limits_for: none in a currency the policy did not set them in).
+ *  - No step that commits money (approve, auto_approve, confirm,
+ *    payout_start) while billing has the order cancelled or unpaid: its
+ *    money went back or was voided there, and paying the refund would pay
+ *    the customer twice (order_not_paid, after the structural checks).
+ *    Rejecting, withdrawing and declining stay open, so the request can
+ *    still end. sql/021 keeps billing from voiding an order whose refund is
+ *    already approved or being paid.
  *  - decline after the appeal was already used ends the request: rejected.
  *  - auto_approve (system, from submitted): a full refund inside the window
  *    with 0 < quoted_amount <= auto_approve_max and not above
@@ -122,6 +129,7 @@ enum refund_refusal {
 	REFUND_ERR_SAME_APPROVER,      /* "same_approver" */
 	REFUND_ERR_APPEAL_USED,        /* "appeal_used" */
 	REFUND_ERR_NOT_AUTO_APPROVABLE,/* "not_auto_approvable" */
+	REFUND_ERR_ORDER_NOT_PAID,     /* "order_not_paid": billing voided the order */
 	REFUND_ERR__MAX
 };
 
@@ -143,6 +151,7 @@ struct refund_facts {
 	const char *actor_sub;                        /* JWT sub of the caller */
 	bool appeal_used;                             /* the customer already appealed or declined */
 	bool actor_is_owner;                          /* caller's sub is the request's account */
+	bool order_voided;                            /* billing has the order cancelled or unpaid now */
 };
 
 struct refund_outcome {
@@ -188,7 +197,7 @@ const char *refund_refusal_code(enum refund_refusal r);
 const char *refund_refusal_text(enum refund_refusal r);
 /* Suggested status: forbidden_role, same_approver, amount_above_quote 403;
  * not_owner 404 (DESIGN.md §2); invalid_transition, already_claimed,
- * appeal_used, not_auto_approvable 409; invalid_amount, note_required 422;
+ * appeal_used, not_auto_approvable, order_not_paid 409; invalid_amount, note_required 422;
  * invalid_argument 500 (a bug); ok 200. */
 int         refund_refusal_http_status(enum refund_refusal r);
 

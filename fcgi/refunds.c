@@ -15,10 +15,11 @@ static const struct db_stmt q_lock = { "refunds_lock",
 	" (CASE WHEN r.quote->'payout_methods' ? 'original_route' THEN 1 ELSE 0 END)"
 	" + (CASE WHEN r.quote->'payout_methods' ? 'balance' THEN 2 ELSE 0 END),"
 	" (SELECT count(*) FROM payouts f WHERE f.refund_id = r.id AND f.status = 'failed'),"
-	" p.limits_currency, r.currency"
+	" p.limits_currency, r.currency, o.status IN ('cancelled', 'unpaid')"
 	" FROM refund_requests r JOIN refund_policies p"
 	"   ON p.product_type = r.product_type AND p.version = r.policy_version"
-	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2) FOR UPDATE OF r" };
+	" JOIN orders o ON o.id = r.order_id"
+	" WHERE r.id = $1::bigint AND ($2::text IS NULL OR r.account = $2) FOR UPDATE OF r, o" };
 
 static const struct db_stmt q_update = { "refunds_update",
 	"UPDATE refund_requests SET status = $2,"
@@ -71,6 +72,7 @@ static int read_row(const PGresult *r, struct refund_row *row)
 	row->quote_full_in_window = db_bool(r, 0, 13);
 	row->offered_methods = (unsigned)db_int(r, 0, 14);
 	row->failed_payouts = (int)db_int(r, 0, 15);
+	row->order_voided = db_bool(r, 0, 18);
 	row->before = strdup(db_text(r, 0, 0));
 	if (row->before == NULL || !refund_state_parse(db_text(r, 0, 4), &row->state) ||
 	    !refund_payout_method_parse(db_text(r, 0, 6), &row->method) ||

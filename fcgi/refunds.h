@@ -64,7 +64,10 @@ enum refunds_err {
 	"   FROM payouts p WHERE p.refund_id = r.id) pay" \
 	" WHERE r.id = " id "::bigint AND (" owner "::text IS NULL OR r.account = " owner ")"
 
-/* A request locked FOR UPDATE inside the caller's transaction. */
+/* A request locked FOR UPDATE inside the caller's transaction, with its
+ * order: billing's change of the order's status waits for the transition,
+ * and the transition sees the status billing committed last (order_voided;
+ * sql/021's trigger checks the other way round). */
 struct refund_row {
 	char                      id[24];
 	char                      account[128];
@@ -81,6 +84,7 @@ struct refund_row {
 	bool                      quote_full_in_window;
 	unsigned                  offered_methods; /* bit (1 << method): what the quote offered */
 	int                       failed_payouts;
+	bool                      order_voided;    /* billing: cancelled or unpaid now */
 	char                     *before;          /* the row as JSON text (owned) */
 };
 

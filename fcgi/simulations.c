@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "quote.h"
+
 /* Typed columns out of the frozen JSON, so the worker reads numbers, not
  * documents (100 000 rows in well under the 2 s the issue allows). Served
  * by refund_requests_created (sql/012; 014 dropped the index on the product
  * type and the date, one fewer for every write to keep up). Columns: the request 0..5,
- * inputs present 6, the order's facts 7..21, the rest of the inputs 22..25. */
+ * inputs present 6, the order's facts 7..21 (in quote_read_order_facts' order),
+ * the rest of the inputs 22..25. */
 #define EPOCH(x) "coalesce(extract(epoch FROM (" x ")::timestamptz), 0)::bigint"
 static const struct db_stmt q_rows = { "simulations_rows",
 	"SELECT r.id, r.order_id, coalesce(r.quote->>'decision', ''),"
@@ -46,25 +49,6 @@ enum simulations_err simulations_begin(struct db *db, const struct db_identity *
 	return err;
 }
 
-static bool read_facts(const PGresult *r, struct order_facts *o)
-{
-	db_copy(o->product_type, sizeof o->product_type, r, 0, 7);
-	db_copy(o->currency, sizeof o->currency, r, 0, 11);
-	o->amount_paid = db_int(r, 0, 10);
-	o->paid_at = db_int(r, 0, 12);
-	o->period_start = db_int(r, 0, 13);
-	o->period_end = db_int(r, 0, 14);
-	o->quantity = db_int(r, 0, 15);
-	o->bonus_quantity = db_int(r, 0, 16);
-	o->used_quantity = db_int(r, 0, 17);
-	o->in_use = db_bool(r, 0, 18);
-	o->promo = db_bool(r, 0, 20);
-	o->third_party_cost = db_int(r, 0, 21);
-	return order_status_parse(db_text(r, 0, 8), &o->status) == POLICY_OK &&
-	       order_billing_parse(db_text(r, 0, 9), &o->billing_mode) == POLICY_OK &&
-	       order_service_parse(db_text(r, 0, 19), &o->service_status) == POLICY_OK;
-}
-
 /* db_row_fn: one request into the core. A row refundd cannot read is
  * counted as skipped by the core, not an error: one odd old row must not
  * hide what the draft does to the others. */
@@ -81,7 +65,7 @@ static int add_row(void *ctx, const PGresult *r)
 	row.before.policy_version = (int)db_int(r, 0, 5);
 	row.has_inputs = db_bool(r, 0, 6) &&
 	                 policy_decision_parse(db_text(r, 0, 2), &row.before.decision) == POLICY_OK &&
-	                 read_facts(r, &row.in.order);
+	                 quote_read_order_facts(r, 7, &row.in.order);
 	row.in.already_refunded = db_int(r, 0, 22);
 	row.in.requests_this_month = (int)db_int(r, 0, 23);
 	row.in.quoted_at = db_int(r, 0, 24);

@@ -762,6 +762,49 @@ test('usage: a service marked completed is no longer refundable', async () => {
   assert.deepEqual(q.reasons, ['service_completed']);
 });
 
+// A service whose policy decides by its status, sent by billing without
+// one: a clear 422 for the quote and the submission (regression: 500, "the
+// policy engine refused order").
+test('quote: a service order without service_status is 422 service_status_required, not 500', async () => {
+  const account = `svc-none-${RUN}`;
+  const { id } = await createOrder({
+    account, product_type: 'marketplace_service', amount_paid: 150000,
+    payment_method: 'bank_transfer', quantity: 0, bonus_quantity: 0,
+  }, 'M');
+  const q = await api('GET', `/api/v1/orders/${id}/quote`, { tok: SUPPORT });
+  assertProblem(assert, q, 422, 'service_status_required');
+  assert.match(q.json.detail, /marketplace_service/);
+  const sub = await api('POST', '/api/v1/refunds', { tok: token(account, 'customer'),
+    headers: { 'Idempotency-Key': `svc-none-${RUN}` },
+    body: { order_id: id, reason_code: 'changed_mind', payout_method: 'original_route' } });
+  assertProblem(assert, sub, 422, 'service_status_required');
+  // Once billing sends the status, the quote is the policy's.
+  assert.equal((await usage(id, { service_status: 'in_progress' })).status, 200);
+  assert.equal((await quote(id)).amount, 150000);
+});
+
+// Billing lowered what an order paid below the quoted amount of its open
+// request (only approved money is guarded, sql/005): nothing is left to
+// quote, and a second submission is refused for the open request, not 500.
+test('quote: an order billing lowered below its open request quotes nothing_left, not 500', async () => {
+  const account = `acct-${RUN}-lowered`;
+  const { id } = await createOrder({ account, amount_paid: 20000 });
+  const cust = token(account, 'customer');
+  const first = await api('POST', '/api/v1/refunds', { tok: cust, headers: { 'Idempotency-Key': `low-${RUN}-1` },
+    body: { order_id: id, reason_code: 'changed_mind', payout_method: (await quote(id)).payout_default } });
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.json.quoted_amount, 20000);
+  assert.equal((await putOrder(id, orderBody({ account, amount_paid: 5000 }))).status, 200);
+  const q = await quote(id);
+  assert.equal(q.eligible, false);
+  assert.equal(q.amount, 0);
+  assert.ok(q.reasons.includes('nothing_left'), JSON.stringify(q));
+  const again = await api('POST', '/api/v1/refunds', { tok: cust, headers: { 'Idempotency-Key': `low-${RUN}-2` },
+    body: { order_id: id, reason_code: 'changed_mind', payout_method: 'original_route' } });
+  assert.ok([409, 422].includes(again.status), again.text);
+  assert.ok(['open_request_exists', 'not_eligible'].includes(again.json.code), again.text);
+});
+
 test('usage: empty, unknown or mistyped bodies are refused and change nothing', async () => {
   const { id } = await createOrder({ account: `use-bad-${RUN}`, used_quantity: 10 }, 'U');
   const before = (await getOrder(id)).json;

@@ -1250,3 +1250,83 @@ test('billing may not cancel a paid order while its refund is approved or paying
   const r = await api('PUT', `/api/v1/orders/${openId}`, { tok: SYSTEM, body: { ...openBody, status: 'cancelled' } });
   assert.equal(r.status, 200, r.text);
 });
+
+// ... and then that request is not approved, confirmed or paid: billing
+// returned or voided the order's money, and paying the refund would pay the
+// customer twice (regression: a request in review, or waiting for the
+// customer to confirm a lower amount, was approved and paid out after billing
+// cancelled its order). It can still be rejected or declined.
+test('a request whose order billing cancelled or unpaid is not approved, confirmed or paid (409 order_not_paid)', async () => {
+  const voidOrder = (order, status) => {
+    const { id, ...body } = order;
+    return api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body: { ...body, status } });
+  };
+  const counts = (id) => sqlOne(`SELECT (SELECT count(*) FROM payouts WHERE refund_id = ${id})
+    || '/' || (SELECT count(*) FROM audit_events WHERE entity = 'refund' AND entity_id = '${id}')`);
+  for (const status of ['cancelled', 'unpaid']) {
+    // In review when billing voids the order.
+    const cust = customer();
+    const order = await makeOrder(cust, CLOUD_SERVER());
+    const { refund } = await submit(cust, order.id);
+    assert.equal((await act(refund.id, 'claim', SUPPORT)).status, 200);
+    assert.equal((await voidOrder(order, status)).status, 200, `${status}: billing is free before approval`);
+    const before = counts(refund.id);
+    for (const tok of [SUPPORT, LEAD_A]) {
+      const r = await act(refund.id, 'approve', tok, tok === LEAD_A ? { note: 'checked' } : {});
+      assertProblem(assert, r, 409, 'order_not_paid');
+      assert.equal(r.json.state, 'in_review');
+    }
+    assert.equal(counts(refund.id), before, 'a refusal writes nothing');
+    assert.equal((await refundOf(refund.id)).status, 'in_review');
+    const rej = await act(refund.id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: `order ${status} in billing` });
+    assert.equal(rej.status, 200, rej.text);
+    assert.equal(rej.json.status, 'rejected');
+  }
+  // Waiting for the customer to confirm a lower amount when billing cancels.
+  const cust = customer();
+  const order = await makeOrder(cust, CLOUD_SERVER());
+  const { refund } = await submit(cust, order.id);
+  assert.equal((await act(refund.id, 'claim', SUPPORT)).status, 200);
+  const lower = await act(refund.id, 'approve', SUPPORT, { amount: 100000, note: 'one month used' });
+  assert.equal(lower.json.status, 'awaiting_confirmation', lower.text);
+  assert.equal((await voidOrder(order, 'cancelled')).status, 200);
+  assertProblem(assert, await act(refund.id, 'confirm', cust.tok), 409, 'order_not_paid');
+  assertProblem(assert, await payout(refund.id), 409, 'invalid_transition');
+  assert.equal(sqlOne(`SELECT count(*) FROM payouts WHERE refund_id = ${refund.id}`), '0');
+  const declined = await act(refund.id, 'decline', cust.tok);
+  assert.equal(declined.status, 200, declined.text);
+  assert.equal(declined.json.status, 'appealed');
+  // The appeal cannot approve it either, until billing has the order paid again.
+  assertProblem(assert, await act(refund.id, 'approve', LEAD_A, { note: 'on appeal' }), 409, 'order_not_paid');
+  assert.equal((await voidOrder(order, 'paid')).status, 200);
+  const ok = await act(refund.id, 'approve', LEAD_A, { note: 'billing corrected the order' });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.status, 'approved');
+});
+
+// A billing change and an approval of the same order at once: either the
+// approval sees the cancellation (order_not_paid) or billing sees the
+// approval (order_has_refunds); never both through.
+test('an approval racing billing\'s cancellation of its order: one of them is refused', async () => {
+  for (let round = 0; round < 6; round++) {
+    const cust = customer();
+    const order = await makeOrder(cust, CLOUD_SERVER());
+    const { refund } = await submit(cust, order.id);
+    assert.equal((await act(refund.id, 'claim', SUPPORT)).status, 200);
+    const { id, ...body } = order;
+    const [a, b] = await Promise.all([
+      act(refund.id, 'approve', SUPPORT, {}),
+      api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body: { ...body, status: 'cancelled' } }),
+    ]);
+    const final = sqlOne(`SELECT o.status || '/' || r.status FROM orders o JOIN refund_requests r
+      ON r.order_id = o.id WHERE r.id = ${refund.id}`);
+    if (a.status === 200) {
+      assertProblem(assert, b, 409, 'order_has_refunds');
+      assert.equal(final, 'paid/approved');
+    } else {
+      assertProblem(assert, a, 409, 'order_not_paid');
+      assert.equal(b.status, 200, b.text);
+      assert.equal(final, 'cancelled/in_review');
+    }
+  }
+});

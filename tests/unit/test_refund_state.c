@@ -733,6 +733,59 @@ static void test_auto_approve(void **state)
 	}
 }
 
+/* ---- an order billing voided ---------------------------------------------------- */
+
+/* Every edge, by every role it allows, with the order cancelled or unpaid
+ * in billing: the steps that commit money are refused with order_not_paid,
+ * every other step answers exactly as it does for a paid order. */
+static void test_order_voided(void **state)
+{
+	static const enum refund_action money[] = { A(APPROVE), A(AUTO_APPROVE), A(CONFIRM),
+	                                             A(PAYOUT_START) };
+	const struct refund_edge *edges;
+	unsigned count, refused = 0;
+
+	(void)state;
+	edges = refund_edges(&count);
+	for (unsigned i = 0; i < count; i++) {
+		bool commits = false;
+		for (size_t m = 0; m < sizeof money / sizeof money[0]; m++)
+			commits |= edges[i].action == money[m];
+		for (int r = 0; r < REFUND_ROLE__MAX; r++) {
+			struct refund_facts paid = benign_facts(edges[i].from), voided = paid;
+			struct refund_outcome out_paid, out_voided;
+			if (!(edges[i].roles & REFUND_ROLE_BIT(r)))
+				continue;
+			voided.order_voided = true;
+			enum refund_refusal want = refund_transition(&paid, edges[i].action,
+			                                             (enum refund_role)r, &out_paid);
+			enum refund_refusal got = refund_transition(&voided, edges[i].action,
+			                                            (enum refund_role)r, &out_voided);
+			if (commits && (got != REFUND_ERR_ORDER_NOT_PAID || out_voided.next != edges[i].from))
+				fail_msg("%s by %s from %s: %s", refund_action_name(edges[i].action),
+				         refund_role_name((enum refund_role)r),
+				         refund_state_name(edges[i].from), refund_refusal_code(got));
+			if (!commits && (got != want || out_voided.next != out_paid.next))
+				fail_msg("%s from %s changed with the order voided",
+				         refund_action_name(edges[i].action), refund_state_name(edges[i].from));
+			refused += commits;
+		}
+	}
+	assert_true(refused >= 5);   /* approve x2 states x2 roles at least, confirm, payout */
+	/* The structure still comes first: a customer acting on another
+	 * account's request is not told about its order. */
+	struct refund_facts f = benign_facts(REFUND_STATE_AWAITING_CONFIRMATION);
+	struct refund_outcome out;
+	f.order_voided = true;
+	f.actor_is_owner = false;
+	assert_int_equal(refund_transition(&f, A(CONFIRM), REFUND_ROLE_CUSTOMER, &out),
+	                 REFUND_ERR_NOT_OWNER);
+	f = benign_facts(REFUND_STATE_PAID);
+	f.order_voided = true;
+	assert_int_equal(refund_transition(&f, A(APPROVE), REFUND_ROLE_SUPERVISOR, &out),
+	                 REFUND_ERR_INVALID_TRANSITION);
+}
+
 static void test_request_info_needs_note(void **state)
 {
 	struct refund_facts f = benign_facts(REV);
@@ -900,6 +953,7 @@ static const struct refusal_case refusal_cases[] = {
 	{ REFUND_ERR_SAME_APPROVER, "same_approver", 403 },
 	{ REFUND_ERR_APPEAL_USED, "appeal_used", 409 },
 	{ REFUND_ERR_NOT_AUTO_APPROVABLE, "not_auto_approvable", 409 },
+	{ REFUND_ERR_ORDER_NOT_PAID, "order_not_paid", 409 },
 };
 
 /* The codes are an API: they must not change by accident. */
@@ -940,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_customer_rules),
 		cmocka_unit_test(test_journeys),
 		cmocka_unit_test(test_auto_approve),
+		cmocka_unit_test(test_order_voided),
 		cmocka_unit_test(test_request_info_needs_note),
 		cmocka_unit_test(test_invalid_arguments),
 		cmocka_unit_test(test_state_names),
