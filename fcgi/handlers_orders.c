@@ -17,24 +17,30 @@
 
 /* One order as JSON: its columns, timestamps in UTC, and its items. The
  * reseller's purchase upstream (what it paid the provider) is its own
- * business: a customer (owner, a statement parameter, not NULL) never
- * sees the upstream_* members. */
-#define ORDER_JSON(owner) \
-	"(to_jsonb(o) - 'created_at' - CASE WHEN " owner "::text IS NULL THEN '{}'::text[] ELSE" \
+ * business: when customer_view (an SQL boolean) is true the upstream_*
+ * members are left out. Only the view follows the caller: a staff filter
+ * by account still sees them, and the audit trail keeps the whole order. */
+#define ORDER_JSON(customer_view) \
+	"(to_jsonb(o) - 'created_at' - CASE WHEN " customer_view " THEN" \
 	" ARRAY['upstream_ref', 'upstream_cost', 'upstream_voucher', 'upstream_paid_at'," \
-	" 'upstream_quantity', 'upstream_used_quantity'] END" \
+	" 'upstream_quantity', 'upstream_used_quantity'] ELSE '{}'::text[] END" \
 	" || jsonb_build_object('items', (SELECT coalesce(" \
 	" jsonb_agg(to_jsonb(i) - 'order_id' ORDER BY i.item_no), '[]') FROM order_items i" \
 	" WHERE i.order_id = o.id)))::text"
 
 static const struct db_stmt q_list = { "orders_list",
-	"SELECT " ORDER_JSON("$1") ", o.id FROM orders o"
+	"SELECT " ORDER_JSON("$4::boolean") ", o.id FROM orders o"
 	" WHERE ($1::text IS NULL OR o.account = $1) AND o.id > $2"
 	" ORDER BY o.id LIMIT $3::int + 1" };
 static const struct db_stmt q_get = { "orders_get",
-	"SELECT " ORDER_JSON("$2") " FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)" };
+	"SELECT " ORDER_JSON("$2::text IS NOT NULL") " FROM orders o"
+	" WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2)" };
+/* The order as a change left it: whole for its audit event, and as the
+ * caller sees it ($2: a customer) for the answer. */
+static const struct db_stmt q_after = { "orders_after",
+	"SELECT " ORDER_JSON("false") ", " ORDER_JSON("$2::boolean") " FROM orders o WHERE o.id = $1" };
 static const struct db_stmt q_lock = { "orders_lock",
-	"SELECT " ORDER_JSON("$2") ", o.status FROM orders o"
+	"SELECT " ORDER_JSON("false") ", o.status FROM orders o"
 	" WHERE o.id = $1 AND ($2::text IS NULL OR o.account = $2) FOR UPDATE" };
 static const struct db_stmt q_cancel = { "orders_cancel",
 	"WITH items AS (UPDATE order_items SET status = 'cancelled'"
@@ -95,8 +101,9 @@ enum app_err handle_orders_list(struct app_ctx *c)
 	if (found && owner == NULL)
 		owner = account;
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
-	const char *params[3] = { owner, cursor, limit_text };
-	if ((err = db_exec(c->db, &q_list, 3, params, &res)) != ERR_NONE)
+	const char *params[4] = { owner, cursor, limit_text,
+	                          c->who.role == AUTH_ROLE_CUSTOMER ? "true" : "false" };
+	if ((err = db_exec(c->db, &q_list, 4, params, &res)) != ERR_NONE)
 		return app_fail(c, err, NULL, "could not list orders");
 	err = app_page_reply(c, res, limit);
 	PQclear(res);
@@ -138,7 +145,8 @@ enum app_err handle_order_quote(struct app_ctx *c)
 	return app_reply(c, 200, body);
 }
 
-/* Locks the order, answers 404/409 as needed; *before gets its JSON. */
+/* Locks the order (a customer's own only), answers 404 as needed; *res:
+ * the whole order's JSON (for the audit event) and its status. */
 static enum app_err lock_order(struct app_ctx *c, PGresult **res)
 {
 	const char *params[2] = { app_param(c, 0), app_owner_filter(c) };
@@ -156,9 +164,10 @@ static enum app_err lock_order(struct app_ctx *c, PGresult **res)
 static enum app_err finish_change(struct app_ctx *c, const char *action,
                                   const char *before, int status)
 {
-	const char *params[2] = { app_param(c, 0), NULL };
+	const char *params[2] = { app_param(c, 0),
+	                          c->who.role == AUTH_ROLE_CUSTOMER ? "true" : "false" };
 	PGresult *res = NULL;
-	enum app_err err = db_exec(c->db, &q_get, 2, params, &res);
+	enum app_err err = db_exec(c->db, &q_after, 2, params, &res);
 
 	if (err == ERR_NONE && PQntuples(res) == 1)
 		err = audit_record(c, action, "order", app_param(c, 0), before, PQgetvalue(res, 0, 0));
@@ -168,7 +177,7 @@ static enum app_err finish_change(struct app_ctx *c, const char *action,
 		PQclear(res);
 		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not save");
 	}
-	err = app_reply(c, status, json_loads(PQgetvalue(res, 0, 0), 0, NULL));
+	err = app_reply(c, status, json_loads(PQgetvalue(res, 0, 1), 0, NULL));
 	PQclear(res);
 	return err;
 }

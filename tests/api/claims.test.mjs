@@ -160,6 +160,26 @@ test('order sync: the upstream purchase is stored, shown to staff, never to the 
     assert.equal(r.status, 200);
     assert.ok(!/upstream/.test(r.text), `a customer sees no upstream_*: ${r.text}`);
   }
+  // Staff narrowing the list to the account still see them (regression: the
+  // filter doubled as the customer's view).
+  r = await api('GET', `/api/v1/orders?account=${encodeURIComponent(c.sub)}`, { tok: SUPPORT });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.items.find((o) => o.id === id)?.upstream_ref, upstreamRef);
+  // A change answered to the customer hides them too, while its audit event
+  // keeps the whole order (regression: cancelling an unpaid order answered
+  // the reseller's purchase to the customer).
+  const unpaid = `CL-${RUN}-${++seq}`;
+  const body = { account: c.sub, provider: PROV, product_type: 'cloud_server_payg', product_name: 'ECS',
+    billing_mode: 'payg', status: 'unpaid', amount_paid: 0, currency: 'CNY', payment_method: 'wechat',
+    quantity: 0, bonus_quantity: 0, upstream_ref: ref('i'), upstream_cost: 88000, upstream_voucher: 0,
+    upstream_paid_at: iso(nowS() - DAY) };
+  assert.equal((await api('PUT', `/api/v1/orders/${unpaid}`, { tok: SYSTEM, body })).status, 201);
+  r = await api('POST', `/api/v1/orders/${unpaid}/cancel`, { tok: c.tok });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'cancelled');
+  assert.ok(!/upstream/.test(r.text), `the cancel answer shows no upstream_*: ${r.text}`);
+  assert.equal(psql(`SELECT before->>'upstream_cost' || '/' || (after->>'upstream_cost')
+    FROM audit_events WHERE action = 'order.cancel' AND entity_id = '${unpaid}'`), '88000/88000');
   // Whole or absent; the voucher is part of the cost.
   const base = { account: c.sub, provider: PROV, product_type: 'cloud_server', product_name: 'x',
     billing_mode: 'subscription', status: 'paid', amount_paid: 100, currency: 'CNY',
