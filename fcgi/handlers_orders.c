@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "money.h"
 #include "policy.h"
 #include "problems.h"
 #include "provider_figures.h"
@@ -216,7 +217,6 @@ static const char *const payment_methods[] = { "card", "alipay", "wechat", "bank
                                                "balance", NULL };
 static const char *const service_statuses[] = { "in_progress", "completed", NULL };
 
-#define MONEY_MAX INT64_C(100000000000000) /* 1e12 major units: far beyond any order */
 
 enum order_field {
 	OF_ACCOUNT, OF_PROVIDER, OF_PRODUCT_TYPE, OF_PRODUCT_NAME, OF_BILLING_MODE, OF_STATUS,
@@ -234,7 +234,7 @@ static const struct field_spec order_fields[OF__MAX] = {
 	[OF_PRODUCT_NAME]     = { "product_name", FIELD_STRING, true, false, 1, 200, NULL },
 	[OF_BILLING_MODE]     = { "billing_mode", FIELD_ENUM, true, false, 0, 16, billing_modes },
 	[OF_STATUS]           = { "status", FIELD_ENUM, true, false, 0, 16, order_statuses },
-	[OF_AMOUNT_PAID]      = { "amount_paid", FIELD_INT, true, false, 0, MONEY_MAX, NULL },
+	[OF_AMOUNT_PAID]      = { "amount_paid", FIELD_INT, true, false, 0, MONEY_AMOUNT_MAX, NULL },
 	[OF_CURRENCY]         = { "currency", FIELD_STRING, true, false, 3, 3, NULL },
 	[OF_PAYMENT_METHOD]   = { "payment_method", FIELD_ENUM, true, false, 0, 16, payment_methods },
 	[OF_PAYMENT_REF]      = { "payment_ref", FIELD_STRING, false, true, 0, 128, NULL },
@@ -247,11 +247,11 @@ static const struct field_spec order_fields[OF__MAX] = {
 	[OF_IN_USE]           = { "in_use", FIELD_BOOL, false, false, 0, 0, NULL },
 	[OF_SERVICE_STATUS]   = { "service_status", FIELD_ENUM, false, true, 0, 16, service_statuses },
 	[OF_PROMO]            = { "promo", FIELD_BOOL, false, false, 0, 0, NULL },
-	[OF_THIRD_PARTY_COST] = { "third_party_cost", FIELD_INT, false, false, 0, MONEY_MAX, NULL },
+	[OF_THIRD_PARTY_COST] = { "third_party_cost", FIELD_INT, false, false, 0, MONEY_AMOUNT_MAX, NULL },
 	/* The reseller's own purchase from the provider (DESIGN.md §8). */
 	[OF_UPSTREAM_REF]     = { "upstream_ref", FIELD_ID, false, true, 1, 128, NULL },
-	[OF_UPSTREAM_COST]    = { "upstream_cost", FIELD_INT, false, true, 0, MONEY_MAX, NULL },
-	[OF_UPSTREAM_VOUCHER] = { "upstream_voucher", FIELD_INT, false, true, 0, MONEY_MAX, NULL },
+	[OF_UPSTREAM_COST]    = { "upstream_cost", FIELD_INT, false, true, 0, MONEY_AMOUNT_MAX, NULL },
+	[OF_UPSTREAM_VOUCHER] = { "upstream_voucher", FIELD_INT, false, true, 0, MONEY_AMOUNT_MAX, NULL },
 	[OF_UPSTREAM_PAID_AT] = { "upstream_paid_at", FIELD_TIME, false, true, 0, 0, NULL },
 	[OF_UPSTREAM_QUANTITY] = { "upstream_quantity", FIELD_INT, false, true, 0, INT64_C(1000000000000), NULL },
 	[OF_UPSTREAM_USED_QUANTITY] = { "upstream_used_quantity", FIELD_INT, false, true, 0, INT64_C(2000000000000), NULL },
@@ -284,7 +284,7 @@ static const struct field_spec item_fields[IF__MAX] = {
 	[IF_ITEM_NO] = { "item_no", FIELD_INT, true, false, 1, 1000, NULL },
 	[IF_NAME]    = { "name", FIELD_STRING, true, false, 1, 200, NULL },
 	[IF_STATUS]  = { "status", FIELD_ENUM, true, false, 0, 16, order_statuses },
-	[IF_AMOUNT]  = { "amount", FIELD_INT, true, false, 0, MONEY_MAX, NULL },
+	[IF_AMOUNT]  = { "amount", FIELD_INT, true, false, 0, MONEY_AMOUNT_MAX, NULL },
 };
 FIELD_TABLE(item_fields);
 

@@ -10,6 +10,7 @@
  * identical submissions racing each other cannot both create a request. */
 #include "handlers_refunds.h"
 
+#include "money.h"
 #include "problems.h"
 #include "provider_figures.h"
 
@@ -60,7 +61,7 @@ static const struct field_spec submit_fields[SF__MAX] = {
 	[SF_REASON_CODE]     = { "reason_code", FIELD_ENUM, true, false, 0, 40, reason_codes },
 	[SF_REASON_TEXT]     = { "reason_text", FIELD_STRING, false, false, 0, 2000, NULL },
 	[SF_PAYOUT_METHOD]   = { "payout_method", FIELD_ENUM, true, false, 0, 32, payout_names },
-	[SF_EXPECTED_AMOUNT] = { "expected_amount", FIELD_INT, false, true, 0, INT64_C(100000000000000), NULL },
+	[SF_EXPECTED_AMOUNT] = { "expected_amount", FIELD_INT, false, true, 0, MONEY_AMOUNT_MAX, NULL },
 };
 FIELD_TABLE(submit_fields);
 

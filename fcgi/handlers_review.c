@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "money.h"
 #include "problems.h"
 #include "audit.h"
 #include "handlers_refunds.h"
@@ -228,7 +229,7 @@ enum app_err handle_refund_request_info(struct app_ctx *c)
 enum app_err handle_refund_approve(struct app_ctx *c)
 {
 	static const struct field_spec fields[] = {
-		{ "amount", FIELD_INT, false, false, 1, INT64_C(100000000000000), NULL },
+		{ "amount", FIELD_INT, false, false, 1, MONEY_AMOUNT_MAX, NULL },
 		{ "payout_method", FIELD_ENUM, false, false, 0, 32, payout_names },
 		{ "note", FIELD_STRING, false, false, 0, 2000, NULL },
 	};

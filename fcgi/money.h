@@ -18,6 +18,11 @@
 /* Three letters and the NUL: the size of a currency code field. */
 #define MONEY_CURRENCY_SIZE 4
 
+/* The largest amount refundd takes in from outside, in minor units: 1e12
+ * major units, far beyond any order, and far enough below INT64_MAX that
+ * sums of many of them (reports, an order's refunds) cannot overflow. */
+#define MONEY_AMOUNT_MAX INT64_C(100000000000000)
+
 /* A whole, in basis points (100 % = 10000 bps). */
 #define MONEY_BPS_WHOLE 10000
 

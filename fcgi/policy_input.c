@@ -33,8 +33,8 @@ static const struct field_spec policy_fields[PF__MAX] = {
 	[PF_PAYOUT_METHODS_AFTER]   = { "payout_methods_after_window", FIELD_ARRAY, true, false, 0, 0, NULL },
 	[PF_PAYOUT_DEFAULT_AFTER]   = { "payout_default_after_window", FIELD_ENUM, true, false, 0, 32, payout_names },
 	[PF_REVIEW_SLA_DAYS]        = { "review_sla_days", FIELD_INT, true, false, 0, 60, NULL },
-	[PF_AUTO_APPROVE_MAX]       = { "auto_approve_max", FIELD_INT, true, false, 0, INT64_C(100000000000000), NULL },
-	[PF_SECOND_APPROVAL_OVER]   = { "second_approval_over", FIELD_INT, true, false, 0, INT64_C(100000000000000), NULL },
+	[PF_AUTO_APPROVE_MAX]       = { "auto_approve_max", FIELD_INT, true, false, 0, MONEY_AMOUNT_MAX, NULL },
+	[PF_SECOND_APPROVAL_OVER]   = { "second_approval_over", FIELD_INT, true, false, 0, MONEY_AMOUNT_MAX, NULL },
 	[PF_LIMITS_CURRENCY]        = { "limits_currency", FIELD_STRING, false, false, 3, 3, NULL },
 	[PF_NOTE]                   = { "note", FIELD_STRING, false, false, 0, 500, NULL },
 };

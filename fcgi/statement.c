@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "http.h"
+#include "money.h"
 
 #define MAX_FIELDS 64
 
@@ -179,14 +180,17 @@ static const char *field(const struct reader *r, int col)
 	return col >= 0 && (size_t)col < r->n_fields ? r->fields[col] : "";
 }
 
-/* Non-negative decimal text of the currency; "" is 0 when allowed. */
+/* Non-negative decimal text of the currency, at most MONEY_AMOUNT_MAX
+ * (what any order can hold: a larger recovery is a broken line, and would
+ * close its claim with a sum the reports cannot add); "" is 0 when allowed. */
 static bool amount_ok(const char *text, const char *currency, bool empty_is_zero, int64_t *out)
 {
 	if (text[0] == '\0' && empty_is_zero) {
 		*out = 0;
 		return true;
 	}
-	return text[0] != '-' && money_parse(text, currency, out) == MONEY_OK;
+	return text[0] != '-' && money_parse(text, currency, out) == MONEY_OK &&
+	       *out <= MONEY_AMOUNT_MAX;
 }
 
 static bool ref_ok(const char *ref)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "money.h"
 #include "statement.h"
 
 static struct statement_columns cols(const char *spec)
@@ -83,6 +84,41 @@ static void test_lines(void **state)
 	assert_int_equal(st.lines[7].err, STATEMENT_LINE_BAD_FEE);
 	assert_int_equal(st.lines[7].line, 11);
 	statement_free(&st);
+}
+
+/* Amounts and fees up to MONEY_AMOUNT_MAX, what any order can hold; a
+ * line above it is bad (regression: INT64_MAX was taken, closed its claim,
+ * and the margin report's sums overflowed). */
+static void test_amount_bounds(void **state)
+{
+	static const struct {
+		const char *amount, *fee;
+		enum statement_line_err want;
+		int64_t amount_minor;
+	} cases[] = {
+		{ "1000000000000.00", "0", STATEMENT_LINE_OK, MONEY_AMOUNT_MAX },
+		{ "1000000000000.01", "0", STATEMENT_LINE_BAD_AMOUNT, 0 },
+		{ "92233720368547758.07", "0", STATEMENT_LINE_BAD_AMOUNT, 0 },
+		{ "92233720368547758.08", "0", STATEMENT_LINE_BAD_AMOUNT, 0 },
+		{ "1.00", "1000000000000.00", STATEMENT_LINE_OK, 100 },
+		{ "1.00", "1000000000000.01", STATEMENT_LINE_BAD_FEE, 0 },
+		{ "1.00", "92233720368547758.07", STATEMENT_LINE_BAD_FEE, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[256];
+		struct statement st;
+		snprintf(text, sizeof text, "Date,InstanceId,RefundAmount,Fee\n2026-12-01,i-1,%s,%s\n",
+		         cases[i].amount, cases[i].fee);
+		assert_int_equal(parse(text, "ref=InstanceId, amount=RefundAmount, fee=Fee, date=Date", &st),
+		                 STATEMENT_OK);
+		assert_int_equal(st.n, 1);
+		if (st.lines[0].err != cases[i].want)
+			fail_msg("case %zu (%s, %s): %d", i, cases[i].amount, cases[i].fee, st.lines[0].err);
+		if (cases[i].want == STATEMENT_LINE_OK)
+			assert_int_equal(st.lines[0].amount, cases[i].amount_minor);
+		statement_free(&st);
+	}
 }
 
 /* A record is numbered by the line it starts on, also when a quoted
@@ -183,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_record_first_line),
+		cmocka_unit_test(test_amount_bounds),
 		cmocka_unit_test(test_calendar_dates),
 		cmocka_unit_test(test_exact_amounts),
 		cmocka_unit_test(test_broken_files),
