@@ -609,6 +609,16 @@ const RD = (() => {
     return data;
   }
 
+  /* The problem's own members (RFC 9457 extension members such as a
+   * statement's {line} and {column}) as the values of its text's
+   * placeholders; only plain values, never an object's "[object Object]". */
+  function problemValues(p) {
+    const out = {};
+    for (const [k, v] of Object.entries(p))
+      if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+    return out;
+  }
+
   /* A problem as readable text: the localized meaning of the code when we
    * know one, the server's title and detail, the code and request id. */
   function problemNode(err) {
@@ -617,7 +627,7 @@ const RD = (() => {
     /* a translated code says it all: the server's English detail would
      * mix languages (and is generic for many refusals) */
     const known = !!(p.code && has(`code.${p.code}`));
-    if (known) headline = t(`code.${p.code}`);
+    if (known) headline = t(`code.${p.code}`, problemValues(p));
     else if (p.status === 0) headline = t('err.network');
     else if (p.status === 403) headline = t('err.forbidden');
     else if (p.status === 429) headline = t('err.rate');
@@ -883,9 +893,10 @@ const RD = (() => {
     'code.invalid_upstream': ['上游采购信息不完整或代金券金额超过成本', 'The upstream purchase is incomplete, or the voucher part exceeds the cost'],
     'code.statement_not_utf8': ['对账单不是 UTF-8 文本', 'The statement is not UTF-8 text'],
     'code.statement_not_text': ['对账单不是 CSV 文本（是二进制文件）', 'The statement is a binary file, not CSV text'],
-    'code.statement_syntax': ['对账单 CSV 格式有误', 'The statement CSV is broken'],
+    /* {line}, {column}: members of the problem (problemNode passes them) */
+    'code.statement_syntax': ['对账单 CSV 格式有误（第 {line} 行附近）', 'The statement CSV is broken (near line {line})'],
     'code.statement_empty': ['对账单没有表头', 'The statement has no header row'],
-    'code.statement_missing_column': ['对账单缺少必需的列', 'The statement lacks a required column'],
+    'code.statement_missing_column': ['对账单缺少必需的列“{column}”', 'The statement lacks the required column "{column}"'],
     'code.statement_too_many_lines': ['对账单行数过多（最多 20000 行）', 'The statement has too many lines (at most 20000)'],
     'code.invalid_range': ['日期范围无效：起始须早于截止，且范围不能过长', 'The date range is not valid: from must be before to, and the range not too long'],
     'code.internal': ['服务器内部错误，请稍后重试', 'Internal server error; try again shortly'],
@@ -895,6 +906,18 @@ const RD = (() => {
     'code.upstream_unavailable': ['服务暂时不可用，请稍后重试', 'The service is temporarily unavailable; try again shortly'],
     'code.upstream_timeout': ['服务响应超时，操作可能已生效，请刷新后查看', 'The service did not answer in time; the action may have been applied, refresh to check'],
     'err.field': ['字段', 'field'],
+
+    /* Why a line of a provider statement was not applied (the `reason` of
+     * the import's `invalid` items: fcgi/statement.c's line codes and
+     * handlers_claims.c's currency_mismatch). */
+    'stmt.reason.missing_ref': ['缺少单号', 'no reference'],
+    'stmt.reason.bad_ref': ['单号无效', 'the reference is not valid'],
+    'stmt.reason.bad_amount': ['金额无效', 'the amount is not valid'],
+    'stmt.reason.bad_fee': ['手续费无效', 'the fee is not valid'],
+    'stmt.reason.bad_date': ['日期无效', 'the date is not valid'],
+    'stmt.reason.field_too_long': ['字段过长', 'a field is too long'],
+    'stmt.reason.currency_mismatch': ['追偿单的币种与导入所选币种不同', "the claim's currency is not the one the statement was imported in"],
+    'stmt.reason.invalid': ['无效行', 'not valid'],
   });
 
   function statusBadge(status) {

@@ -55,8 +55,10 @@
     'cstatus.refused': ['被拒绝', 'Refused'],
 
     'stmt.title': ['导入服务商退款对账单', 'Import a provider statement'],
-    'stmt.hint': ['CSV 文件（UTF-8）；列名按服务商配置。同一文件重复导入不会重复入账。', 'A CSV file (UTF-8); columns as configured per provider. Importing the same file again changes nothing.'],
+    'stmt.hint': ['CSV 文件（UTF-8）；列名按服务商配置；金额按所选币种读取，其他币种的追偿单不会被关闭。同一文件以同一币种重复导入不会重复入账。',
+      'A CSV file (UTF-8); columns as configured per provider; amounts are read in the chosen currency, and claims in another currency are not closed. Importing the same file again in the same currency changes nothing.'],
     'stmt.provider': ['服务商', 'Provider'],
+    'stmt.currency': ['币种', 'Currency'],
     'stmt.file': ['对账单文件', 'Statement file'],
     'stmt.submit': ['导入', 'Import'],
     'stmt.nofile': ['请选择对账单文件。', 'Choose a statement file.'],
@@ -68,8 +70,9 @@
     'stmt.invalid': ['无效行', 'Invalid lines'],
     'stmt.line': ['第 {n} 行', 'Line {n}'],
     'stmt.expected_actual': ['预计 {e}，实际 {a}', 'expected {e}, actual {a}'],
-    'code.statement_syntax': ['对账单 CSV 格式错误（第 {line} 行附近），未导入任何内容。', 'The statement\'s CSV is broken; nothing was imported.'],
-    'code.statement_missing_column': ['对账单缺少配置的列，未导入任何内容。', 'The statement lacks a configured column; nothing was imported.'],
+    /* {line}, {column}: the problem's members (common.js problemNode) */
+    'code.statement_syntax': ['对账单 CSV 格式错误（第 {line} 行附近），未导入任何内容。', 'The statement\'s CSV is broken near line {line}; nothing was imported.'],
+    'code.statement_missing_column': ['对账单缺少配置的列“{column}”，未导入任何内容。', 'The statement lacks the configured column "{column}"; nothing was imported.'],
     'code.statement_not_utf8': ['对账单不是 UTF-8 编码，未导入任何内容。', 'The statement is not UTF-8; nothing was imported.'],
     'code.statement_empty': ['对账单为空。', 'The statement is empty.'],
 
@@ -247,6 +250,20 @@
 
   /* ---------- statement import ---------- */
 
+  /* The import's ?currency=: the statement's amounts are read in it, and
+   * refundd refuses (currency_mismatch) a line whose claim is in another
+   * one. Offered: the currencies refundd knows (GET /api/v1/config); the
+   * server's default, CNY, is picked at first and for the next person. */
+  const STMT_CURRENCY = 'CNY';
+  function fillCurrencies() {
+    const sel = $('#stmt-currency');
+    const codes = RD.config.currencies.length ? RD.config.currencies : [STMT_CURRENCY];
+    RD.clear(sel);
+    for (const code of new Set([STMT_CURRENCY, ...codes])) sel.append(h('option', { value: code }, code));
+    sel.value = STMT_CURRENCY;
+  }
+  RD.configReady.then(fillCurrencies);
+
   function resultList(key, items, line) {
     if (!items.length) return null;
     return h('div', { dataset: { result: key } }, h('h4', `${t(`stmt.${key}`)} (${items.length})`),
@@ -260,13 +277,17 @@
     const money = (v) => RD.formatMoney(v, res.currency);
     box.append(h('p', { id: 'stmt-summary' }, t('stmt.done', { n: res.lines, m: res.matched.length,
       x: res.amount_mismatch.length, u: res.unknown_ref.length, d: res.duplicate.length, i: res.invalid.length })));
-    box.append(
+    /* resultList answers null for an empty category; DOM append would
+     * print that as the text "null", so only the lists with lines go in. */
+    const lists = [
       resultList('matched', res.matched, (x) => `${x.ref} → #${x.claim_id} ${tc('cstatus', x.status)} ${money(x.actual)}`),
       resultList('amount_mismatch', res.amount_mismatch, (x) =>
         `${x.ref} #${x.claim_id}: ${t('stmt.expected_actual', { e: money(x.expected), a: money(x.actual) })}`),
       resultList('unknown_ref', res.unknown_ref, (x) => x.ref),
       resultList('duplicate', res.duplicate, (x) => `${x.ref} #${x.claim_id}`),
-      resultList('invalid', res.invalid, (x) => x.reason));
+      resultList('invalid', res.invalid, (x) => h('span', { dataset: { reason: x.reason } }, tc('stmt.reason', x.reason))),
+    ];
+    box.append(...lists.filter(Boolean));
   }
 
   $('#stmt-form').addEventListener('submit', (ev) => {
@@ -279,12 +300,12 @@
         $('#stmt-file').focus();
         return;
       }
-      const provider = $('#stmt-provider').value;
+      const q = new URLSearchParams({ provider: $('#stmt-provider').value,
+        currency: $('#stmt-currency').value || STMT_CURRENCY });
       try {
         const raw = await file.arrayBuffer();
-        /* The same file again answers its first result (and changes nothing). */
-        const res = await api('POST', `/api/v1/provider-claims/statements?provider=${encodeURIComponent(provider)}`,
-          { raw, contentType: 'text/csv' });
+        /* The same file again in the same currency answers its first result (and changes nothing). */
+        const res = await api('POST', `/api/v1/provider-claims/statements?${q}`, { raw, contentType: 'text/csv' });
         showResult(res);
         await loadClaims();
       } catch (e) {
@@ -347,6 +368,7 @@
       state.cursor = null;
       state.margin = null;
       forgetProviders();
+      $('#stmt-currency').value = STMT_CURRENCY;
       RD.clear($('#stmt-result'));
       $('#stmt-result').hidden = true;
       alert.clear();

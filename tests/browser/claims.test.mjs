@@ -17,12 +17,13 @@ const SYSTEM = token('billing-sync', 'system');
 const SUPPORT = token(`bc-support-${RUN}`, 'support');
 const FINANCE = token(`bc-finance-${RUN}`, 'finance');
 const ADMIN = token(`bc-admin-${RUN}`, 'admin');
+const SUPERVISOR = token(`bc-lead-${RUN}`, 'supervisor');
 
 let seq = 0;
 
-/* A submitted request for a cloud server sold for 1,200.00 and bought
- * upstream for cost: { id, orderId, upstreamRef }. */
-async function newRequest(cost) {
+/* A submitted request for a cloud server sold for 1,200.00 (of currency)
+ * and bought upstream for cost: { id, orderId, upstreamRef }. */
+async function newRequest(cost, currency = 'CNY') {
   const account = `bc-cust-${RUN}-${++seq}`;
   const tok = token(account, 'customer');
   const orderId = `BC-${RUN}-${seq}`;
@@ -30,7 +31,7 @@ async function newRequest(cost) {
   const paid = nowS() - 2 * DAY;
   await ok(api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
     account, provider: PROV, product_type: 'cloud_server', product_name: `追偿测试 ECS ${seq}`,
-    billing_mode: 'subscription', status: 'paid', amount_paid: 120000, currency: 'CNY',
+    billing_mode: 'subscription', status: 'paid', amount_paid: 120000, currency,
     payment_method: 'alipay', paid_at: iso(paid), period_start: iso(paid), period_end: iso(paid + 365 * DAY),
     upstream_ref: upstreamRef, upstream_cost: cost, upstream_voucher: 0, upstream_paid_at: iso(paid) } }), 201);
   const r = await ok(api('POST', '/api/v1/refunds', { tok, key: randomUUID(), body: {
@@ -39,10 +40,14 @@ async function newRequest(cost) {
   return { id: r.id, orderId, upstreamRef };
 }
 
-async function approved(cost) {
-  const r = await newRequest(cost);
+async function approved(cost, currency = 'CNY') {
+  const r = await newRequest(cost, currency);
   await ok(api('POST', `/api/v1/refunds/${r.id}/claim`, { tok: SUPPORT }), 200);
-  const a = await ok(api('POST', `/api/v1/refunds/${r.id}/approve`, { tok: SUPPORT, body: {} }), 200);
+  let a = await ok(api('POST', `/api/v1/refunds/${r.id}/approve`, { tok: SUPPORT, body: {} }), 200);
+  // a request in another currency than the limits' always needs a second approver
+  if (a.status === 'awaiting_second_approval')
+    a = await ok(api('POST', `/api/v1/refunds/${r.id}/approve`, { tok: SUPERVISOR, body: {} }), 200);
+  assert.equal(a.status, 'approved');
   return { ...r, claimId: a.provider_figures.claim.id };
 }
 
@@ -160,7 +165,12 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     await waitText(s.page, '#stmt-summary', /已导入 4 行：匹配 2，金额不符 1，未知单号 1，重复 0，无效 1/);
     assert.match(await text(s.page, '#stmt-result [data-result="amount_mismatch"]'), /第 3 行.*预计 1,000\.00 CNY，实际 900\.00 CNY/);
     assert.match(await text(s.page, '#stmt-result [data-result="unknown_ref"]'), new RegExp(`第 4 行 · nobody-${RUN}`));
-    assert.match(await text(s.page, '#stmt-result [data-result="invalid"]'), /第 5 行 · bad_amount/);
+    // the line's reason in the page's language, not refundd's code
+    assert.match(await text(s.page, '#stmt-result [data-result="invalid"]'), /第 5 行 · 金额无效/);
+    // only the categories with lines are listed (no empty "duplicate" list, no "null")
+    assert.deepEqual(await s.page.$$eval('#stmt-result [data-result]', (els) => els.map((e) => e.dataset.result)),
+      ['matched', 'amount_mismatch', 'unknown_ref', 'invalid']);
+    assert.doesNotMatch(await text(s.page, '#stmt-result'), /null|undefined/);
     await s.page.screenshot({ path: `${SHOTS}/claims-statement.png`, fullPage: true });
     const stored = await ok(api('GET', `/api/v1/provider-claims?provider=${PROV}`, { tok: FINANCE }), 200);
     assert.deepEqual(stored.items.map((k) => k.status).sort(), ['partially_recovered', 'recovered']);
@@ -194,6 +204,69 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     await s.page.locator('#claims-finance').waitFor({ state: 'visible' });
     assert.equal(await s.page.inputValue('#c-provider'), '');
     assert.equal(await s.page.inputValue('#stmt-provider'), 'aliyun');
+    assert.deepEqual(s.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
+  } finally { await s.close(); }
+});
+
+/* The statement's currency is picked (refundd's currencies, CNY first):
+ * its amounts are read in it, and a line whose claim is in another one
+ * is refused as currency_mismatch, said in the page's language. */
+test('finance imports a statement in the currency picked; a wrong one is said in words, broken files name their line or column', async () => {
+  const u = await approved(100000, 'USD');
+  const s = await open('en');
+  try {
+    await signIn(s.page, FINANCE);
+    await s.page.locator('#claims-finance').waitFor({ state: 'visible' });
+    assert.equal(await text(s.page, 'label[for="stmt-currency"]'), 'Currency');
+    const currencies = await s.page.$$eval('#stmt-currency option', (os) => os.map((o) => o.value));
+    assert.equal(currencies[0], 'CNY');
+    assert.ok(currencies.includes('USD') && currencies.includes('JPY'), JSON.stringify(currencies));
+    assert.equal(await s.page.inputValue('#stmt-currency'), 'CNY', 'the server\'s default at first');
+    await s.page.locator(`#stmt-provider option[value="${PROV}"]`).waitFor({ state: 'attached' });
+    await s.page.selectOption('#stmt-provider', PROV);
+
+    /* Imports the file and answers the query the page sent. */
+    const importFile = async (csv) => {
+      await s.page.setInputFiles('#stmt-file', { name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      const [req] = await Promise.all([
+        s.page.waitForRequest((r) => r.url().includes('/api/v1/provider-claims/statements')),
+        s.page.click('#stmt-form button[type=submit]')]);
+      return new URL(req.url()).searchParams;
+    };
+    const csv = `ref,amount,fee\r\n${u.upstreamRef},1000.00,0\r\n`;
+    const asCny = await importFile(csv);
+    assert.deepEqual([asCny.get('provider'), asCny.get('currency')], [PROV, 'CNY']);
+    await waitText(s.page, '#stmt-summary', /Imported 1 lines: 0 matched, 0 amount mismatches, 0 unknown, 0 duplicates, 1 invalid/);
+    assert.match(await text(s.page, '#stmt-result [data-result="invalid"]'),
+      /Line 2 · the claim's currency is not the one the statement was imported in/);
+    assert.deepEqual(await s.page.$$eval('#stmt-result [data-result]', (els) => els.map((e) => e.dataset.result)), ['invalid']);
+    assert.doesNotMatch(await text(s.page, '#stmt-result'), /null|currency_mismatch/);
+
+    await s.page.selectOption('#stmt-currency', 'USD');
+    const asUsd = await importFile(csv);
+    assert.equal(asUsd.get('currency'), 'USD');
+    await waitText(s.page, '#stmt-summary', /Imported 1 lines: 1 matched/);
+    assert.match(await text(s.page, '#stmt-result [data-result="matched"]'), /Line 2 · .*Recovered 1,000\.00 USD/);
+    assert.deepEqual(await s.page.$$eval('#stmt-result [data-result]', (els) => els.map((e) => e.dataset.result)), ['matched']);
+    const claim = await ok(api('GET', `/api/v1/provider-claims?provider=${PROV}&status=recovered`, { tok: FINANCE }), 200);
+    assert.ok(claim.items.some((k) => k.id === u.claimId && k.currency === 'USD'), JSON.stringify(claim.items));
+
+    // A broken file names where: the line of a CSV error, the column missing, in both languages.
+    await importFile('ref,amount\nok,1\nx,"1\n');
+    await waitText(s.page, '#claims-alert', /broken near line 3/);
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#claims-alert', /第 3 行附近/);
+    assert.doesNotMatch(await text(s.page, '#claims-alert'), /\{line\}/);
+    await importFile('ref,amt\nx,1\n');
+    await waitText(s.page, '#claims-alert', /缺少配置的列“amount”/);
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#claims-alert', /lacks the configured column "amount"/);
+
+    // the next person starts from CNY again
+    await s.page.click('#signout');
+    await signIn(s.page, FINANCE);
+    await s.page.locator('#claims-finance').waitFor({ state: 'visible' });
+    assert.equal(await s.page.inputValue('#stmt-currency'), 'CNY');
     assert.deepEqual(s.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
   } finally { await s.close(); }
 });
