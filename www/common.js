@@ -905,6 +905,9 @@ const RD = (() => {
     'code.db_timeout': ['数据库响应超时，请稍后重试', 'The database is too slow; try again shortly'],
     'code.upstream_unavailable': ['服务暂时不可用，请稍后重试', 'The service is temporarily unavailable; try again shortly'],
     'code.upstream_timeout': ['服务响应超时，操作可能已生效，请刷新后查看', 'The service did not answer in time; the action may have been applied, refresh to check'],
+    'code.uri_too_long': ['请求地址过长', 'The address of the request is too long'],
+    'code.not_implemented': ['服务器不支持该请求的传输方式', 'The server does not support how the request was sent'],
+    'code.http_version_not_supported': ['服务器不支持该 HTTP 版本', 'The server does not speak this HTTP version'],
     'err.field': ['字段', 'field'],
 
     /* Why a line of a provider statement was not applied (the `reason` of

@@ -61,6 +61,34 @@ test('400 bad_request for a request nginx cannot parse, with the given or its ow
   await assertNginxProblem(huge, 400, 'bad_request');
 });
 
+// What nginx refuses after it chose a location, and what it refuses for
+// any location, is problem+json too (regression: a location's own
+// error_page lines dropped the server's 400, and 405, 414, 501 and 505 had
+// none: nginx's HTML page under /api/).
+test('nginx\'s other refusals on /api/ are problem+json: a broken chunked body, 405, 414, 501, 505', async () => {
+  const tok = token(`edge-${uid()}`, 'customer');
+  const chunked = (path) => rawRequest(PORT, `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tok}\r\n`
+    + 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n');
+  // /api/ and each of its nested locations (their own error_page lines).
+  for (const path of ['/api/v1/refunds', '/api/v1/refunds/1/attachments?name=a.png',
+    '/api/v1/provider-claims/statements?provider=aliyun', '/api/v1/payouts']) {
+    await assertNginxProblem(await chunked(path), 400, 'bad_request');
+  }
+  const long = await rawRequest(PORT, `GET /api/v1/orders?x=${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  await assertNginxProblem(long, 414, 'uri_too_long');
+  const gzip = await rawRequest(PORT, 'POST /api/v1/refunds HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n');
+  await assertNginxProblem(gzip, 501, 'not_implemented');
+  const version = await rawRequest(PORT, 'GET /api/v1/me HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await assertNginxProblem(version, 505, 'http_version_not_supported');
+  const trace = await rawRequest(PORT, 'TRACE /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await assertNginxProblem(trace, 405, 'method_not_allowed');
+  assert.equal(trace.headers['x-content-type-options'], 'nosniff', 'security headers kept');
+  // refundd's own 405 still passes untouched.
+  const own = await api('DELETE', '/api/v1/me', { tok });
+  assert.equal(own.status, 405);
+  assert.equal(own.json.code, 'method_not_allowed');
+});
+
 test('413 body_too_large from nginx; refundd\'s own answers pass untouched', async () => {
   const r = await fetch(BASE + '/api/v1/me', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: 'x'.repeat(70 * 1024) });
