@@ -100,6 +100,10 @@
     'detail.approved': ['批准金额', 'Amount approved'],
     'detail.method': ['退款方式', 'Refund to'],
     'detail.approved_method': ['批准的退款方式', 'Approved refund route'],
+    'detail.proposed': ['拟批准金额（待二次审批）', 'Amount proposed (awaiting a second approval)'],
+    'detail.proposed_method': ['拟批准的退款方式（待二次审批）', 'Refund route proposed (awaiting a second approval)'],
+    'detail.offered': ['客服提出的金额（待您确认）', 'Amount offered (awaiting your confirmation)'],
+    'detail.offered_method': ['客服提出的退款方式（待您确认）', 'Refund route offered (awaiting your confirmation)'],
     'detail.reason': ['退款原因', 'Reason'],
     'detail.submitted': ['提交时间', 'Submitted'],
     'detail.due': ['预计处理期限', 'Decision due by'],
@@ -129,10 +133,15 @@
     'detail.need_text': ['请输入内容。', 'Write something first.'],
     'detail.confirm.ask': ['客服批准退款 {approved}（{amethod}），与您申请的 {requested}（{method}）不同。请确认是否接受；如不接受，将视为您的申诉。',
       'Support approved {approved} ({amethod}), which differs from the {requested} ({method}) you asked for. Accept it, or decline (which counts as your appeal).'],
+    'detail.confirm.ask.final': ['客服批准退款 {approved}（{amethod}），与您申请的 {requested}（{method}）不同。您的申诉机会已用过：如不接受，本申请将以“已拒绝”结束，之后您可以为该订单重新提交申请。',
+      'Support approved {approved} ({amethod}), which differs from the {requested} ({method}) you asked for. Accept it, or decline: your one appeal is used, so declining ends this request as rejected (you may then submit a new request for the order).'],
     'detail.confirm': ['接受并确认', 'Accept'],
     'detail.decline': ['不接受', 'Decline'],
     'detail.confirmed': ['已确认，退款将按批准金额打款。', 'Confirmed; the approved amount will be paid.'],
     'detail.declined': ['已提交申诉，主管将复核。', 'Declined; a supervisor will review your appeal.'],
+    'detail.declined.closed': ['您未接受批准结果，本申请已结束（已拒绝）。您可以为该订单重新提交退款申请。',
+      'Declined; this request has ended as rejected. You may submit a new request for the order.'],
+    'detail.declined.other': ['您未接受批准结果，当前状态：{status}。', 'Declined; status: {status}.'],
     'detail.appeal': ['提出申诉', 'Appeal'],
     'detail.appeal.label': ['申诉理由（选填）', 'Why should we look again? (optional)'],
     'detail.appeal.hint': ['每个申请只能申诉一次。', 'Each request can be appealed once.'],
@@ -536,8 +545,36 @@
     if (!more && state.balance) loadAccount();
   }
 
+  /* The statuses in which the approved amount and route are the decision.
+   * Before them an approval can still change: a second approver may
+   * reject the first one's (awaiting_second_approval), the customer may
+   * decline an offer (awaiting_confirmation); after a rejection or an
+   * appeal the amount kept on the request was never granted. */
+  const DECIDED = ['approved', 'paying', 'paid'];
+  /* what the approved amount and route are called in each status they show in */
+  const APPROVAL_LABELS = {
+    approved: ['detail.approved', 'detail.approved_method'],
+    paying: ['detail.approved', 'detail.approved_method'],
+    paid: ['detail.approved', 'detail.approved_method'],
+    awaiting_second_approval: ['detail.proposed', 'detail.proposed_method'],
+    awaiting_confirmation: ['detail.offered', 'detail.offered_method'],
+  };
+
   function refundAmount(r) {
-    return r.approved_amount !== null && r.approved_amount !== undefined ? r.approved_amount : r.quoted_amount;
+    const approved = r.approved_amount !== null && r.approved_amount !== undefined;
+    return approved && DECIDED.includes(r.status) ? r.approved_amount : r.quoted_amount;
+  }
+
+  /* The approved amount (and route, when not the one asked for) as facts,
+   * named for what they are in this status; none where they mean nothing. */
+  function approvalFacts(r) {
+    const labels = APPROVAL_LABELS[r.status];
+    if (!labels || r.approved_amount === null || r.approved_amount === undefined) return [];
+    const [amountKey, methodKey] = labels;
+    const facts = [h('dt', t(amountKey)), h('dd', { dataset: { fact: 'approved' } }, RD.formatMoney(r.approved_amount, r.currency))];
+    if (r.approved_method && r.approved_method !== r.payout_method)
+      facts.push(h('dt', t(methodKey)), h('dd', { dataset: { fact: 'approved-method' } }, tc('payout', r.approved_method)));
+    return facts;
   }
 
   function renderRefunds() {
@@ -762,6 +799,30 @@
     return [h('dt', t('detail.arrival')), h('dd.arrival', { dataset: { from, to } }, text)];
   }
 
+  /* Declining is the customer's one appeal; once that is used it ends the
+   * request as rejected (fcgi/refund_state.c decline()), so the question
+   * says which of the two it will be. */
+  function confirmCallout(r) {
+    const cur = r.currency;
+    return h('div.callout.warn', { role: 'note', dataset: { final: r.appealed ? 'true' : 'false' } },
+      h('p', t(r.appealed ? 'detail.confirm.ask.final' : 'detail.confirm.ask', {
+        approved: RD.formatMoney(r.approved_amount, cur), amethod: tc('payout', r.approved_method || r.payout_method),
+        requested: RD.formatMoney(r.quoted_amount, cur), method: tc('payout', r.payout_method),
+      })),
+      h('div.actions',
+        h('button.primary', { type: 'button', dataset: { action: 'confirm' },
+          onclick: (ev) => act(ev.currentTarget, 'confirm', undefined, () => t('detail.confirmed')) }, t('detail.confirm')),
+        h('button.secondary', { type: 'button', dataset: { action: 'decline' },
+          onclick: (ev) => act(ev.currentTarget, 'decline', undefined, declinedNotice) }, t('detail.decline'))));
+  }
+
+  /* What a decline did, read from the status the server answered. */
+  function declinedNotice(r) {
+    if (r.status === 'appealed') return t('detail.declined');
+    if (r.status === 'rejected') return t('detail.declined.closed');
+    return t('detail.declined.other', { status: tc('status', r.status) });
+  }
+
   function renderDetail() {
     const r = state.detail;
     const box = RD.clear($('#detail'));
@@ -774,12 +835,9 @@
 
     const dl = h('dl.facts',
       h('dt', t('detail.order')), h('dd', h('code', order.id), order.product_name ? ` · ${order.product_name}` : ''),
-      h('dt', t('detail.requested')), h('dd', RD.formatMoney(r.quoted_amount, cur)));
-    if (r.approved_amount !== null && r.approved_amount !== undefined)
-      dl.append(h('dt', t('detail.approved')), h('dd', RD.formatMoney(r.approved_amount, cur)));
-    dl.append(h('dt', t('detail.method')), h('dd', tc('payout', r.payout_method)));
-    if (r.approved_method && r.approved_method !== r.payout_method)
-      dl.append(h('dt', t('detail.approved_method')), h('dd', tc('payout', r.approved_method)));
+      h('dt', t('detail.requested')), h('dd', RD.formatMoney(r.quoted_amount, cur)),
+      h('dt', t('detail.method')), h('dd', tc('payout', r.payout_method)));
+    dl.append(...approvalFacts(r));
     dl.append(h('dt', t('detail.reason')), h('dd', tc('creason', r.reason_code), r.reason_text ? h('div.note', r.reason_text) : null),
       h('dt', t('detail.submitted')), h('dd', RD.timeEl(r.created_at)));
     if (['submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed'].includes(r.status))
@@ -792,18 +850,7 @@
 
     /* what the customer can do now */
     const actions = h('div.detail-actions');
-    if (r.status === 'awaiting_confirmation') {
-      actions.append(h('div.callout.warn', { role: 'note' },
-        h('p', t('detail.confirm.ask', {
-          approved: RD.formatMoney(r.approved_amount, cur), amethod: tc('payout', r.approved_method || r.payout_method),
-          requested: RD.formatMoney(r.quoted_amount, cur), method: tc('payout', r.payout_method),
-        })),
-        h('div.actions',
-          h('button.primary', { type: 'button', dataset: { action: 'confirm' },
-            onclick: (ev) => act(ev.currentTarget, 'confirm', undefined, () => t('detail.confirmed')) }, t('detail.confirm')),
-          h('button.secondary', { type: 'button', dataset: { action: 'decline' },
-            onclick: (ev) => act(ev.currentTarget, 'decline', undefined, () => t('detail.declined')) }, t('detail.decline')))));
-    }
+    if (r.status === 'awaiting_confirmation') actions.append(confirmCallout(r));
     if (r.status === 'needs_info') {
       const lastStaff = (r.messages || []).filter((m) => m.author_role !== 'customer').pop();
       actions.append(h('div.callout.warn', { role: 'note' },

@@ -497,6 +497,106 @@ test('the customer answers support: reply to needs_info, confirm a lower approva
   } finally { await s.close(); }
 });
 
+/* The facts of the open request on the customer page: [term, value] pairs. */
+async function facts(page) {
+  return page.$$eval('#detail dl.facts dt', (dts) => dts.map((dt) => [dt.textContent.trim(),
+    dt.nextElementSibling.textContent.replace(/\s+/g, ' ').trim()]));
+}
+
+/* Declining a changed approval is the customer's one appeal; once that is
+ * used, declining ends the request as rejected (refund_state.c decline()):
+ * the question says so before, and the notice says what happened after. */
+test('after the appeal, declining a changed approval is asked as final and ends the request as rejected', async () => {
+  const account = `bt-cust-${RUN}-final-decline`;
+  const cust = token(account, 'customer');
+  const r = await submitRefund(cust, await createOrder(account));
+  await refundAct(r.id, 'claim', SUPPORT);
+  await refundAct(r.id, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: '不符合政策' });
+  await refundAct(r.id, 'appeal', cust, { message: '请复核' });
+  const offer = await refundAct(r.id, 'approve', token(`bt-supervisor-${RUN}`, 'supervisor'), { amount: 30000, note: '退一半' });
+  assert.deepEqual([offer.status, offer.appealed], ['awaiting_confirmation', true]);
+
+  const s = await open('/');
+  try {
+    await signIn(s.page, cust);
+    await waitVisible(s.page, `#refunds-body tr[data-refund="${r.id}"]`);
+    await openRefund(s.page, r.id);
+    const ask = await text(s.page, '#detail .callout.warn');
+    assert.match(ask, /300\.00 CNY.*599\.00 CNY.*申诉机会已用过.*以“已拒绝”结束/);
+    assert.doesNotMatch(ask, /视为您的申诉/);
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail .callout.warn', /your one appeal is used, so declining ends this request as rejected/);
+    assert.doesNotMatch(await text(s.page, '#detail .callout.warn'), /counts as your appeal/);
+    await s.page.click('#detail [data-action="decline"]');
+    await waitText(s.page, '#detail .detail-status', /Rejected/);
+    await waitText(s.page, '#notice', /this request has ended as rejected/);
+    assert.doesNotMatch(await text(s.page, '#notice'), /review your appeal/);
+    assert.equal((await ok(api('GET', `/api/v1/refunds/${r.id}`, { tok: cust }), 200)).status, 'rejected');
+    assert.equal(await s.page.locator('#appeal-body').count(), 0, 'no second appeal offered');
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
+/* A first approval above the second-approval threshold (saas_app: 3,000.00)
+ * is not a decision yet: the second approver may reject it, and a lower
+ * amount still waits for the customer. The page calls the amount what it
+ * is, and "approved" only once it is. */
+test('the customer sees the amount approved only once it is: proposed, offered, then approved', async () => {
+  const account = `bt-cust-${RUN}-approved-amount`;
+  const cust = token(account, 'customer');
+  const supervisor = token(`bt-supervisor-${RUN}`, 'supervisor');
+  const lower = await submitRefund(cust, await createOrder(account, { amount_paid: 500000 }));
+  const refused = await submitRefund(cust, await createOrder(account, { amount_paid: 400000 }));
+  for (const r of [lower, refused]) await refundAct(r.id, 'claim', SUPPORT);
+  assert.equal((await refundAct(lower.id, 'approve', SUPPORT, { amount: 450000, note: '扣除已用部分' })).status,
+    'awaiting_second_approval');
+  assert.equal((await refundAct(refused.id, 'approve', SUPPORT, {})).status, 'awaiting_second_approval');
+  await refundAct(refused.id, 'reject', supervisor, { reason_code: 'policy_ineligible', note: '主管驳回' });
+
+  const s = await open('/');
+  const row = `#refunds-body tr[data-refund="${lower.id}"]`;
+  try {
+    await signIn(s.page, cust);
+    await waitVisible(s.page, row);
+    // in the list: what was asked for, while the approval is not final
+    assert.match(await text(s.page, row), /5,000\.00 CNY.*待二次审批/);
+    await openRefund(s.page, lower.id);
+    let f = await facts(s.page);
+    assert.deepEqual(f.filter(([dt]) => dt === '批准金额'), [], JSON.stringify(f));
+    assert.deepEqual(f.find(([dt]) => dt === '拟批准金额（待二次审批）'), ['拟批准金额（待二次审批）', '4,500.00 CNY']);
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail dl.facts', /Amount proposed \(awaiting a second approval\)/);
+    assert.doesNotMatch(await text(s.page, '#detail dl.facts'), /Amount approved/);
+    await s.page.click('#lang-toggle');
+    await waitText(s.page, '#detail dl.facts', /拟批准金额/);
+
+    // a first approval the second approver rejected was never an approved amount
+    await openRefund(s.page, refused.id);
+    f = await facts(s.page);
+    assert.deepEqual(f.filter(([dt]) => /金额/.test(dt)).map(([dt]) => dt), ['申请金额'], JSON.stringify(f));
+    assert.match(await text(s.page, `#refunds-body tr[data-refund="${refused.id}"]`), /4,000\.00 CNY.*已拒绝/);
+
+    // the second approval confirms a lower amount: offered to the customer
+    assert.equal((await refundAct(lower.id, 'approve', supervisor, {})).status, 'awaiting_confirmation');
+    await openRefund(s.page, lower.id);
+    await waitText(s.page, '#detail .detail-status', /待客户确认/);
+    f = await facts(s.page);
+    assert.deepEqual(f.filter(([dt]) => dt === '批准金额'), [], JSON.stringify(f));
+    assert.deepEqual(f.find(([dt]) => dt === '客服提出的金额（待您确认）'), ['客服提出的金额（待您确认）', '4,500.00 CNY']);
+    await s.page.click('#refunds-refresh');
+    await waitText(s.page, row, /待客户确认/);
+    assert.match(await text(s.page, row), /5,000\.00 CNY.*待客户确认/);
+
+    // accepted: now it is the amount approved, in the list too
+    await s.page.click('#detail [data-action="confirm"]');
+    await waitText(s.page, '#detail .detail-status', /已批准/);
+    f = await facts(s.page);
+    assert.deepEqual(f.find(([dt]) => dt === '批准金额'), ['批准金额', '4,500.00 CNY']);
+    await waitText(s.page, row, /4,500\.00 CNY.*已批准/);
+    assert.deepEqual(s.unexpected(), []);
+  } finally { await s.close(); }
+});
+
 test('the customer form works from the keyboard, and errors are announced', async () => {
   const s = await open('/');
   try {
