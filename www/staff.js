@@ -53,8 +53,11 @@
 
     'payouts.title': ['打款记录', 'Payouts'],
     'payouts.export': ['导出待发送（CSV）', 'Export pending (CSV)'],
-    'payouts.export.hint': ['导出会把待发送的原路打款标记为“已发送”。', 'Exporting marks the pending original-route payouts as sent.'],
+    'payouts.export.hint': ['导出会把待发送的原路打款标记为“已发送”。下载丢失时，“重新下载已发送”再次取得已发送、渠道尚未回复的打款，不改变任何状态。',
+      'Exporting marks the pending original-route payouts as sent. If a download was lost, "Download sent again" fetches the sent payouts the channel has not answered yet, and changes nothing.'],
     'payouts.exported': ['已导出 {n} 笔打款。', 'Exported {n} payouts.'],
+    'payouts.resend': ['重新下载已发送（CSV）', 'Download sent again (CSV)'],
+    'payouts.resent': ['已重新下载 {n} 笔已发送的打款（状态未改变）。', 'Downloaded {n} sent payouts again (nothing changed).'],
     'payouts.f.status': ['打款状态', 'Payout status'],
     'payouts.col.id': ['打款编号', 'Payout'],
     'payouts.col.refund': ['退款申请', 'Refund'],
@@ -139,6 +142,8 @@
   const alert = RD.messenger($('#alert'));
   const notice = RD.messenger($('#notice'));
   const detailAlert = RD.messenger($('#detail-alert'));
+  /* problems of the payouts table's own actions, shown where they were taken */
+  const payoutsAlert = RD.messenger($('#payouts-alert'));
 
   const state = {
     me: null,
@@ -209,6 +214,7 @@
     $('#token-input').value = '';
     notice.clear();
     detailAlert.clear();
+    payoutsAlert.clear();
     if (expired) alert.nodes('error', () => RD.signedOutNodes());
     else alert.clear();
     $('#token-input').focus();
@@ -357,7 +363,9 @@
     } catch (e) { if (e.status !== 401) alert.error(e); }
   }
 
-  function payoutActions(p, onDone) {
+  /* The buttons of a payout, in the payouts table or in a refund's detail;
+   * onDone draws that place again, box is the messenger of that place. */
+  function payoutActions(p, onDone, box) {
     const cell = h('span.payout-actions');
     if (!['pending', 'sent'].includes(p.status)) return cell;
     if (state.failAsk === p.id) {
@@ -370,7 +378,7 @@
         ev.preventDefault();
         const reason = input.value.trim();
         if (!reason) { input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
-        await payoutCall(ev.submitter, p, 'fail', { reason }, () => t('payouts.failed', { id: p.id }));
+        await payoutCall(ev.submitter, p, 'fail', { reason }, () => t('payouts.failed', { id: p.id }), box);
       });
       setTimeout(() => input.focus(), 0);
       cell.append(form);
@@ -378,7 +386,7 @@
     }
     cell.append(
       h('button.secondary', { type: 'button', dataset: { action: 'settle', payout: String(p.id) },
-        onclick: (ev) => payoutCall(ev.currentTarget, p, 'settle', undefined, () => t('payouts.settled', { id: p.id })) }, t('payouts.settle')));
+        onclick: (ev) => payoutCall(ev.currentTarget, p, 'settle', undefined, () => t('payouts.settled', { id: p.id }), box) }, t('payouts.settle')));
     // Once exported, only the channel's answer fails a payout (409 payout_sent).
     if (p.status === 'pending')
       cell.append(' ', h('button.secondary', { type: 'button', dataset: { action: 'fail', payout: String(p.id) },
@@ -386,18 +394,33 @@
     return cell;
   }
 
-  async function payoutCall(button, p, what, body, message) {
+  /* The payout's lists and, when open, its refund: as they are now. */
+  function reloadPayout(p) {
+    return Promise.all([loadPayouts(), loadReady(),
+      state.detail && String(state.detail.id) === String(p.refund_id) ? reloadDetail() : null]);
+  }
+
+  /* A refusal is shown in box, the messenger of the place the button was
+   * in (not in a detail panel far from the table), with keyboard focus;
+   * a 409 means the payout moved on (sent by an export, answered by the
+   * channel): the lists are drawn again, so the row offers what it allows now. */
+  async function payoutCall(button, p, what, body, message, box) {
     alert.clear();
-    detailAlert.clear();
+    box.clear();
     await RD.busy(button, async () => {
       try {
         await api('POST', `/api/v1/payouts/${encodeURIComponent(p.id)}/${what}`, body === undefined ? {} : { body });
         state.failAsk = null;
         notice.text(message, 'ok');
-        await Promise.all([loadPayouts(), loadReady(),
-          state.detail && String(state.detail.id) === String(p.refund_id) ? reloadDetail() : null]);
+        await reloadPayout(p);
       } catch (e) {
-        if (e.status !== 401) (state.detail ? detailAlert : alert).error(e);
+        if (e.status === 401) return;
+        if (e.status === 409) {
+          state.failAsk = null;
+          await reloadPayout(p).catch(() => {});
+        }
+        box.error(e);
+        box.focus();
       }
     });
   }
@@ -416,7 +439,7 @@
         /* a failed payout arrives never: no expected date */
         h('td', { dataset: { col: 'arrival' } }, p.status === 'settled' ? RD.timeEl(p.settled_at)
           : p.status === 'failed' ? '—' : RD.timeEl(p.expected_latest_at || p.expected_at)),
-        h('td.row-actions', payoutActions(p, renderPayouts))));
+        h('td.row-actions', payoutActions(p, renderPayouts, payoutsAlert))));
     }
     $('#payouts-empty').hidden = state.payouts.length > 0;
     $('#payouts-table').hidden = state.payouts.length === 0;
@@ -427,23 +450,42 @@
   $('#payouts-filter').addEventListener('change', () => loadPayouts());
   $('#payouts-more').addEventListener('click', (ev) => RD.busy(ev.currentTarget, () => loadPayouts(true)));
 
-  /* The export answers CSV with the finance token; it is saved through a
-   * blob URL (no token in any address). */
+  /* The CSV answers come with the finance token; they are saved through a
+   * blob URL (no token in any address). Answers the rows saved. */
+  async function downloadPayoutsCsv(path, prefix) {
+    const csv = await api('GET', path, { accept: 'text/csv' });
+    const text = typeof csv === 'string' ? csv : '';
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    const a = h('a', { href: url, download: `${prefix}-${stamp}.csv` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return Math.max(0, text.trim().split('\n').length - 1);
+  }
+
+  /* The export: the pending instructions, which it marks sent. */
   $('#payouts-export').addEventListener('click', (ev) => RD.busy(ev.currentTarget, async () => {
     alert.clear();
+    payoutsAlert.clear();
     try {
-      const csv = await api('GET', '/api/v1/payouts', { accept: 'text/csv' });
-      const text = typeof csv === 'string' ? csv : '';
-      const rows = Math.max(0, text.trim().split('\n').length - 1);
-      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-      const a = h('a', { href: url, download: `payouts-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.csv` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      const rows = await downloadPayoutsCsv('/api/v1/payouts', 'payouts');
       notice.text(() => t('payouts.exported', { n: rows }), 'ok');
       await loadPayouts();
-    } catch (e) { if (e.status !== 401) alert.error(e); }
+    } catch (e) { if (e.status !== 401) { payoutsAlert.error(e); payoutsAlert.focus(); } }
+  }));
+
+  /* The sent instructions the channel has not answered yet, again, when
+   * an export's file was lost (README, conf/nginx.conf: the export is
+   * never retried). Read-only: ?status=sent changes nothing. */
+  $('#payouts-resend').addEventListener('click', (ev) => RD.busy(ev.currentTarget, async () => {
+    alert.clear();
+    payoutsAlert.clear();
+    try {
+      const rows = await downloadPayoutsCsv('/api/v1/payouts?status=sent', 'payouts-sent');
+      notice.text(() => t('payouts.resent', { n: rows }), 'ok');
+    } catch (e) { if (e.status !== 401) { payoutsAlert.error(e); payoutsAlert.focus(); } }
   }));
 
   /* ---------- one request ---------- */
@@ -768,7 +810,7 @@
         `#${p.id} · ${RD.formatMoney(p.amount, p.currency)} · ${tc('pay', p.channel)} · `,
         h(`span.badge.pstatus-${p.status}`, tc('pstatus', p.status)),
         p.failure_reason ? ` · ${p.failure_reason}` : '',
-        isFinance() ? [' ', payoutActions(p, renderDetail)] : null))));
+        isFinance() ? [' ', payoutActions(p, renderDetail, detailAlert)] : null))));
     }
 
     box.append(h('h3', t('att.title')), RD.attachmentList(r.id, r.attachments, detailAlert));

@@ -1017,6 +1017,74 @@ test('finance pays an approved refund and settles the payout', async () => {
   } finally { await s.close(); }
 });
 
+/* The payouts table of finance: an action refused there (409: the payout
+ * moved on meanwhile) is shown in the table's own alert, focused, not in
+ * the detail panel of a refund further down, and the table shows the
+ * payout as it is now. A lost export is downloaded again with
+ * ?status=sent (README, conf/nginx.conf), which changes nothing. */
+test('payouts table: a refused action is shown there and the table reloaded; the sent instructions download again, read-only', async () => {
+  const account = `bt-cust-${RUN}-payouts`;
+  const cust = token(account, 'customer');
+  const approvedRefund = async () => {
+    const r = await submitRefund(cust, await createOrder(account));
+    await refundAct(r.id, 'claim', SUPPORT);
+    await refundAct(r.id, 'approve', SUPPORT, {});
+    return r;
+  };
+  const a = await approvedRefund();
+  const b = await approvedRefund();
+  const pa = (await ok(api('POST', `/api/v1/refunds/${a.id}/payout`, { tok: FINANCE, body: {} }), 201)).payouts.at(-1);
+  const payoutStatus = async (id) => (await ok(api('GET', `/api/v1/refunds/${id}`, { tok: FINANCE }), 200)).payouts.at(-1).status;
+
+  const s = await open('/staff.html');
+  try {
+    await signIn(s.page, FINANCE);
+    const arow = `#payouts-body tr[data-payout="${pa.id}"]`;
+    await waitVisible(s.page, arow);
+    assert.equal(await s.page.getAttribute(arow, 'data-status'), 'pending');
+    // the refund's detail is open further down the page
+    await s.page.click(`${arow} button.link-button`);
+    await waitText(s.page, '#detail-h', new RegExp(`#${a.id}\\b`));
+    // another finance tab exports meanwhile: the payout is sent, this page does not know
+    const exported = await fetch(`${BASE}/api/v1/payouts`, { headers: { Authorization: `Bearer ${FINANCE}`, Accept: 'text/csv' } });
+    assert.equal(exported.status, 200);
+    assert.match(await exported.text(), new RegExp(a.order_id));
+    await s.page.click(`${arow} button[data-action="fail"]`);
+    await s.page.fill(`${arow} #fail-reason-${pa.id}`, 'card_closed');
+    await s.page.click(`${arow} form button[type=submit]`);
+    await waitText(s.page, '#payouts-alert', /该笔付款已发往支付渠道/);
+    assert.equal(await s.page.evaluate(() => document.activeElement && document.activeElement.id), 'payouts-alert');
+    assert.ok(!(await visible(s.page, '#detail-alert')), 'not in the detail panel');
+    await waitText(s.page, arow, /已发送/);                    // the table is as refundd has it now
+    assert.equal(await s.page.getAttribute(arow, 'data-status'), 'sent');
+    assert.equal(await s.page.locator(`${arow} button[data-action="fail"]`).count(), 0, 'a sent payout offers no "failed"');
+    assert.equal(await payoutStatus(a.id), 'sent');
+
+    // A new pending payout; downloading the sent ones again leaves it pending.
+    await ok(api('POST', `/api/v1/refunds/${b.id}/payout`, { tok: FINANCE, body: {} }), 201);
+    await s.page.click('#lang-toggle');
+    assert.equal(await text(s.page, '#payouts-resend'), 'Download sent again (CSV)');
+    await s.page.click('#lang-toggle');
+    assert.equal(await text(s.page, '#payouts-resend'), '重新下载已发送（CSV）');
+    const [download, request] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/payouts'),
+      s.page.click('#payouts-resend')]);
+    assert.equal(new URL(request.url()).search, '?status=sent');
+    assert.equal(request.headers().accept, 'text/csv');
+    assert.match(download.suggestedFilename(), /^payouts-sent-\d{8}-\d{6}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv.split('\n')[0], /payout_id/);
+    assert.ok(csv.split('\n').some((line) => line.startsWith(`${pa.id},`) && line.includes(a.order_id)), csv);
+    assert.ok(!csv.includes(b.order_id), 'the pending one is not in it');
+    await waitText(s.page, '#notice', /已重新下载 \d+ 笔已发送的打款/);
+    assert.equal(await payoutStatus(b.id), 'pending', 'nothing was marked sent');
+    assert.equal(await payoutStatus(a.id), 'sent');
+    assert.deepEqual(await s.csp(), []);
+    assert.deepEqual(s.unexpected(true), []);
+  } finally { await s.close(); }
+});
+
 /* ---------- issue 11: the portal's hand-off, dates in the reseller's zone ---------- */
 
 const PAGE_CONFIG = (async () => {
