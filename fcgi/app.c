@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idempotency.h"
+
 enum app_err app_fail(struct app_ctx *c, enum app_err err, const char *code,
                       const char *fmt, ...)
 {
@@ -221,3 +223,61 @@ enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t l
 	return err;
 }
 
+
+enum app_err app_idempotency_key(struct app_ctx *c, bool required, const char **key)
+{
+	const char *k = c->req->idempotency_key;
+	size_t n = k ? strlen(k) : 0;
+
+	*key = n ? k : NULL;
+	if (c->req->idempotency_key_repeated)
+		return app_fail_with(c, ERR_BAD_REQUEST, "repeated_header",
+		                     json_pack("{s:s}", "header", "Idempotency-Key"),
+		                     "send one Idempotency-Key header, not several");
+	if (n == 0 && required)
+		return app_fail(c, ERR_BAD_REQUEST, "idempotency_key_required",
+		                "send an Idempotency-Key header (e.g. a UUID)");
+	if (n > 128 || strspn(k ? k : "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                      "0123456789-_.:") != n)
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_idempotency_key",
+		                "Idempotency-Key: up to 128 letters, digits, '-', '_', '.', ':'");
+	return ERR_NONE;
+}
+
+int app_idempotency_replay(struct app_ctx *c, const PGresult *res)
+{
+	const char *response = NULL;
+	int status = 0;
+
+	switch (idem_read(res, &status, &response)) {
+	case IDEM_NEW:
+		return 0;
+	case IDEM_REUSED:
+		app_fail(c, ERR_VALIDATION, "idempotency_key_reused",
+		         "this Idempotency-Key was used with another request");
+		return -1;
+	case IDEM_REPLAY:
+		break;
+	}
+	app_reply(c, status, json_loads(response, 0, NULL));
+	http_add_header(c->resp, "Idempotent-Replayed", "true");
+	return 1;
+}
+
+int app_idempotency_answered(struct app_ctx *c, const char *key, const char *request_text)
+{
+	const char *params[3];
+	struct db_step find = idem_find_step(c->who.sub, key, request_text, params);
+	int r;
+
+	if (key == NULL)
+		return 0;
+	if (db_pipeline(c->db, &find, 1) != ERR_NONE) {
+		db_steps_clear(&find, 1);
+		app_fail(c, db_last_error(c->db), NULL, "could not check the Idempotency-Key");
+		return -1;
+	}
+	r = app_idempotency_replay(c, find.res);
+	db_steps_clear(&find, 1);
+	return r;
+}

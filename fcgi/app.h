@@ -87,4 +87,17 @@ enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t 
 extern const struct route app_routes[];
 extern const size_t app_route_count;
 
+/* The Idempotency-Key header: 400 when it came twice or is malformed
+ * (up to 128 of [A-Za-z0-9-_.:]), or when required and absent. *key is
+ * NULL when it is optional and absent. */
+enum app_err app_idempotency_key(struct app_ctx *c, bool required, const char **key);
+/* Answers the first answer of a key already used with this request
+ * (Idempotent-Replayed: true), or 422 idempotency_key_reused when it was
+ * used with another one. res: idempotency.h's lookup. 1: answered; 0: a
+ * new key, nothing answered; -1: the refusal is set. */
+int app_idempotency_replay(struct app_ctx *c, const PGresult *res);
+/* The same, looking the key up first (one round trip, inside the caller's
+ * transaction, after its lock); key NULL: 0, nothing to look up. */
+int app_idempotency_answered(struct app_ctx *c, const char *key, const char *request_text);
+
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "http.h"
 
 static const struct {
@@ -152,4 +154,20 @@ int attach_content_disposition(const char *name, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return 0;
+}
+
+int attach_request_text(const char *refund_id, const char *name, enum attach_type t,
+                        const void *data, size_t len, char *buf, size_t buf_len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1)
+		return -1;
+	for (size_t i = 0; i < md_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	int n = snprintf(buf, buf_len, "POST /api/v1/refunds/%s/attachments\n%s\n%s\n%s",
+	                 refund_id, name, attach_type_name(t), hex);
+	return n < 0 || (size_t)n >= buf_len ? -1 : 0;
 }

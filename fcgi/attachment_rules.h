@@ -42,4 +42,11 @@ const char *attach_name_err_text(enum attach_name_err e);
  * (RFC 6266 §4.3, RFC 8187). Returns 0, or -1 when buf is too small. */
 int attach_content_disposition(const char *name, char *buf, size_t len);
 
+/* The upload as an Idempotency-Key binds it (idempotency.h): its refund,
+ * name, type and the SHA-256 of its bytes, as text. 0, or -1 when buf
+ * (ATTACH_REQUEST_TEXT_SIZE is enough) is too small or hashing failed. */
+#define ATTACH_REQUEST_TEXT_SIZE (96 + ATTACH_NAME_MAX + 64)
+int attach_request_text(const char *refund_id, const char *name, enum attach_type t,
+                        const void *data, size_t len, char *buf, size_t buf_len);
+
 #endif

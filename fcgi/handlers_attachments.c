@@ -5,7 +5,9 @@
  * and first bytes are judged before the database is touched; then one
  * transaction locks the request row (so parallel uploads to one request
  * queue and the fifth is the last), checks it is open and has room,
- * stores the file and writes the audit event with its sha256.
+ * stores the file and writes the audit event with its sha256. With an
+ * Idempotency-Key the same upload again (a retry after a lost answer) gets
+ * the first answer instead of taking a second slot.
  *
  * Download: only ever as an attachment with nosniff and a sandbox CSP,
  * so a crafted file cannot run as a page of our origin. */
@@ -18,6 +20,7 @@
 #include "attachment_rules.h"
 #include "attachments.h"
 #include "audit.h"
+#include "idempotency.h"
 
 /* The states a customer may still add evidence in. */
 static const char *const open_states[] = { "submitted", "in_review", "needs_info", "appealed",
@@ -70,21 +73,29 @@ static enum app_err parse_upload(struct app_ctx *c, struct upload *u)
 	return ERR_NONE;
 }
 
-/* Lock -> judge -> insert -> audit event + COMMIT; *meta: the answer. */
-static enum app_err store(struct app_ctx *c, const struct upload *u, char **meta)
+/* Lock -> replay? -> judge -> insert -> key -> audit event + COMMIT;
+ * *meta: the answer (NULL when the key answered already). */
+static enum app_err store(struct app_ctx *c, const struct upload *u, const char *key,
+                          char **meta)
 {
 	struct db_identity who = app_identity(c);
 	const char *refund_id = app_param(c, 0);
 	struct attach_refund ref;
 	struct attach_new a = { refund_id, 0, u->name, attach_type_name(u->type),
 	                        c->req->body, c->req->body_len };
-	char *after = NULL;
+	char *after = NULL, request_text[ATTACH_REQUEST_TEXT_SIZE];
 	enum app_err err = attachments_begin_lock(c->db, &who, refund_id, app_owner_filter(c), &ref);
+	int r;
 
 	if (err == ERR_NOT_FOUND)
 		return app_fail(c, err, "refund_not_found", "no refund request %s", refund_id);
 	if (err != ERR_NONE)
 		return app_fail(c, err, NULL, "could not load the refund request");
+	if (attach_request_text(refund_id, u->name, u->type, c->req->body, c->req->body_len,
+	                        request_text, sizeof request_text) != 0)
+		return app_fail(c, ERR_INTERNAL, NULL, "could not hash the file");
+	if ((r = app_idempotency_answered(c, key, request_text)) != 0)
+		return r > 0 ? ERR_NONE : c->problem.err;
 	if (!is_open(ref.status))
 		return app_fail_with(c, ERR_CONFLICT, "refund_not_open",
 		                     json_pack("{s:s}", "state", ref.status),
@@ -97,6 +108,8 @@ static enum app_err store(struct app_ctx *c, const struct upload *u, char **meta
 	if (err == ERR_CONFLICT)   /* the table's own guard (sql/008) */
 		return app_fail(c, err, "too_many_attachments",
 		                "a request takes at most %d files", ATTACH_MAX_COUNT);
+	if (err == ERR_NONE && key != NULL)
+		err = idem_keep(c->db, c->who.sub, key, request_text, 201, *meta);
 	if (err != ERR_NONE)
 		return app_fail(c, err, NULL, "could not store the file");
 	struct audit_event e = { "refund.attachment_add", "refund", refund_id, NULL, after };
@@ -108,15 +121,17 @@ static enum app_err store(struct app_ctx *c, const struct upload *u, char **meta
 enum app_err handle_attachment_upload(struct app_ctx *c)
 {
 	struct upload u;
+	const char *key;
 	char *meta = NULL;
 	enum app_err err;
 
 	if (!app_decimal_id(app_param(c, 0)))
 		return app_fail(c, ERR_NOT_FOUND, "refund_not_found", "no refund request %s",
 		                app_param(c, 0));
-	if ((err = parse_upload(c, &u)) != ERR_NONE)
+	if ((err = app_idempotency_key(c, false, &key)) != ERR_NONE ||
+	    (err = parse_upload(c, &u)) != ERR_NONE)
 		return err;
-	if ((err = store(c, &u, &meta)) != ERR_NONE) {
+	if ((err = store(c, &u, key, &meta)) != ERR_NONE || meta == NULL) {
 		free(meta);
 		return err;
 	}

@@ -20,6 +20,7 @@
 
 #include "audit.h"
 #include "frozen.h"
+#include "idempotency.h"
 #include "quote.h"
 #include "refunds.h"
 #include "workdays.h"
@@ -29,16 +30,6 @@
  * already has, so two racing submissions must not both see zero. */
 static const struct db_stmt q_account_lock = { "refunds_account_lock",
 	"SELECT pg_advisory_xact_lock(hashtext('refund-submissions:' || $1))" };
-static const struct db_stmt q_idem_get = { "refunds_idem_get",
-	"SELECT status, response, request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex')"
-	" FROM idempotency_keys WHERE account = $1 AND key = $2" };
-/* The answer (the new request as GET shows it) is read and stored with the
- * key in one statement: the text never travels back as a parameter. */
-static const struct db_stmt q_idem_put_answer = { "refunds_idem_put_answer",
-	"WITH d AS (" REFUNDS_DETAIL_SQL("$1", "$2", "$3") ")"
-	" INSERT INTO idempotency_keys (account, key, request_hash, status, response)"
-	" SELECT $4, $5, encode(sha256(convert_to($6, 'UTF8')), 'hex'), $7::int, d.body FROM d"
-	" RETURNING response" };
 static const struct db_stmt q_insert = { "refunds_insert",
 	"INSERT INTO refund_requests (order_id, account, product_type, provider, status,"
 	" reason_code, reason_text, payout_method, quote, quoted_amount, currency, policy_version,"
@@ -74,39 +65,6 @@ struct submission {
 	bool               auto_approve;
 	int64_t            due_at;
 };
-
-static enum app_err check_key(struct app_ctx *c, const char *key)
-{
-	size_t n = key ? strlen(key) : 0;
-	if (c->req->idempotency_key_repeated)
-		return app_fail_with(c, ERR_BAD_REQUEST, "repeated_header",
-		                     json_pack("{s:s}", "header", "Idempotency-Key"),
-		                     "send one Idempotency-Key header, not several");
-	if (n == 0)
-		return app_fail(c, ERR_BAD_REQUEST, "idempotency_key_required",
-		                "send an Idempotency-Key header (e.g. a UUID)");
-	if (n > 128 || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != n)
-		return app_fail(c, ERR_BAD_REQUEST, "invalid_idempotency_key",
-		                "Idempotency-Key: up to 128 letters, digits, '-', '_', '.', ':'");
-	return ERR_NONE;
-}
-
-/* 1: answered from a stored response; 0: new key; <0: error set.
- * res: the Idempotency-Key lookup, made after the account lock. */
-static int replay(struct app_ctx *c, PGresult *res)
-{
-	if (PQntuples(res) == 1 && !db_bool(res, 0, 2)) {
-		app_fail(c, ERR_VALIDATION, "idempotency_key_reused",
-		         "this Idempotency-Key was used with another body");
-		return -1;
-	}
-	if (PQntuples(res) == 1) {
-		app_reply(c, (int)db_int(res, 0, 0), json_loads(PQgetvalue(res, 0, 1), 0, NULL));
-		http_add_header(c->resp, "Idempotent-Replayed", "true");
-		return 1;
-	}
-	return 0;
-}
 
 static json_t *quote_extra(const struct submission *s)
 {
@@ -198,9 +156,7 @@ static enum app_err insert_request(struct app_ctx *c, struct submission *s, char
 	struct audit_notice n = { c->who.sub, id, s->auto_approve ? "refund.approved"
 	                                                          : "refund.submitted", NULL };
 	const char *ap[7];
-	refunds_detail_step(c, id, ap);   /* the detail's $1..$3 */
-	ap[3] = c->who.sub, ap[4] = s->key, ap[5] = s->canonical, ap[6] = "201";
-	struct db_step store = { &q_idem_put_answer, 7, ap, NULL };
+	struct db_step store = idem_keep_detail_step(c, id, s->key, s->canonical, "201", ap);
 	/* An automatic approval is an approval: it opens the provider claim,
 	 * after the event and before the answer. */
 	if (!s->auto_approve)
@@ -226,15 +182,16 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 	struct db_identity who = app_identity(c);
 	char id[24], start[24];
 	PGresult *answer = NULL;
-	const char *keyp[3] = { c->who.sub, s->key, s->canonical }, *quotep[3], *dayp[1];
-	struct db_step first[4] = { { &q_account_lock, 1, keyp, NULL }, { &q_idem_get, 3, keyp, NULL },
+	const char *keyp[1] = { c->who.sub }, *idemp[3], *quotep[3], *dayp[1];
+	struct db_step first[4] = { { &q_account_lock, 1, keyp, NULL },
+		idem_find_step(c->who.sub, s->key, s->canonical, idemp),
 		quote_step(c, s->v[SF_ORDER_ID].str, true, quotep), workdays_step(c->now, start, dayp) };
 	enum app_err err;
 	int replayed;
 
 	if ((err = db_begin_with(c->db, &who, first, 4)) != ERR_NONE)
 		return app_fail(c, err, NULL, "could not check the Idempotency-Key");
-	replayed = replay(c, first[1].res);
+	replayed = app_idempotency_replay(c, first[1].res);
 	if (replayed == 0)
 		err = judge(c, s, first[2].res, first[3].res);
 	db_steps_clear(first, 4);
@@ -256,10 +213,10 @@ static enum app_err submit(struct app_ctx *c, struct submission *s)
 
 enum app_err handle_refund_submit(struct app_ctx *c)
 {
-	struct submission s = { .key = c->req->idempotency_key };
+	struct submission s = { .key = NULL };
 	enum app_err err;
 
-	if ((err = check_key(c, s.key)) != ERR_NONE ||
+	if ((err = app_idempotency_key(c, true, &s.key)) != ERR_NONE ||
 	    (err = app_body(c, submit_fields, SF__MAX, s.v)) != ERR_NONE)
 		return err;
 	s.canonical = json_dumps(c->body, JSON_COMPACT | JSON_SORT_KEYS);

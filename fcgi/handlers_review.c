@@ -13,6 +13,7 @@
 #include "money.h"
 #include "problems.h"
 #include "audit.h"
+#include "idempotency.h"
 #include "handlers_refunds.h"
 #include "refunds.h"
 #include "provider_figures.h"
@@ -28,6 +29,8 @@ struct action_input {
 	const char               *message;       /* also stored as a message */
 	const char               *notify;        /* outbox kind, NULL: none */
 	int                       reply_status;  /* 0: 200 */
+	const char               *idem_key;      /* Idempotency-Key, NULL: none */
+	const char               *idem_text;     /* the request it is bound to */
 };
 
 static struct refund_facts facts_of(const struct app_ctx *c, const struct refund_row *row,
@@ -92,10 +95,17 @@ static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row
                                       const struct action_input *in, const char *notify,
                                       const char *after)
 {
-	char action[48];
-	const char *dp[3];
-	struct db_step reply = refunds_detail_step(c, row->id, dp);
+	char action[48], status[8];
+	const char *dp[7];
+	int code = in->reply_status ? in->reply_status : 200;
 	enum app_err err = ERR_NONE;
+
+	snprintf(status, sizeof status, "%d", code);
+	/* The answer is the request as it is now; with a key it is kept with
+	 * the key by the same statement. */
+	struct db_step reply = in->idem_key
+		? idem_keep_detail_step(c, row->id, in->idem_key, in->idem_text, status, dp)
+		: refunds_detail_step(c, row->id, dp);
 
 	snprintf(action, sizeof action, "refund.%s", refund_action_name(in->action));
 	if (in->message && in->message[0])
@@ -105,7 +115,7 @@ static enum app_err record_and_commit(struct app_ctx *c, const struct refund_row
 	if (err == ERR_NONE)
 		err = audit_write_then(c, &e, notify ? &n : NULL, &reply, true);
 	if (err == ERR_NONE)
-		err = refund_reply_from(c, reply.res, row->id, in->reply_status ? in->reply_status : 200);
+		err = refund_reply_from(c, reply.res, row->id, code);
 	PQclear(reply.res);
 	return err;
 }
@@ -181,8 +191,12 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	char amount[24], *after = NULL;
 	enum app_err err;
 
+	/* A retry of the same keyed request that waited on the row lock finds
+	 * its original's answer here (handle_refund_message looked before,
+	 * but in a transaction of its own). */
 	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row),
-	                       app_param(c, 0))) != ERR_NONE)
+	                       app_param(c, 0))) != ERR_NONE ||
+	    app_idempotency_answered(c, in->idem_key, in->idem_text) != 0)
 		goto out;
 	struct refund_facts f = facts_of(c, &row, in);
 	enum refund_refusal r = refund_transition(&f, in->action, refund_role(c), &out);
@@ -302,6 +316,41 @@ enum app_err handle_refund_decline(struct app_ctx *c)
 /* A message on the request. A customer's answer to needs_info is the
  * customer_reply transition and returns the request to in_review; any
  * other message leaves the state alone. */
+/* The message as an Idempotency-Key binds it: the refund and the body.
+ * NULL when out of memory. */
+static char *message_request_text(struct app_ctx *c)
+{
+	static const char head[] = "POST /api/v1/refunds/%s/messages\n%s";
+	char *body = json_dumps(c->body, JSON_COMPACT | JSON_SORT_KEYS), *text = NULL;
+	size_t len = body ? sizeof head + strlen(app_param(c, 0)) + strlen(body) : 0;
+
+	if (body != NULL && (text = malloc(len)) != NULL)
+		snprintf(text, len, head, app_param(c, 0), body);
+	free(body);
+	return text;
+}
+
+/* A message on an open request, with its event (and the customer's notice
+ * when staff wrote it), committed with the answer read in the same round
+ * trip (and kept with the Idempotency-Key when there is one). */
+static enum app_err add_message(struct app_ctx *c, const struct refund_row *row,
+                                const char *body, const char *key, const char *text)
+{
+	const char *dp[7];
+	struct db_step reply = key ? idem_keep_detail_step(c, row->id, key, text, "201", dp)
+	                           : refunds_detail_step(c, row->id, dp);
+	struct audit_event e = { "refund.message", "refund", row->id, NULL, NULL };
+	struct audit_notice n = { row->account, row->id, "refund.message", NULL };
+	enum app_err err = refund_fail(c, refunds_add_message(c, row->id, body), row->id);
+
+	if (err == ERR_NONE)
+		err = audit_write_then(c, &e, c->who.role != AUTH_ROLE_CUSTOMER ? &n : NULL, &reply, true);
+	if (err == ERR_NONE)
+		err = refund_reply_from(c, reply.res, row->id, 201);
+	PQclear(reply.res);
+	return c->problem.err ? c->problem.err : err;
+}
+
 enum app_err handle_refund_message(struct app_ctx *c)
 {
 	static const struct field_spec fields[] = {
@@ -309,29 +358,33 @@ enum app_err handle_refund_message(struct app_ctx *c)
 	};
 	FIELD_TABLE(fields);
 	struct field_value v[1];
-	struct refund_row row;
-	enum app_err err = app_body(c, fields, 1, v);
+	struct refund_row row = { 0 };
+	const char *key;
+	char *text = NULL;
+	int answered = 0;
+	enum app_err err;
 
-	if (err != ERR_NONE)
+	if ((err = app_idempotency_key(c, false, &key)) != ERR_NONE ||
+	    (err = app_body(c, fields, 1, v)) != ERR_NONE)
 		return err;
-	err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row), app_param(c, 0));
-	bool reply = err == ERR_NONE && c->who.role == AUTH_ROLE_CUSTOMER &&
-	             row.state == REFUND_STATE_NEEDS_INFO;
-	refunds_row_free(&row);
-	if (err != ERR_NONE)
-		return err;
-	if (reply) {
+	if (key != NULL && (text = message_request_text(c)) == NULL)
+		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
+	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE ||
+	    (answered = app_idempotency_answered(c, key, text)) != 0)
+		goto out;
+	if (c->who.role == AUTH_ROLE_CUSTOMER && row.state == REFUND_STATE_NEEDS_INFO) {
 		db_rollback(c->db);
 		/* 201 like any other message: a message was created. */
 		struct action_input in = { .action = REFUND_ACTION_CUSTOMER_REPLY, .message = v[0].str,
-		                           .notify = "refund.in_review", .reply_status = 201 };
-		return run_action(c, &in);
-	}
-	if ((err = refund_fail(c, refunds_add_message(c, app_param(c, 0), v[0].str), app_param(c, 0))) != ERR_NONE ||
-	    (err = audit_record(c, "refund.message", "refund", app_param(c, 0), NULL, NULL)) != ERR_NONE ||
-	    (c->who.role != AUTH_ROLE_CUSTOMER &&
-	     (err = audit_notify(c, row.account, app_param(c, 0), "refund.message", NULL)) != ERR_NONE) ||
-	    (err = db_commit(c->db)) != ERR_NONE)
-		return c->problem.err ? c->problem.err : app_fail(c, err, NULL, "could not save");
-	return refund_reply(c, app_param(c, 0), 201);
+		                           .notify = "refund.in_review", .reply_status = 201,
+		                           .idem_key = key, .idem_text = text };
+		err = run_action(c, &in);
+	} else
+		err = add_message(c, &row, v[0].str, key, text);
+out:
+	refunds_row_free(&row);
+	free(text);
+	if (answered != 0)
+		return answered > 0 ? ERR_NONE : c->problem.err;
+	return c->problem.err ? c->problem.err : err;
 }

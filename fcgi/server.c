@@ -176,6 +176,24 @@ static enum app_err parse_body(struct app_ctx *c, FCGX_Request *fr)
 	return ERR_NONE;
 }
 
+/* A route that takes no body refuses one it would otherwise ignore, as
+ * routes with a body refuse members they do not take: {"assignee": ...}
+ * sent to claim must not look accepted. An empty JSON object passes (a
+ * client that always sends one); anything else is what parse_body and an
+ * empty field table make of it (415, 400, 422 unknown_field). */
+static enum app_err refuse_body(struct app_ctx *c, FCGX_Request *fr)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	struct field_value none[1];
+	enum app_err err;
+
+	if (cl == NULL || cl[0] == '\0' || strcmp(cl, "0") == 0)
+		return ERR_NONE;
+	if ((err = parse_body(c, fr)) != ERR_NONE)
+		return err;
+	return app_body(c, NULL, 0, none);
+}
+
 /* A raw body (ROUTE_BODY_LARGE), read whole before the handler runs and
  * still bounded: the handler judges its type and bytes. */
 static enum app_err read_raw_body(struct app_ctx *c, FCGX_Request *fr)
@@ -250,6 +268,8 @@ static enum app_err dispatch(struct app_ctx *c, FCGX_Request *fr)
 	if ((m->route->flags & ROUTE_BODY) && (err = parse_body(c, fr)) != ERR_NONE)
 		return err;
 	if ((m->route->flags & ROUTE_BODY_LARGE) && (err = read_raw_body(c, fr)) != ERR_NONE)
+		return err;
+	if (!(m->route->flags & (ROUTE_BODY | ROUTE_BODY_LARGE)) && (err = refuse_body(c, fr)) != ERR_NONE)
 		return err;
 	return m->route->handler(c);
 }

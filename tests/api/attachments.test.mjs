@@ -273,6 +273,46 @@ test('5 files per request: the sixth is 409 too_many_attachments', async () => {
   assert.deepEqual(detail.json.attachments.map((a) => a.name), ['p1.png', 'p2.png', 'p3.png', 'p4.png', 'p5.png']);
 });
 
+// A retry after a lost answer (a 502 or 504, a dropped connection) must
+// not store the file twice and use up a second of the five slots
+// (regression: the Idempotency-Key was ignored on uploads).
+test('Idempotency-Key: the same upload again answers the first, stores nothing; another file 422', async () => {
+  const { c, id } = await newRequest();
+  const key = randomUUID();
+  const send = (bytes, name = 'receipt.png', k = key) => api('POST',
+    `/api/v1/refunds/${id}/attachments?name=${encodeURIComponent(name)}`,
+    { tok: c.tok, headers: { 'Content-Type': 'image/png', 'Idempotency-Key': k }, raw: bytes });
+  const first = await send(PNG);
+  assert.equal(first.status, 201, first.text);
+  const again = await send(PNG);
+  assert.equal(again.status, 201, again.text);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(again.json, first.json);
+  assert.equal(stored(id), 1);
+  const other = Buffer.concat([PNG, Buffer.from('other')]);
+  assertProblem(assert, await send(other), 422, 'idempotency_key_reused');
+  assertProblem(assert, await send(PNG, 'renamed.png'), 422, 'idempotency_key_reused');
+  assertProblem(assert, await send(PNG, 'receipt.png', 'not a key!'), 400, 'invalid_idempotency_key');
+  assert.equal(stored(id), 1);
+  // The same key on another request of the customer is another request.
+  const second = await newRequest();
+  const elsewhere = await api('POST', `/api/v1/refunds/${second.id}/attachments?name=receipt.png`,
+    { tok: second.c.tok, headers: { 'Content-Type': 'image/png', 'Idempotency-Key': key }, raw: PNG });
+  assert.equal(elsewhere.status, 201, 'keys are per caller');
+  // Eight retries at once: one file, eight equal answers.
+  const k2 = randomUUID();
+  const results = await Promise.all(Array.from({ length: 8 }, () => send(PNG, 'par.png', k2)));
+  assert.deepEqual(results.map((r) => r.status), Array(8).fill(201));
+  assert.equal(new Set(results.map((r) => r.json.id)).size, 1);
+  assert.equal(stored(id), 2);
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'refund' AND entity_id = '${id}'
+    AND action = 'refund.attachment_add'`), '2');
+  // Without a key, each upload is its own.
+  assert.equal((await upload(id, c.tok, 'nokey.png', 'image/png', PNG)).status, 201);
+  assert.equal((await upload(id, c.tok, 'nokey.png', 'image/png', PNG)).status, 201);
+  assert.equal(stored(id), 4);
+});
+
 test('parallel uploads to one request: exactly 5 stored, the rest 409, one audit event each', async () => {
   for (let round = 0; round < 3; round++) {
     const { c, id } = await newRequest();

@@ -77,6 +77,30 @@ test('every route refuses a query parameter it does not take (400 unknown_parame
   }
 });
 
+/* A route that takes no body refuses one instead of ignoring it (regression:
+ * {"assignee": ...} sent to claim, or any text, answered 200 as if taken):
+ * a member is 422 unknown_field, a body that is not JSON 415, before the
+ * handler runs (the path's id does not exist: reaching it would be 404).
+ * An empty object, or no body, reaches the handler. */
+test('every route without a body refuses one: a member 422 unknown_field, text 415; {} passes', async () => {
+  const routes = routesFromC().filter((r) => !r.body && !r.rawBody && r.method !== 'GET');
+  assert.ok(routes.length >= 7, `only ${routes.length} routes without a body`);
+  for (const r of routes) {
+    const role = r.public ? null : ROLE_OF[r.roles[0]];
+    const tok = role ? token(`nb-${role}`, role) : undefined;
+    const path = r.path.replace(/\{[a-z_]+\}/g, '999999999');
+    const member = await api(r.method, path, { tok, body: { assignee: 'someone-else' } });
+    assertProblem(assert, member, 422, 'unknown_field');
+    assert.equal(member.json.field, 'assignee', `${r.method} ${r.path}`);
+    const text = await api(r.method, path, { tok, raw: 'garbage', headers: { 'Content-Type': 'text/plain' } });
+    assertProblem(assert, text, 415, 'unsupported_media_type');
+    for (const opts of [{ tok, body: {} }, { tok }]) {
+      const passed = await api(r.method, path, opts);
+      assert.ok(![415, 422].includes(passed.status), `${r.method} ${r.path}: ${passed.text}`);
+    }
+  }
+});
+
 test('me returns the caller as seen', async () => {
   const r = await api('GET', '/api/v1/me', { tok: token('acct-1', 'customer') });
   assert.equal(r.status, 200);

@@ -119,6 +119,8 @@ function requiredStatuses(route) {
   if (!route.public && !route.roles.includes('ANY')) st.push('403');
   if (route.body) st.push('400', '413', '415', '422');
   if (route.rawBody) st.push('400', '413', '415');
+  // A route without a body refuses one: text 415, a member 422 (server.c refuse_body).
+  if (!route.body && !route.rawBody && route.method !== 'GET') st.push('415', '422');
   if (route.path.includes('{') && route.method !== 'PUT') st.push('404'); // PUT creates
   if (route.path.startsWith('/api/')) st.push(...NGINX_API);
   return st;

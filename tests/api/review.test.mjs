@@ -139,6 +139,43 @@ test('claim: support or supervisor; customer, finance, admin and system -> 403',
 
 // -------------------------------------------------------------- information
 
+// A message sent again after a lost answer must not appear twice
+// (regression: the Idempotency-Key was ignored on messages). The reply
+// that answers needs_info is replayed too, not stored as a second message.
+test('messages with an Idempotency-Key: the same again answers the first and adds nothing; another body 422', async () => {
+  const { c, id } = await inReview();
+  const say = (tok, body, key) => api('POST', `/api/v1/refunds/${id}/messages`,
+    { tok, body: { body }, headers: { 'Idempotency-Key': key } });
+  const bodies = async () => (await api('GET', `/api/v1/refunds/${id}`, { tok: SUPPORT })).json.messages.map((m) => m.body);
+  await expectMove(act(id, 'request-info', SUPPORT, { message: '请上传付款截图' }), 'needs_info');
+  const key = randomUUID();
+  // The customer's reply, retried at once three times: one reply, one move.
+  const replies = await Promise.all([1, 2, 3].map(() => say(c.tok, '截图已上传', key)));
+  for (const r of replies) {
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.status, 'in_review');
+  }
+  assert.equal(replies.filter((r) => r.headers.get('idempotent-replayed') === 'true').length, 2);
+  assert.deepEqual(await bodies(), ['请上传付款截图', '截图已上传']);
+  const again = await say(c.tok, '截图已上传', key);
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(again.json.messages.map((m) => m.body), ['请上传付款截图', '截图已上传']);
+  assertProblem(assert, await say(c.tok, '另一条', key), 422, 'idempotency_key_reused');
+  // Staff keys are their own; a plain message retried is one message.
+  const staffKey = randomUUID();
+  for (let i = 0; i < 2; i++) assert.equal((await say(SUPPORT, '已收到', staffKey)).status, 201);
+  assert.deepEqual(await bodies(), ['请上传付款截图', '截图已上传', '已收到']);
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'refund' AND entity_id = '${id}'
+    AND action IN ('refund.message', 'refund.customer_reply')`), '2');
+  // The key on another request is another request.
+  const other = await inReview();
+  const elsewhere = await api('POST', `/api/v1/refunds/${other.id}/messages`,
+    { tok: SUPPORT, body: { body: '已收到' }, headers: { 'Idempotency-Key': staffKey } });
+  assertProblem(assert, elsewhere, 422, 'idempotency_key_reused');
+  assertProblem(assert, await say(c.tok, 'x', 'bad key!'), 400, 'invalid_idempotency_key');
+});
+
 test('request-info -> needs_info; the customer\'s reply -> in_review; other messages keep the state', async () => {
   const { c, id } = await newRequest();
   assertProblem(assert, await act(id, 'request-info', SUPPORT, { message: 'x' }), 409, 'invalid_transition');

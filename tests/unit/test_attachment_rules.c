@@ -158,6 +158,20 @@ static void test_content_disposition(void **state)
 	assert_int_equal(strlen(buf), strlen("attachment; filename=\"\"; filename*=UTF-8''") + 255 + 3 * 255);
 }
 
+/* What an Idempotency-Key binds an upload to: refund, name, type and the
+ * bytes' SHA-256 (FIPS 180-2's "abc" vector); a buffer too small fails. */
+static void test_request_text(void **state)
+{
+	char buf[ATTACH_REQUEST_TEXT_SIZE];
+	(void)state;
+	assert_int_equal(attach_request_text("42", "a.png", ATTACH_PNG, "abc", 3, buf, sizeof buf), 0);
+	assert_string_equal(buf, "POST /api/v1/refunds/42/attachments\na.png\nimage/png\n"
+	                         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(attach_request_text("42", "a.png", ATTACH_PDF, "abd", 3, buf, sizeof buf), 0);
+	assert_null(strstr(buf, "ba7816bf"));
+	assert_int_equal(attach_request_text("42", "a.png", ATTACH_PNG, "abc", 3, buf, 40), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_magic),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_content_disposition),
+		cmocka_unit_test(test_request_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
