@@ -23,8 +23,13 @@ h["X-Content-Type-Options"] = "nosniff"
 h["Referrer-Policy"] = "no-referrer"
 h["X-Frame-Options"] = "DENY"
 
+-- What lighttpd refuses before it knows the path (a request line or
+-- headers too long, an unknown Transfer-Encoding, HTTP version) is a
+-- problem for the whole site, as nginx answers it.
+local status = r.req_item.http_status
+local before_routing = { [400] = true, [431] = true, [501] = true, [505] = true }
 local uri = r.req_attr["request.orig-uri"] or ""
-if uri:sub(1, 5) ~= "/api/" or h["X-Request-Id"] ~= nil then
+if (uri:sub(1, 5) ~= "/api/" and not before_routing[status]) or h["X-Request-Id"] ~= nil then
     return 0   -- a page, or an answer of refundd (it sets the id itself)
 end
 
@@ -43,6 +48,11 @@ local attachment = uri:match("^/api/v1/refunds/[^/?]+/attachments") ~= nil
     or uri:match("^/api/v1/provider%-claims/statements") ~= nil
 local problems = {
     [400] = { "Bad Request", "bad_request", "the request could not be parsed" },
+    -- lighttpd's 431 covers a long request line as well as long headers;
+    -- nginx answers a long header 400 bad_request, and so does this.
+    [431] = { "Bad Request", "bad_request", "the request line or a header is longer than the server accepts" },
+    [501] = { "Not Implemented", "not_implemented", "the server does not know this Transfer-Encoding; send the body with Content-Length or chunked" },
+    [505] = { "HTTP Version Not Supported", "http_version_not_supported", "speak HTTP/1.1 (or 1.0) to this server" },
     [404] = { "Not found", "not_found", "no such resource" },
     [413] = { "Content Too Large", "body_too_large", attachment
               and "a file may have at most 5 MiB (5242880 bytes)"
@@ -54,7 +64,6 @@ local problems = {
 }
 -- mod_fastcgi answers a read timeout (nginx's 504) as it answers refundd
 -- gone, 503: an answer that took the whole read-timeout is the timeout.
-local status = r.req_item.http_status
 if status == 503 or status == 502 then
     local s0, ns0 = r.req_item.start_time()
     local s1, ns1 = lighty.c.hrtime()
@@ -62,6 +71,7 @@ if status == 503 or status == 502 then
 end
 local p = problems[status]
 if p == nil then return 0 end
+if status == 431 then status = 400 end
 local body = string.format(
     '{"type":"about:blank","title":"%s","status":%d,"code":"%s","detail":"%s","request_id":"%s"}',
     p[1], status, p[2], p[3], id)

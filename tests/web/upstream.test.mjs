@@ -43,6 +43,56 @@ test(`${SERVER}: 413 body_too_large with a checked request id; refundd's own pro
   assert.equal(q.request_id, 'web-own-404');
 });
 
+// A raw request, for what fetch will not send.
+function rawRequest(text) {
+  const url = new URL(BASE);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(Number(url.port), url.hostname, () => s.end(text));
+    let data = '';
+    s.on('data', (d) => { data += d; });
+    s.on('end', () => {
+      const [head, ...body] = data.split('\r\n\r\n');
+      const [statusLine, ...lines] = head.split('\r\n');
+      const headers = new Map(lines.map((l) => {
+        const i = l.indexOf(':');
+        return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()];
+      }));
+      const text = body.join('\r\n\r\n');
+      resolve({ status: Number(statusLine.split(' ')[1]), headers: { get: (k) => headers.get(k) ?? null },
+        text: async () => text });
+    });
+    s.on('error', reject);
+  });
+}
+
+// The refusals the server makes before refundd sees the request, as nginx
+// answers them (tests/api/edge.test.mjs): problem+json, never its HTML
+// page. A request the server could not read has no id of ours in its
+// headers, only in the body.
+async function assertRawProblem(res, statuses, codes) {
+  assert.ok(statuses.includes(res.status), `status ${res.status}`);
+  const p = assertServerProblem(assert, { status: res.status, contentType: res.headers.get('content-type'),
+    text: await res.text() }, res.status, codes[statuses.indexOf(res.status)]);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff', 'security headers kept');
+  return p;
+}
+
+test(`${SERVER}: a broken chunked body, a long request line, an unknown Transfer-Encoding, TRACE and HTTP/2.0 are problems`, async () => {
+  const chunked = await rawRequest('POST /api/v1/refunds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+    + 'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n');
+  const p = await assertRawProblem(chunked, [400], ['bad_request']);
+  assert.equal(chunked.headers.get('x-request-id'), p.request_id, 'read, so the header names the same id');
+  const long = await rawRequest(`GET /api/v1/orders?x=${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  await assertRawProblem(long, [414, 400], ['uri_too_long', 'bad_request']);
+  const gzip = await rawRequest('POST /api/v1/refunds HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+  await assertRawProblem(gzip, [501, 400], ['not_implemented', 'bad_request']);
+  const trace = await rawRequest('TRACE /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await assertRawProblem(trace, [405], ['method_not_allowed']);
+  // Apache speaks to an HTTP/2.0 request line as to 1.1; refundd then asks for a token.
+  const v2 = await rawRequest('GET /api/v1/me HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await assertRawProblem(v2, [505, 401], ['http_version_not_supported', 'invalid_token']);
+});
+
 test(`${SERVER}: 429 rate_limited past the limit, as a whole problem`, async () => {
   const results = await Promise.all(Array.from({ length: 900 }, () =>
     fetch(BASE + '/api/v1/no-such-route').then(async (r) => ({ r, text: await r.text() }))));
