@@ -563,9 +563,9 @@ test('the customer sees the amount approved only once it is: proposed, offered, 
     await openRefund(s.page, lower.id);
     let f = await facts(s.page);
     assert.deepEqual(f.filter(([dt]) => dt === '批准金额'), [], JSON.stringify(f));
-    assert.deepEqual(f.find(([dt]) => dt === '拟批准金额（待二次审批）'), ['拟批准金额（待二次审批）', '4,500.00 CNY']);
+    assert.deepEqual(f.find(([dt]) => dt === '拟批准金额（待复核）'), ['拟批准金额（待复核）', '4,500.00 CNY']);
     await s.page.click('#lang-toggle');
-    await waitText(s.page, '#detail dl.facts', /Amount proposed \(awaiting a second approval\)/);
+    await waitText(s.page, '#detail dl.facts', /Amount pending approval/);
     assert.doesNotMatch(await text(s.page, '#detail dl.facts'), /Amount approved/);
     await s.page.click('#lang-toggle');
     await waitText(s.page, '#detail dl.facts', /拟批准金额/);
@@ -582,7 +582,7 @@ test('the customer sees the amount approved only once it is: proposed, offered, 
     await waitText(s.page, '#detail .detail-status', /待客户确认/);
     f = await facts(s.page);
     assert.deepEqual(f.filter(([dt]) => dt === '批准金额'), [], JSON.stringify(f));
-    assert.deepEqual(f.find(([dt]) => dt === '客服提出的金额（待您确认）'), ['客服提出的金额（待您确认）', '4,500.00 CNY']);
+    assert.deepEqual(f.find(([dt]) => dt === '提出的金额（待您确认）'), ['提出的金额（待您确认）', '4,500.00 CNY']);
     await s.page.click('#refunds-refresh');
     await waitText(s.page, row, /待客户确认/);
     assert.match(await text(s.page, row), /5,000\.00 CNY.*待客户确认/);
