@@ -675,11 +675,17 @@
     if (state.order && state.order.id === r.order_id) await refreshQuote();
   }
 
+  /* A message is a create: sent again after a failure, it carries the same
+   * Idempotency-Key (RD.retryKey), so it is stored once. */
   async function act(button, path, body, message) {
     detailAlert.clear();
+    const url = `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`;
+    const request = path === 'messages' ? `${url} ${JSON.stringify(body)}` : null;
     await RD.busy(button, async () => {
       try {
-        const r = await api('POST', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`, body === undefined ? {} : { body });
+        const r = await api('POST', url, body === undefined ? {} : { body,
+          idempotencyKey: request ? RD.retryKey(request) : undefined });
+        if (request) RD.retryKeyDone(request);
         await applied(r, () => message(r));
       } catch (e) {
         if (e.status !== 401) { detailAlert.error(e); detailAlert.focus(); }
@@ -727,6 +733,14 @@
     return null;
   }
 
+  /* The file's SHA-256 in hex, what tells one file from another of the same
+   * name and size; '' where the browser has no WebCrypto (not https). */
+  async function fileDigest(f) {
+    if (!crypto.subtle) return '';
+    const d = await crypto.subtle.digest('SHA-256', await f.arrayBuffer());
+    return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
   /* One file after another; stops at the first refusal, showing it. */
   async function uploadFiles(files) {
     const id = state.detail.id;
@@ -734,8 +748,11 @@
     let refocus = false;
     try {
       for (const f of files) {
-        await api('POST', `/api/v1/refunds/${encodeURIComponent(id)}/attachments?name=${encodeURIComponent(f.name)}`,
-          { raw: f, contentType: RD.attachmentType(f) });
+        /* the same file again after a failure keeps its key: stored once */
+        const url = `/api/v1/refunds/${encodeURIComponent(id)}/attachments?name=${encodeURIComponent(f.name)}`;
+        const request = `${url} ${f.size} ${await fileDigest(f)}`;
+        await api('POST', url, { raw: f, contentType: RD.attachmentType(f), idempotencyKey: RD.retryKey(request) });
+        RD.retryKeyDone(request);
         done++;
       }
     } catch (e) {

@@ -722,6 +722,18 @@ const RD = (() => {
     return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
   }
 
+  /* The Idempotency-Key of a create the user may send again after it
+   * failed (a network error, a 502 or 504 whose request may have been
+   * applied): the same request (a string naming the route and what it
+   * creates) keeps its key until retryKeyDone, so sending it again cannot
+   * create it twice; the server then answers the first answer. */
+  const retryKeys = new Map();
+  function retryKey(request) {
+    if (!retryKeys.has(request)) retryKeys.set(request, uuid());
+    return retryKeys.get(request);
+  }
+  function retryKeyDone(request) { retryKeys.delete(request); }
+
   /* The refund timeline of GET /api/v1/refunds/{id}, whatever its exact
    * field names: time, what happened, who, and the status change. */
   function timelineList(events) {
@@ -973,6 +985,7 @@ const RD = (() => {
     formatTime, timeEl, config, configReady, zoneDate, dayStartMs, dayRange, addDays, zoneToday, formatDays,
     keepValues,
     takeHandoff, onHandoff, signedOutNodes, bindPortalLink, tokenStore, api, setToken, onUnauthorized, ApiError, problemNode, messenger, busy, uuid,
+    retryKey, retryKeyDone,
     timelineList, messageList, statusBadge, breakdownTable, reasonList, remedyText,
     attachmentType, attachmentList, downloadAttachment, formatSize,
     ATTACH_MAX_BYTES, ATTACH_MAX_COUNT,

@@ -538,12 +538,18 @@
     exceeds_order_cap: 'approve-amount', payout_method_not_allowed: 'approve-method',
   };
 
+  /* A message is a create: sent again after a failure, it carries the same
+   * Idempotency-Key (RD.retryKey), so it is stored once. */
   async function act(button, path, body, message) {
     detailAlert.clear();
     notice.clear();
+    const url = `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`;
+    const request = path === 'messages' ? `${url} ${JSON.stringify(body)}` : null;
     await RD.busy(button, async () => {
       try {
-        const r = await api('POST', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}/${path}`, body === undefined ? {} : { body });
+        const r = await api('POST', url, body === undefined ? {} : { body,
+          idempotencyKey: request ? RD.retryKey(request) : undefined });
+        if (request) RD.retryKeyDone(request);
         state.detail = r;
         renderDetail();
         notice.text(() => message(r), 'ok');

@@ -147,6 +147,53 @@ test('the customer adds evidence in Chinese: limits shown first, an upload, a re
   } finally { await s.close(); }
 });
 
+// The answer to an upload and to a message is lost on its way back (the
+// server stored them; the page sees 504 upstream_timeout). Sent again from
+// the page, each carries the same Idempotency-Key and is stored once
+// (regression: a second file, a second message).
+test('an upload and a message whose answer was lost are stored once when sent again', async () => {
+  const r = await newRequest('retry');
+  const s = await open('/', 'en');
+  try {
+    await signIn(s.page, r.tok);
+    await openRefund(s.page, r.id);
+    const keys = [];
+    const lost = new Set();   // the first upload's and the first message's answers
+    await s.page.route(/\/api\/v1\/refunds\/\d+\/(attachments\?|messages$)/, async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      const kind = /messages$/.test(route.request().url()) ? 'message' : 'upload';
+      const res = await route.fetch();
+      if (!lost.has(kind) && res.status() === 201) {
+        lost.add(kind);
+        return route.fulfill({ status: 504, contentType: 'application/problem+json',
+          body: JSON.stringify({ type: 'about:blank', title: 'Gateway Timeout', status: 504,
+            code: 'upstream_timeout', detail: 'lost on its way back', request_id: 'lost' }) });
+      }
+      return route.fulfill({ response: res });
+    });
+    await choose(s.page, file('receipt.png', 'image/png', PNG));
+    await waitText(s.page, '#detail-alert', /did not answer in time/);
+    await choose(s.page, file('receipt.png', 'image/png', PNG));
+    await waitText(s.page, '#detail ul.attachments', /receipt\.png/);
+    assert.equal((await attachmentsOf(r.id, r.tok)).length, 1, 'stored once');
+
+    await s.page.click('#detail details.more summary');
+    await s.page.fill('#message-body', 'Paid twice by mistake, see receipt');
+    await s.page.click('form:has(#message-body) button[type=submit]');
+    await waitText(s.page, '#detail-alert', /did not answer in time/);
+    await s.page.click('form:has(#message-body) button[type=submit]');
+    await waitText(s.page, '#notice', /./);
+    const detail = await ok(api('GET', `/api/v1/refunds/${r.id}`, { tok: r.tok }), 200);
+    assert.deepEqual(detail.messages.map((m) => m.body), ['Paid twice by mistake, see receipt']);
+    assert.equal(keys.length, 4);
+    assert.ok(keys.every((k) => /^[0-9a-f-]{36}$/.test(k)), keys.join(' '));
+    assert.equal(keys[0], keys[1], 'the upload sent again with its key');
+    assert.equal(keys[2], keys[3], 'the message sent again with its key');
+    assert.notEqual(keys[0], keys[2]);
+    assert.deepEqual(s.unexpected().filter((p) => !/504/.test(p)), []);
+  } finally { await s.close(); }
+});
+
 test('the customer adds evidence in English; a mismatch is refused; a closed request offers no upload', async () => {
   const r = await newRequest('en');
   const closed = await newRequest('en');
