@@ -36,6 +36,21 @@ static const struct db_stmt q_insert = { "policies_insert",
 	" string_to_array($11, ','), $12, string_to_array($13, ','), $14, $15, $16, $17, $18,"
 	" current_setting('refundd.sub'), $19 FROM refund_policies WHERE product_type = $1"
 	" RETURNING " POLICY_JSON };
+/* The latest version when it already says what the PUT says, its note
+ * included: a PUT sent again (a client's retry after a timeout, or nginx's,
+ * which may resend an idempotent method to the other instance) adds no
+ * second version. Same parameters as q_insert. */
+static const struct db_stmt q_same = { "policies_same",
+	"SELECT " POLICY_JSON " FROM (SELECT * FROM refund_policies WHERE product_type = $1"
+	"   ORDER BY version DESC LIMIT 1) p"
+	" WHERE (p.refundable, p.window_rule, p.window_days, p.window_requires_unused, p.after_window,"
+	" p.handling_fee_bps, p.deduct_third_party, p.promo_refundable, p.monthly_limit,"
+	" p.payout_methods, p.payout_default, p.payout_methods_after_window,"
+	" p.payout_default_after_window, p.review_sla_days, p.auto_approve_max,"
+	" p.second_approval_over, p.note, p.limits_currency) IS NOT DISTINCT FROM"
+	" ($2::boolean, $3::text, $4::int, $5::boolean, $6::text, $7::int, $8::boolean, $9::boolean,"
+	" $10::int, string_to_array($11, ','), $12::text, string_to_array($13, ','), $14::text,"
+	" $15::int, $16::bigint, $17::bigint, $18::text, $19::text)" };
 static const struct db_stmt q_lock_type = { "policies_lock_type",
 	"SELECT pg_advisory_xact_lock(hashtext('refund_policies:' || $1))" };
 
@@ -113,6 +128,15 @@ enum app_err handle_policy_put(struct app_ctx *c)
 	/* Two admins saving at once get versions n+1 and n+2, not a clash. */
 	if ((err = db_exec(c->db, &q_lock_type, 1, params, &res)) != ERR_NONE)
 		goto fail;
+	PQclear(res);
+	res = NULL;
+	if ((err = db_exec(c->db, &q_same, 19, params, &res)) != ERR_NONE)
+		goto fail;
+	if (PQntuples(res) == 1) {   /* nothing new: the current version, 200 */
+		err = app_reply(c, 200, json_loads(PQgetvalue(res, 0, 0), 0, NULL));
+		PQclear(res);
+		return err;
+	}
 	PQclear(res);
 	res = NULL;
 	if ((err = db_exec(c->db, &q_insert, 19, params, &res)) != ERR_NONE ||

@@ -117,6 +117,7 @@ enum app_err handle_provider_policy_put(struct app_ctx *c)
 	struct provider_policy pp;
 	struct db_identity who = app_identity(c);
 	char id[72], *after = NULL;
+	bool added = false;
 	enum app_err err;
 
 	if ((err = path_codes(c)) != ERR_NONE ||
@@ -128,12 +129,12 @@ enum app_err handle_provider_policy_put(struct app_ctx *c)
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
 	if ((err = pp_fail(c, provider_policy_add(c, &pp, v[PPF_NOTE].present ? v[PPF_NOTE].str : "",
-	                                          &after))) != ERR_NONE)
+	                                          &after, &added))) != ERR_NONE)
 		goto out;
 	struct audit_event e = { "provider_policy.version", "provider_policy", id, NULL, after };
-	if ((err = audit_write(c, &e, NULL, true)) != ERR_NONE)
+	if (added && (err = audit_write(c, &e, NULL, true)) != ERR_NONE)
 		goto out;
-	err = app_reply(c, 201, json_loads(after, 0, NULL));
+	err = app_reply(c, added ? 201 : 200, json_loads(after, 0, NULL));
 out:
 	free(after);
 	if (err == ERR_NONE || c->problem.err)

@@ -30,6 +30,15 @@ static const struct db_stmt q_insert = { "provider_policies_insert",
 	" current_setting('refundd.sub') FROM provider_policies WHERE provider = $1 AND product_type = $2"
 	" RETURNING " PP_JSON };
 
+/* The latest version when it already says what the PUT says (note
+ * included), with q_insert's parameters: a PUT sent again adds nothing. */
+static const struct db_stmt q_same = { "provider_policies_same",
+	"SELECT " PP_JSON " FROM (SELECT * FROM provider_policies WHERE provider = $1"
+	"   AND product_type = $2 ORDER BY version DESC LIMIT 1) p"
+	" WHERE (p.refundable, p.window_rule, p.window_days, p.window_requires_unused, p.after_window,"
+	" p.fee_bps, p.vouchers_refundable, p.note) IS NOT DISTINCT FROM"
+	" ($3::boolean, $4::text, $5::int, $6::boolean, $7::text, $8::int, $9::boolean, $10::text)" };
+
 enum pp_err provider_policies_current(struct app_ctx *c, PGresult **out)
 {
 	return db_exec(c->db, &q_current, 0, NULL, out) == ERR_NONE ? PP_OK : PP_DB;
@@ -64,12 +73,13 @@ enum pp_err provider_policy_get(struct app_ctx *c, const char *provider,
 static const char *flag(bool b) { return b ? "true" : "false"; }
 
 enum pp_err provider_policy_add(struct app_ctx *c, const struct provider_policy *pp,
-                                const char *note, char **out)
+                                const char *note, char **out, bool *added)
 {
 	char days[16], fee[16];
 	PGresult *res = NULL;
 
 	*out = NULL;
+	*added = false;
 	snprintf(days, sizeof days, "%d", pp->window_days);
 	snprintf(fee, sizeof fee, "%d", pp->fee_bps);
 	const char *params[10] = { pp->provider, pp->product_type, flag(pp->refundable),
@@ -80,7 +90,14 @@ enum pp_err provider_policy_add(struct app_ctx *c, const struct provider_policy 
 		return PP_DB;
 	PQclear(res);
 	res = NULL;
+	if (db_exec(c->db, &q_same, 10, params, &res) != ERR_NONE)
+		return PP_DB;
+	if (PQntuples(res) == 1)
+		return first_text(res, out);
+	PQclear(res);
+	res = NULL;
 	if (db_exec(c->db, &q_insert, 10, params, &res) != ERR_NONE)
 		return PP_DB;
+	*added = true;
 	return first_text(res, out);
 }

@@ -23,9 +23,11 @@ enum pp_err provider_policies_current(struct app_ctx *c, PGresult **out);
  * text (free()). */
 enum pp_err provider_policy_get(struct app_ctx *c, const char *provider,
                                 const char *product_type, int version, char **out);
-/* Adds the next version of pp (pp->version is ignored); *out: the stored
- * row's JSON text (free()). Inside the caller's transaction. */
+/* Adds the next version of pp (pp->version is ignored) unless the latest
+ * one already says the same, note included (*added false then: a PUT sent
+ * again adds nothing); *out: that row's JSON text (free()). Inside the
+ * caller's transaction. */
 enum pp_err provider_policy_add(struct app_ctx *c, const struct provider_policy *pp,
-                                const char *note, char **out);
+                                const char *note, char **out, bool *added);
 
 #endif

@@ -124,6 +124,12 @@ test('setup: the provider rules of this run (admin only, versioned)', async () =
   const trail = await api('GET', `/api/v1/audit?entity=provider_policy&id=${PROV}:cloud_server`, { tok: ADMIN });
   assert.equal(trail.status, 200, trail.text);
   assert.equal(trail.json.items.filter((e) => e.action === 'provider_policy.version').length, 2);
+  // The same rule again (a retry after a timeout) adds no version and no event.
+  const again = await putRule(PROV, 'cloud_server', ECS_RULE);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.version, 2);
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE entity = 'provider_policy'
+    AND entity_id = '${PROV}:cloud_server'`), '2');
 });
 
 test('provider policies: refusals change nothing', async () => {

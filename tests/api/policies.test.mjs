@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { api, assertProblem, token, uid, sleep, THREADS, DAY, nowS, iso } from './lib.mjs';
+import { api, assertProblem, token, uid, sleep, THREADS, DAY, nowS, iso, psql } from './lib.mjs';
 
 const RUN = uid();
 const TYPE = `t_${RUN}`;
@@ -211,6 +211,31 @@ test('policy put: a new type, then a new version naming its admin; quotes follow
   assert.equal(q.window_ends_at, null);
   assert.deepEqual(q.payout_methods, ['original_route', 'balance'], 'the after-window set');
   assert.equal(q.payout_default, 'balance');
+});
+
+// A PUT is idempotent: sent again (a client's retry after a timeout, or
+// nginx resending it to the other instance), it adds no second version
+// (regression: every PUT added one).
+test('policy put: the same body again is 200 with the latest version, nothing added; any change is a new one', async () => {
+  const type = `ti_${RUN}`.slice(0, 31);
+  const body = policyBody({ note: 'idempotent' });
+  const first = await putPolicy(type, body);
+  assert.equal(first.status, 201, first.text);
+  const events = () => psql(`SELECT count(*) FROM audit_events WHERE action = 'policy.version' AND entity_id = '${type}'`);
+  const before = events();
+  const [a, b] = await Promise.all([putPolicy(type, body), putPolicy(type, body)]);
+  for (const r of [a, b]) {
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, first.json);
+  }
+  assert.equal(events(), before, 'no event: nothing changed');
+  assert.equal((await versionsOf(type)).length, 1);
+  // another note, or another rule, is a new version; then the first body again is one too
+  assert.equal((await putPolicy(type, { ...body, note: 'reworded' })).status, 201);
+  assert.equal((await putPolicy(type, { ...body, note: 'reworded', window_days: 3 })).status, 201);
+  const back = await putPolicy(type, body);
+  assert.equal(back.status, 201, 'only the latest version is compared');
+  assert.equal(back.json.version, 4);
 });
 
 test('policy put: version 3 pro-rates time with a handling fee; the quote follows the formula', async () => {
