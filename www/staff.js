@@ -707,9 +707,11 @@
     const cur = r.currency;
     const amount = r.approved_amount ?? r.quoted_amount;
     const current = r.approved_method || r.payout_method;
-    /* the policy's methods for this refund (switching to the balance after
-     * a failed original-route payout, where the policy offers it) */
-    const offered = r.quote && Array.isArray(r.quote.payout_methods) ? r.quote.payout_methods : [];
+    /* the confirmed method; the policy's others only once a payout failed
+     * (switching to the balance after the original route failed: the
+     * server refuses a switch before, method_switch_needs_failed_payout) */
+    const failed = (r.payouts || []).some((p) => p.status === 'failed');
+    const offered = failed && r.quote && Array.isArray(r.quote.payout_methods) ? r.quote.payout_methods : [];
     const methods = Array.from(new Set([current, ...offered]));
     const select = h('select', { id: 'payout-method' }, methods.map((m) => h('option', { value: m, selected: m === current }, tc('payout', m))));
     const b = h('button.primary', { type: 'submit', dataset: { action: 'payout' } }, t('act.payout.go', { amount: RD.formatMoney(amount, cur) }));

@@ -973,12 +973,30 @@ test('finance pays an approved refund and settles the payout', async () => {
   const failedId = (await ok(api('POST', `/api/v1/refunds/${rf.id}/payout`, { tok: FINANCE, body: {} }), 201)).payouts.at(-1).id;
   await ok(api('POST', `/api/v1/payouts/${failedId}/fail`, { tok: FINANCE, body: { reason: 'card_closed' } }), 200);
 
+  // a cloud server in its window, whose quote offers both methods: the
+  // confirmed one is paid; the other is offered only after a payout failed
+  const cs = await submitRefund(token(account, 'customer'), await createOrder(account, {
+    product_type: 'cloud_server', product_name: 'ECS 2核4G 包年', payment_method: 'wechat', amount_paid: 120000 }));
+  await refundAct(cs.id, 'claim', SUPPORT);
+  await refundAct(cs.id, 'approve', SUPPORT, {});
+
   const s = await open('/staff.html');
   try {
     await signIn(s.page, FINANCE);
     await waitVisible(s.page, '#ready-section');
     assert.ok(!(await visible(s.page, '#queue-section')), 'finance has no review queue');
     assert.ok(await visible(s.page, '#payouts-section'));
+    await openRefund(s.page, cs.id);
+    await waitVisible(s.page, '#detail [data-action="payout"]');
+    assert.equal(await s.page.locator('#payout-method').count(), 0, 'no switch before a payout failed');
+    const csPayout = (await ok(api('POST', `/api/v1/refunds/${cs.id}/payout`, { tok: FINANCE, body: {} }), 201)).payouts.at(-1).id;
+    await ok(api('POST', `/api/v1/payouts/${csPayout}/fail`, { tok: FINANCE, body: { reason: 'account closed' } }), 200);
+    await s.page.click('#detail-close');
+    await openRefund(s.page, cs.id);
+    await waitVisible(s.page, '#payout-method');
+    assert.deepEqual(await s.page.locator('#payout-method option').evaluateAll((o) => o.map((x) => x.value)),
+      ['original_route', 'balance']);
+    await s.page.click('#detail-close');
     const frow = `#payouts-body tr[data-payout="${failedId}"]`;
     await waitVisible(s.page, frow);
     assert.equal(await s.page.getAttribute(frow, 'data-status'), 'failed');
