@@ -688,9 +688,24 @@
         if (request) RD.retryKeyDone(request);
         await applied(r, () => message(r));
       } catch (e) {
-        if (e.status !== 401) { detailAlert.error(e); detailAlert.focus(); }
+        if (e.status === 401) return;
+        /* refused by a state someone else made meanwhile (409: staff
+         * decided, billing changed the order): show that state and what it
+         * really allows, keeping what was typed */
+        if (e.status === 409) await reloadDetail();
+        detailAlert.error(e);
+        detailAlert.focus();
       }
     });
+  }
+
+  async function reloadDetail() {
+    try {
+      const r = await api('GET', `/api/v1/refunds/${encodeURIComponent(state.detail.id)}`);
+      state.detail = r;
+      state.withdrawAsk = false;
+      RD.keepValues($('#detail'), renderDetail);
+    } catch (e) { /* the refusal is what the customer needs to read */ }
   }
 
   function textForm({ id, label, hint, submitLabel, required, onSubmit }) {

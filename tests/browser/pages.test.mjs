@@ -541,6 +541,31 @@ test('after the appeal, declining a changed approval is asked as final and ends 
  * is not a decision yet: the second approver may reject it, and a lower
  * amount still waits for the customer. The page calls the amount what it
  * is, and "approved" only once it is. */
+// Staff decided while the customer had the request open: the customer's
+// withdrawal is refused (409), and the page then shows the request as it
+// is, with what it allows now, instead of the stale buttons (regression:
+// the detail stayed as it was and offered the refused action again).
+test('a customer action refused by a state staff made meanwhile shows that state (409)', async () => {
+  const account = `bt-cust-${RUN}-stale`;
+  const cust = token(account, 'customer');
+  const r = await submitRefund(cust, await createOrder(account));
+  const s = await open('/');
+  try {
+    await signIn(s.page, cust);
+    await openRefund(s.page, r.id);
+    await s.page.click('#detail [data-action="withdraw"]');
+    await waitVisible(s.page, '#detail [data-action="withdraw-confirm"]');
+    await refundAct(r.id, 'claim', SUPPORT);
+    await refundAct(r.id, 'approve', SUPPORT, {});
+    await s.page.click('#detail [data-action="withdraw-confirm"]');
+    await waitText(s.page, '#detail-alert', /./);
+    assert.equal(await s.page.getAttribute('#detail-alert .problem', 'data-code'), 'invalid_transition');
+    await waitText(s.page, '#detail .detail-status', /已批准/);
+    assert.equal(await s.page.locator('#detail [data-action="withdraw"], #detail [data-action="withdraw-confirm"]').count(), 0);
+    assert.equal(await s.page.evaluate(() => document.activeElement.id), 'detail-alert');
+  } finally { await s.close(); }
+});
+
 test('the customer sees the amount approved only once it is: proposed, offered, then approved', async () => {
   const account = `bt-cust-${RUN}-approved-amount`;
   const cust = token(account, 'customer');
