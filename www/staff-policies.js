@@ -114,7 +114,10 @@
   const noticeBox = h('div.msg', { role: 'status', 'aria-live': 'polite', hidden: true });
   const alert = RD.messenger(alertBox);
   const notice = RD.messenger(noticeBox);
-  const state = { list: [], type: null, current: null, versions: [], sim: null, simBody: null, items: [], next: null };
+  /* simBody: the body of the simulation shown while the draft is unchanged
+   * (publishing needs it); pageBody: the body of the simulation shown, which
+   * "More changes" pages on even after an edit made it stale */
+  const state = { list: [], type: null, current: null, versions: [], sim: null, simBody: null, pageBody: null, items: [], next: null };
 
   /* ---------- values shown and compared ---------- */
 
@@ -161,7 +164,7 @@
       const cur = await api('GET', `/api/v1/policies/${encodeURIComponent(type)}`);
       const versions = await Promise.all(cur.versions.map((v) => (v.version === cur.version ? cur
         : api('GET', `/api/v1/policies/${encodeURIComponent(type)}?version=${v.version}`))));
-      Object.assign(state, { type, current: cur, versions, sim: null, simBody: null, items: [], next: null });
+      Object.assign(state, { type, current: cur, versions, sim: null, simBody: null, pageBody: null, items: [], next: null });
     } catch (e) { if (e.status !== 401) alert.error(e); return; }
     render();
     $('#policy-h')?.focus();
@@ -302,7 +305,7 @@
 
   async function simulate(button, more) {
     alert.clear();
-    const body = more ? state.simBody : { policy: draftBody(), ...range() };
+    const body = more ? state.pageBody : { policy: draftBody(), ...range() };
     if (!body || !body.policy) return;
     const q = new URLSearchParams({ limit: '50' });
     if (more && state.next) q.set('cursor', state.next);
@@ -312,7 +315,9 @@
         state.sim = more ? state.sim : r;
         state.items = more ? state.items.concat(r.items) : r.items;
         state.next = r.next_cursor;
-        state.simBody = body;
+        /* paging a stale simulation leaves it stale */
+        if (!more || state.simBody) state.simBody = body;
+        state.pageBody = body;
       } catch (e) { if (e.status !== 401) alert.error(e); return; }
       renderSim();
       paintPublish();
@@ -337,6 +342,7 @@
     const sim = state.sim;
     RD.clear(box);
     RD.append(box, [
+      state.simBody ? null : h('p.msg.msg-info.sim-stale', t('pol.sim.stale')),
       h('h3', { tabindex: '-1' }, t('pol.sim.title')),
       h('p.muted.sim-range', (({ from, to }) => `${from} — ${to}`)(RD.formatDays(sim.from, sim.to))),
       summaryList(sim),
@@ -426,7 +432,7 @@
     },
     signOut() {
       section.hidden = true;
-      Object.assign(state, { list: [], type: null, current: null, versions: [], sim: null, simBody: null, items: [], next: null });
+      Object.assign(state, { list: [], type: null, current: null, versions: [], sim: null, simBody: null, pageBody: null, items: [], next: null });
       RD.clear(section);
     },
   };

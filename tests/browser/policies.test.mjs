@@ -102,6 +102,26 @@ test('an admin simulates a shorter window, sees the one request it changes, and 
     await s.page.fill('#pd-handling_fee_bps', '100');
     assert.equal(await s.page.locator('#pd-publish').isDisabled(), true);
     await waitText(s.page, '#policy-sim', /草稿已修改，模拟结果已过期/);
+    // "More changes" still pages the simulation shown, as it was simulated,
+    // and it stays stale (regression: the button did nothing once stale).
+    // One page here holds every change, so the page's cursor is made up.
+    const simulated = sims.at(-1);
+    await s.page.route('**/simulate?*', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), next_cursor: '1' } });
+    }, { times: 1 });
+    await s.page.fill('#pd-handling_fee_bps', '0');
+    await s.page.click('#pd-simulate');
+    await s.page.locator('#pd-more').waitFor({ state: 'visible' });
+    await s.page.fill('#pd-handling_fee_bps', '100');
+    await waitText(s.page, '#policy-sim', /模拟结果已过期/);
+    const before = sims.length;
+    await s.page.click('#pd-more');
+    await s.page.locator('#pd-more').waitFor({ state: 'detached' });
+    assert.equal(sims.length, before + 1, 'the next page was asked for');
+    assert.deepEqual(sims.at(-1), simulated, 'the simulated draft, not the edited one');
+    assert.equal(await s.page.locator('#pd-publish').isDisabled(), true, 'still stale');
+    assert.match(await text(s.page, '#policy-sim'), /模拟结果已过期/);
     await s.page.fill('#pd-handling_fee_bps', '0');
     await s.page.fill('#pd-note', '窗口改为 20 天');
     await s.page.click('#pd-simulate');
