@@ -322,6 +322,7 @@
     if ($('#m-to').value) q.set('to', $('#m-to').value);
     try {
       state.margin = await api('GET', `/api/v1/reports/margin?${q}`);
+      state.marginGroup = q.get('group');
       if (q.get('group') === 'provider') knowProviders(state.margin.items.map((r) => r.key));
       renderMargin();
     } catch (e) { if (e.status !== 401) alert.error(e); }
@@ -337,9 +338,12 @@
     const body = $('#margin-body');
     RD.clear(body);
     const td = (cls, col, text) => h(`td.${cls}`, { dataset: { col, label: t(`margin.col.${col}`) } }, text);
+    /* a provider or product type by its name, as everywhere else; a month as it is */
+    const names = { provider: 'provider', product_type: 'ptype' }[state.marginGroup];
+    const keyText = (key) => (names ? tc(names, key) : key);
     for (const r of rep.items)
       body.append(h('tr', { dataset: { key: r.key, currency: r.currency } },
-        h('th', { scope: 'row', 'data-label': t('margin.col.key') }, r.key),
+        h('th', { scope: 'row', 'data-label': t('margin.col.key') }, keyText(r.key)),
         td('num', 'paid', RD.formatMoney(r.customer_refunds_paid, r.currency)),
         td('num', 'expected', RD.formatMoney(r.expected_recovery, r.currency)),
         td('num', 'actual', RD.formatMoney(r.actual_recovery, r.currency)),

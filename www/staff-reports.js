@@ -60,6 +60,7 @@
     if (key === null || key === undefined || key === '') return t('rep.none');
     if (group === 'product_type') return tc('ptype', key);
     if (group === 'reason_code') return tc('creason', key);
+    if (group === 'provider') return tc('provider', key);
     return String(key);
   }
   /* Amounts in the row's own currency: a row is a key and a currency. */

@@ -190,6 +190,16 @@ test('finance: claims to file, mark one filed, import a statement with the file 
     assert.equal(await s.page.evaluate((k) => getComputedStyle(document.querySelector(
       `#margin-body tr[data-key="${k}"] td[data-col="loss"]`), '::before').content, PROV), '"净亏损: "');
     assert.equal(await s.page.locator('#margin-table thead').isVisible(), false);
+    await s.page.setViewportSize({ width: 1280, height: 800 });
+    // By product type, each row is named as the pages name it elsewhere (a
+    // provider unknown to the pages, as this run's, keeps its code above).
+    assert.equal(await text(s.page, `#margin-body tr[data-key="${PROV}"] th`), PROV);
+    await s.page.selectOption('#m-group', 'product_type');
+    await s.page.click('#margin-form button[type=submit]');
+    await waitText(s.page, '#margin-body tr[data-key="cloud_server"] th', /^云服务器（包年包月）$/);
+    await s.page.selectOption('#m-group', 'provider');
+    await s.page.click('#margin-form button[type=submit]');
+    await waitText(s.page, `#margin-body tr[data-key="${PROV}"]`, /2,000\.00/);
     // In English the providers are named in English, and what was picked stays picked.
     await s.page.click('#lang-toggle');
     await waitText(s.page, '#claims-h', /^Provider claims$/);

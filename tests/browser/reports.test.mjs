@@ -35,6 +35,20 @@ before(async () => {
       order_id: orderId, reason_code: 'bought_by_mistake', payout_method: q.payout_default,
       expected_amount: q.amount } }), 201)).id);
   }
+  // and one of a provider the pages know by name (Alibaba Cloud)
+  {
+    const account = `br-c-${RUN}-aliyun`;
+    const tok = token(account, 'customer');
+    const orderId = `BR-${RUN}-aliyun`;
+    await ok(api('PUT', `/api/v1/orders/${orderId}`, { tok: SYSTEM, body: {
+      account, provider: 'aliyun', product_type: 'api_credits', product_name: '报表测试资源包',
+      billing_mode: 'one_time', status: 'paid', amount_paid: 10000, currency: 'CNY',
+      payment_method: 'alipay', paid_at: iso(nowS() - 2 * DAY), quantity: 100 } }), 201);
+    const q = await ok(api('GET', `/api/v1/orders/${orderId}/quote`, { tok }), 200);
+    await ok(api('POST', '/api/v1/refunds', { tok, key: randomUUID(), body: {
+      order_id: orderId, reason_code: 'bought_by_mistake', payout_method: q.payout_default,
+      expected_amount: q.amount } }), 201);
+  }
   for (const id of ids.slice(0, 2)) await ok(api('POST', `/api/v1/refunds/${id}/claim`, { tok: SUPPORT }), 200);
   await ok(api('POST', `/api/v1/refunds/${ids[0]}/reject`, { tok: SUPPORT, body: { reason_code: 'other', note: '测试' } }), 200);
   await ok(api('POST', `/api/v1/refunds/${ids[1]}/approve`, { tok: SUPPORT, body: {} }), 200);
@@ -115,6 +129,10 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     assert.equal(await cell('approval_rate'), '50.0%');
     assert.equal(await cell('currency'), 'CNY');   // a row is a key and a currency
     assert.match(await text(s.page, '#report-table caption'), /服务商/);
+    // a provider the pages know reads by its name, as everywhere else (an unknown one by its code)
+    assert.equal(await text(s.page, '#report-table tr[data-key="aliyun"] th'), '阿里云');
+    assert.equal(await text(s.page, `#report-table tr[data-key="${PROVIDER}"] th`), PROVIDER);
+    assert.match(await text(s.page, 'svg.bar-chart g.bar[data-key="aliyun"] .bar-label'), /^阿里云( · CNY)?$/);
 
     // the chart: inline SVG, a bar per row, named as an image
     const rows = await s.page.locator('#report-table tbody tr').count();
