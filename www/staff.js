@@ -465,28 +465,24 @@
     return Math.max(0, text.trim().split('\n').length - 1);
   }
 
+  /* A button that saves payouts as CSV, says how many, then runs after. */
+  function csvButton(sel, path, prefix, done, after) {
+    $(sel).addEventListener('click', (ev) => RD.busy(ev.currentTarget, async () => {
+      alert.clear();
+      payoutsAlert.clear();
+      try {
+        const rows = await downloadPayoutsCsv(path, prefix);
+        notice.text(() => t(done, { n: rows }), 'ok');
+        if (after) await after();
+      } catch (e) { if (e.status !== 401) { payoutsAlert.error(e); payoutsAlert.focus(); } }
+    }));
+  }
   /* The export: the pending instructions, which it marks sent. */
-  $('#payouts-export').addEventListener('click', (ev) => RD.busy(ev.currentTarget, async () => {
-    alert.clear();
-    payoutsAlert.clear();
-    try {
-      const rows = await downloadPayoutsCsv('/api/v1/payouts', 'payouts');
-      notice.text(() => t('payouts.exported', { n: rows }), 'ok');
-      await loadPayouts();
-    } catch (e) { if (e.status !== 401) { payoutsAlert.error(e); payoutsAlert.focus(); } }
-  }));
-
+  csvButton('#payouts-export', '/api/v1/payouts', 'payouts', 'payouts.exported', loadPayouts);
   /* The sent instructions the channel has not answered yet, again, when
    * an export's file was lost (README, conf/nginx.conf: the export is
    * never retried). Read-only: ?status=sent changes nothing. */
-  $('#payouts-resend').addEventListener('click', (ev) => RD.busy(ev.currentTarget, async () => {
-    alert.clear();
-    payoutsAlert.clear();
-    try {
-      const rows = await downloadPayoutsCsv('/api/v1/payouts?status=sent', 'payouts-sent');
-      notice.text(() => t('payouts.resent', { n: rows }), 'ok');
-    } catch (e) { if (e.status !== 401) { payoutsAlert.error(e); payoutsAlert.focus(); } }
-  }));
+  csvButton('#payouts-resend', '/api/v1/payouts?status=sent', 'payouts-sent', 'payouts.resent');
 
   /* ---------- one request ---------- */
 
