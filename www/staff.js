@@ -15,6 +15,7 @@
     'staff.customer_only': ['此页面供员工使用，客户请使用退款申请页面。', 'This page is for staff; customers use the refund form.'],
     'staff.customer_link': ['打开退款申请页面', 'Open the refund form'],
     'staff.no_tools': ['您的角色在此页面没有可用的操作。', 'Your role has nothing to do on this page.'],
+    'staff.system_only': ['此页面供员工使用；系统令牌（账单同步、支付渠道回调）只用于接口。', 'This page is for staff; a system token (billing sync, payment channel callbacks) is for the API only.'],
 
     'queue.title': ['待处理队列', 'Review queue'],
     'queue.caption': ['待处理的退款申请，按处理期限排序', 'Open refund requests, by due date'],
@@ -173,10 +174,14 @@
       if (!silent && e.status === 401) store.clear();
       return;
     }
-    if (me.role === 'customer') {
+    /* a customer, or the system (no list of refunds to show: 403 and
+     * "nothing to do" at once), is turned away before anything is loaded */
+    if (me.role === 'customer' || me.role === 'system') {
       RD.setToken('');
       store.clear();
-      alert.nodes('error', () => [h('span', t('staff.customer_only'), ' '), h('a', { href: './' }, t('staff.customer_link'))]);
+      alert.nodes('error', () => (me.role === 'customer'
+        ? [h('span', t('staff.customer_only'), ' '), h('a', { href: './' }, t('staff.customer_link'))]
+        : [h('span', t('staff.system_only'))]));
       return;
     }
     store.set(token);

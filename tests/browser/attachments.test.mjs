@@ -182,7 +182,7 @@ test('an upload and a message whose answer was lost are stored once when sent ag
     await s.page.click('form:has(#message-body) button[type=submit]');
     await waitText(s.page, '#detail-alert', /did not answer in time/);
     await s.page.click('form:has(#message-body) button[type=submit]');
-    await waitText(s.page, '#notice', /./);
+    await waitText(s.page, '#detail ul.messages', /Paid twice by mistake/);
     const detail = await ok(api('GET', `/api/v1/refunds/${r.id}`, { tok: r.tok }), 200);
     assert.deepEqual(detail.messages.map((m) => m.body), ['Paid twice by mistake, see receipt']);
     assert.equal(keys.length, 4);
@@ -191,7 +191,10 @@ test('an upload and a message whose answer was lost are stored once when sent ag
     assert.equal(keys[2], keys[3], 'the message sent again with its key');
     assert.notEqual(keys[0], keys[2]);
     assert.deepEqual(s.unexpected().filter((p) => !/504/.test(p)), []);
-  } finally { await s.close(); }
+  } finally {
+    await s.page.unrouteAll({ behavior: 'ignoreErrors' });
+    await s.close();
+  }
 });
 
 test('the customer adds evidence in English; a mismatch is refused; a closed request offers no upload', async () => {

@@ -724,8 +724,19 @@ test('staff page loads with no console errors and no CSP violations; a customer 
     await waitText(s.page, '#alert', /此页面供员工使用/);
     assert.ok(await visible(s.page, '#token-form'));
     assert.ok(!(await visible(s.page, '#queue-section')));
+    // the system role (billing, channel callbacks) likewise, with no 403 from a list
+    const lists = [];
+    s.page.on('response', (r) => { if (/\/api\/v1\/(refunds|queue|payouts)/.test(r.url())) lists.push(r.status()); });
+    await s.page.fill('#token-input', token('billing-sync', 'system'));
+    await s.page.click('#token-form button[type=submit]');
+    await waitText(s.page, '#alert', /系统令牌.*只用于接口/);
+    assert.ok(await visible(s.page, '#token-form'));
+    assert.ok(!(await visible(s.page, '#ready-section')));
+    assert.equal(await text(s.page, '#notice'), '');
+    assert.deepEqual(lists, [], 'nothing was loaded for it');
     await s.page.click('#lang-toggle');
     assert.equal(await text(s.page, '#signin-h'), 'Refund review');
+    await waitText(s.page, '#alert', /a system token .* is for the API only/);
     assert.deepEqual(await s.csp(), []);
     assert.deepEqual(s.unexpected(), []);
   } finally { await s.close(); }

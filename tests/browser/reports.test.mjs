@@ -109,14 +109,18 @@ test('a supervisor reads the report by provider: table, chart, measure, CSV; the
     await s.page.selectOption('#rep-group', 'reason_code');
     await s.page.click('#rep-show');
     await waitText(s.page, '#report-table caption', /退款原因/);
-    // measured once the rows are laid out (a CI run on a loaded machine
-    // measured them before: no boxes at all)
-    await s.page.locator('#report-table tbody th[scope=row]').last().waitFor({ state: 'visible' });
-    const lines = await s.page.$$eval('#report-table tbody th[scope=row]', (ths) => ths.map((th) => {
-      const range = document.createRange();
-      range.selectNodeContents(th);
-      return [th.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
-    }));
+    // measured once every row is laid out: the answer to the click may
+    // replace the table loaded at sign-in (the same grouping) meanwhile, and
+    // rows measured then have no boxes at all (seen on loaded machines)
+    const lines = await (await s.page.waitForFunction(() => {
+      const ths = [...document.querySelectorAll('#report-table tbody th[scope=row]')];
+      const out = ths.map((th) => {
+        const range = document.createRange();
+        range.selectNodeContents(th);
+        return [th.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+      });
+      return out.length && out.every(([, n]) => n > 0) ? out : null;
+    })).jsonValue();
     assert.ok(lines.some(([k]) => k === '误购'), JSON.stringify(lines));
     assert.deepEqual(lines.filter(([, n]) => n !== 1), [], 'each row name on one line');
     await show(s.page, 'provider');
