@@ -223,7 +223,6 @@ enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t l
 	return err;
 }
 
-
 enum app_err app_idempotency_key(struct app_ctx *c, bool required, const char **key)
 {
 	const char *k = c->req->idempotency_key;

@@ -91,8 +91,9 @@ static enum app_err store(struct app_ctx *c, const struct upload *u, const char 
 		return app_fail(c, err, "refund_not_found", "no refund request %s", refund_id);
 	if (err != ERR_NONE)
 		return app_fail(c, err, NULL, "could not load the refund request");
-	if (attach_request_text(refund_id, u->name, u->type, c->req->body, c->req->body_len,
-	                        request_text, sizeof request_text) != 0)
+	/* hashed only with a key: the digest serves nothing else */
+	if (key != NULL && attach_request_text(refund_id, u->name, u->type, c->req->body,
+	                                       c->req->body_len, request_text, sizeof request_text) != 0)
 		return app_fail(c, ERR_INTERNAL, NULL, "could not hash the file");
 	if ((r = app_idempotency_answered(c, key, request_text)) != 0)
 		return r > 0 ? ERR_NONE : c->problem.err;

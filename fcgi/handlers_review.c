@@ -191,9 +191,8 @@ static enum app_err run_action(struct app_ctx *c, const struct action_input *in)
 	char amount[24], *after = NULL;
 	enum app_err err;
 
-	/* A retry of the same keyed request that waited on the row lock finds
-	 * its original's answer here (handle_refund_message looked before,
-	 * but in a transaction of its own). */
+	/* A keyed request sent again finds its first answer here, under the
+	 * row lock: a retry that waited for its original sees it committed. */
 	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row),
 	                       app_param(c, 0))) != ERR_NONE ||
 	    app_idempotency_answered(c, in->idem_key, in->idem_text) != 0)
@@ -313,9 +312,6 @@ enum app_err handle_refund_decline(struct app_ctx *c)
 	return run_action(c, &in);
 }
 
-/* A message on the request. A customer's answer to needs_info is the
- * customer_reply transition and returns the request to in_review; any
- * other message leaves the state alone. */
 /* The message as an Idempotency-Key binds it: the refund and the body.
  * NULL when out of memory. */
 static char *message_request_text(struct app_ctx *c)
@@ -351,6 +347,11 @@ static enum app_err add_message(struct app_ctx *c, const struct refund_row *row,
 	return c->problem.err ? c->problem.err : err;
 }
 
+/* A message on the request. A customer's answer to needs_info is the
+ * customer_reply transition and returns the request to in_review; any
+ * other message leaves the state alone. With a key, the lookup is made
+ * under the row lock of the transaction that adds the message (run_action
+ * makes its own for the reply). */
 enum app_err handle_refund_message(struct app_ctx *c)
 {
 	static const struct field_spec fields[] = {
@@ -369,8 +370,7 @@ enum app_err handle_refund_message(struct app_ctx *c)
 		return err;
 	if (key != NULL && (text = message_request_text(c)) == NULL)
 		return app_fail(c, ERR_INTERNAL, NULL, "out of memory");
-	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE ||
-	    (answered = app_idempotency_answered(c, key, text)) != 0)
+	if ((err = refund_fail(c, refunds_begin_locked(c, app_param(c, 0), &row), app_param(c, 0))) != ERR_NONE)
 		goto out;
 	if (c->who.role == AUTH_ROLE_CUSTOMER && row.state == REFUND_STATE_NEEDS_INFO) {
 		db_rollback(c->db);
@@ -379,7 +379,7 @@ enum app_err handle_refund_message(struct app_ctx *c)
 		                           .notify = "refund.in_review", .reply_status = 201,
 		                           .idem_key = key, .idem_text = text };
 		err = run_action(c, &in);
-	} else
+	} else if ((answered = app_idempotency_answered(c, key, text)) == 0)
 		err = add_message(c, &row, v[0].str, key, text);
 out:
 	refunds_row_free(&row);
