@@ -13,7 +13,10 @@
  * "Requests this month" counts the account's requests for the same product
  * type since the start of the calendar month in the reseller's time zone
  * ($3), withdrawn ones excepted: seeds 001/002 allow one refund request
- * per account per month. */
+ * per account per month. Per product type because monthly_limit is a field
+ * of each product type's policy and the seeds state it for cloud servers:
+ * counting every product would let a refund of an API credit pack use up
+ * the month's cloud-server request, which no seed says. */
 #define QUOTE_INPUTS_SQL \
 	"SELECT o.account, o.product_type, o.status, o.billing_mode, o.amount_paid, o.currency," \
 	" coalesce(extract(epoch FROM o.paid_at), 0)::bigint," \
