@@ -357,6 +357,18 @@ static void chomp(unsigned char *buf, size_t *len)
 		buf[--*len] = '\0';
 }
 
+/* PEM armour anywhere in the file (RFC 7468 allows text before it). */
+static bool holds_pem(const unsigned char *buf, size_t len)
+{
+	static const char armour[] = "-----BEGIN ";
+	const size_t n = sizeof armour - 1;
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, armour, n) == 0)
+			return true;
+	return false;
+}
+
 /* A password file, if one is named: its first line, without the newline. */
 static int read_password(const char *path, char **out, char *err, size_t errlen)
 {
@@ -428,6 +440,15 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	if (cfg->jwt_pin == JWT_PIN_HS256) {
 		chomp(cfg->jwt_key, &cfg->jwt_key_len);
+		/* jwt.alg left at HS256 beside the portal's public key would make
+		 * that public PEM the HMAC secret: anyone could mint tokens with
+		 * it (key confusion, ../shared/PITFALLS.md "libjwt 1.10.2"). */
+		if (holds_pem(cfg->jwt_key, cfg->jwt_key_len)) {
+			snprintf(err, errlen, "%s: holds a PEM key, but jwt.alg is HS256 (an HMAC "
+			         "secret); set jwt.alg to RS256 or ES256 for a public key",
+			         cfg->jwt_key_file);
+			return -1;
+		}
 		if (cfg->jwt_key_len < 32) {
 			snprintf(err, errlen, "%s: an HS256 secret needs at least 32 bytes",
 			         cfg->jwt_key_file);

@@ -480,6 +480,34 @@ static void test_pem_key_verbatim(void **state)
 	config_free(&cfg);
 }
 
+/* Key confusion by configuration (PITFALLS.md, libjwt 1.10): jwt.alg left at
+ * its default HS256 with jwt.key_file naming the portal's public key would
+ * make that public PEM the HMAC secret, and anyone could mint tokens with
+ * it. A PEM under HS256 is refused at start, whatever its kind. */
+static void test_hs256_refuses_pem(void **state)
+{
+	static const char *const pems[] = {
+		"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEabcdefghijklmnopqrstuvwxyz\n"
+		"-----END PUBLIC KEY-----\n",
+		"-----BEGIN RSA PUBLIC KEY-----\nMIIBCgKCAQEAabcdefghijklmnopqrstuvwxyz0123456789\n"
+		"-----END RSA PUBLIC KEY-----\n",
+		"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUabcdefghijklmnopqrstuvwxyz\n"
+		"-----END CERTIFICATE-----\n",
+		/* blank lines or a comment before the armour change nothing */
+		"\n# portal signing key\n-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
+		"-----END PUBLIC KEY-----\n",
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(pems); i++) {
+		struct config cfg;
+		char err[256] = "";
+		int rc = load_key("HS256", pems[i], strlen(pems[i]), &cfg, err, sizeof err);
+		if (rc != -1 || strstr(err, "PEM") == NULL)
+			fail_msg("PEM row %zu under HS256: rc %d (%s)", i, rc, err);
+		config_free(&cfg);
+	}
+}
+
 static void test_missing_key_file(void **state)
 {
 	struct config cfg;
@@ -646,6 +674,7 @@ int main(void)
 		T(test_hs256_secret_length),
 		T(test_binary_secret),
 		T(test_pem_key_verbatim),
+		T(test_hs256_refuses_pem),
 		T(test_missing_key_file),
 		T(test_passwords),
 		T(test_password_file_optional_or_missing),
