@@ -485,6 +485,16 @@ test('a sender frozen mid-send (its connection still open): the database ends it
     assert.ok(got.length >= 2, `e's attempt, and f's (${got.length})`);
     assert.equal(got.at(-1).status, 200);
     assert.ok(got.every((s) => s.sigOk));
+    // e wakes up: its transaction was ended under it; it connects again
+    // and goes on sending (alone now: f is stopped)
+    f.stopped = true;
+    f.child.kill('SIGTERM');
+    assert.equal(await f.exited, 0);
+    e.child.kill('SIGCONT');
+    const y = await newRefund(`${PREFIX}thawed`);
+    await until('e sends again after its transaction was ended',
+      async () => (await deliveriesOf([y.id]))[0].status === 'delivered', 30000);
+    assert.match(e.log(), /outcomes not recorded/, 'e knew its outcomes were lost');
   } finally {
     e.stopped = true;
     e.child.kill('SIGKILL');
