@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,6 +371,27 @@ static bool holds_pem(const unsigned char *buf, size_t len)
 	return false;
 }
 
+/* RS256 needs an RSA public key, ES256 a P-256 one, as PEM: what libjwt
+ * verifies with (PEM_read_bio_PUBKEY). Anything else would start a desk
+ * that answers every token 401 "bad signature". */
+static bool public_key_fits(enum jwt_pin pin, const unsigned char *pem, size_t len)
+{
+	BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+	EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	char group[32] = "";
+	bool ok = false;
+
+	if (key != NULL && pin == JWT_PIN_RS256)
+		ok = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+	else if (key != NULL && pin == JWT_PIN_ES256)
+		ok = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+		     EVP_PKEY_get_group_name(key, group, sizeof group, NULL) == 1 &&
+		     strcmp(group, "prime256v1") == 0;
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return ok;
+}
+
 /* A password file, if one is named: its first line, without the newline. */
 static int read_password(const char *path, char **out, char *err, size_t errlen)
 {
@@ -454,6 +477,11 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 			         cfg->jwt_key_file);
 			return -1;
 		}
+	} else if (!public_key_fits(cfg->jwt_pin, cfg->jwt_key, cfg->jwt_key_len)) {
+		snprintf(err, errlen, "%s: jwt.alg %s needs a PEM public key (%s)", cfg->jwt_key_file,
+		         cfg->jwt_pin == JWT_PIN_RS256 ? "RS256" : "ES256",
+		         cfg->jwt_pin == JWT_PIN_RS256 ? "RSA" : "EC P-256");
+		return -1;
 	}
 	if (load_audit_key(cfg, err, errlen) != 0 || load_webhook_secret(cfg, err, errlen) != 0)
 		return -1;
