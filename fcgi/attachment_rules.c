@@ -107,6 +107,36 @@ const char *attach_name_err_text(enum attach_name_err e)
 	return "invalid file name";
 }
 
+/* The extensions a saved file of each type may keep; the first is added
+ * to a name that has none of them. */
+static const char *const extensions[ATTACH__MAX][5] = {
+	[ATTACH_PNG]  = { ".png", NULL },
+	[ATTACH_JPEG] = { ".jpg", ".jpeg", ".jpe", ".jfif", NULL },
+	[ATTACH_PDF]  = { ".pdf", NULL },
+};
+
+static bool has_extension(const char *name, size_t n, enum attach_type t)
+{
+	for (const char *const *e = extensions[t]; *e; e++) {
+		size_t k = strlen(*e);
+		if (n > k && strcasecmp(name + n - k, *e) == 0)
+			return true;
+	}
+	return false;
+}
+
+int attach_download_name(const char *name, enum attach_type t, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+	int w;
+
+	if (t >= ATTACH__MAX)
+		return -1;
+	w = has_extension(name, n, t) ? snprintf(buf, len, "%s", name)
+	                              : snprintf(buf, len, "%s%s", name, extensions[t][0]);
+	return w < 0 || (size_t)w >= len ? -1 : 0;
+}
+
 /* RFC 8187 §3.2.1 attr-char: sent as is; every other byte is %XX. */
 static bool attr_char(unsigned char c)
 {

@@ -37,6 +37,16 @@ enum attach_name_err {
 enum attach_name_err attach_name_check(const char *name, size_t len);
 const char *attach_name_err_text(enum attach_name_err e);
 
+/* The name a download is saved under: name itself when it ends in an
+ * extension of type t (case-insensitive: .png; .jpg .jpeg .jpe .jfif;
+ * .pdf), else name with t's extension added. The bytes were checked to be
+ * of t, the name was not: "x.html" holding a PNG-and-HTML polyglot would
+ * otherwise be saved as a page that opens outside the download's sandbox.
+ * Returns 0, or -1 when buf (ATTACH_DOWNLOAD_NAME_SIZE is enough) is too
+ * small. */
+#define ATTACH_DOWNLOAD_NAME_SIZE (ATTACH_NAME_MAX + 6)
+int attach_download_name(const char *name, enum attach_type t, char *buf, size_t len);
+
 /* The header value for a download of name (already checked):
  *   attachment; filename="<ASCII fallback>"; filename*=UTF-8''<pct-encoded>
  * (RFC 6266 §4.3, RFC 8187). Returns 0, or -1 when buf is too small. */

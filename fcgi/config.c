@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +359,39 @@ static void chomp(unsigned char *buf, size_t *len)
 		buf[--*len] = '\0';
 }
 
+/* PEM armour anywhere in the file (RFC 7468 allows text before it). */
+static bool holds_pem(const unsigned char *buf, size_t len)
+{
+	static const char armour[] = "-----BEGIN ";
+	const size_t n = sizeof armour - 1;
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, armour, n) == 0)
+			return true;
+	return false;
+}
+
+/* RS256 needs an RSA public key, ES256 a P-256 one, as PEM: what libjwt
+ * verifies with (PEM_read_bio_PUBKEY). Anything else would start a desk
+ * that answers every token 401 "bad signature". */
+static bool public_key_fits(enum jwt_pin pin, const unsigned char *pem, size_t len)
+{
+	BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+	EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	char group[32] = "";
+	bool ok = false;
+
+	if (key != NULL && pin == JWT_PIN_RS256)
+		ok = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+	else if (key != NULL && pin == JWT_PIN_ES256)
+		ok = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+		     EVP_PKEY_get_group_name(key, group, sizeof group, NULL) == 1 &&
+		     strcmp(group, "prime256v1") == 0;
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return ok;
+}
+
 /* A password file, if one is named: its first line, without the newline. */
 static int read_password(const char *path, char **out, char *err, size_t errlen)
 {
@@ -428,11 +463,25 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	if (cfg->jwt_pin == JWT_PIN_HS256) {
 		chomp(cfg->jwt_key, &cfg->jwt_key_len);
+		/* jwt.alg left at HS256 beside the portal's public key would make
+		 * that public PEM the HMAC secret: anyone could mint tokens with
+		 * it (key confusion, ../shared/PITFALLS.md "libjwt 1.10.2"). */
+		if (holds_pem(cfg->jwt_key, cfg->jwt_key_len)) {
+			snprintf(err, errlen, "%s: holds a PEM key, but jwt.alg is HS256 (an HMAC "
+			         "secret); set jwt.alg to RS256 or ES256 for a public key",
+			         cfg->jwt_key_file);
+			return -1;
+		}
 		if (cfg->jwt_key_len < 32) {
 			snprintf(err, errlen, "%s: an HS256 secret needs at least 32 bytes",
 			         cfg->jwt_key_file);
 			return -1;
 		}
+	} else if (!public_key_fits(cfg->jwt_pin, cfg->jwt_key, cfg->jwt_key_len)) {
+		snprintf(err, errlen, "%s: jwt.alg %s needs a PEM public key (%s)", cfg->jwt_key_file,
+		         cfg->jwt_pin == JWT_PIN_RS256 ? "RS256" : "ES256",
+		         cfg->jwt_pin == JWT_PIN_RS256 ? "RSA" : "EC P-256");
+		return -1;
 	}
 	if (load_audit_key(cfg, err, errlen) != 0 || load_webhook_secret(cfg, err, errlen) != 0)
 		return -1;

@@ -141,12 +141,16 @@ enum app_err handle_attachment_upload(struct app_ctx *c)
 	return err;
 }
 
-/* The download's headers: RFC 6266 name, no sniffing, no script. */
-static enum app_err download_headers(struct app_ctx *c, const char *name)
+/* The download's headers: RFC 6266 name with the extension of the type
+ * its bytes were checked to be, no sniffing, no script. */
+static enum app_err download_headers(struct app_ctx *c, const struct attach_file *f)
 {
-	char cd[1536];
+	char cd[1536], saved[ATTACH_DOWNLOAD_NAME_SIZE];
+	enum attach_type t;
 
-	if (attach_content_disposition(name, cd, sizeof cd) != 0)
+	if (!attach_type_parse(f->content_type, &t) ||
+	    attach_download_name(f->name, t, saved, sizeof saved) != 0 ||
+	    attach_content_disposition(saved, cd, sizeof cd) != 0)
 		return app_fail(c, ERR_INTERNAL, NULL, "file name does not fit a header");
 	http_add_header(c->resp, "Content-Disposition", cd);
 	http_add_header(c->resp, "X-Content-Type-Options", "nosniff");
@@ -164,7 +168,7 @@ enum app_err handle_attachment_get(struct app_ctx *c)
 		return app_fail(c, ERR_NOT_FOUND, "attachment_not_found", "no such attachment");
 	err = attachments_get(c->db, refund_id, aid, app_owner_filter(c), &f);
 	if (err == ERR_NONE)
-		err = download_headers(c, f.name);
+		err = download_headers(c, &f);
 	else if (err == ERR_NOT_FOUND)
 		app_fail(c, err, "attachment_not_found", "no attachment %s on refund request %s",
 		         aid, refund_id);

@@ -57,8 +57,12 @@ enum webhook_next webhook_next_attempt(const struct webhook_schedule *s, int fai
 		delay *= 2;
 	if (delay > s->cap_ms)
 		delay = s->cap_ms;
-	if (failures < 1 || elapsed_ms < 0 || elapsed_ms + delay > s->give_up_ms)
+	if (failures < 1 || elapsed_ms < 0 || elapsed_ms >= s->give_up_ms)
 		return WEBHOOK_GIVE_UP;
+	/* A step that would pass the window lands on its end: the last
+	 * attempt comes when give_up is up, not up to a cap earlier. */
+	if (elapsed_ms + delay > s->give_up_ms)
+		delay = s->give_up_ms - elapsed_ms;
 	*delay_ms = delay;
 	return WEBHOOK_RETRY;
 }

@@ -21,8 +21,9 @@ bool webhook_sign(const unsigned char *secret, size_t secret_len, int64_t t,
                   const char *body, size_t body_len, char *out, size_t outlen);
 
 /* Retry schedule: after the n-th failed attempt (n >= 1) the next one is
- * base * 2^(n-1) later, never more than cap; once that would fall later
- * than give_up after the first attempt, the delivery has failed. The real
+ * base * 2^(n-1) later, never more than cap, and never later than give_up
+ * after the first attempt (a longer step is cut short to land there); a
+ * failure at or after give_up is the last: the delivery has failed. The real
  * schedule is 1 s doubling to 1 h, for 24 h (webhook.retry_base_ms,
  * retry_cap_ms, give_up; tests use small values). */
 struct webhook_schedule {

@@ -21,6 +21,10 @@
  * the admin's retry of one of them answers 409). */
 #define BATCH           16
 #define BATCH_BUDGET_MS 2000
+/* Added to the longest a batch can keep its transaction idle (the budget,
+ * then one more POST of up to webhook.timeout_ms) before PostgreSQL may
+ * end it (webhooks_claim's hold_ms). */
+#define HOLD_MARGIN_MS  5000
 
 struct webhook_sender {
 	const struct config *cfg;
@@ -99,8 +103,9 @@ static bool deliver_batch(struct webhook_sender *s, struct ticker *t)
 	struct webhook_claim cl[BATCH];
 	int n = 0, tried = 0;
 	int64_t started = monotonic_ms();
+	long hold_ms = BATCH_BUDGET_MS + (long)s->cfg->webhook_timeout_ms + HOLD_MARGIN_MS;
 
-	if (webhooks_claim(s->db, BATCH, cl, &n) != ERR_NONE || n == 0)
+	if (webhooks_claim(s->db, BATCH, hold_ms, cl, &n) != ERR_NONE || n == 0)
 		return false;
 	for (; tried < n && (tried == 0 || (monotonic_ms() - started < BATCH_BUDGET_MS &&
 	                                    !ticker_stopping(t))); tried++)

@@ -29,6 +29,17 @@ static const struct db_stmt q_claim = { "webhooks_claim",
 	"   AND e.id < d.id AND e.status IN ('pending', 'retrying'))"
 	" ORDER BY d.id LIMIT $1::int FOR UPDATE OF d SKIP LOCKED" };
 
+/* The claim's rows stay locked while the sender posts them, with the
+ * transaction idle. A sender that dies takes its locks with its
+ * connection; one whose host froze or dropped off the network keeps the
+ * connection open (until TCP keepalive, hours), and its events and the
+ * later ones of their refunds would wait that long. Past the longest a
+ * batch can take, PostgreSQL ends the transaction: the rows go to another
+ * sender (at least once), and a sender that was merely slow loses only
+ * its outcomes (those events go again). */
+static const struct db_stmt q_hold = { "webhooks_hold",
+	"SELECT set_config('idle_in_transaction_session_timeout', $1, true)" };
+
 /* An outcome lost in a crash only means the event goes again (at least
  * once), so the senders' commits need not wait for the disk. */
 static const struct db_stmt q_async_commit = { "webhooks_async_commit",
@@ -84,20 +95,24 @@ static bool read_claims(const PGresult *res, struct webhook_claim *out, int *n)
 	return true;
 }
 
-enum app_err webhooks_claim(struct db *db, int max, struct webhook_claim *out, int *n)
+enum app_err webhooks_claim(struct db *db, int max, long hold_ms, struct webhook_claim *out,
+                            int *n)
 {
-	char limit[16];
-	const char *params[1] = { limit };
-	struct db_step steps[2] = { { &db_stmt_begin, 0, NULL, NULL }, { &q_claim, 1, params, NULL } };
+	char limit[16], hold[24];
+	const char *params[1] = { limit }, *hold_params[1] = { hold };
+	struct db_step steps[3] = { { &db_stmt_begin, 0, NULL, NULL },
+	                            { &q_hold, 1, hold_params, NULL },
+	                            { &q_claim, 1, params, NULL } };
 	enum app_err err;
 
 	snprintf(limit, sizeof limit, "%d", max);
+	snprintf(hold, sizeof hold, "%ld", hold_ms);
 	memset(out, 0, (size_t)max * sizeof *out);
 	*n = 0;
-	err = db_pipeline(db, steps, 2);
-	if (err == ERR_NONE && !read_claims(steps[1].res, out, n))
+	err = db_pipeline(db, steps, 3);
+	if (err == ERR_NONE && !read_claims(steps[2].res, out, n))
 		err = ERR_INTERNAL;
-	db_steps_clear(steps, 2);
+	db_steps_clear(steps, 3);
 	if (err != ERR_NONE || *n == 0) {
 		webhooks_release(db, out, *n);
 		*n = 0;

@@ -36,8 +36,10 @@ struct webhook_claim {
 /* BEGIN, then up to max of the oldest due deliveries whose refund has no
  * earlier one still open (in order per refund: so at most one per refund),
  * skipping rows another sender holds. out has max slots; *n 0: nothing
- * due (the transaction is closed again). */
-enum app_err webhooks_claim(struct db *db, int max, struct webhook_claim *out, int *n);
+ * due (the transaction is closed again). hold_ms: how long the
+ * transaction may then sit idle (the sends) before PostgreSQL ends it. */
+enum app_err webhooks_claim(struct db *db, int max, long hold_ms, struct webhook_claim *out,
+                            int *n);
 
 /* Records the outcome of every claim that was tried (the others stay as
  * they were, due at once), then COMMIT. */

@@ -779,6 +779,20 @@ const RD = (() => {
     return (!file.type && ext && ATTACH_TYPES[ext.toLowerCase()]) || '';
   }
 
+  /* The name a download is saved under: its own when it ends in an
+   * extension of its checked type, else with that type's added (as the
+   * server's Content-Disposition does, attach_download_name in
+   * fcgi/attachment_rules.c): "x.html" holding a PNG must not be saved as
+   * a page that opens outside the download's sandbox. */
+  const SAVE_EXTENSIONS = { 'image/png': ['.png'], 'image/jpeg': ['.jpg', '.jpeg', '.jpe', '.jfif'],
+    'application/pdf': ['.pdf'] };
+  function savedName(a) {
+    const exts = SAVE_EXTENSIONS[a.content_type] || [];
+    const lower = String(a.name).toLowerCase();
+    if (exts.some((e) => lower.length > e.length && lower.endsWith(e))) return a.name;
+    return exts.length ? `${a.name}${exts[0]}` : `${a.name}.bin`;
+  }
+
   function formatSize(bytes) {
     if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
     if (bytes >= 1024) return `${Math.ceil(bytes / 1024)} KB`;
@@ -792,7 +806,7 @@ const RD = (() => {
     const blob = await api('GET', `/api/v1/refunds/${encodeURIComponent(refundId)}/attachments/${encodeURIComponent(a.id)}`,
       { blob: true, accept: `${a.content_type}, application/problem+json` });
     const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: a.name, hidden: true });
+    const link = h('a', { href: url, download: savedName(a), hidden: true });
     document.body.append(link);
     link.click();
     link.remove();

@@ -164,7 +164,7 @@ test('file names: UTF-8 up to 255 bytes, no control characters, bidi overrides o
   assert.equal(r.json.name, longest);
   const d = await download(id, r.json.id, SUPPORT);
   assert.equal(d.headers.get('content-disposition'),
-    `attachment; filename="${'_'.repeat(255)}"; filename*=UTF-8''${'%E7%A5%A8'.repeat(85)}`);
+    `attachment; filename="${'_'.repeat(255)}.png"; filename*=UTF-8''${'%E7%A5%A8'.repeat(85)}.png`);
   // Characters RFC 8187 sends as they are, and those it must encode.
   const odd = 'a"b%c;d\'e+f#g.pdf';
   const r2 = await upload(id, c.tok, odd, 'application/pdf', PDF);
@@ -172,6 +172,27 @@ test('file names: UTF-8 up to 255 bytes, no control characters, bidi overrides o
   const d2 = await download(id, r2.json.id, c.tok);
   assert.equal(d2.headers.get('content-disposition'),
     'attachment; filename="a_b_c_d\'e+f#g.pdf"; filename*=UTF-8\'\'a%22b%25c%3Bd%27e+f#g.pdf');
+});
+
+test('a download is saved with its checked type\'s extension: a PNG named x.html does not become a page on staff\'s disk', async () => {
+  const { c, id } = await newRequest();
+  // a PNG whose bytes go on as HTML: opened as a file named .html it is a page
+  const polyglot = Buffer.concat([PNG, Buffer.from('<html><script>alert(document.domain)</script>')]);
+  const rows = [
+    ['invoice.html', 'image/png', polyglot, 'invoice.html.png'],
+    ['invoice.svg', 'image/jpeg', JPEG, 'invoice.svg.jpg'],
+    ['statement', 'application/pdf', PDF, 'statement.pdf'],
+    ['Photo.JPEG', 'image/jpeg', JPEG, 'Photo.JPEG'],
+  ];
+  for (const [name, type, bytes, saved] of rows) {
+    const r = await upload(id, c.tok, name, type, bytes);
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.name, name, 'the name is kept as the customer gave it');
+    const d = await download(id, r.json.id, SUPPORT);
+    assert.equal(d.status, 200);
+    assert.equal(d.headers.get('content-disposition'),
+      `attachment; filename="${saved}"; filename*=UTF-8''${saved}`, name);
+  }
 });
 
 test('only the owner uploads: another customer 404, staff 403, no token 401', async () => {

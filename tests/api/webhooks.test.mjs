@@ -455,3 +455,49 @@ test('a sender killed mid-send: its lock goes with its connection, another sends
   assert.ok(got.every((s) => s.sigOk));
   assert.equal(new Set(got.map((s) => JSON.stringify(s.ev))).size, 1, 'the same event each time');
 });
+
+test('a sender frozen mid-send (its connection still open): the database ends its transaction, another sends the event', async () => {
+  // SIGKILL closes the connection and PostgreSQL drops the lock at once;
+  // a host that froze or fell off the network keeps the connection, and
+  // its row lock held back this event and the refund's later ones for as
+  // long as TCP keepalive took (hours). The sender's transaction is idle
+  // while it posts, so idle_in_transaction_session_timeout (a batch's
+  // budget + webhook.timeout_ms + a margin) now bounds it.
+  await stopSenders();   // so that the one frozen below is the one sending
+  const e = await started(startSender('e', { REFUNDD_WEBHOOK_TIMEOUT_MS: '1000' }));
+  senders.push(e);
+  let arrivedNow;
+  const arrived = new Promise((r) => { arrivedNow = r; });
+  holdAccount.set(`${PREFIX}frozen`, { ms: 3000, arrived: arrivedNow });
+  const x = await newRefund(`${PREFIX}frozen`);
+  const [row] = await deliveriesOf([x.id]);
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('e never posted the event')), 20000); });
+  try { await Promise.race([arrived, late]); } finally { clearTimeout(timer); }
+  e.child.kill('SIGSTOP');                // e is posting it, its row locked, its connection open
+  holdAccount.delete(`${PREFIX}frozen`);
+  try {
+    const f = await started(startSender('f'));
+    senders.push(f);
+    await until('sent by another process although e still holds its connection',
+      async () => (await deliveriesOf([x.id]))[0].status === 'delivered', 40000);
+    const got = seen.filter((s) => s.id === row.id);
+    assert.ok(got.length >= 2, `e's attempt, and f's (${got.length})`);
+    assert.equal(got.at(-1).status, 200);
+    assert.ok(got.every((s) => s.sigOk));
+    // e wakes up: its transaction was ended under it; it connects again
+    // and goes on sending (alone now: f is stopped)
+    f.stopped = true;
+    f.child.kill('SIGTERM');
+    assert.equal(await f.exited, 0);
+    e.child.kill('SIGCONT');
+    const y = await newRefund(`${PREFIX}thawed`);
+    await until('e sends again after its transaction was ended',
+      async () => (await deliveriesOf([y.id]))[0].status === 'delivered', 30000);
+    assert.match(e.log(), /outcomes not recorded/, 'e knew its outcomes were lost');
+  } finally {
+    e.stopped = true;
+    e.child.kill('SIGKILL');
+    await e.exited;
+  }
+});

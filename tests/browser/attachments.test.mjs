@@ -235,6 +235,9 @@ for (const lang of ['zh-CN', 'en']) {
     const up = await ok(api('POST', `/api/v1/refunds/${r.id}/attachments?name=${encodeURIComponent(name)}`,
       { tok: r.tok, raw: PNG, type: 'image/png' }), 201);
     await ok(api('POST', `/api/v1/refunds/${r.id}/attachments?name=invoice.pdf`, { tok: r.tok, raw: PDF, type: 'application/pdf' }), 201);
+    // a PNG that goes on as HTML, named to be opened as a page once saved
+    const page = await ok(api('POST', `/api/v1/refunds/${r.id}/attachments?name=evidence.html`,
+      { tok: r.tok, raw: Buffer.concat([PNG, Buffer.from('<script>alert(1)</script>')]), type: 'image/png' }), 201);
     const s = await open('/staff.html', lang);
     try {
       await signIn(s.page, SUPPORT);
@@ -245,7 +248,7 @@ for (const lang of ['zh-CN', 'en']) {
       await openRefund(s.page, r.id);
       const list = '#detail ul.attachments';
       await waitText(s.page, list, new RegExp(name.replace(/[.]/g, '\\.')));
-      assert.equal(await s.page.locator(`${list} li`).count(), 2);
+      assert.equal(await s.page.locator(`${list} li`).count(), 3);
       const row = `${list} li[data-attachment="${up.id}"]`;
       const zh = lang === 'zh-CN';
       assert.match(await text(s.page, row), zh ? /PNG 图片/ : /PNG image/);
@@ -260,6 +263,10 @@ for (const lang of ['zh-CN', 'en']) {
       assert.equal(dl.suggestedFilename(), name);
       const bytes = readFileSync(await dl.path());
       assert.equal(sha256(bytes), up.sha256, 'the bytes the customer sent');
+      // saved with the extension of the type its bytes were checked to be
+      const [dl2] = await Promise.all([s.page.waitForEvent('download'),
+        s.page.click(`${list} li[data-attachment="${page.id}"] button[data-action="download"]`)]);
+      assert.equal(dl2.suggestedFilename(), 'evidence.html.png');
       await s.page.screenshot({ path: `${SHOTS}/staff-evidence-${lang}.png`, fullPage: true });
       assert.deepEqual(await s.csp(), []);
       assert.deepEqual(s.unexpected(), []);

@@ -58,6 +58,14 @@ static void check_accepted(const char *name, size_t n)
 	long m = decode_ext(cd, back, sizeof back);
 	if (m != (long)n || memcmp(back, name, n) != 0)
 		abort();
+	/* the name a download is saved under always fits its header */
+	for (int t = 0; t < ATTACH__MAX; t++) {
+		char saved[ATTACH_DOWNLOAD_NAME_SIZE];
+		if (attach_download_name(name, (enum attach_type)t, saved, sizeof saved) != 0 ||
+		    strncmp(saved, name, n) != 0 ||
+		    attach_content_disposition(saved, cd, sizeof cd) != 0)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -160,6 +160,45 @@ static void test_content_disposition(void **state)
 
 /* What an Idempotency-Key binds an upload to: refund, name, type and the
  * bytes' SHA-256 (FIPS 180-2's "abc" vector); a buffer too small fails. */
+/* A download is saved under a name whose extension is its checked type's:
+ * "invoice.html" stored as a PNG (its bytes may be a PNG-and-HTML
+ * polyglot) must not land on staff's disk as an .html file that opens as
+ * a page, outside the sandbox the download was sent with. */
+static void test_download_name(void **state)
+{
+	static const struct { const char *name; enum attach_type t; const char *want; } rows[] = {
+		{ "receipt.png", ATTACH_PNG, "receipt.png" },
+		{ "RECEIPT.PNG", ATTACH_PNG, "RECEIPT.PNG" },
+		{ "photo.jpg", ATTACH_JPEG, "photo.jpg" },
+		{ "photo.JPEG", ATTACH_JPEG, "photo.JPEG" },
+		{ "scan.jfif", ATTACH_JPEG, "scan.jfif" },
+		{ "扫描件.pdf", ATTACH_PDF, "扫描件.pdf" },
+		{ "invoice.html", ATTACH_PNG, "invoice.html.png" },
+		{ "invoice.svg", ATTACH_JPEG, "invoice.svg.jpg" },
+		{ "run.hta", ATTACH_PDF, "run.hta.pdf" },
+		{ "photo.jpg", ATTACH_PNG, "photo.jpg.png" },
+		{ "receipt", ATTACH_PDF, "receipt.pdf" },
+		{ "receipt.", ATTACH_PDF, "receipt..pdf" },
+		{ ".png", ATTACH_PNG, ".png.png" },
+		{ "xpng", ATTACH_PNG, "xpng.png" },
+	};
+	char buf[ATTACH_DOWNLOAD_NAME_SIZE], longest[ATTACH_NAME_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		assert_int_equal(attach_download_name(rows[i].name, rows[i].t, buf, sizeof buf), 0);
+		if (strcmp(buf, rows[i].want) != 0)
+			fail_msg("row %zu: %s as %s gave %s, want %s", i, rows[i].name,
+			         attach_type_name(rows[i].t), buf, rows[i].want);
+	}
+	/* the longest name a customer may give still fits */
+	memset(longest, 'n', ATTACH_NAME_MAX);
+	longest[ATTACH_NAME_MAX] = '\0';
+	assert_int_equal(attach_download_name(longest, ATTACH_JPEG, buf, sizeof buf), 0);
+	assert_int_equal(strlen(buf), ATTACH_NAME_MAX + 4);
+	assert_int_equal(attach_download_name("receipt", ATTACH_PNG, buf, 8), -1);
+}
+
 static void test_request_text(void **state)
 {
 	char buf[ATTACH_REQUEST_TEXT_SIZE];
@@ -180,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_content_disposition),
 		cmocka_unit_test(test_request_text),
+		cmocka_unit_test(test_download_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "config.h"
 
@@ -33,7 +35,7 @@ static const char *const env_names[] = {
 };
 
 /* Temporary files of the running test, removed by teardown. */
-static char temp_paths[8][32];
+static char temp_paths[16][32];
 static size_t temp_count;
 
 static int setup(void **state)
@@ -465,11 +467,28 @@ static void test_binary_secret(void **state)
 	assert_null(cfg.jwt_key);
 }
 
-/* A PEM public key is kept byte for byte, trailing newline included, and a
- * short one is not held to the HMAC rule. */
+/* A key's public half as PEM text (caller frees). */
+static char *public_pem(EVP_PKEY *key)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL, *out;
+	long n;
+
+	assert_non_null(bio);
+	assert_int_equal(PEM_write_bio_PUBKEY(bio, key), 1);
+	n = BIO_get_mem_data(bio, &data);
+	out = strndup(data, (size_t)n);
+	BIO_free(bio);
+	EVP_PKEY_free(key);
+	assert_non_null(out);
+	return out;
+}
+
+/* A PEM public key is kept byte for byte, trailing newline included, and is
+ * not held to the HMAC rule. */
 static void test_pem_key_verbatim(void **state)
 {
-	static const char pem[] = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n";
+	char *pem = public_pem(EVP_EC_gen("P-256"));
 	struct config cfg;
 	char err[256];
 
@@ -478,6 +497,66 @@ static void test_pem_key_verbatim(void **state)
 	assert_int_equal(cfg.jwt_key_len, strlen(pem));
 	assert_memory_equal(cfg.jwt_key, pem, strlen(pem));
 	config_free(&cfg);
+	free(pem);
+}
+
+/* RS256 and ES256 need a PEM public key of their kind (an RSA key; a P-256
+ * key): anything else is refused at start, instead of a desk that runs and
+ * answers every token 401 "bad signature". */
+static void test_public_key_kind(void **state)
+{
+	char *rsa = public_pem(EVP_RSA_gen(2048)), *p256 = public_pem(EVP_EC_gen("P-256"));
+	char *p384 = public_pem(EVP_EC_gen("P-384"));
+	const char *secret = "0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *broken = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n";
+	const struct { const char *alg, *key; int ok; } rows[] = {
+		{ "RS256", rsa, 1 },   { "ES256", p256, 1 },
+		{ "RS256", p256, 0 },  { "ES256", rsa, 0 },   { "ES256", p384, 0 },
+		{ "RS256", secret, 0 }, { "ES256", secret, 0 },
+		{ "RS256", broken, 0 }, { "ES256", broken, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		struct config cfg;
+		char err[256] = "";
+		int rc = load_key(rows[i].alg, rows[i].key, strlen(rows[i].key), &cfg, err, sizeof err);
+		if (rc != (rows[i].ok ? 0 : -1))
+			fail_msg("key row %zu (%s): rc %d (%s)", i, rows[i].alg, rc, err);
+		if (!rows[i].ok && strstr(err, rows[i].alg) == NULL)
+			fail_msg("key row %zu: error \"%s\" does not name %s", i, err, rows[i].alg);
+		config_free(&cfg);
+	}
+	free(rsa);
+	free(p256);
+	free(p384);
+}
+
+/* Key confusion by configuration (PITFALLS.md, libjwt 1.10): jwt.alg left at
+ * its default HS256 with jwt.key_file naming the portal's public key would
+ * make that public PEM the HMAC secret, and anyone could mint tokens with
+ * it. A PEM under HS256 is refused at start, whatever its kind. */
+static void test_hs256_refuses_pem(void **state)
+{
+	static const char *const pems[] = {
+		"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEabcdefghijklmnopqrstuvwxyz\n"
+		"-----END PUBLIC KEY-----\n",
+		"-----BEGIN RSA PUBLIC KEY-----\nMIIBCgKCAQEAabcdefghijklmnopqrstuvwxyz0123456789\n"
+		"-----END RSA PUBLIC KEY-----\n",
+		"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUabcdefghijklmnopqrstuvwxyz\n"
+		"-----END CERTIFICATE-----\n",
+		/* blank lines or a comment before the armour change nothing */
+		"\n# portal signing key\n-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
+		"-----END PUBLIC KEY-----\n",
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(pems); i++) {
+		struct config cfg;
+		char err[256] = "";
+		int rc = load_key("HS256", pems[i], strlen(pems[i]), &cfg, err, sizeof err);
+		if (rc != -1 || strstr(err, "PEM") == NULL)
+			fail_msg("PEM row %zu under HS256: rc %d (%s)", i, rc, err);
+		config_free(&cfg);
+	}
 }
 
 static void test_missing_key_file(void **state)
@@ -646,6 +725,8 @@ int main(void)
 		T(test_hs256_secret_length),
 		T(test_binary_secret),
 		T(test_pem_key_verbatim),
+		T(test_hs256_refuses_pem),
+		T(test_public_key_kind),
 		T(test_missing_key_file),
 		T(test_passwords),
 		T(test_password_file_optional_or_missing),

@@ -69,8 +69,9 @@ static void schedule_doubles_to_the_cap(void **state)
 	assert_int_equal(webhook_next_attempt(&real, 1, -1, &delay), WEBHOOK_GIVE_UP);
 }
 
-/* Attempts back to back, each at the time the previous one set: the
- * delays add up to 24 h at most, then the delivery has failed. */
+/* Attempts back to back, each at the time the previous one set: the last
+ * one comes when the 24 h are up (not up to an hour before, when the next
+ * doubling would pass them), then the delivery has failed. */
 static void schedule_gives_up_after_a_day(void **state)
 {
 	int64_t elapsed = 0, delay = 0;
@@ -82,13 +83,22 @@ static void schedule_gives_up_after_a_day(void **state)
 		elapsed += delay;
 	}
 	/* 1 + 2 + ... + 2048 s = 4095 s in 12 retries, then 22 of 1 h:
-	 * 83295 s; one more hour would pass 86400 s. */
-	assert_int_equal(failures, 34);
-	assert_int_equal(elapsed, (int64_t)83295 * 1000);
-	/* The boundary: landing exactly on 24 h is still tried. */
+	 * 83295 s; then one shortened to 3105 s, the end of the window. */
+	assert_int_equal(failures, 35);
+	assert_int_equal(elapsed, (int64_t)86400 * 1000);
+	/* The boundary: landing exactly on 24 h is tried as scheduled; a
+	 * step that would pass it is cut short to land on it. */
 	assert_int_equal(webhook_next_attempt(&real, 20, 86400000 - 3600000, &delay), WEBHOOK_RETRY);
+	assert_int_equal(delay, 3600000);
 	assert_int_equal(webhook_next_attempt(&real, 20, 86400000 - 3600000 + 1, &delay),
-	                 WEBHOOK_GIVE_UP);
+	                 WEBHOOK_RETRY);
+	assert_int_equal(delay, 3600000 - 1);
+	assert_int_equal(webhook_next_attempt(&real, 20, 86400000 - 1, &delay), WEBHOOK_RETRY);
+	assert_int_equal(delay, 1);
+	/* a failure at (or after) the end of the window is the last */
+	assert_int_equal(webhook_next_attempt(&real, 20, 86400000, &delay), WEBHOOK_GIVE_UP);
+	assert_int_equal(webhook_next_attempt(&real, 20, 86400000 + 5, &delay), WEBHOOK_GIVE_UP);
+	assert_int_equal(webhook_next_attempt(&real, 1, 86400000, &delay), WEBHOOK_GIVE_UP);
 }
 
 static void urls(void **state)
