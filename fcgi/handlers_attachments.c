@@ -22,9 +22,11 @@
 #include "audit.h"
 #include "idempotency.h"
 
-/* The states a customer may still add evidence in. */
-static const char *const open_states[] = { "submitted", "in_review", "needs_info", "appealed",
-	"awaiting_confirmation", NULL };
+/* The states a customer may still add evidence in: every state still in
+ * the staff queue (a second approver reads it too) and the wait for the
+ * customer's confirmation of a lower amount. */
+static const char *const open_states[] = { "submitted", "in_review", "needs_info",
+	"awaiting_second_approval", "appealed", "awaiting_confirmation", NULL };
 
 struct upload {
 	char             name[ATTACH_NAME_MAX + 1];

@@ -733,7 +733,8 @@
   /* ---------- evidence ---------- */
 
   /* The states the server takes files in (409 refund_not_open otherwise). */
-  const ATTACH_OPEN = ['submitted', 'in_review', 'needs_info', 'appealed', 'awaiting_confirmation'];
+  const ATTACH_OPEN = ['submitted', 'in_review', 'needs_info', 'awaiting_second_approval', 'appealed',
+    'awaiting_confirmation'];
 
   /* What is wrong with the chosen files before any is sent (the limits the
    * hint states); null when they may go. The server checks again, and

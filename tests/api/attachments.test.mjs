@@ -32,12 +32,12 @@ function customer() {
 }
 
 // A submitted request of a new customer: { c, id }.
-async function newRequest() {
+async function newRequest(amountPaid = 100000) {
   const c = customer();
   const orderId = `AT-${RUN}-${++seq}`;
   const order = {
     account: c.sub, provider: `at_${RUN}`, product_type: 'api_credits', product_name: 'API 调用资源包',
-    billing_mode: 'one_time', status: 'paid', amount_paid: 100000, currency: 'CNY',
+    billing_mode: 'one_time', status: 'paid', amount_paid: amountPaid, currency: 'CNY',
     payment_method: 'alipay', paid_at: iso(nowS() - 10 * DAY), quantity: 100000,
     bonus_quantity: 0, used_quantity: 0,
   };
@@ -253,6 +253,20 @@ test('needs_info (asked for 证明材料) takes files; the answer and the timeli
   assert.equal(r.status, 201, r.text);
   const detail = await api('GET', `/api/v1/refunds/${id}`, { tok: SUPPORT });
   assert.equal(detail.json.status, 'needs_info', 'a file is not a reply: the state stays');
+  assert.equal(detail.json.attachments.length, 1);
+});
+
+test('awaiting_second_approval is still under review: it takes files, the state stays', async () => {
+  // 10,000.00 CNY is above the demo policy's second_approval_over (5,000.00)
+  const { c, id } = await newRequest(1000000);
+  let r = await api('POST', `/api/v1/refunds/${id}/claim`, { tok: SUPPORT });
+  assert.equal(r.status, 200, r.text);
+  r = await api('POST', `/api/v1/refunds/${id}/approve`, { tok: SUPPORT, body: {} });
+  assert.equal(r.json.status, 'awaiting_second_approval', r.text);
+  r = await upload(id, c.tok, 'bank-slip.pdf', 'application/pdf', PDF);
+  assert.equal(r.status, 201, r.text);
+  const detail = await api('GET', `/api/v1/refunds/${id}`, { tok: SUPPORT });
+  assert.equal(detail.json.status, 'awaiting_second_approval');
   assert.equal(detail.json.attachments.length, 1);
 });
 
