@@ -66,13 +66,17 @@ static const struct db_stmt q_statement_add = { "claims_statement_add",
 	"INSERT INTO provider_statements (provider, currency, sha256, result, imported_by)"
 	" VALUES ($1, $2, $3, $4::jsonb, current_setting('refundd.sub')) RETURNING id::text" };
 
-/* Open claims first (oldest first), then any: a closed one means the line
- * was already applied (a duplicate). */
+/* Open claims first, then any: a closed one means the line was already
+ * applied (a duplicate). Among open claims of one reference (renewals of
+ * one instance), the one expecting exactly the line's amount in the
+ * import's currency, then the oldest: lines in any order close each its
+ * own claim instead of the oldest taking the first line's money. */
 static const struct db_stmt q_match = { "claims_match",
 	"SELECT k.id::text, k.currency, k.expected_amount, k.status IN ('to_file', 'filed'),"
 	" to_jsonb(k)::text FROM provider_claims k"
 	" WHERE k.provider = $1 AND (k.upstream_ref = $2 OR k.claim_ref = $2)"
-	" ORDER BY k.status IN ('to_file', 'filed') DESC, k.id LIMIT 1 FOR UPDATE" };
+	" ORDER BY k.status IN ('to_file', 'filed') DESC,"
+	" (k.currency = $4 AND k.expected_amount = $3::bigint) DESC, k.id LIMIT 1 FOR UPDATE" };
 
 /* A line applied by an earlier import (statement_id is set when an import
  * ends, so this import's own closures are not among them): the claims an
@@ -280,15 +284,17 @@ enum claims_err claims_statement_seen(struct app_ctx *c, const struct claim_stat
 	return first_text(res, 0, result);
 }
 
-enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *ref,
-                             struct claim_match *m)
+enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *currency,
+                             const struct statement_line *l, struct claim_match *m)
 {
-	const char *params[2] = { provider, ref };
+	char amount[24];
 	PGresult *res = NULL;
 	enum claims_err err;
 
 	memset(m, 0, sizeof *m);
-	if ((err = exec(c, &q_match, 2, params, &res)) != CLAIMS_OK)
+	snprintf(amount, sizeof amount, "%lld", (long long)l->amount);
+	const char *params[4] = { provider, l->ref, amount, currency };
+	if ((err = exec(c, &q_match, 4, params, &res)) != CLAIMS_OK)
 		return err;
 	if (PQntuples(res) == 1) {
 		m->found = true;

@@ -94,9 +94,11 @@ struct claim_match {
 	int64_t expected;
 	char   *before;         /* its JSON text when open (free()) */
 };
-/* The oldest open claim whose upstream_ref or claim_ref is ref, locked. */
-enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *ref,
-                             struct claim_match *m);
+/* The open claim whose upstream_ref or claim_ref is the line's ref,
+ * locked: the oldest expecting the line's amount in currency, else the
+ * oldest; a closed one when none is open. */
+enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *currency,
+                             const struct statement_line *l, struct claim_match *m);
 /* Stores the statement's result; *id its id. */
 enum claims_err claims_statement_add(struct app_ctx *c, const struct claim_statement *st,
                                      const char *result, char *id, size_t id_len);

@@ -217,7 +217,7 @@ static json_t *duplicate_item(const struct statement_line *l, int64_t claim_id)
 /* A line an earlier import applied (an overlapping statement) is a
  * duplicate, even when another claim of its reference is still open:
  * closing that one would count the money twice. Otherwise the line closes
- * the oldest open claim of its reference. */
+ * an open claim of its reference (claims_match says which). */
 static enum app_err apply_line(struct app_ctx *c, struct import *im, const struct statement_line *l)
 {
 	struct claim_match m;
@@ -235,7 +235,7 @@ static enum app_err apply_line(struct app_ctx *c, struct import *im, const struc
 		json_array_append_new(im->duplicate, duplicate_item(l, seen));
 		return ERR_NONE;
 	}
-	if ((err = claims_fail(c, claims_match(c, im->provider, l->ref, &m), l->ref)) != ERR_NONE)
+	if ((err = claims_fail(c, claims_match(c, im->provider, im->currency, l, &m), l->ref)) != ERR_NONE)
 		return err;
 	if (!m.found)
 		json_array_append_new(im->unknown, ref_item(l));

@@ -510,6 +510,21 @@ test('statement import: identical lines in one file close one claim each; an ear
   assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id]), [[3, b.claim.id], [4, c.claim.id]]);
 });
 
+// Two open claims of one reference expecting different amounts: a line
+// goes to the one expecting exactly its amount, whatever the order of the
+// lines, so neither shows a shortfall the provider does not owe.
+test('statement import: among open claims of one reference, the line closes the one expecting its amount', async () => {
+  const instance = ref('i-two-open');
+  const big = await approvedClaim({ upstreamRef: instance, cost: 100000 });
+  const small = await approvedClaim({ upstreamRef: instance, cost: 80000 });
+  assert.deepEqual([big.claim.expected_amount, small.claim.expected_amount], [100000, 80000]);
+  const r = await importCsv(`ref,amount\n${instance},800.00\n${instance},1000.00\n`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id, x.status]),
+    [[2, small.claim.id, 'recovered'], [3, big.claim.id, 'recovered']]);
+  assert.deepEqual(r.json.amount_mismatch, []);
+});
+
 test('aliyun end to end: the seed rule of the demo data, the configured columns, recovered in full', async () => {
   const c = customer();
   const order = await ecsOrder(c, { daysAgo: 3, provider: 'aliyun' });
