@@ -51,11 +51,12 @@ static const struct db_stmt q_filed = { "claims_filed",
 	" filed_by = current_setting('refundd.sub'), updated_at = now()"
 	" WHERE id = $1::bigint AND status = 'to_file' RETURNING to_jsonb(provider_claims)::text" };
 
-/* Serialises two imports of the same file in the same currency; the
- * second then finds the first's result. The currency is part of the key
- * (sql/018): the same bytes read in another currency are another import. */
+/* Serialises the imports of one provider's statements: the same file
+ * twice finds the first's result, and two overlapping files each see the
+ * lines the other applied (claims_line_seen counts committed closures).
+ * Imports are a few a month; waiting for another is cheap. */
 static const struct db_stmt q_statement_lock = { "claims_statement_lock",
-	"SELECT pg_advisory_xact_lock(hashtext('provider_statement:' || $1 || ':' || $2 || ':' || $3))" };
+	"SELECT pg_advisory_xact_lock(hashtext('provider_statement:' || $1))" };
 static const struct db_stmt q_statement_get = { "claims_statement_get",
 	"SELECT result::text FROM provider_statements WHERE provider = $1 AND currency = $2 AND sha256 = $3" };
 static const struct db_stmt q_statement_link = { "claims_statement_link",
@@ -65,17 +66,32 @@ static const struct db_stmt q_statement_add = { "claims_statement_add",
 	"INSERT INTO provider_statements (provider, currency, sha256, result, imported_by)"
 	" VALUES ($1, $2, $3, $4::jsonb, current_setting('refundd.sub')) RETURNING id::text" };
 
-/* Open claims first (oldest first), then any: a closed one means the line
- * was already applied (a duplicate). */
+/* Open claims first, then any: a closed one means the line was already
+ * applied (a duplicate). Among open claims of one reference (renewals of
+ * one instance), the one expecting exactly the line's amount in the
+ * import's currency, then the oldest: lines in any order close each its
+ * own claim instead of the oldest taking the first line's money. */
 static const struct db_stmt q_match = { "claims_match",
 	"SELECT k.id::text, k.currency, k.expected_amount, k.status IN ('to_file', 'filed'),"
 	" to_jsonb(k)::text FROM provider_claims k"
 	" WHERE k.provider = $1 AND (k.upstream_ref = $2 OR k.claim_ref = $2)"
-	" ORDER BY k.status IN ('to_file', 'filed') DESC, k.id LIMIT 1 FOR UPDATE" };
+	" ORDER BY k.status IN ('to_file', 'filed') DESC,"
+	" (k.currency = $4 AND k.expected_amount = $3::bigint) DESC, k.id LIMIT 1 FOR UPDATE" };
+
+/* A line applied by an earlier import (statement_id is set when an import
+ * ends, so this import's own closures are not among them): the claims an
+ * identical line closed, oldest first. Their day unknown (no date column,
+ * or closed before sql/024) counts as any day: a repeat is a duplicate
+ * rather than a second recovery. */
+static const struct db_stmt q_line_seen = { "claims_line_seen",
+	"SELECT k.id FROM provider_claims k WHERE k.provider = $1 AND k.statement_ref = $2"
+	" AND k.currency = $3 AND k.recovered_amount = $4::bigint AND coalesce(k.fee, 0) = $5::bigint"
+	" AND ($6::date IS NULL OR k.statement_date IS NULL OR k.statement_date = $6::date)"
+	" AND k.statement_id IS NOT NULL ORDER BY k.id OFFSET $7::int - 1 LIMIT 1" };
 
 static const struct db_stmt q_close = { "claims_close",
 	"UPDATE provider_claims SET status = $2, recovered_amount = $3::bigint, fee = $4::bigint,"
-	" closed_at = now(), updated_at = now()"
+	" statement_ref = $5, statement_date = $6::date, closed_at = now(), updated_at = now()"
 	" WHERE id = $1::bigint AND status IN ('to_file', 'filed')"
 	" RETURNING to_jsonb(provider_claims)::text" };
 
@@ -260,7 +276,7 @@ enum claims_err claims_statement_seen(struct app_ctx *c, const struct claim_stat
 	enum claims_err err;
 
 	*result = NULL;
-	if ((err = exec(c, &q_statement_lock, 3, params, &res)) != CLAIMS_OK)
+	if ((err = exec(c, &q_statement_lock, 1, params, &res)) != CLAIMS_OK)
 		return err;
 	PQclear(res);
 	if ((err = exec(c, &q_statement_get, 3, params, &res)) != CLAIMS_OK)
@@ -268,15 +284,17 @@ enum claims_err claims_statement_seen(struct app_ctx *c, const struct claim_stat
 	return first_text(res, 0, result);
 }
 
-enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *ref,
-                             struct claim_match *m)
+enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *currency,
+                             const struct statement_line *l, struct claim_match *m)
 {
-	const char *params[2] = { provider, ref };
+	char amount[24];
 	PGresult *res = NULL;
 	enum claims_err err;
 
 	memset(m, 0, sizeof *m);
-	if ((err = exec(c, &q_match, 2, params, &res)) != CLAIMS_OK)
+	snprintf(amount, sizeof amount, "%lld", (long long)l->amount);
+	const char *params[4] = { provider, l->ref, amount, currency };
+	if ((err = exec(c, &q_match, 4, params, &res)) != CLAIMS_OK)
 		return err;
 	if (PQntuples(res) == 1) {
 		m->found = true;
@@ -306,17 +324,38 @@ enum claims_err claims_statement_add(struct app_ctx *c, const struct claim_state
 	return CLAIMS_OK;
 }
 
+enum claims_err claims_line_seen(struct app_ctx *c, const char *provider, const char *currency,
+                                 const struct statement_line *l, int64_t *claim_id)
+{
+	char amount[24], fee[24], nth[16];
+	PGresult *res = NULL;
+	enum claims_err err;
+
+	*claim_id = 0;
+	snprintf(amount, sizeof amount, "%lld", (long long)l->amount);
+	snprintf(fee, sizeof fee, "%lld", (long long)l->fee);
+	snprintf(nth, sizeof nth, "%d", l->occurrence);
+	const char *params[7] = { provider, l->ref, currency, amount, fee,
+	                          l->day[0] ? l->day : NULL, nth };
+	if ((err = exec(c, &q_line_seen, 7, params, &res)) != CLAIMS_OK)
+		return err;
+	if (PQntuples(res) == 1)
+		*claim_id = db_int(res, 0, 0);
+	PQclear(res);
+	return CLAIMS_OK;
+}
+
 enum claims_err claims_close(struct app_ctx *c, const char *id, const char *status,
-                             int64_t recovered, int64_t fee, char **after)
+                             const struct statement_line *l, char **after)
 {
 	char amount[24], fee_text[24];
 	PGresult *res = NULL;
 	enum claims_err err;
 
-	snprintf(amount, sizeof amount, "%lld", (long long)recovered);
-	snprintf(fee_text, sizeof fee_text, "%lld", (long long)fee);
-	const char *params[4] = { id, status, amount, fee_text };
-	if ((err = exec(c, &q_close, 4, params, &res)) != CLAIMS_OK)
+	snprintf(amount, sizeof amount, "%lld", (long long)l->amount);
+	snprintf(fee_text, sizeof fee_text, "%lld", (long long)l->fee);
+	const char *params[6] = { id, status, amount, fee_text, l->ref, l->day[0] ? l->day : NULL };
+	if ((err = exec(c, &q_close, 6, params, &res)) != CLAIMS_OK)
 		return err;
 	if (PQntuples(res) == 0) {
 		PQclear(res);

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "provider_quote.h"
+#include "statement.h"
 
 enum claims_err {
 	CLAIMS_OK = 0,
@@ -78,8 +79,9 @@ struct claim_statement {
 	const char *sha256;
 };
 
-/* Serialises imports of one file in one currency and answers the stored
- * result of an earlier import of it (*result NULL when new). */
+/* Serialises the imports of the provider's statements and answers the
+ * stored result of an earlier import of this file in this currency
+ * (*result NULL when new). */
 enum claims_err claims_statement_seen(struct app_ctx *c, const struct claim_statement *st,
                                       char **result);
 
@@ -92,16 +94,24 @@ struct claim_match {
 	int64_t expected;
 	char   *before;         /* its JSON text when open (free()) */
 };
-/* The oldest open claim whose upstream_ref or claim_ref is ref, locked. */
-enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *ref,
-                             struct claim_match *m);
+/* The open claim whose upstream_ref or claim_ref is the line's ref,
+ * locked: the oldest expecting the line's amount in currency, else the
+ * oldest; a closed one when none is open. */
+enum claims_err claims_match(struct app_ctx *c, const char *provider, const char *currency,
+                             const struct statement_line *l, struct claim_match *m);
 /* Stores the statement's result; *id its id. */
 enum claims_err claims_statement_add(struct app_ctx *c, const struct claim_statement *st,
                                      const char *result, char *id, size_t id_len);
-/* Closes a claim from a statement line: status recovered,
- * partially_recovered or refused; *after its JSON text. */
+/* Whether an earlier import applied this line already: *claim_id the
+ * claim that its l->occurrence-th copy closed, 0 when none did (then the
+ * line is new, and closes an open claim). */
+enum claims_err claims_line_seen(struct app_ctx *c, const char *provider, const char *currency,
+                                 const struct statement_line *l, int64_t *claim_id);
+/* Closes a claim from a statement line (its amount, fee, and identity
+ * for claims_line_seen): status recovered, partially_recovered or
+ * refused; *after its JSON text. */
 enum claims_err claims_close(struct app_ctx *c, const char *id, const char *status,
-                             int64_t recovered, int64_t fee, char **after);
+                             const struct statement_line *l, char **after);
 /* Names the statement that closed claims ("1,2,3"). */
 enum claims_err claims_statement_link(struct app_ctx *c, const char *statement_id,
                                       const char *claim_ids);

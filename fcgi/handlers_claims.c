@@ -187,7 +187,7 @@ static enum app_err close_claim(struct app_ctx *c, struct import *im,
 	char *after = NULL, action[48];
 	enum app_err err;
 
-	if ((err = claims_fail(c, claims_close(c, m->id, status, l->amount, l->fee, &after), m->id)) != ERR_NONE)
+	if ((err = claims_fail(c, claims_close(c, m->id, status, l, &after), m->id)) != ERR_NONE)
 		return err;
 	snprintf(action, sizeof action, "provider_claim.%s", status);
 	err = audit_record(c, action, "provider_claim", m->id, m->before, after);
@@ -209,9 +209,19 @@ static json_t *ref_item(const struct statement_line *l)
 	return json_pack("{s:i, s:s}", "line", l->line, "ref", l->ref);
 }
 
+static json_t *duplicate_item(const struct statement_line *l, int64_t claim_id)
+{
+	return json_pack("{s:i, s:s, s:I}", "line", l->line, "ref", l->ref, "claim_id", (json_int_t)claim_id);
+}
+
+/* A line an earlier import applied (an overlapping statement) is a
+ * duplicate, even when another claim of its reference is still open:
+ * closing that one would count the money twice. Otherwise the line closes
+ * an open claim of its reference (claims_match says which). */
 static enum app_err apply_line(struct app_ctx *c, struct import *im, const struct statement_line *l)
 {
 	struct claim_match m;
+	int64_t seen = 0;
 	enum app_err err;
 
 	if (l->err != STATEMENT_LINE_OK) {
@@ -219,13 +229,18 @@ static enum app_err apply_line(struct app_ctx *c, struct import *im, const struc
 		                                             "reason", statement_line_err_code(l->err)));
 		return ERR_NONE;
 	}
-	if ((err = claims_fail(c, claims_match(c, im->provider, l->ref, &m), l->ref)) != ERR_NONE)
+	if ((err = claims_fail(c, claims_line_seen(c, im->provider, im->currency, l, &seen), l->ref)) != ERR_NONE)
+		return err;
+	if (seen > 0) {
+		json_array_append_new(im->duplicate, duplicate_item(l, seen));
+		return ERR_NONE;
+	}
+	if ((err = claims_fail(c, claims_match(c, im->provider, im->currency, l, &m), l->ref)) != ERR_NONE)
 		return err;
 	if (!m.found)
 		json_array_append_new(im->unknown, ref_item(l));
 	else if (!m.open)   /* closed already: by an earlier line or statement */
-		json_array_append_new(im->duplicate, json_pack("{s:i, s:s, s:I}", "line", l->line,
-		                      "ref", l->ref, "claim_id", (json_int_t)m.id_num));
+		json_array_append_new(im->duplicate, duplicate_item(l, m.id_num));
 	else if (strcmp(m.currency, im->currency) != 0)
 		json_array_append_new(im->invalid, json_pack("{s:i, s:s}", "line", l->line,
 		                                             "reason", "currency_mismatch"));

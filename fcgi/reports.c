@@ -35,7 +35,10 @@ int report_group_parse(const char *s, enum report_group *out)
  * counts the requests whose money was granted (approved, paying, paid);
  * approval_rate = approved / (approved + rejected). The SLA share: decided
  * by due_at, out of those decided plus those still open past due_at (an
- * overdue open request is a miss already). Business hours: sql/013. A row
+ * overdue open request is a miss already). A request withdrawn undecided
+ * was open until its withdrawal (updated_at: withdrawn is final), so it is
+ * a miss only when withdrawn after due_at; before, nothing was late.
+ * Business hours: sql/013. A row
  * is a key and a currency: the amounts are minor units of that currency,
  * and two currencies never add up (so the counts and rates split too). */
 static const struct db_stmt q_refunds = { "reports_refunds",
@@ -47,7 +50,7 @@ static const struct db_stmt q_refunds = { "reports_refunds",
 	"   WHEN 'week' THEN to_char(r.created_at AT TIME ZONE $4, 'IYYY-\"W\"IW')"
 	"   WHEN 'month' THEN to_char(r.created_at AT TIME ZONE $4, 'YYYY-MM') END AS key,"
 	"  r.currency, r.status, r.quoted_amount, coalesce(r.approved_amount, 0) AS approved_amount,"
-	"  r.due_at, r.first_decided_at,"
+	"  r.due_at, r.first_decided_at, r.updated_at,"
 	"  CASE WHEN r.first_decided_at IS NOT NULL"
 	"   THEN business_hours(r.created_at, r.first_decided_at, $4) END AS hours"
 	"  FROM refund_requests r"
@@ -64,7 +67,8 @@ static const struct db_stmt q_refunds = { "reports_refunds",
 	"  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY hours)::numeric, 2) AS p50,"
 	"  round(percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)::numeric, 2) AS p90,"
 	"  count(*) FILTER (WHERE first_decided_at <= due_at) AS in_sla,"
-	"  count(*) FILTER (WHERE first_decided_at IS NOT NULL OR due_at < now()) AS sla_due"
+	"  count(*) FILTER (WHERE first_decided_at IS NOT NULL"
+	"   OR due_at < CASE status WHEN 'withdrawn' THEN updated_at ELSE now() END) AS sla_due"
 	"  FROM r GROUP BY key, currency)"
 	" SELECT jsonb_build_object('key', key, 'currency', currency, 'submitted', submitted, 'approved', approved,"
 	"  'rejected', rejected, 'withdrawn', withdrawn, 'paid', paid,"

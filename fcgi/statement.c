@@ -239,6 +239,8 @@ static enum statement_line_err check_line(const struct reader *r, struct stateme
 	if (!date_ok(date))
 		return STATEMENT_LINE_BAD_DATE;
 	memcpy(l->date, date, strlen(date) + 1);
+	if (date[0] != '\0')
+		memcpy(l->day, date, 10);   /* date_ok: it starts with the day */
 	return STATEMENT_LINE_OK;
 }
 
@@ -264,7 +266,7 @@ static void add_line(struct reader *r)
 	l.line = r->record_line;
 	l.err = check_line(r, &l);
 	if (l.err != STATEMENT_LINE_OK)
-		l.amount = l.fee = 0;
+		l.amount = l.fee = 0, l.day[0] = '\0';
 	st->lines[st->n++] = l;
 }
 
@@ -339,6 +341,55 @@ static enum statement_err feed(struct reader *r, struct csv_parser *p, const cha
 	return r->err;
 }
 
+/* ---- lines that say the same thing ---- */
+
+/* Lines that say the same thing: ref, amount, fee and day. */
+static int key_cmp(const struct statement_line *x, const struct statement_line *y)
+{
+	int d = strcmp(x->ref, y->ref);
+
+	if (d == 0 && x->amount != y->amount)
+		d = x->amount < y->amount ? -1 : 1;
+	if (d == 0 && x->fee != y->fee)
+		d = x->fee < y->fee ? -1 : 1;
+	return d != 0 ? d : strcmp(x->day, y->day);
+}
+
+/* A line as qsort moves it. */
+struct line_ref {
+	struct statement_line *l;
+};
+
+/* qsort: by key, then by place in the file (the lines are one array, so
+ * their addresses are their order). */
+static int same_line_order(const void *a, const void *b)
+{
+	const struct statement_line *x = ((const struct line_ref *)a)->l;
+	const struct statement_line *y = ((const struct line_ref *)b)->l;
+	int d = key_cmp(x, y);
+
+	return d != 0 ? d : (x > y) - (x < y);
+}
+
+/* Sorting references keeps this O(n log n) on a 20 000-line file. */
+static enum statement_err number_occurrences(struct statement *st)
+{
+	struct line_ref *by = malloc((st->n ? st->n : 1) * sizeof *by);
+	size_t n = 0;
+
+	if (by == NULL)
+		return STATEMENT_NOMEM;
+	for (size_t i = 0; i < st->n; i++)
+		if (st->lines[i].err == STATEMENT_LINE_OK)
+			by[n++].l = &st->lines[i];
+	qsort(by, n, sizeof *by, same_line_order);
+	for (size_t i = 0; i < n; i++)
+		by[i].l->occurrence = i > 0 && key_cmp(by[i - 1].l, by[i].l) == 0
+		                      ? by[i - 1].l->occurrence + 1 : 1;
+	free(by);
+	return STATEMENT_OK;
+}
+
 enum statement_err statement_parse(const char *data, size_t len,
                                    const struct statement_columns *cols,
                                    const char *currency, struct statement *out)
@@ -366,6 +417,8 @@ enum statement_err statement_parse(const char *data, size_t len,
 	csv_free(&p);
 	if (err == STATEMENT_OK && !r.header_seen)
 		err = STATEMENT_NO_HEADER;
+	if (err == STATEMENT_OK)
+		err = number_occurrences(out);
 	if (err != STATEMENT_OK) {
 		free(out->lines);
 		out->lines = NULL;

@@ -69,6 +69,14 @@ struct statement_line {
 	int64_t                 amount;   /* minor units */
 	int64_t                 fee;      /* minor units; 0 when no fee column */
 	char                    date[STATEMENT_DATE_SIZE];
+	char                    day[11];  /* YYYY-MM-DD of date, "" without one */
+	/* Of the readable lines of the file with this ref, amount, fee and
+	 * day, this is the occurrence-th (1 for the first; 0 on a broken
+	 * line). An overlapping statement repeats lines an earlier import
+	 * applied, and a provider may refund the same amount twice on one
+	 * day: the n-th such line of a file is a duplicate only if n of them
+	 * were imported before (handlers_claims.c). */
+	int                     occurrence;
 };
 
 struct statement {

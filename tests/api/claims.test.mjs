@@ -465,6 +465,66 @@ test('statement import: matched, amount_mismatch, refused, unknown_ref, duplicat
   assert.deepEqual(r.json.matched, []);
 });
 
+// Renewals of one instance are orders with the same upstream_ref, so two
+// claims can share a reference. A later statement usually repeats the lines
+// of an earlier one (a month's export, then the quarter's): a line already
+// applied by an earlier import is a duplicate, not a recovery for the next
+// open claim of that reference, which would count the money twice.
+test('statement import: an overlapping statement does not apply a line twice to another claim of the same reference', async () => {
+  const instance = ref('i-renewed');
+  const first = await approvedClaim({ upstreamRef: instance });
+  const second = await approvedClaim({ upstreamRef: instance });
+  let r = await importCsv(`ref,amount,fee,date\n${instance},1000.00,0,2026-12-01\n`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id]), [[2, first.claim.id]]);
+  // The overlapping export: the same line again, then the second refund.
+  r = await importCsv(`ref,amount,fee,date\n${instance},1000.00,0,2026-12-01\n${instance},600.00,1.50,2026-12-09\n`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.duplicate, [{ line: 2, ref: instance, claim_id: first.claim.id }]);
+  assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id, x.status, x.actual, x.fee]),
+    [[3, second.claim.id, 'partially_recovered', 60000, 150]]);
+  assert.equal(claimRow(first.claim.id).recovered_amount, 100000);
+  const k = claimRow(second.claim.id);
+  assert.deepEqual([k.status, k.recovered_amount, k.fee], ['partially_recovered', 60000, 150]);
+  // Without the date column, the same line still names the claim it closed.
+  r = await importCsv(`ref,amount,fee\n${instance},600.00,1.50\n`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.duplicate, [{ line: 2, ref: instance, claim_id: second.claim.id }]);
+  assert.deepEqual(r.json.matched, []);
+});
+
+// Two refunds of the same amount on the same day for one instance are two
+// lines of one file: both apply. Importing that file's first line alone
+// before does not make the second one a duplicate.
+test('statement import: identical lines in one file close one claim each; an earlier import of one of them is counted once', async () => {
+  const instance = ref('i-twice');
+  const a = await approvedClaim({ upstreamRef: instance });
+  const b = await approvedClaim({ upstreamRef: instance });
+  const c = await approvedClaim({ upstreamRef: instance });
+  const line = `${instance},1000.00,0,2026-12-03\n`;
+  let r = await importCsv(`ref,amount,fee,date\n${line}`);
+  assert.deepEqual(r.json.matched.map((x) => x.claim_id), [a.claim.id]);
+  r = await importCsv(`ref,amount,fee,date\n${line}${line}${line}`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.duplicate.map((x) => [x.line, x.claim_id]), [[2, a.claim.id]]);
+  assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id]), [[3, b.claim.id], [4, c.claim.id]]);
+});
+
+// Two open claims of one reference expecting different amounts: a line
+// goes to the one expecting exactly its amount, whatever the order of the
+// lines, so neither shows a shortfall the provider does not owe.
+test('statement import: among open claims of one reference, the line closes the one expecting its amount', async () => {
+  const instance = ref('i-two-open');
+  const big = await approvedClaim({ upstreamRef: instance, cost: 100000 });
+  const small = await approvedClaim({ upstreamRef: instance, cost: 80000 });
+  assert.deepEqual([big.claim.expected_amount, small.claim.expected_amount], [100000, 80000]);
+  const r = await importCsv(`ref,amount\n${instance},800.00\n${instance},1000.00\n`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.matched.map((x) => [x.line, x.claim_id, x.status]),
+    [[2, small.claim.id, 'recovered'], [3, big.claim.id, 'recovered']]);
+  assert.deepEqual(r.json.amount_mismatch, []);
+});
+
 test('aliyun end to end: the seed rule of the demo data, the configured columns, recovered in full', async () => {
   const c = customer();
   const order = await ecsOrder(c, { daysAgo: 3, provider: 'aliyun' });

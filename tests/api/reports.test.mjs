@@ -193,6 +193,31 @@ test('report: a row per key and currency, never a sum of CNY and JPY minor units
   assert.deepEqual(lines.map((l) => l.split(',').slice(0, 3)), [[provider, 'CNY', '1'], [provider, 'JPY', '1']]);
 });
 
+// A request the customer withdrew before its decision was due is no missed
+// SLA: nothing was open past due_at. One withdrawn after due_at, still
+// undecided, was (the customer gave up waiting). Its due_at is long past at
+// report time in both cases.
+test('report: the SLA share leaves out a request withdrawn before it was due', async () => {
+  const provider = `rps_${RUN}`;
+  const early = await request({ provider });
+  const late = await request({ provider });
+  const onTime = await request({ provider });
+  await act(early, 'withdraw', early.tok);
+  await act(late, 'withdraw', late.tok);
+  await act(onTime, 'claim', SUPPORT);
+  await act(onTime, 'reject', SUPPORT, { reason_code: 'policy_ineligible', note: 'no' });
+  // Submitted 10 days ago, due 7 days ago; early withdrawn 9 days ago, late 5.
+  psql(`UPDATE refund_requests SET created_at = now() - interval '10 days', due_at = now() - interval '7 days',
+    updated_at = now() - CASE id WHEN ${early.id} THEN interval '9 days' ELSE interval '5 days' END
+    WHERE id IN (${early.id}, ${late.id})`);
+  const r = await report('?group=provider');
+  assert.equal(r.status, 200, r.text);
+  const row = r.json.items.find((x) => x.key === provider);
+  assert.equal(row.withdrawn, 2, r.text);
+  // Decided in time: onTime; missed: late; not counted: early.
+  assert.equal(row.within_sla_share, 0.5, r.text);
+});
+
 test('report: roles, groups and ranges refused', async () => {
   for (const role of ['customer', 'support', 'system']) {
     assertProblem(assert, await report('', token(`x-${RUN}`, role)), 403, 'forbidden');

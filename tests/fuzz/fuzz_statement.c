@@ -39,7 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (l->line <= last || (size_t)l->line > lines)
 			abort();
 		last = l->line;
-		if (l->err != STATEMENT_LINE_OK && (l->amount != 0 || l->fee != 0))
+		if (l->err != STATEMENT_LINE_OK && (l->amount != 0 || l->fee != 0 || l->occurrence != 0))
+			abort();
+		/* the n-th identical line: at least 1, at most its place in the file */
+		if (l->err == STATEMENT_LINE_OK && (l->occurrence < 1 || (size_t)l->occurrence > i + 1))
 			abort();
 		if (l->err == STATEMENT_LINE_OK &&
 		    (l->ref[0] == '\0' || l->amount < 0 || l->fee < 0 || !memchr(l->ref, '\0', sizeof l->ref)))

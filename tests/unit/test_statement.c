@@ -187,6 +187,40 @@ static void test_exact_amounts(void **state)
 	statement_free(&st);
 }
 
+/* A line's place among the lines of the file that say the same thing
+ * (reference, amount, fee and day): what tells an overlapping statement's
+ * repeated line from a second refund of the same amount. The time of day
+ * and the other columns do not count; a broken line has none. */
+static void test_occurrence(void **state)
+{
+	(void)state;
+	struct statement st;
+	const char *text =
+		"ref,amount,fee,date,memo\n"
+		"i-a,10.00,0,2026-12-01,first\n"
+		"i-b,10.00,0,2026-12-01,another ref\n"
+		"i-a,10.00,0,2026-12-01 18:30:00,same day later\n"
+		"i-a,10.00,0.01,2026-12-01,another fee\n"
+		"i-a,10.01,0,2026-12-01,another amount\n"
+		"i-a,10.00,0,2026-12-02,another day\n"
+		"i-a,x,0,2026-12-01,broken\n"
+		"i-a,10.0,,2026-12-01,same amount written otherwise\n";
+
+	assert_int_equal(parse(text, STATEMENT_DEFAULT_COLUMNS, &st), STATEMENT_OK);
+	assert_int_equal(st.n, 8);
+	const int want[8] = { 1, 1, 2, 1, 1, 1, 0, 3 };
+	for (size_t i = 0; i < st.n; i++)
+		assert_int_equal(st.lines[i].occurrence, want[i]);
+	statement_free(&st);
+	/* Without a date column every line has the day "". */
+	assert_int_equal(parse("ref,amount\ni-a,1\ni-a,1.00\ni-b,1\n", "ref=ref, amount=amount", &st),
+	                 STATEMENT_OK);
+	assert_int_equal(st.lines[0].occurrence, 1);
+	assert_int_equal(st.lines[1].occurrence, 2);
+	assert_int_equal(st.lines[2].occurrence, 1);
+	statement_free(&st);
+}
+
 static void test_broken_files(void **state)
 {
 	(void)state;
@@ -222,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_amount_bounds),
 		cmocka_unit_test(test_calendar_dates),
 		cmocka_unit_test(test_exact_amounts),
+		cmocka_unit_test(test_occurrence),
 		cmocka_unit_test(test_broken_files),
 	};
 
