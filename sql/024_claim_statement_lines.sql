@@ -1,4 +1,4 @@
--- 024_review-b_statement_lines.sql -- which statement line closed a claim.
+-- 024_claim_statement_lines.sql -- which statement line closed a claim.
 --
 -- A statement line names a reference (upstream_ref or claim_ref), and the
 -- renewals of one instance are orders with the same upstream_ref, so two
