@@ -64,10 +64,19 @@ static unsigned decode_one(const unsigned char *s, size_t *n)
 	       (s[3] & 0x3Fu);
 }
 
+/* Controls, the bidirectional embeddings, overrides and isolates (they
+ * reorder what staff read: "gnp.exe" behind U+202E), the line and
+ * paragraph separators (a line break to anything that renders them), and
+ * the invisible characters no name needs (zero-width space, word joiner,
+ * byte order mark): each makes a name read as something other than it is.
+ * The joiners (U+200C/D, for Persian, Indic scripts and emoji) and the
+ * direction marks (U+200E/F, mixed-direction text) stay: they reorder
+ * nothing. */
 static bool forbidden_cp(unsigned cp)
 {
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
-	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200B ||
+	       (cp >= 0x2028 && cp <= 0x202E) || cp == 0x2060 ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
 }
 
 enum attach_name_err attach_name_check(const char *name, size_t len)

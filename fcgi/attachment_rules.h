@@ -27,7 +27,7 @@ enum attach_name_err {
 	ATTACH_NAME_EMPTY,
 	ATTACH_NAME_TOO_LONG,
 	ATTACH_NAME_BAD_UTF8,
-	ATTACH_NAME_CONTROL,     /* C0, DEL, C1, or a bidirectional override */
+	ATTACH_NAME_CONTROL,     /* C0, DEL, C1, a bidi override, a line separator, an invisible */
 	ATTACH_NAME_PATH,        /* '/', '\\', "." or ".." */
 };
 /* A file name as shown to staff and sent back in downloads: 1..255 bytes
