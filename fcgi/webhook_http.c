@@ -9,9 +9,10 @@
 #include "webhook.h"
 
 struct webhook_http {
-	const struct config *cfg;
-	CURL                *curl;
-	size_t               received;   /* body bytes of the current answer */
+	const struct config              *cfg;
+	CURL                             *curl;
+	size_t                            received;   /* body bytes of the current answer */
+	const struct webhook_http_cancel *cancel;     /* of the current post, or NULL */
 };
 
 struct webhook_http *webhook_http_new(const struct config *cfg)
@@ -49,6 +50,18 @@ static size_t discard(char *data, size_t size, size_t n, void *user)
 	return h->received > WEBHOOK_HTTP_BODY_CAP ? 0 : size * n;
 }
 
+/* libcurl's CURLOPT_XFERINFOFUNCTION: non-zero aborts the transfer
+ * (CURLE_ABORTED_BY_CALLBACK). Without it a stopping process waited up to
+ * webhook.timeout_ms on a slow receiver after its requests were done. */
+static int check_cancel(void *user, curl_off_t dltotal, curl_off_t dlnow,
+                        curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct webhook_http *h = user;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return h->cancel != NULL && h->cancel->stop(h->cancel->arg);
+}
+
 static int set_options(struct webhook_http *h, const char *body, size_t len,
                        struct curl_slist *headers, char *errbuf)
 {
@@ -75,6 +88,9 @@ static int set_options(struct webhook_http *h, const char *body, size_t len,
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "refundd/" REFUNDD_VERSION) ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, h) ||
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) ||
+	    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_cancel) ||
+	    curl_easy_setopt(c, CURLOPT_XFERINFODATA, h) ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf)) ? -1 : 0;
 }
 
@@ -100,6 +116,7 @@ static struct curl_slist *make_headers(const char *signature, const char *event_
 
 int webhook_http_post(struct webhook_http *h, const char *body, size_t len,
                       const char *signature, const char *event_id,
+                      const struct webhook_http_cancel *cancel,
                       struct webhook_http_result *out)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -108,6 +125,7 @@ int webhook_http_post(struct webhook_http *h, const char *body, size_t len,
 
 	memset(out, 0, sizeof *out);
 	h->received = 0;
+	h->cancel = cancel;
 	if (headers != NULL && set_options(h, body, len, headers, errbuf) != 0)
 		rc = CURLE_FAILED_INIT;
 	else if (headers != NULL) {
@@ -117,6 +135,8 @@ int webhook_http_post(struct webhook_http *h, const char *body, size_t len,
 	/* An answer over the cap still answered: its status counts. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && out->status > 0))
 		out->status = 0;
+	out->cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
+	h->cancel = NULL;
 	if (out->status == 0)
 		snprintf(out->error, sizeof out->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	/* The error buffer and headers are ours: unhook them before they go. */

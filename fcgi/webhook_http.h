@@ -8,6 +8,7 @@
 #ifndef REFUNDD_WEBHOOK_HTTP_H
 #define REFUNDD_WEBHOOK_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
 
@@ -21,12 +22,23 @@ void webhook_http_free(struct webhook_http *h);
 
 struct webhook_http_result {
 	long status;        /* HTTP status; 0 when none came back */
+	bool cancelled;     /* given up because the process is stopping */
 	char error[256];    /* why not, when status is 0 */
 };
 
-/* Returns 0 when an answer came back (any status), -1 otherwise. */
+/* Asked while a post waits on its receiver (libcurl's progress callback,
+ * about once a second and on every byte): true gives the post up. */
+struct webhook_http_cancel {
+	bool (*stop)(void *arg);
+	void *arg;
+};
+
+/* Returns 0 when an answer came back (any status), -1 otherwise. A post
+ * that cancel (may be NULL) stopped has out->cancelled set: it was not an
+ * attempt the receiver answered or failed, only one we walked away from. */
 int webhook_http_post(struct webhook_http *h, const char *body, size_t len,
                       const char *signature, const char *event_id,
+                      const struct webhook_http_cancel *cancel,
                       struct webhook_http_result *out);
 
 #endif

@@ -69,8 +69,14 @@ static int64_t realtime_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void send_one(struct webhook_sender *s, struct webhook_claim *cl)
+static bool stopping(void *ticker)
 {
+	return ticker_stopping(ticker);
+}
+
+static void send_one(struct webhook_sender *s, struct ticker *t, struct webhook_claim *cl)
+{
+	const struct webhook_http_cancel cancel = { stopping, t };
 	struct webhook_http_result r;
 	char sig[WEBHOOK_SIGNATURE_MAX];
 	size_t len = strlen(cl->body);
@@ -81,7 +87,9 @@ static void send_one(struct webhook_sender *s, struct webhook_claim *cl)
 		log_event("error", "webhook_sign", "could not compute the signature");
 		return;   /* not tried: stays due */
 	}
-	webhook_http_post(s->http, cl->body, len, sig, cl->event_id, &r);
+	webhook_http_post(s->http, cl->body, len, sig, cl->event_id, &cancel, &r);
+	if (r.cancelled)
+		return;   /* the process is stopping: not tried, stays due */
 	cl->out.at_us = realtime_us();
 	judge(s->cfg, cl, &r);
 }
@@ -109,7 +117,7 @@ static bool deliver_batch(struct webhook_sender *s, struct ticker *t)
 		return false;
 	for (; tried < n && (tried == 0 || (monotonic_ms() - started < BATCH_BUDGET_MS &&
 	                                    !ticker_stopping(t))); tried++)
-		send_one(s, &cl[tried]);
+		send_one(s, t, &cl[tried]);
 	enum app_err err = webhooks_finish(s->db, cl, n);
 	if (err != ERR_NONE)
 		log_event("error", "webhook_finish", "outcomes not recorded: those events go again");

@@ -501,3 +501,33 @@ test('a sender frozen mid-send (its connection still open): the database ends it
     await e.exited;
   }
 });
+
+test('a stopping sender walks away from a slow receiver: it exits before the answer, the event stays due and goes later', async () => {
+  // Before, SIGTERM waited for the post in flight, up to webhook.timeout_ms
+  // (60 s at most) after the requests were done; now libcurl's progress
+  // callback gives the post up, and an abandoned post is not an attempt.
+  await stopSenders();
+  const g = await started(startSender('g', { REFUNDD_WEBHOOK_TIMEOUT_MS: '30000' }));
+  senders.push(g);
+  let arrivedNow;
+  const arrived = new Promise((r) => { arrivedNow = r; });
+  holdAccount.set(`${PREFIX}slow`, { ms: 20000, arrived: arrivedNow });
+  const x = await newRefund(`${PREFIX}slow`);
+  const [row] = await deliveriesOf([x.id]);
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('g never posted the event')), 20000); });
+  try { await Promise.race([arrived, late]); } finally { clearTimeout(timer); }
+  holdAccount.delete(`${PREFIX}slow`);
+  g.stopped = true;
+  g.child.kill('SIGTERM');
+  assert.equal(await g.exited, 0, g.log());
+  const first = seen.find((s) => s.id === row.id);
+  assert.equal(first.answered, undefined, 'g exited while the receiver still held its post');
+  const [after] = await deliveriesOf([x.id]);
+  assert.equal(after.attempts, 0, 'a post given up is not an attempt');
+  assert.notEqual(after.status, 'failed');
+  const h = await started(startSender('h'));
+  senders.push(h);
+  await until('sent by the next sender', async () => (await deliveriesOf([x.id]))[0].status === 'delivered');
+  assert.equal(seen.filter((s) => s.id === row.id).at(-1).status, 200);
+});
