@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,7 +16,8 @@
 #include "http.h"
 #include "money.h"
 
-#define MAX_FIELDS 64
+/* The four columns a line is read from, in struct statement_columns' order. */
+enum { COL_REF, COL_AMOUNT, COL_FEE, COL_DATE, N_COLS };
 
 static const char *const err_codes[STATEMENT_ERR__MAX] = {
 	[STATEMENT_OK]             = "ok",
@@ -116,68 +118,75 @@ struct reader {
 	int                             record_line;    /* the line the current record began on */
 	bool                            in_quotes;      /* a quoted field is open at the end of a line */
 	bool                            header_seen;
-	int                             col_ref, col_amount, col_fee, col_date;
-	char                           *fields[MAX_FIELDS];
-	size_t                          n_fields;
-	bool                            too_long;       /* a field of this record */
+	/* Only the four columns are kept, however many a provider's export
+	 * has (their bills run to dozens, long descriptions among them): the
+	 * header's names are compared as they come, a line's fields copied
+	 * only at those places. */
+	const char                     *names[N_COLS];
+	size_t                          col[N_COLS];    /* place in the header; SIZE_MAX: none */
+	char                           *value[N_COLS];  /* this record's, or NULL */
+	size_t                          n_fields;       /* fields of this record so far */
+	bool                            too_long;       /* a kept field of this record */
 	enum statement_err              err;
 };
+
+static void header_field(struct reader *r, const char *text, size_t len)
+{
+	for (int i = 0; i < N_COLS; i++)
+		if (r->col[i] == SIZE_MAX && r->names[i][0] != '\0' && strlen(r->names[i]) == len &&
+		    strncasecmp(text, r->names[i], len) == 0)
+			r->col[i] = r->n_fields;   /* the first column of that name */
+}
+
+static void line_field(struct reader *r, const char *text, size_t len)
+{
+	for (int i = 0; i < N_COLS; i++) {
+		if (r->col[i] != r->n_fields)
+			continue;
+		if (len > STATEMENT_FIELD_MAX) {
+			r->too_long = true;
+			len = 0;
+		}
+		if ((r->value[i] = malloc(len + 1)) == NULL) {
+			r->err = STATEMENT_NOMEM;
+			return;
+		}
+		memcpy(r->value[i], text, len);
+		r->value[i][len] = '\0';
+	}
+}
 
 static void on_field(void *data, size_t len, void *user)
 {
 	struct reader *r = user;
-	char *copy;
+	const char *text = data ? data : "";
 
-	if (r->err != STATEMENT_OK || r->n_fields >= MAX_FIELDS)
+	if (r->err != STATEMENT_OK)
 		return;
-	if (len > STATEMENT_FIELD_MAX) {
-		r->too_long = true;
-		len = 0;
-	}
-	if ((copy = malloc(len + 1)) == NULL) {
-		r->err = STATEMENT_NOMEM;
-		return;
-	}
-	if (len)
-		memcpy(copy, data, len);
-	copy[len] = '\0';
-	r->fields[r->n_fields++] = copy;
+	trim(&text, &len);   /* spreadsheets pad cells: " 100.00" is 100.00 */
+	if (r->header_seen)
+		line_field(r, text, len);
+	else
+		header_field(r, text, len);
+	r->n_fields++;
 }
 
-static int find_column(const struct reader *r, const char *name)
-{
-	if (name[0] == '\0')
-		return -1;
-	for (size_t i = 0; i < r->n_fields; i++)
-		if (strcasecmp(r->fields[i], name) == 0)
-			return (int)i;
-	return -2;
-}
-
+/* ref and amount must be there; a fee or date column the file does not
+ * have is simply not read (a statement without fees). */
 static void read_header(struct reader *r)
 {
-	const struct statement_columns *c = r->cols;
-	const char *names[4] = { c->ref, c->amount, c->fee, c->date };
-	int *cols[4] = { &r->col_ref, &r->col_amount, &r->col_fee, &r->col_date };
-
 	r->header_seen = true;
-	/* ref and amount must be there; a fee or date column the file does
-	 * not have is simply not read (a statement without fees). */
-	for (int i = 0; i < 4; i++) {
-		*cols[i] = find_column(r, names[i]);
-		if (*cols[i] == -2 && i >= 2)
-			*cols[i] = -1;
-		if (*cols[i] == -2) {
-			memcpy(r->st->missing, names[i], strlen(names[i]) + 1);
+	for (int i = COL_REF; i <= COL_AMOUNT; i++)
+		if (r->col[i] == SIZE_MAX) {
+			memcpy(r->st->missing, r->names[i], strlen(r->names[i]) + 1);
 			r->err = STATEMENT_MISSING_COLUMN;
 			return;
 		}
-	}
 }
 
 static const char *field(const struct reader *r, int col)
 {
-	return col >= 0 && (size_t)col < r->n_fields ? r->fields[col] : "";
+	return r->value[col] ? r->value[col] : "";
 }
 
 /* Non-negative decimal text of the currency, at most MONEY_AMOUNT_MAX
@@ -223,7 +232,7 @@ static bool date_ok(const char *d)
 
 static enum statement_line_err check_line(const struct reader *r, struct statement_line *l)
 {
-	const char *ref = field(r, r->col_ref), *date = field(r, r->col_date);
+	const char *ref = field(r, COL_REF), *date = field(r, COL_DATE);
 
 	if (r->too_long)
 		return STATEMENT_LINE_TOO_LONG;
@@ -232,9 +241,9 @@ static enum statement_line_err check_line(const struct reader *r, struct stateme
 	if (!ref_ok(ref))
 		return STATEMENT_LINE_BAD_REF;
 	memcpy(l->ref, ref, strlen(ref) + 1);
-	if (!amount_ok(field(r, r->col_amount), r->currency, false, &l->amount))
+	if (!amount_ok(field(r, COL_AMOUNT), r->currency, false, &l->amount))
 		return STATEMENT_LINE_BAD_AMOUNT;
-	if (!amount_ok(field(r, r->col_fee), r->currency, true, &l->fee))
+	if (!amount_ok(field(r, COL_FEE), r->currency, true, &l->fee))
 		return STATEMENT_LINE_BAD_FEE;
 	if (!date_ok(date))
 		return STATEMENT_LINE_BAD_DATE;
@@ -272,8 +281,10 @@ static void add_line(struct reader *r)
 
 static void drop_fields(struct reader *r)
 {
-	for (size_t i = 0; i < r->n_fields; i++)
-		free(r->fields[i]);
+	for (int i = 0; i < N_COLS; i++) {
+		free(r->value[i]);
+		r->value[i] = NULL;
+	}
 	r->n_fields = 0;
 	r->too_long = false;
 }
@@ -394,8 +405,9 @@ enum statement_err statement_parse(const char *data, size_t len,
                                    const struct statement_columns *cols,
                                    const char *currency, struct statement *out)
 {
-	struct reader r = { cols, currency, out, 0, 0, false, false, -1, -1, -1, -1, { 0 }, 0,
-	                    false, STATEMENT_OK };
+	struct reader r = { cols, currency, out, 0, 0, false, false,
+	                    { cols->ref, cols->amount, cols->fee, cols->date },
+	                    { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX }, { NULL }, 0, false, STATEMENT_OK };
 	struct csv_parser p;
 	enum statement_err err;
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -84,6 +85,35 @@ static void test_lines(void **state)
 	assert_int_equal(st.lines[7].err, STATEMENT_LINE_BAD_FEE);
 	assert_int_equal(st.lines[7].line, 11);
 	statement_free(&st);
+}
+
+/* A provider's bill export: a hundred columns, the reference past the
+ * 64th, a description longer than a field may be in a column not read,
+ * padded cells. Regression: only 64 columns were kept (the reference was
+ * "missing"), and a long field anywhere made the line invalid. */
+static void test_wide_export(void **state)
+{
+	(void)state;
+	struct statement st;
+	char *text = malloc(16384), *p = text;
+	const char *end = text + 16384;
+
+	assert_non_null(text);
+	for (int i = 0; i < 100; i++)   /* header: Col0..Col99, then ours at 100, 101 */
+		p += snprintf(p, (size_t)(end - p), "Col%d,", i);
+	p += snprintf(p, (size_t)(end - p), "ResourceId,RefundAmount\r\n");
+	memset(p, 'd', 2000);           /* column 0: a description over STATEMENT_FIELD_MAX */
+	p += 2000;
+	memset(p, ',', 100);            /* columns 1..99 empty, then column 100 starts */
+	p += 100;
+	snprintf(p, (size_t)(end - p), " i-wide , 100.00 \r\n");
+	assert_int_equal(parse(text, "ref=resourceid, amount=RefundAmount", &st), STATEMENT_OK);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.lines[0].err, STATEMENT_LINE_OK);
+	assert_string_equal(st.lines[0].ref, "i-wide");
+	assert_int_equal(st.lines[0].amount, 10000);
+	statement_free(&st);
+	free(text);
 }
 
 /* Amounts and fees up to MONEY_AMOUNT_MAX, what any order can hold; a
@@ -252,6 +282,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_wide_export),
 		cmocka_unit_test(test_record_first_line),
 		cmocka_unit_test(test_amount_bounds),
 		cmocka_unit_test(test_calendar_dates),
