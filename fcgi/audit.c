@@ -47,9 +47,21 @@ static const struct db_stmt q_checkpoint_add = { "audit_checkpoint_add",
 	"SELECT audit_checkpoint_add($1::bigint, decode($2, 'hex'), $3::bigint,"
 	" decode($4, 'hex'), decode($5, 'hex'), $6)" };
 
-static const struct db_stmt q_verify = { "audit_verify",
-	"SELECT ok, checked, first_bad_position, first_bad_id, unsealed, first_unsealed_id,"
-	" bad_checkpoint_id FROM audit_verify(make_interval(secs => $1::int))" };
+/* The proof walks the chain a slice at a time, each slice its own short
+ * statement: in one statement a long chain outlasted statement_timeout
+ * (sql/024). One REPEATABLE READ transaction keeps them one snapshot. */
+#define VERIFY_SLICE 5000
+
+static const struct db_stmt q_verify_begin = { "audit_verify_begin",
+	"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" };
+
+static const struct db_stmt q_verify_slice = { "audit_verify_slice",
+	"SELECT checked, encode(last_hash, 'hex'), first_bad_position, first_bad_id"
+	" FROM audit_verify_slice($1::bigint, decode($2, 'hex'), $3::int)" };
+
+static const struct db_stmt q_verify_rest = { "audit_verify_rest",
+	"SELECT unsealed, first_unsealed_id, bad_checkpoint_id"
+	" FROM audit_verify_rest(make_interval(secs => $1::int))" };
 
 static const struct db_stmt q_hash_at = { "audit_chain_hash_at",
 	"SELECT encode(hash, 'hex') FROM audit_chain WHERE position = $1::bigint" };
@@ -251,56 +263,107 @@ enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const cha
 	return fresh ? sign_and_store(db, cfg, by, position, head, id) : ERR_NONE;
 }
 
-static void check_signatures(const PGresult *res, const struct config *cfg,
-                             struct audit_proof *out)
-{
-	unsigned char ours[AUDIT_SIGN_KEY_LEN], pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
-	bool have_key = cfg->audit_key != NULL &&
-	    audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, ours) == AUDIT_SIGN_OK;
-	char msg[160];
+/* Each checkpoint's signature, one row at a time as they stream in: a
+ * checkpoint a minute is half a million rows a year, never held whole. */
+struct signature_check {
+	struct audit_proof *out;
+	unsigned char       ours[AUDIT_SIGN_KEY_LEN];
+	bool                have_key;
+};
 
-	for (int i = 0; i < PQntuples(res); i++) {
-		long long position = db_int(res, i, 1);
-		int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2),
-		                           db_int(res, i, 3));
-		bool good = have_key && n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
-		    memcmp(pub, ours, sizeof ours) == 0 &&
-		    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
-		    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
-		out->checkpoints++;
-		if (position > out->last_checkpoint_position)
-			out->last_checkpoint_position = position;
-		if (!good && out->bad_signature_id == 0) {
-			out->bad_signature_id = db_int(res, i, 0);
-			out->ok = false;
-		}
+static int check_signature(void *arg, const PGresult *row)
+{
+	struct signature_check *sc = arg;
+	unsigned char pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
+	long long position = db_int(row, 0, 1);
+	char msg[160];
+	int n = audit_sign_message(msg, sizeof msg, position, db_text(row, 0, 2), db_int(row, 0, 3));
+	bool good = sc->have_key && n > 0 && unhex(pub, sizeof pub, db_text(row, 0, 4)) &&
+	    memcmp(pub, sc->ours, sizeof pub) == 0 &&
+	    unhex(sig, sizeof sig, db_text(row, 0, 5)) &&
+	    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
+
+	sc->out->checkpoints++;
+	if (position > sc->out->last_checkpoint_position)
+		sc->out->last_checkpoint_position = position;
+	if (!good && sc->out->bad_signature_id == 0) {
+		sc->out->bad_signature_id = db_int(row, 0, 0);
+		sc->out->ok = false;
 	}
+	return 0;
 }
 
-enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_proof *out)
+static enum app_err check_signatures(struct db *db, const struct config *cfg,
+                                     struct audit_proof *out)
+{
+	struct signature_check sc = { out, { 0 }, false };
+
+	sc.have_key = cfg->audit_key != NULL &&
+	    audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, sc.ours) == AUDIT_SIGN_OK;
+	return db_stream(db, &q_checkpoints, 0, NULL, check_signature, &sc);
+}
+
+/* The chain's links, slice after slice, each slice linked to the hash the
+ * one before it ended on. */
+static enum app_err walk_chain(struct db *db, struct audit_proof *out)
+{
+	char after[24], prev[65] = "", limit[16];
+	const char *params[3] = { after, prev, limit };
+	PGresult *res = NULL;
+	long long n;
+	enum app_err err;
+
+	snprintf(limit, sizeof limit, "%d", VERIFY_SLICE);
+	do {
+		snprintf(after, sizeof after, "%lld", out->checked);
+		if ((err = db_exec(db, &q_verify_slice, 3, params, &res)) != ERR_NONE)
+			return err;
+		n = db_int(res, 0, 0);
+		out->checked += n;
+		out->first_bad_position = db_int(res, 0, 2);
+		out->first_bad_id = db_int(res, 0, 3);
+		db_copy(prev, sizeof prev, res, 0, 1);
+		PQclear(res);
+	} while (n == VERIFY_SLICE && out->first_bad_position == 0);
+	return ERR_NONE;
+}
+
+static enum app_err verify_rest(struct db *db, const struct config *cfg,
+                                struct audit_proof *out)
 {
 	char grace[16];
 	const char *params[1] = { grace };
 	PGresult *res = NULL;
 	enum app_err err;
 
-	memset(out, 0, sizeof *out);
 	snprintf(grace, sizeof grace, "%d", cfg->audit_unsealed_grace_s);
-	if ((err = db_exec(db, &q_verify, 1, params, &res)) != ERR_NONE)
+	if ((err = db_exec(db, &q_verify_rest, 1, params, &res)) != ERR_NONE)
 		return err;
-	out->ok = db_bool(res, 0, 0);
-	out->checked = db_int(res, 0, 1);
-	out->first_bad_position = db_int(res, 0, 2);
-	out->first_bad_id = db_int(res, 0, 3);
-	out->unsealed = db_int(res, 0, 4);
-	out->first_unsealed_id = db_int(res, 0, 5);
-	out->bad_checkpoint_id = db_int(res, 0, 6);
-	PQclear(res);
-	if ((err = db_exec(db, &q_checkpoints, 0, NULL, &res)) != ERR_NONE)
-		return err;
-	check_signatures(res, cfg, out);
+	out->unsealed = db_int(res, 0, 0);
+	out->first_unsealed_id = db_int(res, 0, 1);
+	out->bad_checkpoint_id = db_int(res, 0, 2);
 	PQclear(res);
 	return ERR_NONE;
+}
+
+enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_proof *out)
+{
+	PGresult *res = NULL;
+	enum app_err err;
+
+	memset(out, 0, sizeof *out);
+	if ((err = db_exec(db, &q_verify_begin, 0, NULL, &res)) != ERR_NONE)
+		return err;
+	PQclear(res);
+	if ((err = walk_chain(db, out)) != ERR_NONE || (err = verify_rest(db, cfg, out)) != ERR_NONE)
+		goto err;
+	out->ok = out->first_bad_position == 0 && out->unsealed == 0 && out->bad_checkpoint_id == 0;
+	if ((err = check_signatures(db, cfg, out)) != ERR_NONE || (err = db_commit(db)) != ERR_NONE)
+		goto err;
+	return ERR_NONE;
+err:
+	db_rollback(db);
+	return err;
 }
 
 enum app_err audit_chain_hash_at(struct db *db, long long position, char hash_hex[65],

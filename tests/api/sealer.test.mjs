@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { api, token, uid, psql, sleep, nowS, iso, DAY, RUNDIR } from './lib.mjs';
+import { fcgiRequest } from './fcgi-client.mjs';
 
 const RUN = uid();
 const BIN = process.env.REFUNDD_BIN;
@@ -121,6 +122,63 @@ test('sql/007 carries over a chain built by the old trigger, and a tampered one 
     assert.equal(q('SELECT ok, first_bad_position FROM audit_verify()').stdout.trim(), 'f|3');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  }
+});
+
+// GET /api/v1/audit/verify on a long chain, from a refundd of its own on a
+// database of its own whose statement_timeout (1 s) a whole walk of the
+// chain in one statement outlasts by far (~10 us an event): verify answers
+// the proof all the same, its walk cut into statements that each stay short
+// (one snapshot), and still finds an edit near the end.
+test('verify walks a long chain in short statements: 300 000 events under a 1 s statement_timeout', async () => {
+  const N = 300000;
+  const db = `refundd_long_${RUN.replace(/[^a-z0-9]/g, '')}`;
+  const host = /host=(\S+)/.exec(process.env.REFUNDD_DB_OWNER_CONNINFO)[1];
+  const q = (sql) => {
+    const r = spawnSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname,
+      'psql_super', RUNDIR, '-d', db, '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const sock = `${RUNDIR}/run/refundd-long-${RUN}.sock`;
+  let child = null, log = '';
+  psql(`CREATE DATABASE ${db} OWNER refundd_owner`);
+  try {
+    q('ALTER SCHEMA public OWNER TO refundd_owner');
+    const m = spawnSync(BIN, ['migrate'], { encoding: 'utf8', env: { ...process.env,
+      REFUNDD_DB_OWNER_CONNINFO: `host=${host} dbname=${db} user=refundd_owner` } });
+    assert.equal(m.status, 0, m.stderr);
+    q(`WITH e AS (INSERT INTO audit_events (actor, actor_role, action, entity, entity_id, before, after, request_id)
+         SELECT 'long', 'admin', 'refund.approve', 'refund', g::text, '{"status":"in_review"}',
+                '{"status":"approved","amount":1000}', 'req-' || g FROM generate_series(1, ${N}) g RETURNING id)
+       INSERT INTO audit_unsealed SELECT id FROM e`);
+    assert.equal(q(`SELECT audit_seal(${N})`), String(N));
+    child = spawn(BIN, ['serve'], { env: { ...process.env, REFUNDD_SERVER_LISTEN: sock,
+      REFUNDD_DB_CONNINFO: `host=${host} dbname=${db} user=refundd_app`,
+      REFUNDD_DB_STATEMENT_TIMEOUT_MS: '1000' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d) => { log += d; });
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
+    assert.ok(existsSync(sock), `refundd did not start: ${log}`);
+
+    let v = await fcgiRequest(sock, 'GET', '/api/v1/audit/verify', { tok: ADMIN });
+    assert.equal(v.status, 200, v.text);
+    assert.equal(v.json.ok, true, v.text);
+    assert.equal(v.json.checked, N);
+    assert.deepEqual(v.json.failures, []);
+
+    const target = Number(q(`SELECT event_id FROM audit_chain WHERE position = ${N - 1}`));
+    q(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
+       UPDATE audit_events SET actor = 'forged' WHERE id = ${target};`);
+    v = await fcgiRequest(sock, 'GET', '/api/v1/audit/verify', { tok: ADMIN });
+    assert.equal(v.status, 200, v.text);
+    assert.deepEqual([v.json.ok, v.json.first_bad_position, v.json.first_bad_id, v.json.checked],
+      [false, N - 1, target, N - 1], v.text);
+  } finally {
+    if (child) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
     psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   }
 });
