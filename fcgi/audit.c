@@ -59,16 +59,16 @@ static const struct db_stmt q_verify_slice = { "audit_verify_slice",
 	"SELECT checked, encode(last_hash, 'hex'), first_bad_position, first_bad_id"
 	" FROM audit_verify_slice($1::bigint, decode($2, 'hex'), $3::int)" };
 
-static const struct db_stmt q_verify_rest = { "audit_verify_rest",
-	"SELECT unsealed, first_unsealed_id, bad_checkpoint_id"
-	" FROM audit_verify_rest(make_interval(secs => $1::int))" };
+static const struct db_stmt q_verify_unsealed = { "audit_verify_unsealed",
+	"SELECT looked, last_id, unsealed, first_unsealed_id"
+	" FROM audit_verify_unsealed($1::bigint, $2::int, make_interval(secs => $3::int))" };
+
+static const struct db_stmt q_verify_checkpoints = { "audit_verify_checkpoints",
+	"SELECT checkpoint_id, at_position, head_hex, unix_s, key_hex, sig_hex, in_chain"
+	" FROM audit_verify_checkpoints($1::bigint, $2::int)" };
 
 static const struct db_stmt q_hash_at = { "audit_chain_hash_at",
 	"SELECT encode(hash, 'hex') FROM audit_chain WHERE position = $1::bigint" };
-
-static const struct db_stmt q_checkpoints = { "audit_checkpoints_all",
-	"SELECT id, position, encode(head_hash, 'hex'), extract(epoch FROM signed_at)::bigint,"
-	" encode(public_key, 'hex'), encode(signature, 'hex') FROM audit_checkpoints ORDER BY id" };
 
 static enum app_err exec_discard(struct db *db, const struct db_stmt *st, int n,
                                  const char *const *params)
@@ -263,44 +263,55 @@ enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const cha
 	return fresh ? sign_and_store(db, cfg, by, position, head, id) : ERR_NONE;
 }
 
-/* Each checkpoint's signature, one row at a time as they stream in: a
- * checkpoint a minute is half a million rows a year, never held whole. */
-struct signature_check {
-	struct audit_proof *out;
-	unsigned char       ours[AUDIT_SIGN_KEY_LEN];
-	bool                have_key;
-};
-
-static int check_signature(void *arg, const PGresult *row)
+/* One checkpoint: its head still in the chain, its signature by our key. */
+static void check_checkpoint(const PGresult *res, int i, const unsigned char ours[AUDIT_SIGN_KEY_LEN],
+                             bool have_key, struct audit_proof *out)
 {
-	struct signature_check *sc = arg;
 	unsigned char pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
-	long long position = db_int(row, 0, 1);
+	long long id = db_int(res, i, 0), position = db_int(res, i, 1);
 	char msg[160];
-	int n = audit_sign_message(msg, sizeof msg, position, db_text(row, 0, 2), db_int(row, 0, 3));
-	bool good = sc->have_key && n > 0 && unhex(pub, sizeof pub, db_text(row, 0, 4)) &&
-	    memcmp(pub, sc->ours, sizeof pub) == 0 &&
-	    unhex(sig, sizeof sig, db_text(row, 0, 5)) &&
+	int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2), db_int(res, i, 3));
+	bool good = have_key && n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
+	    memcmp(pub, ours, sizeof pub) == 0 &&
+	    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
 	    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
 
-	sc->out->checkpoints++;
-	if (position > sc->out->last_checkpoint_position)
-		sc->out->last_checkpoint_position = position;
-	if (!good && sc->out->bad_signature_id == 0) {
-		sc->out->bad_signature_id = db_int(row, 0, 0);
-		sc->out->ok = false;
-	}
-	return 0;
+	out->checkpoints++;
+	if (position > out->last_checkpoint_position)
+		out->last_checkpoint_position = position;
+	if (!db_bool(res, i, 6) && out->bad_checkpoint_id == 0)
+		out->bad_checkpoint_id = id;
+	if (!good && out->bad_signature_id == 0)
+		out->bad_signature_id = id;
 }
 
-static enum app_err check_signatures(struct db *db, const struct config *cfg,
-                                     struct audit_proof *out)
+/* The checkpoints a slice at a time: one a minute is half a million a
+ * year, and checking their signatures inside one statement would hold it
+ * open past statement_timeout. */
+static enum app_err check_checkpoints(struct db *db, const struct config *cfg,
+                                      struct audit_proof *out)
 {
-	struct signature_check sc = { out, { 0 }, false };
+	unsigned char ours[AUDIT_SIGN_KEY_LEN];
+	bool have_key = cfg->audit_key != NULL &&
+	    audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, ours) == AUDIT_SIGN_OK;
+	char after[24] = "0", limit[16];
+	const char *params[2] = { after, limit };
+	PGresult *res = NULL;
+	int n;
+	enum app_err err;
 
-	sc.have_key = cfg->audit_key != NULL &&
-	    audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, sc.ours) == AUDIT_SIGN_OK;
-	return db_stream(db, &q_checkpoints, 0, NULL, check_signature, &sc);
+	snprintf(limit, sizeof limit, "%d", VERIFY_SLICE);
+	do {
+		if ((err = db_exec(db, &q_verify_checkpoints, 2, params, &res)) != ERR_NONE)
+			return err;
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++)
+			check_checkpoint(res, i, ours, have_key, out);
+		if (n > 0)
+			db_copy(after, sizeof after, res, n - 1, 0);
+		PQclear(res);
+	} while (n == VERIFY_SLICE);
+	return ERR_NONE;
 }
 
 /* The chain's links, slice after slice, each slice linked to the hash the
@@ -328,21 +339,29 @@ static enum app_err walk_chain(struct db *db, struct audit_proof *out)
 	return ERR_NONE;
 }
 
-static enum app_err verify_rest(struct db *db, const struct config *cfg,
-                                struct audit_proof *out)
+/* The events a slice at a time, by id: any not sealed that should be. */
+static enum app_err check_unsealed(struct db *db, const struct config *cfg,
+                                   struct audit_proof *out)
 {
-	char grace[16];
-	const char *params[1] = { grace };
+	char after[24] = "0", limit[16], grace[16];
+	const char *params[3] = { after, limit, grace };
 	PGresult *res = NULL;
+	long long looked;
 	enum app_err err;
 
+	snprintf(limit, sizeof limit, "%d", VERIFY_SLICE);
 	snprintf(grace, sizeof grace, "%d", cfg->audit_unsealed_grace_s);
-	if ((err = db_exec(db, &q_verify_rest, 1, params, &res)) != ERR_NONE)
-		return err;
-	out->unsealed = db_int(res, 0, 0);
-	out->first_unsealed_id = db_int(res, 0, 1);
-	out->bad_checkpoint_id = db_int(res, 0, 2);
-	PQclear(res);
+	do {
+		if ((err = db_exec(db, &q_verify_unsealed, 3, params, &res)) != ERR_NONE)
+			return err;
+		looked = db_int(res, 0, 0);
+		if (looked > 0)
+			db_copy(after, sizeof after, res, 0, 1);
+		out->unsealed += db_int(res, 0, 2);
+		if (out->first_unsealed_id == 0)
+			out->first_unsealed_id = db_int(res, 0, 3);
+		PQclear(res);
+	} while (looked == VERIFY_SLICE);
 	return ERR_NONE;
 }
 
@@ -355,11 +374,11 @@ enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_
 	if ((err = db_exec(db, &q_verify_begin, 0, NULL, &res)) != ERR_NONE)
 		return err;
 	PQclear(res);
-	if ((err = walk_chain(db, out)) != ERR_NONE || (err = verify_rest(db, cfg, out)) != ERR_NONE)
+	if ((err = walk_chain(db, out)) != ERR_NONE || (err = check_unsealed(db, cfg, out)) != ERR_NONE ||
+	    (err = check_checkpoints(db, cfg, out)) != ERR_NONE || (err = db_commit(db)) != ERR_NONE)
 		goto err;
-	out->ok = out->first_bad_position == 0 && out->unsealed == 0 && out->bad_checkpoint_id == 0;
-	if ((err = check_signatures(db, cfg, out)) != ERR_NONE || (err = db_commit(db)) != ERR_NONE)
-		goto err;
+	out->ok = out->first_bad_position == 0 && out->unsealed == 0 &&
+	    out->bad_checkpoint_id == 0 && out->bad_signature_id == 0;
 	return ERR_NONE;
 err:
 	db_rollback(db);
