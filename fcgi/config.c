@@ -215,6 +215,18 @@ static int on_ini_entry(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* "where: what was wrong", where being FILE:LINE or a variable's name. */
+static void prefix_error(char *err, size_t errlen, const char *where, int line)
+{
+	char what[512];
+
+	snprintf(what, sizeof what, "%s", err);
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: %s", where, line, what);
+	else
+		snprintf(err, errlen, "%s: %s", where, what);
+}
+
 /* REFUNDD_SERVER_THREADS overrides [server] threads, and so on. */
 static int apply_env(struct config *cfg, char *err, size_t errlen)
 {
@@ -225,8 +237,10 @@ static int apply_env(struct config *cfg, char *err, size_t errlen)
 		for (int j = 0; j < n; j++)
 			name[j] = (char)toupper((unsigned char)name[j]);
 		const char *v = getenv(name);
-		if (v != NULL && set_value(cfg, &keys[i], v, err, errlen) != 0)
+		if (v != NULL && set_value(cfg, &keys[i], v, err, errlen) != 0) {
+			prefix_error(err, errlen, name, 0);
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -305,8 +319,12 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: cannot open", path);
 			return -1;
 		}
-		if (st.failed)
+		if (st.failed) {
+			/* inih gives the line of the first refused entry: put the
+			 * file and it before what was wrong, as for a syntax error. */
+			prefix_error(err, errlen, path, rc);
 			return -1;
+		}
 		if (rc > 0) {
 			snprintf(err, errlen, "%s:%d: syntax error", path, rc);
 			return -1;
