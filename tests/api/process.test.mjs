@@ -1,12 +1,13 @@
 // process.test.mjs -- the refundd process itself, run here as a process of
 // its own on its own socket (tests/api/fcgi-client.mjs speaks FastCGI to
 // it): a worker whose accept() fails (out of file descriptors) keeps
-// serving once it can again, and SIGTERM still stops it.
+// serving once it can again; SIGTERM finishes the request in flight, then
+// exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { sleep, uid, RUNDIR } from './lib.mjs';
+import { api, psql, sleep, token, uid, RUNDIR } from './lib.mjs';
 import { fcgiRequest } from './fcgi-client.mjs';
 
 const BIN = process.env.REFUNDD_BIN;
@@ -72,4 +73,57 @@ test('a worker whose accept fails (no file descriptor left) serves again once it
     p.child.kill('SIGTERM');
   }
   assert.equal(await p.exited, 0, `exit after SIGTERM: ${p.log()}`);
+});
+
+// DESIGN.md §5: SIGTERM finishes the requests in flight, then exits. A
+// customer's cancel waits on its order's row, locked here; SIGTERM comes
+// meanwhile; once the lock goes the cancel is answered and committed, and
+// only then does refundd exit, 0.
+test('SIGTERM: the request in flight is answered and committed, then refundd exits 0', async () => {
+  const run = uid();
+  const account = `proc-${run}`;
+  const orderId = `PROC-${run}`;
+  const put = await api('PUT', `/api/v1/orders/${orderId}`, { tok: token(`billing-${run}`, 'system'), body: {
+    account, provider: 'aliyun', product_type: 'api_credits', product_name: 'probe', billing_mode: 'one_time',
+    status: 'unpaid', amount_paid: 0, currency: 'CNY', payment_method: 'alipay' } });
+  assert.equal(put.status, 201, put.text);
+
+  const sock = `${RUNDIR}/run/refundd-term-${run}.sock`;
+  const p = start(sock);
+  const locker = spawn('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname, 'psql_super', RUNDIR,
+    '-d', 'refundd', '-At', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let locked = '';
+  locker.stdout.on('data', (d) => { locked += d; });
+  try {
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
+    assert.ok(existsSync(sock), `refundd did not start: ${p.log()}`);
+    locker.stdin.write(`BEGIN;\nSELECT 'locked' FROM orders WHERE id = '${orderId}' FOR UPDATE;\n`);
+    for (let i = 0; i < 100 && !locked.includes('locked'); i++) await sleep(50);
+    assert.ok(locked.includes('locked'), 'the row is locked');
+
+    const cancel = fcgiRequest(sock, 'POST', `/api/v1/orders/${orderId}/cancel`,
+      { tok: token(account, 'customer'), timeoutMs: 30000 });
+    const waiting = () => psql(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+      AND query LIKE '%FOR UPDATE%' AND application_name = 'refundd'`);
+    for (let i = 0; i < 100 && waiting() === '0'; i++) await sleep(50);
+    assert.equal(waiting(), '1', 'the cancel waits on the row');
+
+    p.child.kill('SIGTERM');
+    for (let i = 0; i < 100 && !p.log().includes('"stopping"'); i++) await sleep(50);
+    assert.match(p.log(), /"event":"stopping"/);
+    assert.equal(p.child.exitCode, null, 'still running while its request is in flight');
+    locker.stdin.end('ROLLBACK;\n');
+
+    const r = await cancel;
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.status, 'cancelled', r.text);
+    assert.equal(await p.exited, 0, p.log());
+    assert.equal(psql(`SELECT status FROM orders WHERE id = '${orderId}'`), 'cancelled');
+    const lines = p.log().split('\n');
+    assert.ok(lines.findIndex((l) => l.includes('"stopping"')) <
+      lines.findIndex((l) => l.includes('/cancel') && l.includes('"status":200')), 'answered after the signal');
+  } finally {
+    if (locker.exitCode === null) locker.stdin.end('ROLLBACK;\n');
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  }
 });
