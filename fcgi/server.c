@@ -319,6 +319,7 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	if (req.method == NULL)
 		req.method = "GET";
 	set_request_id(&req, FCGX_GetParam("HTTP_X_REQUEST_ID", fr->envp));
+	log_set_request(req.request_id);
 	memset(&match, 0, sizeof match);
 
 	enum app_err err = dispatch(&c, fr);
@@ -347,6 +348,7 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	json_decref(c.problem.extra);
 	free(req.body);
 	http_response_reset(&resp);
+	log_set_request(NULL);
 }
 
 /* FCGX_Accept_r fails for EMFILE, ENFILE, ENOBUFS and ENOMEM (libfcgi

@@ -127,3 +127,30 @@ test('SIGTERM: the request in flight is answered and committed, then refundd exi
     if (p.child.exitCode === null) p.child.kill('SIGKILL');
   }
 });
+
+// DESIGN.md §5: logs carry the request id. The request line did; the error
+// a request met on its way (here: a database without refundd's tables)
+// was logged without it, so nothing tied the cause to the 500 it became.
+test('an error logged while serving a request names that request', async () => {
+  const sock = `${RUNDIR}/run/refundd-noschema-${uid()}.sock`;
+  const host = /host=(\S+)/.exec(process.env.REFUNDD_DB_CONNINFO)[1];
+  const p = start(sock, { REFUNDD_DB_CONNINFO: `host=${host} dbname=postgres user=refundd_app` });
+  try {
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
+    assert.ok(existsSync(sock), `refundd did not start: ${p.log()}`);
+    const r = await fcgiRequest(sock, 'GET', '/api/v1/audit?entity=refund', { tok: token(`proc-admin-${uid()}`, 'admin') });
+    assert.equal(r.status, 500, r.text);
+    const id = r.json.request_id;
+    assert.match(id, /^[0-9a-f]{32}$/);
+    const lines = p.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const errors = lines.filter((l) => l.level === 'error' && l.event === 'audit_list');
+    assert.ok(errors.length > 0, p.log());
+    for (const e of errors) assert.equal(e.request_id, id, JSON.stringify(e));
+    // the sealer's own errors (no request) carry none
+    const sealer = lines.filter((l) => l.level === 'error' && l.event !== 'audit_list');
+    for (const e of sealer) assert.equal(e.request_id, undefined, JSON.stringify(e));
+  } finally {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+});
