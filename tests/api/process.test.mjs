@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { api, psql, sleep, token, uid, RUNDIR } from './lib.mjs';
 import { fcgiRequest } from './fcgi-client.mjs';
 
@@ -152,5 +152,20 @@ test('an error logged while serving a request names that request', async () => {
   } finally {
     p.child.kill('SIGTERM');
     await p.exited;
+  }
+});
+
+// The run's secrets (scripts/lib.sh) are its owner's alone. The database
+// passwords were written 0644 in a 0755 folder beside a socket anyone on
+// the machine may connect to: any local user could log in as the
+// PostgreSQL superuser and rewrite the audit trail.
+test('the run\'s secrets are readable by their owner only', () => {
+  const secrets = `${RUNDIR}/secrets`;
+  const mode = (p) => statSync(p).mode & 0o777;
+  assert.equal(mode(secrets) & 0o077, 0, `${secrets} is ${mode(secrets).toString(8)}`);
+  const files = readdirSync(secrets);
+  assert.ok(files.includes('pg-superuser') && files.includes('pg-app') && files.includes('pg-owner'), files.join());
+  for (const f of [...files.map((f) => `${secrets}/${f}`), `${RUNDIR}/jwt-secret`, `${RUNDIR}/audit-signing.pem`]) {
+    assert.equal(mode(f) & 0o077, 0, `${f} is ${mode(f).toString(8)}`);
   }
 });
