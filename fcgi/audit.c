@@ -263,16 +263,31 @@ enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const cha
 	return fresh ? sign_and_store(db, cfg, by, position, head, id) : ERR_NONE;
 }
 
-/* One checkpoint: its head still in the chain, its signature by our key. */
+/* Our key, or one retired on a rotation (audit.trusted_keys_file). The key
+ * a checkpoint carries is never trusted for being there: a forger brings
+ * their own. */
+static bool key_trusted(const unsigned char pub[AUDIT_SIGN_KEY_LEN],
+                        const unsigned char ours[AUDIT_SIGN_KEY_LEN], bool have_key,
+                        const struct config *cfg)
+{
+	if (have_key && memcmp(pub, ours, AUDIT_SIGN_KEY_LEN) == 0)
+		return true;
+	for (int k = 0; k < cfg->audit_trusted_count; k++)
+		if (memcmp(pub, cfg->audit_trusted[k], AUDIT_SIGN_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* One checkpoint: its head still in the chain, its signature by a key we trust. */
 static void check_checkpoint(const PGresult *res, int i, const unsigned char ours[AUDIT_SIGN_KEY_LEN],
-                             bool have_key, struct audit_proof *out)
+                             bool have_key, const struct config *cfg, struct audit_proof *out)
 {
 	unsigned char pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
 	long long id = db_int(res, i, 0), position = db_int(res, i, 1);
 	char msg[160];
 	int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2), db_int(res, i, 3));
-	bool good = have_key && n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
-	    memcmp(pub, ours, sizeof pub) == 0 &&
+	bool good = n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
+	    key_trusted(pub, ours, have_key, cfg) &&
 	    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
 	    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
 
@@ -306,7 +321,7 @@ static enum app_err check_checkpoints(struct db *db, const struct config *cfg,
 			return err;
 		n = PQntuples(res);
 		for (int i = 0; i < n; i++)
-			check_checkpoint(res, i, ours, have_key, out);
+			check_checkpoint(res, i, ours, have_key, cfg, out);
 		if (n > 0)
 			db_copy(after, sizeof after, res, n - 1, 0);
 		PQclear(res);
