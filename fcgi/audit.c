@@ -47,16 +47,28 @@ static const struct db_stmt q_checkpoint_add = { "audit_checkpoint_add",
 	"SELECT audit_checkpoint_add($1::bigint, decode($2, 'hex'), $3::bigint,"
 	" decode($4, 'hex'), decode($5, 'hex'), $6)" };
 
-static const struct db_stmt q_verify = { "audit_verify",
-	"SELECT ok, checked, first_bad_position, first_bad_id, unsealed, first_unsealed_id,"
-	" bad_checkpoint_id FROM audit_verify(make_interval(secs => $1::int))" };
+/* The proof walks the chain a slice at a time, each slice its own short
+ * statement: in one statement a long chain outlasted statement_timeout
+ * (sql/024). One REPEATABLE READ transaction keeps them one snapshot. */
+#define VERIFY_SLICE 5000
+
+static const struct db_stmt q_verify_begin = { "audit_verify_begin",
+	"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" };
+
+static const struct db_stmt q_verify_slice = { "audit_verify_slice",
+	"SELECT checked, encode(last_hash, 'hex'), first_bad_position, first_bad_id"
+	" FROM audit_verify_slice($1::bigint, decode($2, 'hex'), $3::int)" };
+
+static const struct db_stmt q_verify_unsealed = { "audit_verify_unsealed",
+	"SELECT looked, last_id, unsealed, first_unsealed_id"
+	" FROM audit_verify_unsealed($1::bigint, $2::int, make_interval(secs => $3::int))" };
+
+static const struct db_stmt q_verify_checkpoints = { "audit_verify_checkpoints",
+	"SELECT checkpoint_id, at_position, head_hex, unix_s, key_hex, sig_hex, in_chain"
+	" FROM audit_verify_checkpoints($1::bigint, $2::int)" };
 
 static const struct db_stmt q_hash_at = { "audit_chain_hash_at",
 	"SELECT encode(hash, 'hex') FROM audit_chain WHERE position = $1::bigint" };
-
-static const struct db_stmt q_checkpoints = { "audit_checkpoints_all",
-	"SELECT id, position, encode(head_hash, 'hex'), extract(epoch FROM signed_at)::bigint,"
-	" encode(public_key, 'hex'), encode(signature, 'hex') FROM audit_checkpoints ORDER BY id" };
 
 static enum app_err exec_discard(struct db *db, const struct db_stmt *st, int n,
                                  const char *const *params)
@@ -251,56 +263,141 @@ enum app_err audit_checkpoint(struct db *db, const struct config *cfg, const cha
 	return fresh ? sign_and_store(db, cfg, by, position, head, id) : ERR_NONE;
 }
 
-static void check_signatures(const PGresult *res, const struct config *cfg,
-                             struct audit_proof *out)
+/* Our key, or one retired on a rotation (audit.trusted_keys_file). The key
+ * a checkpoint carries is never trusted for being there: a forger brings
+ * their own. */
+static bool key_trusted(const unsigned char pub[AUDIT_SIGN_KEY_LEN],
+                        const unsigned char ours[AUDIT_SIGN_KEY_LEN], bool have_key,
+                        const struct config *cfg)
 {
-	unsigned char ours[AUDIT_SIGN_KEY_LEN], pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
+	if (have_key && memcmp(pub, ours, AUDIT_SIGN_KEY_LEN) == 0)
+		return true;
+	for (int k = 0; k < cfg->audit_trusted_count; k++)
+		if (memcmp(pub, cfg->audit_trusted[k], AUDIT_SIGN_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* One checkpoint: its head still in the chain, its signature by a key we trust. */
+static void check_checkpoint(const PGresult *res, int i, const unsigned char ours[AUDIT_SIGN_KEY_LEN],
+                             bool have_key, const struct config *cfg, struct audit_proof *out)
+{
+	unsigned char pub[AUDIT_SIGN_KEY_LEN], sig[AUDIT_SIGN_SIG_LEN];
+	long long id = db_int(res, i, 0), position = db_int(res, i, 1);
+	char msg[160];
+	int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2), db_int(res, i, 3));
+	bool good = n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
+	    key_trusted(pub, ours, have_key, cfg) &&
+	    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
+	    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
+
+	out->checkpoints++;
+	if (position > out->last_checkpoint_position)
+		out->last_checkpoint_position = position;
+	if (!db_bool(res, i, 6) && out->bad_checkpoint_id == 0)
+		out->bad_checkpoint_id = id;
+	if (!good && out->bad_signature_id == 0)
+		out->bad_signature_id = id;
+}
+
+/* The checkpoints a slice at a time: one a minute is half a million a
+ * year, and checking their signatures inside one statement would hold it
+ * open past statement_timeout. */
+static enum app_err check_checkpoints(struct db *db, const struct config *cfg,
+                                      struct audit_proof *out)
+{
+	unsigned char ours[AUDIT_SIGN_KEY_LEN];
 	bool have_key = cfg->audit_key != NULL &&
 	    audit_sign_public_key(cfg->audit_key, cfg->audit_key_len, ours) == AUDIT_SIGN_OK;
-	char msg[160];
+	char after[24] = "0", limit[16];
+	const char *params[2] = { after, limit };
+	PGresult *res = NULL;
+	int n;
+	enum app_err err;
 
-	for (int i = 0; i < PQntuples(res); i++) {
-		long long position = db_int(res, i, 1);
-		int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2),
-		                           db_int(res, i, 3));
-		bool good = have_key && n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
-		    memcmp(pub, ours, sizeof ours) == 0 &&
-		    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
-		    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
-		out->checkpoints++;
-		if (position > out->last_checkpoint_position)
-			out->last_checkpoint_position = position;
-		if (!good && out->bad_signature_id == 0) {
-			out->bad_signature_id = db_int(res, i, 0);
-			out->ok = false;
-		}
-	}
+	snprintf(limit, sizeof limit, "%d", VERIFY_SLICE);
+	do {
+		if ((err = db_exec(db, &q_verify_checkpoints, 2, params, &res)) != ERR_NONE)
+			return err;
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++)
+			check_checkpoint(res, i, ours, have_key, cfg, out);
+		if (n > 0)
+			db_copy(after, sizeof after, res, n - 1, 0);
+		PQclear(res);
+	} while (n == VERIFY_SLICE);
+	return ERR_NONE;
+}
+
+/* The chain's links, slice after slice, each slice linked to the hash the
+ * one before it ended on. */
+static enum app_err walk_chain(struct db *db, struct audit_proof *out)
+{
+	char after[24], prev[65] = "", limit[16];
+	const char *params[3] = { after, prev, limit };
+	PGresult *res = NULL;
+	long long n;
+	enum app_err err;
+
+	snprintf(limit, sizeof limit, "%d", VERIFY_SLICE);
+	do {
+		snprintf(after, sizeof after, "%lld", out->checked);
+		if ((err = db_exec(db, &q_verify_slice, 3, params, &res)) != ERR_NONE)
+			return err;
+		n = db_int(res, 0, 0);
+		out->checked += n;
+		out->first_bad_position = db_int(res, 0, 2);
+		out->first_bad_id = db_int(res, 0, 3);
+		db_copy(prev, sizeof prev, res, 0, 1);
+		PQclear(res);
+	} while (n == VERIFY_SLICE && out->first_bad_position == 0);
+	return ERR_NONE;
+}
+
+/* The events a slice at a time, by id: any not sealed that should be. */
+static enum app_err check_unsealed(struct db *db, const struct config *cfg,
+                                   struct audit_proof *out)
+{
+	char after[24] = "0", limit[16], grace[16];
+	const char *params[3] = { after, limit, grace };
+	PGresult *res = NULL;
+	long long looked;
+	enum app_err err;
+
+	snprintf(limit, sizeof limit, "%d", VERIFY_SLICE);
+	snprintf(grace, sizeof grace, "%d", cfg->audit_unsealed_grace_s);
+	do {
+		if ((err = db_exec(db, &q_verify_unsealed, 3, params, &res)) != ERR_NONE)
+			return err;
+		looked = db_int(res, 0, 0);
+		if (looked > 0)
+			db_copy(after, sizeof after, res, 0, 1);
+		out->unsealed += db_int(res, 0, 2);
+		if (out->first_unsealed_id == 0)
+			out->first_unsealed_id = db_int(res, 0, 3);
+		PQclear(res);
+	} while (looked == VERIFY_SLICE);
+	return ERR_NONE;
 }
 
 enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_proof *out)
 {
-	char grace[16];
-	const char *params[1] = { grace };
 	PGresult *res = NULL;
 	enum app_err err;
 
 	memset(out, 0, sizeof *out);
-	snprintf(grace, sizeof grace, "%d", cfg->audit_unsealed_grace_s);
-	if ((err = db_exec(db, &q_verify, 1, params, &res)) != ERR_NONE)
+	if ((err = db_exec(db, &q_verify_begin, 0, NULL, &res)) != ERR_NONE)
 		return err;
-	out->ok = db_bool(res, 0, 0);
-	out->checked = db_int(res, 0, 1);
-	out->first_bad_position = db_int(res, 0, 2);
-	out->first_bad_id = db_int(res, 0, 3);
-	out->unsealed = db_int(res, 0, 4);
-	out->first_unsealed_id = db_int(res, 0, 5);
-	out->bad_checkpoint_id = db_int(res, 0, 6);
 	PQclear(res);
-	if ((err = db_exec(db, &q_checkpoints, 0, NULL, &res)) != ERR_NONE)
-		return err;
-	check_signatures(res, cfg, out);
-	PQclear(res);
+	if ((err = walk_chain(db, out)) != ERR_NONE || (err = check_unsealed(db, cfg, out)) != ERR_NONE ||
+	    (err = check_checkpoints(db, cfg, out)) != ERR_NONE || (err = db_commit(db)) != ERR_NONE)
+		goto err;
+	out->ok = out->first_bad_position == 0 && out->unsealed == 0 &&
+	    out->bad_checkpoint_id == 0 && out->bad_signature_id == 0;
 	return ERR_NONE;
+err:
+	db_rollback(db);
+	return err;
 }
 
 enum app_err audit_chain_hash_at(struct db *db, long long position, char hash_hex[65],

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ static const struct config_key keys[] = {
 	STR("jwt", "audience", jwt_audience),
 	NUM("jwt", "leeway", KEY_INT, jwt_leeway_s, 0, 3600),
 	STR("audit", "signing_key_file", audit_key_file),
+	STR("audit", "trusted_keys_file", audit_trusted_keys_file),
 	NUM("audit", "seal_interval_ms", KEY_INT, audit_seal_interval_ms, 10, 1000),
 	NUM("audit", "checkpoint_interval", KEY_INT, audit_checkpoint_interval_s, 1, 86400),
 	NUM("audit", "unsealed_grace", KEY_INT, audit_unsealed_grace_s, 1, 3600),
@@ -217,6 +219,18 @@ static int on_ini_entry(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* "where: what was wrong", where being FILE:LINE or a variable's name. */
+static void prefix_error(char *err, size_t errlen, const char *where, int line)
+{
+	char what[512];
+
+	snprintf(what, sizeof what, "%s", err);
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: %s", where, line, what);
+	else
+		snprintf(err, errlen, "%s: %s", where, what);
+}
+
 /* REFUNDD_SERVER_THREADS overrides [server] threads, and so on. */
 static int apply_env(struct config *cfg, char *err, size_t errlen)
 {
@@ -227,8 +241,10 @@ static int apply_env(struct config *cfg, char *err, size_t errlen)
 		for (int j = 0; j < n; j++)
 			name[j] = (char)toupper((unsigned char)name[j]);
 		const char *v = getenv(name);
-		if (v != NULL && set_value(cfg, &keys[i], v, err, errlen) != 0)
+		if (v != NULL && set_value(cfg, &keys[i], v, err, errlen) != 0) {
+			prefix_error(err, errlen, name, 0);
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -307,8 +323,12 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: cannot open", path);
 			return -1;
 		}
-		if (st.failed)
+		if (st.failed) {
+			/* inih gives the line of the first refused entry: put the
+			 * file and it before what was wrong, as for a syntax error. */
+			prefix_error(err, errlen, path, rc);
 			return -1;
+		}
 		if (rc > 0) {
 			snprintf(err, errlen, "%s:%d: syntax error", path, rc);
 			return -1;
@@ -433,6 +453,70 @@ static int load_audit_key(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One line of the trusted keys file: 64 hex digits, a raw Ed25519 key. */
+static bool parse_public_key(const char *line, size_t len, unsigned char out[32])
+{
+	if (len != 64)
+		return false;
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hex_digit(line[2 * i]), lo = hex_digit(line[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* The public keys of earlier signing keys (after a rotation), one per line
+ * as hex (a checkpoint's public_key); blank lines and '#' comments pass.
+ * Their checkpoints stay in the insert-only table for good, and verify
+ * would otherwise count each as forged. */
+static int load_trusted_keys(struct config *cfg, char *err, size_t errlen)
+{
+	const char *path = cfg->audit_trusted_keys_file;
+	unsigned char *text = NULL;
+	size_t len = 0;
+	int line = 0, rc = -1;
+
+	cfg->audit_trusted_count = 0;
+	if (path[0] == '\0')
+		return 0;
+	if (config_read_file(path, (size_t)16 * 1024, &text, &len, err, errlen) != 0)
+		return -1;
+	for (char *at = (char *)text, *end; *at != '\0'; at = *end ? end + 1 : end) {
+		end = at + strcspn(at, "\n");
+		size_t n = (size_t)(end - at);
+		line++;
+		while (n > 0 && (at[n - 1] == '\r' || at[n - 1] == ' ' || at[n - 1] == '\t'))
+			n--;
+		if (n == 0 || at[0] == '#')
+			continue;
+		if (cfg->audit_trusted_count == CONFIG_TRUSTED_KEYS_MAX) {
+			snprintf(err, errlen, "%s:%d: more than %d keys", path, line, CONFIG_TRUSTED_KEYS_MAX);
+			goto out;
+		}
+		if (!parse_public_key(at, n, cfg->audit_trusted[cfg->audit_trusted_count++])) {
+			snprintf(err, errlen, "%s:%d: not an Ed25519 public key (64 hex digits)", path, line);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
 /* Read before privileges are dropped, like every secret. */
 static int load_webhook_secret(struct config *cfg, char *err, size_t errlen)
 {
@@ -483,7 +567,8 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 		         cfg->jwt_pin == JWT_PIN_RS256 ? "RSA" : "EC P-256");
 		return -1;
 	}
-	if (load_audit_key(cfg, err, errlen) != 0 || load_webhook_secret(cfg, err, errlen) != 0)
+	if (load_audit_key(cfg, err, errlen) != 0 || load_trusted_keys(cfg, err, errlen) != 0 ||
+	    load_webhook_secret(cfg, err, errlen) != 0)
 		return -1;
 	return read_password(cfg->db_password_file, &cfg->db_password, err, errlen);
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#define CONFIG_TRUSTED_KEYS_MAX 16
+
 enum jwt_pin { JWT_PIN_HS256, JWT_PIN_RS256, JWT_PIN_ES256 };
 
 #define CONFIG_PROVIDERS_MAX 16
@@ -31,6 +33,7 @@ struct config {
 	int    jwt_leeway_s;
 	/* [audit] */
 	char   audit_key_file[512];      /* Ed25519 private key (PEM); empty: no checkpoints */
+	char   audit_trusted_keys_file[512]; /* earlier public keys (hex), after a rotation */
 	int    audit_seal_interval_ms;   /* how often the sealer looks for new events */
 	int    audit_checkpoint_interval_s;
 	int    audit_unsealed_grace_s;   /* verify fails on events unsealed longer */
@@ -65,6 +68,9 @@ struct config {
 	char  *db_password;       /* NULL when no password file; owned here */
 	unsigned char *audit_key; /* PEM private key, or NULL; owned here */
 	size_t audit_key_len;
+	/* raw Ed25519 public keys whose checkpoints verify besides audit_key's */
+	unsigned char audit_trusted[CONFIG_TRUSTED_KEYS_MAX][32];
+	int    audit_trusted_count;
 	char  *db_owner_password; /* read only by `refundd migrate` */
 	unsigned char *webhook_secret; /* when webhook_url is set; owned here */
 	size_t webhook_secret_len;

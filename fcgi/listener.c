@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,21 @@
 #include <unistd.h>
 
 #define BACKLOG 128
+
+/* Whether something listens on the socket: a connection it queues (or a
+ * full backlog, EAGAIN: non-blocking, so a busy listener cannot hold up
+ * our start) says so; a stale file of a process that is gone refuses it. */
+static bool socket_in_use(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0 || errno == EAGAIN;
+	close(fd);
+	return live;
+}
 
 static int open_unix(const char *path, char *err, size_t errlen)
 {
@@ -25,15 +41,19 @@ static int open_unix(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: socket path too long", path);
 		return -1;
 	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	/* Only a stale socket may be replaced, never another kind of file. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s: exists and is not a socket", path);
 			return -1;
 		}
+		if (socket_in_use(&sa)) {
+			snprintf(err, errlen, "%s: in use by a running process (another refundd?)", path);
+			return -1;
+		}
 		unlink(path);
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		goto fail;
 	/* 0660: nginx reaches it through the group, nobody else at all. */

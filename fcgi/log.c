@@ -9,6 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+/* Per thread: an error logged deep in the database layer names the
+ * request it happened in without every caller passing the id down. */
+static _Thread_local const char *current_request;
+
+void log_set_request(const char *request_id)
+{
+	current_request = request_id;
+}
+
 static void now_rfc3339(char *buf, size_t len)
 {
 	struct timespec ts;
@@ -64,5 +73,7 @@ void log_event(const char *level, const char *what, const char *msg)
 	json_object_set_new(line, "msg", json_string(clean));
 	if (json_object_get(line, "msg") == NULL) /* invalid UTF-8 from outside */
 		json_object_set_new(line, "msg", json_string("(unprintable)"));
+	if (current_request != NULL)
+		json_object_set_new(line, "request_id", json_string(current_request));
 	emit(line);
 }

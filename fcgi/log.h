@@ -15,7 +15,11 @@ struct log_request {
 };
 
 void log_request(const struct log_request *r);
-/* level "info" | "warn" | "error"; what is a short event name. */
+/* level "info" | "warn" | "error"; what is a short event name. Inside a
+ * request (log_set_request), the line carries its request_id too. */
 void log_event(const char *level, const char *what, const char *msg);
+/* The request this thread serves now (NULL: none). The pointer is kept,
+ * not copied: clear it before the id goes away. */
+void log_set_request(const char *request_id);
 
 #endif

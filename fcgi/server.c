@@ -319,6 +319,7 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	if (req.method == NULL)
 		req.method = "GET";
 	set_request_id(&req, FCGX_GetParam("HTTP_X_REQUEST_ID", fr->envp));
+	log_set_request(req.request_id);
 	memset(&match, 0, sizeof match);
 
 	enum app_err err = dispatch(&c, fr);
@@ -347,6 +348,24 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	json_decref(c.problem.extra);
 	free(req.body);
 	http_response_reset(&resp);
+	log_set_request(NULL);
+}
+
+/* FCGX_Accept_r fails for EMFILE, ENFILE, ENOBUFS and ENOMEM (libfcgi
+ * retries only the errors of one connection): all pass, so the worker
+ * waits and tries again rather than ending, which left a process up that
+ * no one served. Logged when a run of failures starts and every 100th. */
+static void accept_failed(int rc, long failures)
+{
+	char why[128];
+
+	if (failures % 100 == 1) {
+		/* rc is -errno, or -9999 when libfcgi had no errno to give */
+		if (rc <= -9999 || strerror_r(-rc, why, sizeof why) != 0)
+			snprintf(why, sizeof why, "FCGX_Accept_r returned %d", rc);
+		log_event("error", "accept", why);
+	}
+	(void)nanosleep(&(struct timespec){ .tv_nsec = 100L * 1000 * 1000 }, NULL);
 }
 
 static void *worker(void *arg)
@@ -354,14 +373,21 @@ static void *worker(void *arg)
 	struct server *s = arg;
 	struct db *db = db_new(s->cfg);
 	FCGX_Request fr;
+	long failures = 0;
 
 	if (db == NULL || FCGX_InitRequest(&fr, s->listen_fd, 0) != 0) {
 		log_event("error", "worker_start", "out of memory");
 		goto out;
 	}
 	while (!atomic_load(&s->stopping)) {
-		if (FCGX_Accept_r(&fr) < 0)
-			break;
+		int rc = FCGX_Accept_r(&fr);
+		if (rc < 0) {
+			if (atomic_load(&s->stopping))
+				break;
+			accept_failed(rc, ++failures);
+			continue;
+		}
+		failures = 0;
 		handle(s, db, &fr);
 		FCGX_Finish_r(&fr);
 	}

@@ -59,15 +59,22 @@ random_secret() { head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48;
 
 # pg_init RUNDIR: a cluster under RUNDIR/pg, reachable only by its unix socket
 # in RUNDIR/pg-socket, with password authentication for every role.
+# The passwords are the invoking user's alone (0600 in a 0700 folder): the
+# socket is open to every local user, so a readable superuser password was
+# the whole database, audit trail included, for anyone on the machine.
+# refundd reads its own before it drops privileges.
 pg_init() {
 	local rd=$1
+	# runs made before the passwords were private: make them so
+	[ -d "$rd/secrets" ] && chmod -R go-rwx "$rd/secrets"
 	[ -f "$rd/pg/PG_VERSION" ] && return 0
 	log "creating a PostgreSQL cluster in $rd/pg"
-	mkdir -p "$rd/pg" "$rd/pg-socket" "$rd/secrets"
-	random_secret > "$rd/secrets/pg-superuser"
-	random_secret > "$rd/secrets/pg-owner"
-	random_secret > "$rd/secrets/pg-app"
-	(umask 077 && cp "$rd/secrets/pg-superuser" "$rd/pwfile.tmp")
+	mkdir -p "$rd/pg" "$rd/pg-socket"
+	(umask 077 && mkdir -p "$rd/secrets" &&
+		random_secret > "$rd/secrets/pg-superuser" &&
+		random_secret > "$rd/secrets/pg-owner" &&
+		random_secret > "$rd/secrets/pg-app" &&
+		cp "$rd/secrets/pg-superuser" "$rd/pwfile.tmp")
 	if is_root; then
 		chown postgres "$rd/pg" "$rd/pg-socket" "$rd/pwfile.tmp"
 	fi

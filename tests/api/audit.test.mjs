@@ -384,6 +384,29 @@ test('verify: a deleted event, a deleted chain link, an event inserted behind re
   assert.equal((await verify()).ok, true);
 });
 
+// Every event refundd writes goes into the sealer's queue in the same
+// statement (fcgi/audit.c), and the sealer takes it out in the transaction
+// that links it: a committed event in neither the chain nor the queue will
+// never be sealed, whatever its time says. Dated in the future, "older than
+// the grace period" would not have caught it until that date.
+test('verify: an event in neither the chain nor the sealer\'s queue is found at once, even dated ahead', async () => {
+  const insert = (at) => `INSERT INTO audit_events (at, actor, actor_role, action, entity, entity_id)
+    VALUES (${at}, 'intruder', 'admin', 'refund.approve', 'refund', '1')`;
+
+  let r = verifyRolledBack(`${insert("now() + interval '1 day'")};`);
+  assert.deepEqual([r.ok, r.badPos, r.unsealed], [false, null, 1], JSON.stringify(r));
+  assert.ok(r.firstUnsealed > 0);
+
+  r = verifyRolledBack(`${insert('clock_timestamp()')};`);
+  assert.deepEqual([r.ok, r.unsealed], [false, 1], JSON.stringify(r));
+
+  // Written as refundd writes it (queued), not sealed yet and within the
+  // grace: that is an event on its way, not a failure.
+  r = verifyRolledBack(`WITH e AS (${insert('clock_timestamp()')} RETURNING id)
+    INSERT INTO audit_unsealed SELECT id FROM e;`);
+  assert.deepEqual([r.ok, r.unsealed], [true, 0], JSON.stringify(r));
+});
+
 // ------------------------------------------------------------- checkpoints
 
 function publicKeyRaw() {

@@ -4,11 +4,11 @@
 // environment the binary reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, copyFileSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { psql } from './lib.mjs';
+import { psql, uid } from './lib.mjs';
 
 const BIN = process.env.REFUNDD_BIN;
 const SQL = process.env.REFUNDD_APP_SQL_DIR;
@@ -61,4 +61,34 @@ test('the application role owns nothing and cannot run DDL or rewrite history', 
   assert.equal(psql("SELECT has_table_privilege('refundd_app', 'balance_ledger', 'UPDATE')"), 'f');
   assert.equal(psql("SELECT has_table_privilege('refundd_app', 'refund_policies', 'UPDATE')"), 'f');
   assert.equal(psql("SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = 'refundd_app'"), 'f');
+});
+
+// Two containers started together both run migrate on a new database: the
+// session advisory lock (fcgi/migrate.c) makes the second wait and then
+// find everything applied; neither fails, each file is applied once.
+test('two migrates at once on a new database: both succeed, every file applied once', async () => {
+  const db = `refundd_twomig_${uid().replace(/[^a-z0-9]/g, '')}`;
+  const host = /host=(\S+)/.exec(process.env.REFUNDD_DB_OWNER_CONNINFO)[1];
+  psql(`CREATE DATABASE ${db} OWNER refundd_owner`);
+  try {
+    const one = () => new Promise((resolve) => {
+      const child = spawn(BIN, ['migrate'], { env: { ...process.env,
+        REFUNDD_DB_OWNER_CONNINFO: `host=${host} dbname=${db} user=refundd_owner` } });
+      let out = '', err = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+    const runs = await Promise.all([one(), one()]);
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+    const files = readdirSync(SQL).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
+    const applied = runs.flatMap((r) => r.out.split('\n').filter(Boolean)).sort();
+    assert.deepEqual(applied, files.map((f) => `applied ${f}`), 'each file applied by one of them, once');
+    const q = spawnSync('bash', [new URL('../../scripts/lib.sh', import.meta.url).pathname, 'psql_super',
+      process.env.REFUNDD_RUNDIR, '-d', db, '-At', '-c', 'SELECT count(*), count(DISTINCT name) FROM schema_migrations'],
+    { encoding: 'utf8' });
+    assert.equal(q.stdout.trim(), `${files.length}|${files.length}`, q.stderr);
+  } finally {
+    psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  }
 });

@@ -185,6 +185,44 @@ static void test_refusals(void **state)
 	}
 }
 
+/* A refusal names the file and the line, as a syntax error does: "unknown
+ * setting [server] thread" alone left the reader to search the file (and
+ * the environment) for it. */
+static void test_refusal_names_file_and_line(void **state)
+{
+	static const struct { const char *text, *err; } rows[] = {
+		{ "[server]\nthreads = 4\n\nthread = 4\n", ":4: unknown setting [server] thread" },
+		{ "; refundd\n[db]\nstatement_timeout_ms = 5s\n", ":3: db.statement_timeout_ms: '5s'" },
+		{ "[provider.aliyun]\nstatement_columns = nonsense\n", ":2: [provider.aliyun] statement_columns" },
+		{ "[server]\nthread = 4\nuser = x\nthreads = y\n", ":2: unknown setting [server] thread" },
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		struct config cfg;
+		char err[256] = "", want[160];
+		const char *path = temp_text(rows[i].text);
+
+		assert_int_equal(config_load(&cfg, path, err, sizeof err), -1);
+		snprintf(want, sizeof want, "%s%s", path, rows[i].err);
+		if (strncmp(err, want, strlen(want)) != 0)
+			fail_msg("row %zu: error \"%s\" does not start \"%s\"", i, err, want);
+	}
+}
+
+/* A value refused from the environment names the variable: the file may
+ * not even hold the key. */
+static void test_env_refusal_names_variable(void **state)
+{
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	setenv("REFUNDD_SERVER_THREADS", "many", 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof err), -1);
+	if (strstr(err, "REFUNDD_SERVER_THREADS") == NULL || strstr(err, "server.threads") == NULL)
+		fail_msg("error \"%s\" names neither the variable nor the key", err);
+}
+
 static void test_case_and_comments(void **state)
 {
 	struct config cfg;
@@ -711,6 +749,8 @@ int main(void)
 		T(test_defaults),
 		T(test_full_file),
 		T(test_refusals),
+		T(test_refusal_names_file_and_line),
+		T(test_env_refusal_names_variable),
 		T(test_case_and_comments),
 		T(test_provider_sections),
 		T(test_missing_file),

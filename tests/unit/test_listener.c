@@ -53,6 +53,31 @@ static void unix_socket_is_0660_and_listens(void **state)
 	close(fd);
 }
 
+/* A socket someone still listens on is not stale: a second refundd
+ * started on the same path took it over (unlink, bind), and the first,
+ * still running, no longer got a request. */
+static void live_socket_is_not_taken_over(void **state)
+{
+	char path[128], err[256] = "";
+	struct stat before, after;
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/live.sock", dir);
+	int fd = listener_open(path, err, sizeof err);
+	assert_true(fd >= 0);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(listener_open(path, err, sizeof err), -1);
+	if (strstr(err, "in use") == NULL)
+		fail_msg("'%s' does not say the socket is in use", err);
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(before.st_ino == after.st_ino);
+	/* once its listener is gone it is stale, and replaced */
+	close(fd);
+	fd = listener_open(path, err, sizeof err);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
 static void regular_file_is_never_replaced(void **state)
 {
 	char path[128], err[256];
@@ -123,6 +148,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(unix_socket_is_0660_and_listens),
+		cmocka_unit_test(live_socket_is_not_taken_over),
 		cmocka_unit_test(regular_file_is_never_replaced),
 		cmocka_unit_test(bad_specs_are_refused_with_a_reason),
 		cmocka_unit_test(tcp_on_loopback_only),
