@@ -49,7 +49,7 @@ static const struct db_stmt q_checkpoint_add = { "audit_checkpoint_add",
 
 /* The proof walks the chain a slice at a time, each slice its own short
  * statement: in one statement a long chain outlasted statement_timeout
- * (sql/024). One REPEATABLE READ transaction keeps them one snapshot. */
+ * (sql/025). One REPEATABLE READ transaction keeps them one snapshot. */
 #define VERIFY_SLICE 5000
 
 static const struct db_stmt q_verify_begin = { "audit_verify_begin",

@@ -1,4 +1,4 @@
--- 024: the proof of the audit trail in slices.
+-- 025: the proof of the audit trail in slices.
 --
 -- audit_verify() (sql/007) walked the whole chain in one statement, about
 -- 10 us an event: past a few hundred thousand events it outlasted refundd's
