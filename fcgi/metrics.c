@@ -19,8 +19,11 @@ static const int64_t bucket_us[] = { 1000, 5000, 10000, 25000, 50000, 100000, 25
 
 struct route_metrics {
 	_Atomic uint64_t by_status[NSTATUS];
-	_Atomic uint64_t buckets[NBUCKET];   /* cumulative at render time */
-	_Atomic uint64_t count;
+	/* Per bucket, the last one past the largest bound; cumulative and the
+	 * count only at render time, from one read of each: a count kept apart
+	 * could be read before a bucket that had already counted the same
+	 * request, and le="+Inf" then fell below le="5" (invalid exposition). */
+	_Atomic uint64_t buckets[NBUCKET + 1];
 	_Atomic uint64_t sum_us;
 };
 
@@ -59,9 +62,7 @@ void metrics_observe(struct metrics *m, size_t route, int status, int64_t us)
 	while (b < NBUCKET && us > bucket_us[b])
 		b++;
 	atomic_fetch_add_explicit(&r->by_status[status_slot(status)], 1, memory_order_relaxed);
-	if (b < NBUCKET)
-		atomic_fetch_add_explicit(&r->buckets[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->buckets[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->sum_us, (uint64_t)(us > 0 ? us : 0), memory_order_relaxed);
 }
 
@@ -109,13 +110,14 @@ static void render_counts(struct out *o, const struct route_metrics *r, const ch
 static void render_histogram(struct out *o, const struct route_metrics *r, const char *name,
                              const char *method)
 {
-	uint64_t cumulative = 0;
-	uint64_t count = atomic_load_explicit(&r->count, memory_order_relaxed);
+	uint64_t in[NBUCKET + 1], cumulative = 0, count = 0;
 
+	for (size_t b = 0; b <= NBUCKET; b++)
+		count += in[b] = atomic_load_explicit(&r->buckets[b], memory_order_relaxed);
 	if (count == 0)
 		return;
 	for (size_t b = 0; b < NBUCKET; b++) {
-		cumulative += atomic_load_explicit(&r->buckets[b], memory_order_relaxed);
+		cumulative += in[b];
 		emit(o, "refundd_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
 		     method, name, (double)bucket_us[b] / 1e6, (unsigned long long)cumulative);
 	}
