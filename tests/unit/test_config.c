@@ -6,6 +6,7 @@
  * secrets and passwords (DESIGN.md §2 and §5, PITFALLS.md "libjwt"). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,18 +22,32 @@
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
-/* Every variable config_load() reads; cleared before each test so neither
- * the caller's environment nor an earlier test leaks in. */
-static const char *const env_names[] = {
-	"REFUNDD_SERVER_LISTEN", "REFUNDD_SERVER_THREADS", "REFUNDD_SERVER_USER",
-	"REFUNDD_SERVER_MAX_BODY", "REFUNDD_DB_CONNINFO", "REFUNDD_DB_PASSWORD_FILE",
-	"REFUNDD_DB_OWNER_CONNINFO", "REFUNDD_DB_OWNER_PASSWORD_FILE",
-	"REFUNDD_DB_STATEMENT_TIMEOUT_MS", "REFUNDD_JWT_ALG", "REFUNDD_JWT_KEY_FILE",
-	"REFUNDD_JWT_ISSUER", "REFUNDD_JWT_AUDIENCE", "REFUNDD_JWT_LEEWAY",
-	"REFUNDD_APP_TIMEZONE", "REFUNDD_APP_SQL_DIR", "REFUNDD_APP_PORTAL_URL",
-	"REFUNDD_WEBHOOK_URL", "REFUNDD_WEBHOOK_SECRET_FILE", "REFUNDD_WEBHOOK_RETRY_BASE_MS",
-	"REFUNDD_WEBHOOK_RETRY_CAP_MS", "REFUNDD_WEBHOOK_GIVE_UP",
-};
+extern char **environ;
+
+/* Every REFUNDD_ variable (config_load() reads them) is removed before
+ * each test, so neither the caller's environment (scripts/dev-stack
+ * exports some) nor an earlier test leaks in. Removing shifts environ, so
+ * each pass starts again from the top. */
+static void clear_refundd_env(void)
+{
+	char name[128];
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (char **e = environ; *e; e++) {
+			const char *eq = strchr(*e, '=');
+			size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+			if (strncmp(*e, "REFUNDD_", 8) == 0 && n < sizeof name) {
+				memcpy(name, *e, n);
+				name[n] = '\0';
+				unsetenv(name);
+				again = true;
+				break;
+			}
+		}
+	}
+}
 
 /* Temporary files of the running test, removed by teardown. */
 static char temp_paths[16][32];
@@ -41,8 +56,7 @@ static size_t temp_count;
 static int setup(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < COUNT(env_names); i++)
-		unsetenv(env_names[i]);
+	clear_refundd_env();
 	temp_count = 0;
 	return 0;
 }
