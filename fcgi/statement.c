@@ -111,7 +111,6 @@ enum statement_err statement_columns_parse(const char *spec, struct statement_co
 /* ---- reading the file ---- */
 
 struct reader {
-	const struct statement_columns *cols;
 	const char                     *currency;
 	struct statement               *st;
 	int                             line;           /* the text line being fed */
@@ -405,7 +404,7 @@ enum statement_err statement_parse(const char *data, size_t len,
                                    const struct statement_columns *cols,
                                    const char *currency, struct statement *out)
 {
-	struct reader r = { cols, currency, out, 0, 0, false, false,
+	struct reader r = { currency, out, 0, 0, false, false,
 	                    { cols->ref, cols->amount, cols->fee, cols->date },
 	                    { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX }, { NULL }, 0, false, STATEMENT_OK };
 	struct csv_parser p;
