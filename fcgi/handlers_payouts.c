@@ -310,39 +310,51 @@ static enum app_err supersede_retry(struct app_ctx *c, struct refund_row *row,
  * is still pending and is failed here as superseded) the channel's word
  * wins: the payout becomes settled (sql/020) and the refund paid, in one
  * transaction, so finance cannot pay it a second time. Otherwise
- * refuse_final. */
-static enum app_err settle_late(struct app_ctx *c, const struct payout *p, const char *channel_ref)
+ * refuse_final. row: the payout's refund, locked before it. */
+static enum app_err settle_late(struct app_ctx *c, struct refund_row *row, const struct payout *p,
+                                const char *channel_ref)
 {
-	struct refund_row row = { 0 };
 	struct payout live = { 0 };
 	char *after = NULL;
-	enum payouts_err found;
-	enum app_err err;
+	enum payouts_err found = payouts_live(c, p->refund_id, &live);
+	enum app_err err = ERR_NONE;
 
-	if ((err = refund_fail(c, refunds_lock(c, p->refund_id, &row), p->refund_id)) != ERR_NONE)
-		goto out;
-	found = payouts_live(c, p->refund_id, &live);
 	if (found != PAYOUTS_NOT_FOUND && (err = payouts_fail(c, found, p->refund_id)) != ERR_NONE)
 		goto out;
 	bool retry_pending = found == PAYOUTS_OK && strcmp(live.status, "pending") == 0;
-	if (!(row.state == REFUND_STATE_APPROVED && found == PAYOUTS_NOT_FOUND) &&
-	    !(row.state == REFUND_STATE_PAYING && retry_pending)) {
+	if (!(row->state == REFUND_STATE_APPROVED && found == PAYOUTS_NOT_FOUND) &&
+	    !(row->state == REFUND_STATE_PAYING && retry_pending)) {
 		err = refuse_final(c, p, true, channel_ref);
 		goto out;
 	}
-	if ((retry_pending && (err = supersede_retry(c, &row, &live, p->id)) != ERR_NONE) ||
-	    (err = apply_answer(c, &row, p, true, channel_ref, &after)) != ERR_NONE)
+	if ((retry_pending && (err = supersede_retry(c, row, &live, p->id)) != ERR_NONE) ||
+	    (err = apply_answer(c, row, p, true, channel_ref, &after)) != ERR_NONE)
 		goto out;
 	char msg[128];
 	snprintf(msg, sizeof msg, "payout %s: the channel settled it after it failed; refund %s is paid",
-	         p->id, row.id);
+	         p->id, row->id);
 	log_event("warn", "payout_settled_after_fail", msg);
 	err = app_reply(c, 200, json_loads(after, 0, NULL));
 out:
 	free(after);
 	payout_free(&live);
-	refunds_row_free(&row);
 	return c->problem.err ? c->problem.err : err;
+}
+
+/* Locks the payout's refund (with its order), then the payout: the order
+ * of every path that makes or changes payouts. A payout locked first
+ * deadlocked with a late "settled", which holds the refund and then locks
+ * the refund's retry. */
+static enum app_err lock_payout(struct app_ctx *c, const char *id, struct refund_row *row,
+                                struct payout *p)
+{
+	char refund_id[24];
+	enum app_err err;
+
+	if ((err = payouts_fail(c, payouts_refund_of(c, id, refund_id), id)) != ERR_NONE ||
+	    (err = refund_fail(c, refunds_lock(c, refund_id, row), refund_id)) != ERR_NONE)
+		return err;
+	return payouts_fail(c, payouts_lock(c, id, p), id);
 }
 
 /* The channel's answer for a payout. The same answer again (a callback
@@ -365,20 +377,19 @@ static enum app_err channel_result(struct app_ctx *c, bool settled, const char *
 		return payouts_fail(c, PAYOUTS_NOT_FOUND, id);
 	if ((err = db_begin(c->db, &who)) != ERR_NONE)
 		return app_fail(c, err, NULL, "database unavailable");
-	if ((err = payouts_fail(c, payouts_lock(c, id, &p), id)) != ERR_NONE)
+	if ((err = lock_payout(c, id, &row, &p)) != ERR_NONE)
 		goto out;
 	bool final = strcmp(p.status, "settled") == 0 || strcmp(p.status, "failed") == 0;
 	if (strcmp(p.status, settled ? "settled" : "failed") == 0)
 		err = app_reply(c, 200, json_loads(p.json, 0, NULL));
 	else if (settled && strcmp(p.status, "failed") == 0)
-		err = settle_late(c, &p, text);
+		err = settle_late(c, &row, &p, text);
 	else if (final)
 		err = refuse_final(c, &p, settled, text);
 	else if (!settled && c->who.role == AUTH_ROLE_FINANCE && strcmp(p.status, "sent") == 0)
 		err = app_fail_with(c, ERR_CONFLICT, "payout_sent", json_pack("{s:s}", "state", "sent"),
 		                    "the instruction is with the payment channel: only its answer can fail it");
-	else if ((err = refund_fail(c, refunds_lock(c, p.refund_id, &row), p.refund_id)) == ERR_NONE &&
-	         (err = apply_answer(c, &row, &p, settled, text, &after)) == ERR_NONE)
+	else if ((err = apply_answer(c, &row, &p, settled, text, &after)) == ERR_NONE)
 		err = app_reply(c, 200, json_loads(after, 0, NULL));
 out:
 	free(after);

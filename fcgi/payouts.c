@@ -30,6 +30,9 @@ static const struct db_stmt q_fail = { "payouts_fail",
 static const struct db_stmt q_lock = { "payouts_lock",
 	"SELECT p.id::text, p.refund_id::text, p.status, " PAYOUT_JSON
 	" FROM payouts p WHERE p.id = $1::bigint FOR UPDATE" };
+/* Whose payout it is, read without a lock: the refund is locked first. */
+static const struct db_stmt q_refund_of = { "payouts_refund_of",
+	"SELECT p.refund_id::text FROM payouts p WHERE p.id = $1::bigint" };
 /* The refund's payout that has not failed (payouts_one_live: at most one),
  * locked: a late settlement decides by it. */
 static const struct db_stmt q_live = { "payouts_live",
@@ -167,6 +170,22 @@ static enum payouts_err lock_one(struct app_ctx *c, const struct db_stmt *st, co
 enum payouts_err payouts_lock(struct app_ctx *c, const char *id, struct payout *out)
 {
 	return lock_one(c, &q_lock, id, out);
+}
+
+enum payouts_err payouts_refund_of(struct app_ctx *c, const char *id, char refund_id[24])
+{
+	PGresult *res = NULL;
+	enum payouts_err err = PAYOUTS_NOT_FOUND;
+
+	refund_id[0] = '\0';
+	if (db_exec(c->db, &q_refund_of, 1, &id, &res) != ERR_NONE)
+		return PAYOUTS_DB;
+	if (PQntuples(res) == 1) {
+		db_copy(refund_id, 24, res, 0, 0);
+		err = PAYOUTS_OK;
+	}
+	PQclear(res);
+	return err;
 }
 
 enum payouts_err payouts_live(struct app_ctx *c, const char *refund_id, struct payout *out)

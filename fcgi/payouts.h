@@ -72,6 +72,10 @@ enum payouts_err payouts_credit_balance(struct app_ctx *c, const char *account, 
  * failed (text: the reason). *json: the payout as it is now (free()). */
 enum payouts_err payouts_answer(struct app_ctx *c, const char *id, bool settled,
                                 const char *text, char **json);
+/* The refund a payout belongs to (it never changes), unlocked: a caller
+ * about to change the payout locks that refund first, then the payout,
+ * the order every path takes (a payout is made under its refund's lock). */
+enum payouts_err payouts_refund_of(struct app_ctx *c, const char *id, char refund_id[24]);
 /* Locks a payout by id (canonical decimal). */
 enum payouts_err payouts_lock(struct app_ctx *c, const char *id, struct payout *out);
 /* Locks the refund's payout that has not failed (at most one:

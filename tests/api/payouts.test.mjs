@@ -8,7 +8,7 @@
 // passes when run twice against one database; demo orders are not touched.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { api, assertProblem, token, uid, sleep, THREADS, RUNDIR, DAY, nowS, iso } from './lib.mjs';
 
 const RUN = uid();
@@ -1161,6 +1161,97 @@ test('late "settled" racing 16 retries: the refund is paid once, by the payout t
   const live = now.payouts.filter((x) => x.status !== 'failed');
   assert.deepEqual(live.map((x) => [x.id, x.status]), [[p.id, 'settled']]);
   assert.ok(answers.filter((a) => a.status === 201).length <= 1, 'at most one retry was made, and superseded');
+});
+
+// Refunds whose first payout went out and failed, each with its retry
+// still pending: the ground of a late "settled".
+async function failedWithPendingRetry(n, channel = 'card') {
+  const made = [];
+  for (let i = 0; i < n; i++) {
+    const { id } = await approvedRefund({ payment_method: channel });
+    const first = (await payout(id)).json.payouts[0];
+    made.push({ id, first });
+  }
+  await exportCsv();
+  for (const m of made) {
+    assert.equal((await fail(m.first.id, 'bank timeout')).status, 200);
+    m.retry = (await payout(m.id)).json.payouts[1];
+    assert.equal(m.retry.status, 'pending');
+  }
+  return made;
+}
+
+// Two requests interleaved on purpose: a psql session of the test holds a
+// row lock (lock: a SELECT ... FOR UPDATE), the requests of steps start one
+// after the other, each once the one before waits on a lock in PostgreSQL,
+// then the holder lets go and they run on in that order. Answers theirs.
+async function interleaved(lock, steps) {
+  const tag = `hold-${next()}`;
+  const holder = spawn('bash', [LIB, 'psql_super', RUNDIR, '-d', 'refundd', '-c',
+    `BEGIN; ${lock}; SELECT pg_sleep(30), '${tag}'; COMMIT;`], { stdio: 'ignore' });
+  const ended = new Promise((resolve) => holder.on('exit', resolve));
+  const sleeping = () => sqlOne(`SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'
+    AND query LIKE '%${tag}''%'`) === '1';
+  const waiting = () => Number(sqlOne(`SELECT count(*) FROM pg_stat_activity
+    WHERE usename = 'refundd_app' AND wait_event_type = 'Lock'`));
+  const answers = [];
+  try {
+    for (let i = 0; i < 200 && !sleeping(); i++) await sleep(25);
+    assert.ok(sleeping(), 'the lock holder is in place');
+    for (const [n, call] of steps.entries()) {
+      answers.push(call());
+      for (let i = 0; i < 200 && waiting() < n + 1; i++) await sleep(25);
+      assert.equal(waiting(), n + 1, `request ${n + 1} waits on its lock`);
+    }
+  } finally {
+    // cancelling the sleep ends the holder's transaction: the lock goes
+    sqlOne(`SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE wait_event = 'PgSleep'
+      AND query LIKE '%${tag}''%'`);
+    await ended;
+  }
+  return Promise.all(answers);
+}
+
+const exportCall = () => api('GET', '/api/v1/payouts', { tok: FINANCE, headers: { Accept: 'text/csv' } });
+
+// The export marks a retry sent while the channel's late "settled" for the
+// payout it replaces comes in. The export locked the retry and then, through
+// the order cap trigger, its order; the late settlement held the order (with
+// the refund) and wanted the retry: a deadlock, which PostgreSQL broke after
+// a second by failing one of them (the export answered 409 "conflict").
+// Marking a payout sent cannot change what the order's payouts add up to,
+// so the cap no longer locks the order for it.
+test('the export racing a late "settled" for the payout its retry replaces: no deadlock', async () => {
+  const [m] = await failedWithPendingRetry(1);
+  const [csv, late] = await interleaved(`SELECT 1 FROM payouts WHERE id = ${m.retry.id} FOR UPDATE`,
+    [exportCall, () => settle(m.first.id, { body: { channel_ref: 'LATE-EXPORT' } })]);
+  assert.equal(csv.status, 200, csv.text);
+  assert.ok(parseCsv(csv.text).some((row) => row[0] === String(m.retry.id)), 'the retry went out');
+  // it went out first: the late answer is refused and kept for finance
+  assertProblem(assert, late, 409, 'payout_final');
+  const now = await refundOf(m.id);
+  const byId = Object.fromEntries(now.payouts.map((x) => [x.id, x.status]));
+  assert.deepEqual([now.status, byId[m.first.id], byId[m.retry.id]], ['paying', 'failed', 'sent']);
+  assert.equal(eventsOf('payout', m.first.id, 'payout.settle_after_fail'), 1);
+});
+
+// Finance fails the pending retry while the channel's late "settled" for
+// the payout it replaced comes in. A fail locked the retry, then its
+// refund; a late settlement the refund, then the retry: a deadlock, one of
+// them answered 409 "conflict". Every call on a payout now locks its refund
+// first.
+test('a late "settled" racing finance failing the pending retry: both 200, the refund paid once', async () => {
+  const [m] = await failedWithPendingRetry(1);
+  const [late, failed] = await interleaved(`SELECT 1 FROM refund_requests WHERE id = ${m.id} FOR UPDATE`,
+    [() => settle(m.first.id), () => fail(m.retry.id, 'cancelled before export', FINANCE)]);
+  assert.equal(late.status, 200, late.text);
+  assert.equal(failed.status, 200, failed.text);
+  assert.equal(failed.json.status, 'failed');
+  const now = await refundOf(m.id);
+  const byId = Object.fromEntries(now.payouts.map((x) => [x.id, x.status]));
+  assert.deepEqual([now.status, byId[m.first.id], byId[m.retry.id]], ['paid', 'settled', 'failed']);
+  assert.equal(eventsOf('payout', m.first.id, 'payout.settle'), 1);
+  assert.equal(eventsOf('payout', m.retry.id, 'payout.fail'), 1, 'failed once, as superseded');
 });
 
 test('an instruction keeps the payment reference it was made with; the export records each payout', async () => {
