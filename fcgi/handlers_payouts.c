@@ -422,16 +422,20 @@ enum app_err handle_payout_fail(struct app_ctx *c)
 	return err != ERR_NONE ? err : channel_result(c, false, v[0].str);
 }
 
-/* The download's event: {count, payout_ids}. */
+/* The download's event: {count, payout_ids, export_id} (the export made,
+ * or the one downloaded again; null when that held nothing still sent). */
 static enum app_err export_event(struct app_ctx *c, bool again, const PGresult *res)
 {
 	json_t *ids = json_array(), *after;
 	char *text;
 	enum app_err err = ERR_INTERNAL;
+	json_t *number = PQntuples(res) > 0 ? json_integer(db_int(res, 0, PAYOUTS_EXPORT_ID_COLUMN))
+	                                    : json_null();
 
 	for (int r = 0; ids && r < PQntuples(res); r++)
 		json_array_append_new(ids, json_integer(db_int(res, r, 0)));
-	after = ids ? json_pack("{s:i, s:o}", "count", PQntuples(res), "payout_ids", ids) : NULL;
+	after = ids ? json_pack("{s:i, s:o, s:o}", "count", PQntuples(res), "payout_ids", ids,
+	                        "export_id", number) : NULL;
 	if ((text = after ? json_dumps(after, JSON_COMPACT) : NULL) != NULL)
 		err = audit_record(c, again ? "payout.reexport" : "payout.export", "payouts", "export",
 		                   NULL, text);
@@ -440,9 +444,9 @@ static enum app_err export_event(struct app_ctx *c, bool again, const PGresult *
 	return err;
 }
 
-/* again: re-export what was sent (read-only) instead of exporting what is
- * pending and marking it sent. */
-static enum app_err export_csv(struct app_ctx *c, bool again)
+/* again: download one export again (export_id, or the last one when NULL;
+ * read-only) instead of exporting what is pending and marking it sent. */
+static enum app_err export_csv(struct app_ctx *c, bool again, const char *export_id)
 {
 	static const char *const head[PAYOUTS_EXPORT_COLUMNS] = { "payout_id", "refund_id", "order_id", "account",
 		"product_name", "channel", "payment_ref", "amount", "currency", "expected_by" };
@@ -456,7 +460,7 @@ static enum app_err export_csv(struct app_ctx *c, bool again)
 		csv_field(&b, head[i], i == 0);
 	csv_end_row(&b);
 	if ((err = db_begin(c->db, &who)) != ERR_NONE ||
-	    (err = payouts_fail(c, payouts_export(c, again, &res), "export")) != ERR_NONE)
+	    (err = payouts_fail(c, payouts_export(c, again, export_id, &res), "export")) != ERR_NONE)
 		goto out;
 	for (int r = 0; r < PQntuples(res); r++) {
 		for (int col = 0; col < PAYOUTS_EXPORT_COLUMNS; col++) {
@@ -471,7 +475,7 @@ static enum app_err export_csv(struct app_ctx *c, bool again)
 	/* Each payout that went out has its own event (its trail shows when it
 	 * was sent); the download itself is recorded with the ids it held. */
 	if ((again || (err = audit_record_rows(c, "payout.sent", "payout", res, 0,
-	                                       PAYOUTS_EXPORT_COLUMNS)) == ERR_NONE) &&
+	                                       PAYOUTS_EXPORT_JSON_COLUMN)) == ERR_NONE) &&
 	    (err = export_event(c, again, res)) == ERR_NONE)
 		err = db_commit(c->db);
 out:
@@ -486,11 +490,26 @@ out:
 	return ERR_NONE;
 }
 
+/* The CSV answers: no status exports what is pending; status=sent (and
+ * optionally export, an export's number) downloads one export again. */
+static enum app_err payouts_csv(struct app_ctx *c, int found, const char *status)
+{
+	char number[32];
+	int has_export = http_query_param(c->req->query, "export", number, sizeof number);
+
+	if ((found && strcmp(status, "sent") != 0) || (has_export && !found) || has_export < 0 ||
+	    (has_export && !app_decimal_id(number)))
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
+		                "CSV: no status (export pending, mark sent) or status=sent (the last"
+		                " export again), with export=N for export N");
+	return export_csv(c, found, has_export ? number : NULL);
+}
+
 enum app_err handle_payouts_list(struct app_ctx *c)
 {
 	static const char *const statuses[] = { "pending", "sent", "settled", "failed", NULL };
 	static const struct field_spec status_spec = { "status", FIELD_ENUM, false, false, 0, 16, statuses };
-	char cursor[80], status[24], limit_text[8];
+	char cursor[80], status[24], limit_text[8], number[32];
 	struct field_value v;
 	const char *params[3] = { 0 };
 	PGresult *res = NULL;
@@ -500,12 +519,10 @@ enum app_err handle_payouts_list(struct app_ctx *c)
 	int found = http_query_param(c->req->query, "status", status, sizeof status);
 	if (found < 0 || (found && validate_text(status, &status_spec, &v) != VALIDATE_OK))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "status: pending, sent, settled or failed");
-	if (http_accepts_csv(c->req->accept)) {
-		if (found && strcmp(status, "sent") != 0)
-			return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
-			                "CSV: no status (export pending, mark sent) or status=sent (again)");
-		return export_csv(c, found);
-	}
+	if (http_accepts_csv(c->req->accept))
+		return payouts_csv(c, found, status);
+	if (http_query_param(c->req->query, "export", number, sizeof number) != 0)
+		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "export: with Accept: text/csv only");
 	if ((err = app_id_cursor(c, &limit, cursor, sizeof cursor, &params[1])) != ERR_NONE)
 		return err;
 	snprintf(limit_text, sizeof limit_text, "%d", limit);

@@ -46,13 +46,19 @@ static const struct db_stmt q_list = { "payouts_list",
 	"p.id::text, p.refund_id::text, p.order_id, p.account, p.product_name, p.channel," \
 	" coalesce(p.payment_ref, ''), p.amount, p.currency," \
 	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* One number per export (a CTE runs once; nextval in SET would run per
+ * row), kept on the payouts it sent: a lost download is that export again. */
 static const struct db_stmt q_export = { "payouts_export",
-	"UPDATE payouts p SET status = 'sent', sent_at = now(), updated_at = now()"
-	" WHERE p.status = 'pending' AND p.channel <> 'balance'"
-	" RETURNING " EXPORT_COLUMNS ", " PAYOUT_JSON };
+	"WITH e AS (SELECT nextval('payout_exports_id_seq') AS n)"
+	" UPDATE payouts p SET status = 'sent', sent_at = now(), updated_at = now(), export_id = e.n"
+	" FROM e WHERE p.status = 'pending' AND p.channel <> 'balance'"
+	" RETURNING " EXPORT_COLUMNS ", p.export_id::text, " PAYOUT_JSON };
+/* One export's instructions still with the channel: $1's, or the last
+ * export's (the largest number any payout carries). */
 static const struct db_stmt q_reexport = { "payouts_reexport",
-	"SELECT " EXPORT_COLUMNS " FROM payouts p"
-	" WHERE p.status = 'sent' AND p.channel <> 'balance' ORDER BY p.id" };
+	"SELECT " EXPORT_COLUMNS ", p.export_id::text FROM payouts p"
+	" WHERE p.status = 'sent' AND p.channel <> 'balance'"
+	" AND p.export_id = coalesce($1::bigint, (SELECT max(export_id) FROM payouts)) ORDER BY p.id" };
 static const struct db_stmt q_balance = { "payouts_balance",
 	"SELECT jsonb_build_object('balances', (SELECT coalesce(jsonb_agg(jsonb_build_object("
 	" 'currency', currency, 'amount', total) ORDER BY currency), '[]') FROM (SELECT currency,"
@@ -200,10 +206,11 @@ enum payouts_err payouts_list(struct app_ctx *c, const char *status, const char 
 	return db_exec(c->db, &q_list, 3, params, page) == ERR_NONE ? PAYOUTS_OK : PAYOUTS_DB;
 }
 
-enum payouts_err payouts_export(struct app_ctx *c, bool again, PGresult **rows)
+enum payouts_err payouts_export(struct app_ctx *c, bool again, const char *export_id,
+                                PGresult **rows)
 {
-	return db_exec(c->db, again ? &q_reexport : &q_export, 0, NULL, rows) == ERR_NONE
-	       ? PAYOUTS_OK : PAYOUTS_DB;
+	return db_exec(c->db, again ? &q_reexport : &q_export, again ? 1 : 0,
+	               again ? &export_id : NULL, rows) == ERR_NONE ? PAYOUTS_OK : PAYOUTS_DB;
 }
 
 enum payouts_err payouts_balance(struct app_ctx *c, const char *account, PGresult **res)

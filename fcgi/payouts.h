@@ -87,14 +87,20 @@ enum payouts_err payouts_live(struct app_ctx *c, const char *refund_id, struct p
 enum payouts_err payouts_list(struct app_ctx *c, const char *status, const char *cursor,
                               const char *limit, PGresult **page);
 /* The payment instructions for the channels, in one statement so that two
- * clerks exporting at once never send one twice. again: those already sent
- * and not yet answered, read only; otherwise the pending ones, marked sent.
- * Columns, PAYOUTS_EXPORT_COLUMNS of them: payout id, refund id, order id,
- * account, product name, channel, payment ref, amount (minor units),
- * currency, expected by (UTC, ISO 8601); without again one more, the
- * payout as sent (JSON), for its audit event. */
+ * clerks exporting at once never send one twice. Without again: the
+ * pending ones, marked sent under a new export number. again: one
+ * export's instructions sent and not yet answered, read only: export_id's
+ * (decimal text), or the last export's when NULL; never another export's,
+ * which the channel has already. Columns, PAYOUTS_EXPORT_COLUMNS of them:
+ * payout id, refund id, order id, account, product name, channel, payment
+ * ref, amount (minor units), currency, expected by (UTC, ISO 8601); then
+ * the export number; without again one more, the payout as sent (JSON),
+ * for its audit event. */
 #define PAYOUTS_EXPORT_COLUMNS 10
-enum payouts_err payouts_export(struct app_ctx *c, bool again, PGresult **rows);
+#define PAYOUTS_EXPORT_ID_COLUMN PAYOUTS_EXPORT_COLUMNS
+#define PAYOUTS_EXPORT_JSON_COLUMN (PAYOUTS_EXPORT_COLUMNS + 1)
+enum payouts_err payouts_export(struct app_ctx *c, bool again, const char *export_id,
+                                PGresult **rows);
 /* The account's balance per currency and its newest 100 lines, as one row
  * of one column of JSON. */
 enum payouts_err payouts_balance(struct app_ctx *c, const char *account, PGresult **res);

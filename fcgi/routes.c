@@ -71,7 +71,7 @@ const struct route app_routes[] = {
 	{ "POST", "/api/v1/refunds/{id}/reject", handle_refund_reject, REVIEWERS, ROUTE_BODY, NULL },
 	{ "POST", "/api/v1/refunds/{id}/payout", handle_refund_payout, AUTH_ROLE_FINANCE,
 	  ROUTE_BODY | ROUTE_BODY_OPTIONAL, NULL },
-	{ "GET",  "/api/v1/payouts", handle_payouts_list, AUTH_ROLE_FINANCE, 0, "status limit cursor" },
+	{ "GET",  "/api/v1/payouts", handle_payouts_list, AUTH_ROLE_FINANCE, 0, "status export limit cursor" },
 	{ "POST", "/api/v1/payouts/{id}/settle", handle_payout_settle, SYSTEM | AUTH_ROLE_FINANCE,
 	  ROUTE_BODY | ROUTE_BODY_OPTIONAL, NULL },
 	{ "POST", "/api/v1/payouts/{id}/fail", handle_payout_fail, SYSTEM | AUTH_ROLE_FINANCE, ROUTE_BODY,

@@ -54,11 +54,15 @@
 
     'payouts.title': ['打款记录', 'Payouts'],
     'payouts.export': ['导出待发送（CSV）', 'Export pending (CSV)'],
-    'payouts.export.hint': ['导出会把待发送的原路打款标记为“已发送”。下载丢失时，“重新下载已发送”再次取得已发送、渠道尚未回复的打款，不改变任何状态。',
-      'Exporting marks the pending original-route payouts as sent. If a download was lost, "Download sent again" fetches the sent payouts the channel has not answered yet, and changes nothing.'],
+    'payouts.export.hint': ['导出会把待发送的原路打款标记为“已发送”，并给这次导出一个批次号（显示在每笔打款的状态下）。下载丢失时，“重新下载导出”再次取得上一次导出（或填写的批次）中渠道尚未回复的打款，不改变任何状态；其他批次的打款渠道已收到，不会再次包含。',
+      'Exporting marks the pending original-route payouts as sent under an export number (shown under each payout\'s status). If a download was lost, "Download export again" fetches the last export (or the one whose number you enter) with its payouts the channel has not answered yet, and changes nothing; other exports\' payouts, which the channel already has, are never in it.'],
     'payouts.exported': ['已导出 {n} 笔打款。', 'Exported {n} payouts.'],
-    'payouts.resend': ['重新下载已发送（CSV）', 'Download sent again (CSV)'],
+    'payouts.resend': ['重新下载导出（CSV）', 'Download export again (CSV)'],
     'payouts.resent': ['已重新下载 {n} 笔已发送的打款（状态未改变）。', 'Downloaded {n} sent payouts again (nothing changed).'],
+    'payouts.export.no': ['导出批次号', 'Export no.'],
+    'payouts.export.last': ['上一次', 'last'],
+    'payouts.export.bad': ['批次号是一个正整数；留空为上一次导出。', 'An export number is a whole number above zero; leave it empty for the last export.'],
+    'payouts.export.of': ['导出批次 {n}', 'export {n}'],
     'payouts.f.status': ['打款状态', 'Payout status'],
     'payouts.col.id': ['打款编号', 'Payout'],
     'payouts.col.refund': ['退款申请', 'Refund'],
@@ -440,7 +444,9 @@
         h('td.num', RD.formatMoney(p.amount, p.currency)),
         h('td', tc('pay', p.channel), p.method ? h('small.muted', tc('payout', p.method)) : null),
         h('td', h(`span.badge.pstatus-${p.status}`, tc('pstatus', p.status)),
-          p.failure_reason ? h('small.muted', p.failure_reason) : null),
+          p.failure_reason ? h('small.muted', p.failure_reason) : null,
+          /* the export that sent it: the number to download it again by */
+          p.export_id ? h('small.muted.export-no', t('payouts.export.of', { n: p.export_id })) : null),
         /* a failed payout arrives never: no expected date */
         h('td', { dataset: { col: 'arrival' } }, p.status === 'settled' ? RD.timeEl(p.settled_at)
           : p.status === 'failed' ? '—' : RD.timeEl(p.expected_latest_at || p.expected_at)),
@@ -458,7 +464,7 @@
   /* The CSV answers come with the finance token; they are saved through a
    * blob URL (no token in any address). Answers the rows saved. */
   async function downloadPayoutsCsv(path, prefix) {
-    const csv = await api('GET', path, { accept: 'text/csv' });
+    const csv = await api('GET', typeof path === 'function' ? path() : path, { accept: 'text/csv' });
     const text = typeof csv === 'string' ? csv : '';
     const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
     const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
@@ -484,10 +490,21 @@
   }
   /* The export: the pending instructions, which it marks sent. */
   csvButton('#payouts-export', '/api/v1/payouts', 'payouts', 'payouts.exported', loadPayouts);
-  /* The sent instructions the channel has not answered yet, again, when
-   * an export's file was lost (README, conf/nginx.conf: the export is
-   * never retried). Read-only: ?status=sent changes nothing. */
-  csvButton('#payouts-resend', '/api/v1/payouts?status=sent', 'payouts-sent', 'payouts.resent');
+  /* One export's instructions the channel has not answered yet, again,
+   * when its file was lost (README, conf/nginx.conf: the export is never
+   * retried): the last export, or the number entered. Read-only:
+   * ?status=sent changes nothing, and never holds another export's
+   * instructions, which the channel already has. */
+  function resendPath() {
+    const no = $('#payouts-export-no').value.trim();
+    if (no !== '' && !/^[1-9][0-9]{0,17}$/.test(no)) {
+      $('#payouts-export-no').setAttribute('aria-invalid', 'true');
+      throw Object.assign(new Error(t('payouts.export.bad')), { field: 'payouts-export-no' });
+    }
+    $('#payouts-export-no').removeAttribute('aria-invalid');
+    return `/api/v1/payouts?${new URLSearchParams(no ? { status: 'sent', export: no } : { status: 'sent' })}`;
+  }
+  csvButton('#payouts-resend', resendPath, 'payouts-sent', 'payouts.resent');
 
   /* ---------- one request ---------- */
 

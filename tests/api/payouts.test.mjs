@@ -1020,6 +1020,50 @@ test('CSV re-export: ?status=sent fetches sent instructions again and changes no
   }
 });
 
+// A lost download is fetched again, and that file goes to the channel. The
+// re-download held every instruction sent and not yet answered, of every
+// export: a card payout takes up to 7 business days, so an earlier
+// export's instructions, still with the channel, went to it a second time
+// with the lost ones and were paid twice. Each export has a number now; the
+// re-download is the last export's, or the one asked for (?export=).
+test('CSV re-download: the last export again, or the one asked for, never another export\'s instructions', async () => {
+  const a = await approvedRefund({ payment_method: 'card' });
+  const pa = (await payout(a.id)).json.payouts[0];
+  const first = await exportCsv();
+  assert.ok(first.rows.some((row) => row[0] === String(pa.id)));
+  const b = await approvedRefund({ payment_method: 'bank_transfer' });
+  const pb = (await payout(b.id)).json.payouts[0];
+  const lost = await exportCsv();   // this file never reached finance
+  assert.deepEqual(lost.rows.map((row) => row[0]), [String(pb.id)]);
+  const sentA = (await refundOf(a.id)).payouts[0];
+  const sentB = (await refundOf(b.id)).payouts[0];
+  assert.ok(Number.isInteger(sentA.export_id) && sentB.export_id > sentA.export_id,
+    `export numbers ${sentA.export_id}, ${sentB.export_id}`);
+  // the last export, as it was: b's instruction and not a's, which the channel has
+  const again = await exportCsv(FINANCE, '?status=sent');
+  assert.deepEqual(again.rows, lost.rows);
+  // recorded with the export it repeated
+  const lastEvent = () => JSON.parse(sqlOne(`SELECT after::text FROM audit_events
+    WHERE action = 'payout.reexport' AND actor = 'fin-${RUN}' ORDER BY id DESC LIMIT 1`));
+  assert.deepEqual(lastEvent(), { count: 1, payout_ids: [pb.id], export_id: sentB.export_id });
+  // an earlier export by its number
+  const earlier = await exportCsv(FINANCE, `?status=sent&export=${sentA.export_id}`);
+  assert.deepEqual(earlier.rows, first.rows.filter((row) => row[0] === String(pa.id)));
+  const byNumber = await exportCsv(FINANCE, `?status=sent&export=${sentB.export_id}`);
+  assert.deepEqual(byNumber.rows, lost.rows);
+  // what the channel answered since is not sent again
+  assert.equal((await settle(pb.id)).status, 200);
+  assert.deepEqual((await exportCsv(FINANCE, '?status=sent')).rows, []);
+  assert.equal((await refundOf(a.id)).payouts[0].status, 'sent', 'nothing changed');
+  assert.deepEqual(lastEvent(), { count: 0, payout_ids: [], export_id: null });
+  for (const q of ['?status=sent&export=0', '?status=sent&export=x', '?status=sent&export=007', '?export=1']) {
+    assertProblem(assert, await api('GET', `/api/v1/payouts${q}`, { tok: FINANCE, headers: { Accept: 'text/csv' } }),
+      400, 'invalid_filter');
+  }
+  assertProblem(assert, await api('GET', `/api/v1/payouts?export=${sentA.export_id}`, { tok: FINANCE }),
+    400, 'invalid_filter');
+});
+
 // ---- found by exploring the finance side (regressions) ------------------------
 
 // A payout failed by finance after the export sent it: the retry went out
@@ -1183,25 +1227,32 @@ async function failedWithPendingRetry(n, channel = 'card') {
 
 // Two requests interleaved on purpose: a psql session of the test holds a
 // row lock (lock: a SELECT ... FOR UPDATE), the requests of steps start one
-// after the other, each once the one before waits on a lock in PostgreSQL,
-// then the holder lets go and they run on in that order. Answers theirs.
+// after the other, each once the one before waits (directly or behind
+// another) on that session's lock, then the session lets go and they run
+// on in that order. Answers theirs.
 async function interleaved(lock, steps) {
   const tag = `hold-${next()}`;
   const holder = spawn('bash', [LIB, 'psql_super', RUNDIR, '-d', 'refundd', '-c',
-    `BEGIN; ${lock}; SELECT pg_sleep(30), '${tag}'; COMMIT;`], { stdio: 'ignore' });
+    `BEGIN; ${lock}; SELECT pg_sleep(60), '${tag}'; COMMIT;`], { stdio: 'ignore' });
   const ended = new Promise((resolve) => holder.on('exit', resolve));
-  const sleeping = () => sqlOne(`SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'
-    AND query LIKE '%${tag}''%'`) === '1';
-  const waiting = () => Number(sqlOne(`SELECT count(*) FROM pg_stat_activity
-    WHERE usename = 'refundd_app' AND wait_event_type = 'Lock'`));
+  const holderPid = () => sqlOne(`SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep'
+    AND query LIKE '%${tag}''%'`);
+  // the backends queued behind the holder, however deep
+  const behind = (pid) => Number(sqlOne(`WITH RECURSIVE w(pid) AS (
+      SELECT pid FROM pg_stat_activity WHERE ${pid} = ANY (pg_blocking_pids(pid))
+      UNION SELECT a.pid FROM pg_stat_activity a JOIN w ON w.pid = ANY (pg_blocking_pids(a.pid)))
+    SELECT count(*) FROM w`));
+  const until = async (what) => {
+    for (const end = Date.now() + 20000; !what() && Date.now() < end;) await sleep(50);
+    return what();
+  };
   const answers = [];
   try {
-    for (let i = 0; i < 200 && !sleeping(); i++) await sleep(25);
-    assert.ok(sleeping(), 'the lock holder is in place');
+    assert.ok(await until(() => holderPid() !== ''), 'the lock holder is in place');
+    const pid = holderPid();
     for (const [n, call] of steps.entries()) {
       answers.push(call());
-      for (let i = 0; i < 200 && waiting() < n + 1; i++) await sleep(25);
-      assert.equal(waiting(), n + 1, `request ${n + 1} waits on its lock`);
+      assert.ok(await until(() => behind(pid) === n + 1), `request ${n + 1} waits behind the holder`);
     }
   } finally {
     // cancelling the sleep ends the holder's transaction: the lock goes

@@ -1117,9 +1117,13 @@ test('payouts table: a refused action is shown there and the table reloaded; the
     // A new pending payout; downloading the sent ones again leaves it pending.
     await ok(api('POST', `/api/v1/refunds/${b.id}/payout`, { tok: FINANCE, body: {} }), 201);
     await s.page.click('#lang-toggle');
-    assert.equal(await text(s.page, '#payouts-resend'), 'Download sent again (CSV)');
+    assert.equal(await text(s.page, '#payouts-resend'), 'Download export again (CSV)');
     await s.page.click('#lang-toggle');
-    assert.equal(await text(s.page, '#payouts-resend'), '重新下载已发送（CSV）');
+    assert.equal(await text(s.page, '#payouts-resend'), '重新下载导出（CSV）');
+    // the sent payout names its export: the number to download it again by
+    const exportNo = (await ok(api('GET', `/api/v1/refunds/${a.id}`, { tok: FINANCE }), 200)).payouts.at(-1).export_id;
+    assert.ok(Number.isInteger(exportNo), `export_id ${exportNo}`);
+    await waitText(s.page, `${arow} .export-no`, new RegExp(`^导出批次 ${exportNo}$`));
     const [download, request] = await Promise.all([
       s.page.waitForEvent('download'),
       s.page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/payouts'),
@@ -1134,6 +1138,19 @@ test('payouts table: a refused action is shown there and the table reloaded; the
     await waitText(s.page, '#notice', /已重新下载 \d+ 笔已发送的打款/);
     assert.equal(await payoutStatus(b.id), 'pending', 'nothing was marked sent');
     assert.equal(await payoutStatus(a.id), 'sent');
+
+    // An earlier export by its number; a number that is none is refused here.
+    await s.page.fill('#payouts-export-no', String(exportNo));
+    const [again, byNumber] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/payouts'),
+      s.page.click('#payouts-resend')]);
+    assert.equal(new URL(byNumber.url()).search, `?status=sent&export=${exportNo}`);
+    assert.ok(readFileSync(await again.path(), 'utf8').split('\n').some((line) => line.startsWith(`${pa.id},`)));
+    await s.page.fill('#payouts-export-no', '12a');
+    await s.page.click('#payouts-resend');
+    await waitText(s.page, '#payouts-alert', /批次号是一个正整数/);
+    assert.equal(await s.page.getAttribute('#payouts-export-no', 'aria-invalid'), 'true');
     assert.deepEqual(await s.csp(), []);
     assert.deepEqual(s.unexpected(true), []);
   } finally { await s.close(); }
