@@ -444,6 +444,27 @@ static enum app_err export_event(struct app_ctx *c, bool again, const PGresult *
 	return err;
 }
 
+/* The pending instructions, marked sent; each is expected its channel's
+ * business days from now, when the money leaves. */
+static enum app_err export_pending(struct app_ctx *c, PGresult **rows)
+{
+	struct payouts_window windows[PAYOUTS_EXPORT_CHANNELS];
+	char day[24];
+	const char *dp[1];
+	struct db_step holidays = workdays_step(c->now, day, dp);
+	enum app_err err = db_pipeline(c->db, &holidays, 1);
+
+	if (err != ERR_NONE) {
+		db_steps_clear(&holidays, 1);
+		return app_fail(c, err, NULL, "could not read the holidays");
+	}
+	for (int i = 0; err == ERR_NONE && i < PAYOUTS_EXPORT_CHANNELS; i++)
+		err = expected_arrival(c, holidays.res, payouts_export_channels[i],
+		                       &windows[i].earliest, &windows[i].latest);
+	db_steps_clear(&holidays, 1);
+	return err != ERR_NONE ? err : payouts_fail(c, payouts_export(c, windows, rows), "export");
+}
+
 /* again: download one export again (export_id, or the last one when NULL;
  * read-only) instead of exporting what is pending and marking it sent. */
 static enum app_err export_csv(struct app_ctx *c, bool again, const char *export_id)
@@ -460,7 +481,8 @@ static enum app_err export_csv(struct app_ctx *c, bool again, const char *export
 		csv_field(&b, head[i], i == 0);
 	csv_end_row(&b);
 	if ((err = db_begin(c->db, &who)) != ERR_NONE ||
-	    (err = payouts_fail(c, payouts_export(c, again, export_id, &res), "export")) != ERR_NONE)
+	    (err = again ? payouts_fail(c, payouts_reexport(c, export_id, &res), "export")
+	                 : export_pending(c, &res)) != ERR_NONE)
 		goto out;
 	for (int r = 0; r < PQntuples(res); r++) {
 		for (int col = 0; col < PAYOUTS_EXPORT_COLUMNS; col++) {

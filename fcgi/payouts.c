@@ -48,9 +48,17 @@ static const struct db_stmt q_list = { "payouts_list",
 	" to_char(p.expected_latest_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* One number per export (a CTE runs once; nextval in SET would run per
  * row), kept on the payouts it sent: a lost download is that export again. */
+/* The arrival window starts again from the export ($1-$4 earliest, $5-$8
+ * latest, in the order of payouts_export_channels). */
 static const struct db_stmt q_export = { "payouts_export",
 	"WITH e AS (SELECT nextval('payout_exports_id_seq') AS n)"
-	" UPDATE payouts p SET status = 'sent', sent_at = now(), updated_at = now(), export_id = e.n"
+	" UPDATE payouts p SET status = 'sent', sent_at = now(), updated_at = now(), export_id = e.n,"
+	" expected_at = to_timestamp(CASE p.channel WHEN 'alipay' THEN $1::bigint"
+	"   WHEN 'wechat' THEN $2::bigint WHEN 'card' THEN $3::bigint"
+	"   WHEN 'bank_transfer' THEN $4::bigint END),"
+	" expected_latest_at = to_timestamp(CASE p.channel WHEN 'alipay' THEN $5::bigint"
+	"   WHEN 'wechat' THEN $6::bigint WHEN 'card' THEN $7::bigint"
+	"   WHEN 'bank_transfer' THEN $8::bigint END)"
 	" FROM e WHERE p.status = 'pending' AND p.channel <> 'balance'"
 	" RETURNING " EXPORT_COLUMNS ", p.export_id::text, " PAYOUT_JSON };
 /* One export's instructions still with the channel: $1's, or the last
@@ -206,11 +214,31 @@ enum payouts_err payouts_list(struct app_ctx *c, const char *status, const char 
 	return db_exec(c->db, &q_list, 3, params, page) == ERR_NONE ? PAYOUTS_OK : PAYOUTS_DB;
 }
 
-enum payouts_err payouts_export(struct app_ctx *c, bool again, const char *export_id,
+const char *const payouts_export_channels[PAYOUTS_EXPORT_CHANNELS] = {
+	"alipay", "wechat", "card", "bank_transfer",
+};
+
+enum payouts_err payouts_export(struct app_ctx *c,
+                                const struct payouts_window arrival[PAYOUTS_EXPORT_CHANNELS],
                                 PGresult **rows)
 {
-	return db_exec(c->db, again ? &q_reexport : &q_export, again ? 1 : 0,
-	               again ? &export_id : NULL, rows) == ERR_NONE ? PAYOUTS_OK : PAYOUTS_DB;
+	char text[2 * PAYOUTS_EXPORT_CHANNELS][24];
+	const char *params[2 * PAYOUTS_EXPORT_CHANNELS];
+
+	for (int i = 0; i < PAYOUTS_EXPORT_CHANNELS; i++) {
+		snprintf(text[i], sizeof text[i], "%lld", (long long)arrival[i].earliest);
+		snprintf(text[PAYOUTS_EXPORT_CHANNELS + i], sizeof text[i], "%lld",
+		         (long long)arrival[i].latest);
+	}
+	for (int i = 0; i < 2 * PAYOUTS_EXPORT_CHANNELS; i++)
+		params[i] = text[i];
+	return db_exec(c->db, &q_export, 2 * PAYOUTS_EXPORT_CHANNELS, params, rows) == ERR_NONE
+	       ? PAYOUTS_OK : PAYOUTS_DB;
+}
+
+enum payouts_err payouts_reexport(struct app_ctx *c, const char *export_id, PGresult **rows)
+{
+	return db_exec(c->db, &q_reexport, 1, &export_id, rows) == ERR_NONE ? PAYOUTS_OK : PAYOUTS_DB;
 }
 
 enum payouts_err payouts_balance(struct app_ctx *c, const char *account, PGresult **res)

@@ -86,21 +86,30 @@ enum payouts_err payouts_live(struct app_ctx *c, const char *refund_id, struct p
  * status and cursor: NULL for any (or the first page); limit as text. */
 enum payouts_err payouts_list(struct app_ctx *c, const char *status, const char *cursor,
                               const char *limit, PGresult **page);
-/* The payment instructions for the channels, in one statement so that two
- * clerks exporting at once never send one twice. Without again: the
- * pending ones, marked sent under a new export number. again: one
- * export's instructions sent and not yet answered, read only: export_id's
- * (decimal text), or the last export's when NULL; never another export's,
- * which the channel has already. Columns, PAYOUTS_EXPORT_COLUMNS of them:
- * payout id, refund id, order id, account, product name, channel, payment
- * ref, amount (minor units), currency, expected by (UTC, ISO 8601); then
- * the export number; without again one more, the payout as sent (JSON),
- * for its audit event. */
+/* The payment instructions for the channels. Columns,
+ * PAYOUTS_EXPORT_COLUMNS of them: payout id, refund id, order id, account,
+ * product name, channel, payment ref, amount (minor units), currency,
+ * expected by (UTC, ISO 8601); then the export number. */
 #define PAYOUTS_EXPORT_COLUMNS 10
 #define PAYOUTS_EXPORT_ID_COLUMN PAYOUTS_EXPORT_COLUMNS
 #define PAYOUTS_EXPORT_JSON_COLUMN (PAYOUTS_EXPORT_COLUMNS + 1)
-enum payouts_err payouts_export(struct app_ctx *c, bool again, const char *export_id,
+/* The channels an export sends on, and the arrival window (unix s) of
+ * each, in this order: the money leaves with the export, so a payout that
+ * waited for it is expected its channel's business days from then. */
+#define PAYOUTS_EXPORT_CHANNELS 4
+extern const char *const payouts_export_channels[PAYOUTS_EXPORT_CHANNELS];
+struct payouts_window { int64_t earliest, latest; };
+/* The pending instructions, marked sent under a new export number with
+ * the arrival window of their channel, in one statement so that two clerks
+ * exporting at once never send one twice. One more column: the payout as
+ * sent (JSON), for its audit event. */
+enum payouts_err payouts_export(struct app_ctx *c,
+                                const struct payouts_window arrival[PAYOUTS_EXPORT_CHANNELS],
                                 PGresult **rows);
+/* One export's instructions sent and not yet answered, again, read only:
+ * export_id's (decimal text), or the last export's when NULL; never
+ * another export's, which the channel has already. */
+enum payouts_err payouts_reexport(struct app_ctx *c, const char *export_id, PGresult **rows);
 /* The account's balance per currency and its newest 100 lines, as one row
  * of one column of JSON. */
 enum payouts_err payouts_balance(struct app_ctx *c, const char *account, PGresult **res);

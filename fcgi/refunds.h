@@ -28,7 +28,8 @@ enum refunds_err {
  * such as "$1". expected_arrival_from and expected_arrival: when the money
  * of the live (not failed) payout should arrive, earliest and latest
  * (DESIGN.md §3: the channel's business days from the payout, computed when
- * it was made; balance: at once); null before a payout. The payouts and the
+ * it was made and again when the export sent it; balance: at once); null
+ * before a payout. The payouts and the
  * live one's arrival window come from one scan: each subquery is an index
  * scan and a plan node to start per call. Here so that a statement that
  * stores the answer (handlers_refunds.c, the Idempotency-Key) reads it in

@@ -402,6 +402,40 @@ test('original route: a pending payout on the order\'s channel, expected per cha
   }
 });
 
+// The money leaves when the export sends the instruction: a payout that
+// waited for the export (over a weekend, a holiday, a week) is expected
+// its channel's business days from then. The window was that of the
+// payout's creation, so the customer was told a date already past, or
+// only a day after the instruction had gone out.
+test('an instruction waiting for the export is expected its channel\'s business days from the export', async () => {
+  const kinds = await holidayKinds();
+  const made = [];
+  for (const channel of ['alipay', 'wechat', 'bank_transfer', 'card']) {
+    const { id } = await approvedRefund({ payment_method: channel });
+    const p = (await payout(id)).json.payouts[0];
+    // made ten days ago, and not exported since
+    sqlOne(`UPDATE payouts SET created_at = created_at - interval '10 days',
+      expected_at = expected_at - interval '10 days',
+      expected_latest_at = expected_latest_at - interval '10 days' WHERE id = ${p.id}`);
+    made.push({ id, channel, p });
+  }
+  const { rows } = await exportCsv();
+  for (const m of made) {
+    const now = await refundOf(m.id);
+    const sent = now.payouts[0];
+    assert.equal(sent.status, 'sent');
+    assertArrival(kinds, { ...sent, created_at: sent.sent_at }, m.channel);
+    assert.equal(now.expected_arrival_from, sent.expected_at);
+    assert.equal(now.expected_arrival, sent.expected_latest_at);
+    const row = rows.find((x) => x[0] === String(m.p.id));
+    assert.equal(row[9], iso(epoch(sent.expected_latest_at)), 'the export says the same');
+    // the payout's trail has it as sent
+    const ev = JSON.parse(sqlOne(`SELECT after::text FROM audit_events WHERE entity = 'payout'
+      AND entity_id = '${m.p.id}' AND action = 'payout.sent'`));
+    assert.equal(epoch(ev.expected_latest_at), epoch(sent.expected_latest_at));
+  }
+});
+
 test('original route of an order paid from the balance: credited back to the balance at once', async () => {
   const { cust, id } = await approvedRefund({ payment_method: 'balance' });
   const r = await payout(id);
