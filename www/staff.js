@@ -473,7 +473,19 @@
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
-    return Math.max(0, text.trim().split('\n').length - 1);
+    return csvRecords(text);
+  }
+
+  /* The records after the header row: a line break inside a quoted field
+   * (a product name on two lines) is not a record (RFC 4180; a doubled
+   * quote inside a field toggles twice). */
+  function csvRecords(text) {
+    let lines = 0, quoted = false;
+    for (const ch of text) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === '\n' && !quoted) lines++;
+    }
+    return Math.max(0, lines - 1);
   }
 
   /* A button that saves payouts as CSV, says how many, then runs after. */

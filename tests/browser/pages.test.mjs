@@ -1079,13 +1079,14 @@ test('finance pays an approved refund and settles the payout', async () => {
 test('payouts table: a refused action is shown there and the table reloaded; the sent instructions download again, read-only', async () => {
   const account = `bt-cust-${RUN}-payouts`;
   const cust = token(account, 'customer');
-  const approvedRefund = async () => {
-    const r = await submitRefund(cust, await createOrder(account));
+  const approvedRefund = async (overrides) => {
+    const r = await submitRefund(cust, await createOrder(account, overrides));
     await refundAct(r.id, 'claim', SUPPORT);
     await refundAct(r.id, 'approve', SUPPORT, {});
     return r;
   };
-  const a = await approvedRefund();
+  // a product name on two lines: one record of the CSV, counted as one
+  const a = await approvedRefund({ product_name: '浏览器测试 SaaS\r\n第二行, "年付"' });
   const b = await approvedRefund();
   const pa = (await ok(api('POST', `/api/v1/refunds/${a.id}/payout`, { tok: FINANCE, body: {} }), 201)).payouts.at(-1);
   const payoutStatus = async (id) => (await ok(api('GET', `/api/v1/refunds/${id}`, { tok: FINANCE }), 200)).payouts.at(-1).status;
@@ -1146,7 +1147,11 @@ test('payouts table: a refused action is shown there and the table reloaded; the
       s.page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/payouts'),
       s.page.click('#payouts-resend')]);
     assert.equal(new URL(byNumber.url()).search, `?status=sent&export=${exportNo}`);
-    assert.ok(readFileSync(await again.path(), 'utf8').split('\n').some((line) => line.startsWith(`${pa.id},`)));
+    const file = readFileSync(await again.path(), 'utf8');
+    assert.ok(file.split('\n').some((line) => line.startsWith(`${pa.id},`)));
+    const records = file.split('\r\n').filter((line) => /^\d+,/.test(line)).length;
+    assert.ok(file.includes('第二行') && records >= 1);
+    await waitText(s.page, '#notice', new RegExp(`已重新下载 ${records} 笔已发送的打款`));
     await s.page.fill('#payouts-export-no', '12a');
     await s.page.click('#payouts-resend');
     await waitText(s.page, '#payouts-alert', /批次号是一个正整数/);
