@@ -1412,6 +1412,10 @@ test('billing may not cancel a paid order while its refund is approved or paying
   assert.equal(still.updated_at, before.updated_at, 'a refused sync changes nothing');
   // Expired is a paid subscription that ran out: allowed; so is any status once the refund is paid.
   assert.equal((await put({ status: 'expired' })).status, 200);
+  // ... and from there, too, billing may not void it while the refund is
+  // being paid (it could: the rule looked only at orders still "paid")
+  for (const status of ['cancelled', 'unpaid']) assertProblem(assert, await put({ status }), 409, 'order_has_refunds');
+  assert.equal((await api('GET', `/api/v1/orders/${orderId}`, { tok: SUPPORT })).json.status, 'expired');
   assert.equal((await put({ status: 'paid' })).status, 200);
   await exportCsv();
   assert.equal((await settle(p.id)).status, 200);
