@@ -485,6 +485,47 @@ for (const kind of ['original_route', 'balance']) {
   });
 }
 
+// One customer's refunds paid to the balance all at once: one line each,
+// and the balance is exactly what those lines add up to.
+test('parallel balance payouts of one customer: one credit per refund, the balance is the sum of its lines', async () => {
+  const cust = customer('balpar');
+  const ids = [];
+  for (let i = 0; i < 6; i++) {
+    const order = await makeOrder(cust, { ...AFTER_WINDOW(), amount_paid: 10000 + i * 100 });
+    const { refund } = await submit(cust, order.id);
+    ids.push((await approve(cust, refund.id)).id);
+  }
+  const results = await Promise.all(ids.flatMap((id) => [payout(id), payout(id, { tok: FINANCE2 })]));
+  assert.equal(results.filter((r) => r.status === 201).length, ids.length, results.map((r) => r.status).join());
+  const bal = await balanceOf(cust);
+  const approved = await Promise.all(ids.map(async (id) => (await refundOf(id)).approved_amount));
+  for (const [i, id] of ids.entries()) {
+    assert.deepEqual(creditsFor(bal, id).map((l) => l.amount), [approved[i]], `refund ${id}`);
+  }
+  assert.equal(bal.lines.length, ids.length);
+  assert.equal(cny(bal), bal.lines.reduce((n, l) => n + l.amount, 0));
+  assert.equal(cny(bal), approved.reduce((n, a) => n + a, 0));
+  assert.equal(sqlOne(`SELECT sum(amount) FROM balance_ledger WHERE account = '${cust.account}'`), String(cny(bal)));
+});
+
+// The channel reports one failure many times at once: the refund goes back
+// to approved once, with one event and one notice for the customer.
+test('16 parallel "failed" callbacks for one sent payout: one failure, one event, one notice', async () => {
+  const { cust, id } = await approvedRefund({ payment_method: 'card' });
+  const p = (await payout(id)).json.payouts[0];
+  await exportCsv();
+  const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => fail(p.id, `declined ${i}`)));
+  assert.deepEqual([...new Set(answers.map((r) => r.status))], [200], answers.map((r) => r.text).join('\n'));
+  assert.equal(new Set(answers.map((r) => r.json.failure_reason)).size, 1, 'one callback won');
+  const now = await refundOf(id);
+  assert.equal(now.status, 'approved');
+  assert.equal(now.timeline.filter((e) => e.action === 'refund.payout_failed').length, 1);
+  assert.equal(sqlOne(`SELECT count(*) FROM audit_events WHERE entity = 'payout' AND entity_id = '${p.id}'
+    AND action = 'payout.fail'`), '1');
+  const n = await api('GET', '/api/v1/notifications', { tok: cust.tok });
+  assert.equal(n.json.items.filter((x) => x.refund_id === id && x.kind === 'refund.payout_failed').length, 1, n.text);
+});
+
 test('settle and fail racing on one payout: exactly one wins', async () => {
   const { id } = await approvedRefund();
   const p = (await payout(id)).json.payouts[0];
