@@ -91,10 +91,10 @@ static const char *const reason_names[POLICY_REASON__MAX] = {
 
 static const char *const line_names[POLICY_LINE__MAX] = {
 	[POLICY_LINE_PAID]             = "paid",
+	[POLICY_LINE_THIRD_PARTY_COST] = "third_party_cost",
 	[POLICY_LINE_CONSUMED_TIME]    = "consumed_time",
 	[POLICY_LINE_USED_UNITS]       = "used_units",
 	[POLICY_LINE_BONUS_UNITS]      = "bonus_units",
-	[POLICY_LINE_THIRD_PARTY_COST] = "third_party_cost",
 	[POLICY_LINE_ALREADY_REFUNDED] = "already_refunded",
 	[POLICY_LINE_HANDLING_FEE]     = "handling_fee",
 	[POLICY_LINE_ROUNDING]         = "rounding",
@@ -628,20 +628,22 @@ static bool can_prorate(const struct quote_build *b)
 	return true;
 }
 
-/* Only the unused remaining time is refunded (001: "对于已消耗的服务时长,
- * 则不支持退费"). Before the period starts nothing is consumed. */
+/* Only the unused remaining time of what is left (the price less the
+ * third-party cost) is refunded (001: "对于已消耗的服务时长,则不支持退费").
+ * Before the period starts nothing is consumed. */
 static enum policy_err deduct_consumed_time(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
+	int64_t base = b->left;
 	int64_t period = o->period_end - o->period_start;
 	int64_t from = b->now > o->period_start ? b->now : o->period_start;
 	int64_t remaining = o->period_end > from ? o->period_end - from : 0;
 	int64_t consumed = period - remaining, consumed_value;
 	enum money_err err;
 
-	err = money_mul_div(o->amount_paid, remaining, period, &b->left);
+	err = money_mul_div(base, remaining, period, &b->left);
 	if (err == MONEY_OK)
-		err = money_mul_div(o->amount_paid, consumed, period, &consumed_value);
+		err = money_mul_div(base, consumed, period, &consumed_value);
 	if (err != MONEY_OK)
 		return from_money(err);
 	if (consumed > 0) {
@@ -651,20 +653,22 @@ static enum policy_err deduct_consumed_time(struct quote_build *b)
 	return POLICY_OK;
 }
 
-/* Unused paid units at the order's unit price; use counts against paid
+/* Unused paid units at the order's unit price (what is left of the price
+ * after the third-party cost, per paid unit); use counts against paid
  * units first, gifted units are never paid out (policy.h, seed 004). */
 static enum policy_err deduct_used_units(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
+	int64_t base = b->left;
 	int64_t used_paid = o->used_quantity < o->quantity ? o->used_quantity : o->quantity;
 	int64_t used_bonus = o->used_quantity - used_paid;
 	int64_t unused_bonus = o->bonus_quantity > used_bonus ? o->bonus_quantity - used_bonus : 0;
 	int64_t used_value;
 	enum money_err err;
 
-	err = money_mul_div(o->amount_paid, o->quantity - used_paid, o->quantity, &b->left);
+	err = money_mul_div(base, o->quantity - used_paid, o->quantity, &b->left);
 	if (err == MONEY_OK)
-		err = money_mul_div(o->amount_paid, used_paid, o->quantity, &used_value);
+		err = money_mul_div(base, used_paid, o->quantity, &used_value);
 	if (err != MONEY_OK)
 		return from_money(err);
 	if (used_paid > 0) {
@@ -732,7 +736,10 @@ static enum policy_err add_rounding_line(struct quote_build *b)
 	return POLICY_OK;
 }
 
-/* The steps of policy.h, in order. */
+/* The steps of policy.h, in order. The third-party cost comes off before
+ * the pro-rata step (001: "扣除相应费用后再行结算", deduct, then settle):
+ * taken off after it, the consumed share of the cost would be charged a
+ * second time inside the consumed time or units. */
 static enum policy_err compute_amount(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
@@ -740,13 +747,13 @@ static enum policy_err compute_amount(struct quote_build *b)
 
 	add_line(b, POLICY_LINE_PAID, o->amount_paid, 0);
 	b->left = o->amount_paid;
-	if (rule_by_time(b->q.rule))
-		err = deduct_consumed_time(b);
-	else if (rule_by_units(b->q.rule))
-		err = deduct_used_units(b);
-	if (err == POLICY_OK && b->policy->deduct_third_party)
+	if (b->policy->deduct_third_party)
 		err = deduct(b, POLICY_LINE_THIRD_PARTY_COST,
 		             POLICY_REASON_THIRD_PARTY_COST, o->third_party_cost);
+	if (err == POLICY_OK && b->left > 0 && rule_by_time(b->q.rule))
+		err = deduct_consumed_time(b);
+	else if (err == POLICY_OK && b->left > 0 && rule_by_units(b->q.rule))
+		err = deduct_used_units(b);
 	if (err == POLICY_OK)
 		err = deduct(b, POLICY_LINE_ALREADY_REFUNDED,
 		             POLICY_REASON_ALREADY_REFUNDED, b->already_refunded);

@@ -11,10 +11,12 @@
  * favour, the difference shown as a "rounding" line).
  *
  * How an amount is made (each step only while something is left):
- *   1. the rule's base: everything paid (window_full, service_in_progress),
- *      or paid * unused / total for time or paid units (prorata_time,
- *      usage_window, prorata_usage);
- *   2. minus third_party_cost when the policy deducts it;
+ *   1. everything paid, minus third_party_cost when the policy deducts it
+ *      (001: "扣除相应费用后再行结算": the cost first, then the settling);
+ *   2. the rule's share of that: all of it (window_full,
+ *      service_in_progress), or it * unused / total for time or paid units
+ *      (prorata_time, usage_window, prorata_usage), so the consumed share
+ *      of a cost already taken off whole is not charged again;
  *   3. minus already_refunded (refunded, or approved and being paid);
  *   4. minus the handling fee, in the partial rules only (DESIGN.md §3:
  *      "fee ... taken from partial refunds"), on what is left after 3.
@@ -209,11 +211,12 @@ enum policy_reason {
 /* Breakdown labels. "paid" is positive, the others are <= 0. */
 enum policy_line {
 	POLICY_LINE_PAID,              /* "paid": amount_paid */
+	POLICY_LINE_THIRD_PARTY_COST,  /* "third_party_cost": before the pro-rata
+	                                  lines, which share out what it leaves */
 	POLICY_LINE_CONSUMED_TIME,     /* "consumed_time": units = seconds consumed */
 	POLICY_LINE_USED_UNITS,        /* "used_units": units = paid units used */
 	POLICY_LINE_BONUS_UNITS,       /* "bonus_units": amount 0, units = unused
 	                                  gifted units forfeited */
-	POLICY_LINE_THIRD_PARTY_COST,  /* "third_party_cost" */
 	POLICY_LINE_ALREADY_REFUNDED,  /* "already_refunded" */
 	POLICY_LINE_HANDLING_FEE,      /* "handling_fee" */
 	POLICY_LINE_ROUNDING,          /* "rounding": -1 or -2 minor units, when any */

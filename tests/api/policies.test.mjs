@@ -267,22 +267,21 @@ test('policy put: version 3 pro-rates time with a handling fee; the quote follow
   assert.equal(q.remedy, null);
   assert.equal(q.window_ends_at, null);
 
-  // policy.h: base = paid × unused / period (down), minus the third-party
-  // cost, then a fee of 2.5 % of what is left (down), the rest rounded down
+  // policy.h: base = (paid - the third-party cost) × unused / period (down),
+  // then a fee of 2.5 % of what is left (down), the rest rounded down
   const consumed = q.breakdown.find((l) => l.label === 'consumed_time')?.units;
   assert.ok(Number.isInteger(consumed), JSON.stringify(q.breakdown));
   const serverNow = start + consumed;
   assert.ok(serverNow >= before - 2 && serverNow <= afterQ + 2, `engine now ${serverNow}`);
   const period = end - start;
-  const base = floorDiv(paid * (end - serverNow), period);
-  const consumedValue = floorDiv(paid * consumed, period);
-  const left = base - third;
+  const left = floorDiv((paid - third) * (end - serverNow), period);
+  const consumedValue = floorDiv((paid - third) * consumed, period);
   const fee = floorDiv(left * 250, 10000);
   const kept = floorDiv(left * 9750, 10000);
   const expected = [
     { label: 'paid', amount: paid, units: 0 },
-    { label: 'consumed_time', amount: -consumedValue, units: consumed },
     { label: 'third_party_cost', amount: -third, units: 0 },
+    { label: 'consumed_time', amount: -consumedValue, units: consumed },
     { label: 'handling_fee', amount: -fee, units: 0 },
   ];
   const rounding = kept - (paid - consumedValue - third - fee);
@@ -290,8 +289,8 @@ test('policy put: version 3 pro-rates time with a handling fee; the quote follow
   if (rounding !== 0) expected.push({ label: 'rounding', amount: rounding, units: 0 });
   assert.deepEqual(q.breakdown, expected);
   assert.equal(q.amount, kept);
-  // about 2/3 of 999.99, less 12.34, less 2.5 %
-  assert.ok(q.amount > 63000 && q.amount < 64000, `amount ${q.amount}`);
+  // about 2/3 of (999.99 less 12.34), less 2.5 %
+  assert.ok(q.amount > 63000 && q.amount < 65000, `amount ${q.amount}`);
 });
 
 test('policy put: each staff role but admin, the customer and system are 403; nothing is added', async () => {

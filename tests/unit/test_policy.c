@@ -60,6 +60,19 @@ static const struct refund_policy api_credits_fee = {
 	.review_sla_days = 3, .second_approval_over = 100000, .limits_currency = "CNY",
 };
 
+/* Not from a seed: api_credits bought through a third party whose cost
+ * the reseller deducts (001's rule applied to a usage refund). */
+static const struct refund_policy api_credits_resold = {
+	.product_type = "api_credits", .version = 4, .refundable = true,
+	.window_rule = POLICY_WINDOW_FULL, .window_days = 30,
+	.after_window = POLICY_AFTER_PRORATA_USAGE, .promo_refundable = true,
+	.deduct_third_party = true,
+	.payout_methods = ORIGINAL, .payout_default = PAYOUT_ORIGINAL_ROUTE,
+	.payout_methods_after_window = BALANCE,
+	.payout_default_after_window = PAYOUT_BALANCE,
+	.review_sla_days = 3, .second_approval_over = 100000, .limits_currency = "CNY",
+};
+
 /* 001, 002: 5 days; then unused time, negotiated with support; third-party
  * costs deducted; promotions excluded; one request a month. */
 static const struct refund_policy cloud_server = {
@@ -390,21 +403,48 @@ static const struct quote_case quote_cases[] = {
 	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_NONE,
 	  "", "order_unpaid", POLICY_REMEDY_CANCEL_UNPAID, 0, "original_route*,balance" },
 
+	/* 001: "若涉及第三方服务或硬件成本等额外支出,则需扣除相应费用后再行结算":
+	 * the cost is taken off first, then the rest is settled pro rata. Pro-rating
+	 * the whole price and then taking the cost off as well would charge the
+	 * consumed share of the cost twice (here 50.00 * 100 / 365 = 13.70 more).
+	 * 115 000 * 265 / 365 = 83 493.15 -> 83 493; consumed 115 000 * 100 / 365 =
+	 * 31 506.85 -> 31 506; 115 000 - 31 506 = 83 494: rounding -1 */
+	{ "001: day 100, 50.00 third-party cost: taken off before the unused time is counted",
+	  &cloud_server, SERVER(.third_party_cost = 5000), 0, 0, T0 + 100 * DAY,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 83493, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 rounding:-1",
+	  "window_closed already_used third_party_cost", POLICY_REMEDY_CONTACT_SUPPORT,
+	  T0 + 5 * DAY, "original_route*,balance" },
+	/* the cost takes everything: nothing is left to pro-rate, no time line */
+	{ "001: third-party cost above the price after the window: nothing left",
+	  &cloud_server, SERVER(.third_party_cost = 200000), 0, 0, T0 + 100 * DAY,
+	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-120000", "window_closed third_party_cost nothing_left",
+	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
+	/* by units the same way: 50 000 - 10 000 = 40 000; used 40 000 * 37 500 /
+	 * 100 000 = 15 000; left 25 000 (not 31 250 - 10 000 = 21 250) */
+	{ "000 case 2 with a 100.00 third-party cost: the cost first, then the unused credits",
+	  &api_credits_resold, CREDITS_CASE_2(.third_party_cost = 10000), 0, 0, T0 + 45 * DAY,
+	  true, POLICY_DECISION_PARTIAL, 25000, POLICY_RULE_PRORATA_USAGE,
+	  "paid:50000 third_party_cost:-10000 used_units:-15000@37500",
+	  "window_closed already_used third_party_cost", POLICY_REMEDY_NONE,
+	  T0 + 30 * DAY, "balance*" },
+
 	/* ---- plain pro-rata time (cloud_server_prorata: 10 % fee) ---- */
-	/* 87 123 - 5 000 = 82 123; fee 8 212.3 -> 8 212; kept 73 910.7 -> 73 910 */
+	/* 83 493 (as above); fee 8 349.3 -> 8 349; kept 75 143.7 -> 75 143 */
 	{ "prorata_time: day 100, 50.00 third-party cost, 10 % fee",
 	  &cloud_server_prorata, SERVER(.third_party_cost = 5000), 0, 0, T0 + 100 * DAY,
-	  true, POLICY_DECISION_PARTIAL, 73910, POLICY_RULE_PRORATA_TIME,
-	  "paid:120000 consumed_time:-32876@8640000 third_party_cost:-5000 "
-	  "handling_fee:-8212 rounding:-2",
+	  true, POLICY_DECISION_PARTIAL, 75143, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 "
+	  "handling_fee:-8349 rounding:-2",
 	  "window_closed already_used third_party_cost handling_fee", POLICY_REMEDY_NONE,
 	  T0 + 5 * DAY, "original_route*,balance" },
-	/* 82 123 - 10 000 = 72 123; fee 7 212.3 -> 7 212; kept 64 910.7 -> 64 910 */
+	/* 83 493 - 10 000 = 73 493; fee 7 349.3 -> 7 349; kept 66 143.7 -> 66 143 */
 	{ "prorata_time: the same with 100.00 already refunded: fee on what is paid now",
 	  &cloud_server_prorata, SERVER(.third_party_cost = 5000), 10000, 0, T0 + 100 * DAY,
-	  true, POLICY_DECISION_PARTIAL, 64910, POLICY_RULE_PRORATA_TIME,
-	  "paid:120000 consumed_time:-32876@8640000 third_party_cost:-5000 "
-	  "already_refunded:-10000 handling_fee:-7212 rounding:-2",
+	  true, POLICY_DECISION_PARTIAL, 66143, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 "
+	  "already_refunded:-10000 handling_fee:-7349 rounding:-2",
 	  "window_closed already_used third_party_cost already_refunded handling_fee",
 	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
 	{ "prorata_time: no period at all: a person decides, no negotiation remedy",
@@ -1153,7 +1193,7 @@ static const struct {
 	    "image_in_use", "cannot_prorate", "already_used", "bonus_not_refundable",
 	    "third_party_cost", "already_refunded", "handling_fee", "nothing_left" } },
 	{ policy_line_name_u, policy_line_parse_u,
-	  { "paid", "consumed_time", "used_units", "bonus_units", "third_party_cost",
+	  { "paid", "third_party_cost", "consumed_time", "used_units", "bonus_units",
 	    "already_refunded", "handling_fee", "rounding" } },
 	{ policy_remedy_name_u, policy_remedy_parse_u,
 	  { "none", "stop_instance_or_change_os", "cancel_unpaid_order", "payg_cancel_unpaid",
