@@ -628,17 +628,28 @@ static bool can_prorate(const struct quote_build *b)
 	return true;
 }
 
-/* Only the unused remaining time of what is left (the price less the
- * third-party cost) is refunded (001: "对于已消耗的服务时长,则不支持退费").
+/* Seconds of the period consumed at now: whole days from its start, the
+ * day begun counting as a day (policy.h), never more than the period.
  * Before the period starts nothing is consumed. */
+static int64_t consumed_seconds(const struct order_facts *o, int64_t now)
+{
+	int64_t period = o->period_end - o->period_start;
+	int64_t elapsed = now > o->period_start ? now - o->period_start : 0;
+	/* Cannot overflow: both times are within [0, POLICY_TIME_MAX]. */
+	int64_t days = (elapsed + POLICY_SECONDS_PER_DAY - 1) / POLICY_SECONDS_PER_DAY;
+
+	return days * POLICY_SECONDS_PER_DAY < period ? days * POLICY_SECONDS_PER_DAY : period;
+}
+
+/* Only the unused remaining time of what is left (the price less the
+ * third-party cost) is refunded (001: "对于已消耗的服务时长,则不支持退费"). */
 static enum policy_err deduct_consumed_time(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
 	int64_t base = b->left;
 	int64_t period = o->period_end - o->period_start;
-	int64_t from = b->now > o->period_start ? b->now : o->period_start;
-	int64_t remaining = o->period_end > from ? o->period_end - from : 0;
-	int64_t consumed = period - remaining, consumed_value;
+	int64_t consumed = consumed_seconds(o, b->now), consumed_value;
+	int64_t remaining = period - consumed;
 	enum money_err err;
 
 	err = money_mul_div(base, remaining, period, &b->left);

@@ -24,6 +24,18 @@
  * amount never exceeds amount_paid - already_refunded (the cap), and the
  * breakdown lines always add up to it exactly.
  *
+ * Time: consumed time is counted in whole days from period_start, a day
+ * begun counting as a whole day ("consumed_time" units are those days in
+ * seconds, at most the period). Seed 001 refunds only unused time and says
+ * nothing of the unit; the day is the unit Chinese clouds bill subscriptions
+ * by ("不足一天按一天计算"), the customer keeps the resource for the rest of
+ * the day they asked on (and until the refund is decided), it is in the
+ * reseller's favour like every other rounding here (DESIGN.md §3), and it
+ * keeps a quote the same for the rest of that day: counted by the second,
+ * the amount of a 12 000.00 a year server fell by a fen every 26 s, so the
+ * amount a customer was shown was stale (409 quote_changed) by the time
+ * they submitted it, and for dearer servers on every retry.
+ *
  * Units: paid units are consumed before gifted (bonus) units. Seed 004
  * says used traffic and gifted traffic are both never refunded ("若流量已被
  * 使用……也可能无法全额退款"): counting use against paid units first means

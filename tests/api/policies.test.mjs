@@ -269,12 +269,15 @@ test('policy put: version 3 pro-rates time with a handling fee; the quote follow
 
   // policy.h: base = (paid - the third-party cost) × unused / period (down),
   // then a fee of 2.5 % of what is left (down), the rest rounded down
+  // consumed: the days begun since the period's start, in seconds
   const consumed = q.breakdown.find((l) => l.label === 'consumed_time')?.units;
   assert.ok(Number.isInteger(consumed), JSON.stringify(q.breakdown));
-  const serverNow = start + consumed;
-  assert.ok(serverNow >= before - 2 && serverNow <= afterQ + 2, `engine now ${serverNow}`);
+  const daysBegun = (t) => Math.ceil((t - start) / DAY) * DAY;
+  assert.ok(consumed >= daysBegun(before - 2) && consumed <= daysBegun(afterQ + 2),
+    `consumed ${consumed}`);
+  assert.equal(consumed % DAY, 0);
   const period = end - start;
-  const left = floorDiv((paid - third) * (end - serverNow), period);
+  const left = floorDiv((paid - third) * (period - consumed), period);
   const consumedValue = floorDiv((paid - third) * consumed, period);
   const fee = floorDiv(left * 250, 10000);
   const kept = floorDiv(left * 9750, 10000);

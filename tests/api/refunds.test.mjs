@@ -275,6 +275,27 @@ test('submit: usage recorded after the quote was shown -> 409 quote_changed', as
   assert.equal(ok.json.payout_method, 'balance');
 });
 
+// Seed 001 after the window: unused time, counted in days begun (policy.h).
+// Counted by the second, 1 000 000.00 a year lost 3 fen a second, so the
+// amount shown was never the amount at submission: 409 quote_changed on
+// every try. Half a day from the day's turn, the quote holds for the form.
+test('submit: the unused-time quote of a dear server holds while the customer submits it', async () => {
+  const c = customer('dear');
+  const start = nowS() - 100 * DAY - DAY / 2;
+  const orderId = await createOrder(c.sub, cloudServer(0, { amount_paid: 100000000,
+    paid_at: iso(start), period_start: iso(start), period_end: iso(start + 365 * DAY) }));
+  const shown = await quoteOf(orderId, c.tok);
+  assert.equal(shown.rule, 'prorata_time');
+  assert.equal(shown.decision, 'manual_review');
+  const consumed = shown.breakdown.find((l) => l.label === 'consumed_time');
+  assert.equal(consumed.units, 101 * DAY, 'the 101st day has begun and counts');
+  assert.equal(shown.amount, Math.floor(100000000 * 264 / 365));
+  await new Promise((resolve) => setTimeout(resolve, 1500));   // the customer reads and types
+  const r = await submit(c.tok, submitBody(orderId, { expected_amount: shown.amount }));
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.quoted_amount, shown.amount);
+});
+
 test('submit: an ineligible order -> 422 not_eligible with quote.reasons', async () => {
   const c = customer();
   const cases = [

@@ -346,12 +346,28 @@ static const struct quote_case quote_cases[] = {
 	  &cloud_server, SERVER(), 0, 0, T0 + 5 * DAY,
 	  true, POLICY_DECISION_FULL, 120000, POLICY_RULE_WINDOW_FULL,
 	  "paid:120000", "", POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
-	/* 432 001 s of 31 536 000 consumed: 120 000 * 31 103 999 / 31 536 000 =
-	 * 118 356.16 -> 118 356; consumed 1 643.84 -> 1 643; 120 000 - 1 643 = 118 357 */
+	/* Consumed time is counted in days from the period's start, a day begun
+	 * counting as a day (policy.h): one second into day 6 is 6 days of 365.
+	 * 120 000 * 359 / 365 = 118 027.40 -> 118 027; consumed 120 000 * 6 / 365 =
+	 * 1 972.60 -> 1 972; 120 000 - 1 972 = 118 028: rounding -1 */
 	{ "001: one second after day 5: unused time, negotiated with support",
 	  &cloud_server, SERVER(), 0, 0, T0 + 5 * DAY + 1,
-	  true, POLICY_DECISION_MANUAL_REVIEW, 118356, POLICY_RULE_PRORATA_TIME,
-	  "paid:120000 consumed_time:-1643@432001 rounding:-1", "window_closed already_used",
+	  true, POLICY_DECISION_MANUAL_REVIEW, 118027, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-1972@518400 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
+	/* the 100th day has begun: the same quote as at its end (below), so what
+	 * the customer is shown holds while they fill in the form */
+	{ "001: day 99 and one second: the day begun counts, 871.23 as on day 100",
+	  &cloud_server, SERVER(), 0, 0, T0 + 99 * DAY + 1,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 87123, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-32876@8640000 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
+	/* 101 days: 120 000 * 264 / 365 = 86 794.52 -> 86 794; consumed
+	 * 33 205.48 -> 33 205; 120 000 - 33 205 = 86 795: rounding -1 */
+	{ "001: one second into day 101: one day more is consumed",
+	  &cloud_server, SERVER(), 0, 0, T0 + 100 * DAY + 1,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 86794, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-33205@8726400 rounding:-1", "window_closed already_used",
 	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
 	/* 265 of 365 days left: 87 123.29 -> 87 123; consumed 32 876.71 -> 32 876 */
 	{ "001: day 100 of 365: 871.23 of unused time to negotiate",
@@ -446,6 +462,14 @@ static const struct quote_case quote_cases[] = {
 	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 "
 	  "already_refunded:-10000 handling_fee:-7349 rounding:-2",
 	  "window_closed already_used third_party_cost already_refunded handling_fee",
+	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
+	/* a period of 10.5 days, one second into day 11: the day begun reaches
+	 * past the period's end, so all of it (907 200 s) is consumed */
+	{ "prorata_time: the last, partial day begun: nothing is left",
+	  &cloud_server_prorata, SERVER(.period_end = T0 + 10 * DAY + DAY / 2), 0, 0,
+	  T0 + 10 * DAY + 1,
+	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-120000@907200", "window_closed already_used nothing_left",
 	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
 	{ "prorata_time: no period at all: a person decides, no negotiation remedy",
 	  &cloud_server_prorata, SERVER(.period_start = 0, .period_end = 0), 0, 0, T0 + 10 * DAY,
