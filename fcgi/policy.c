@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "calendar.h"
+
 /* ---- stable codes ---- */
 
 static const char *const err_codes[POLICY_ERR__MAX] = {
@@ -536,16 +538,27 @@ static enum policy_err place_in_service_window(struct quote_build *b)
 	return POLICY_OK;
 }
 
-/* A window of days includes its last second: paid_at + days * 86400. */
+/* The end of a window of days, its last second inside: the local clock
+ * reading of paid_at, days calendar days later in the reseller's zone
+ * (policy.h). Past year 9999 no zone applies: then days * 86400 s, which
+ * cannot overflow (paid_at <= POLICY_TIME_MAX, days bounded). */
+static int64_t window_end(int64_t paid_at, int days)
+{
+	int64_t end;
+
+	if (calendar_add_days(paid_at, days, &end) == CAL_OK)
+		return end;
+	return paid_at + (int64_t)days * POLICY_SECONDS_PER_DAY;
+}
+
 static void place_in_days_window(struct quote_build *b)
 {
 	int days = b->policy->window_days;
 
 	b->after_window = true;
 	if (days > 0) {
-		/* Cannot overflow: paid_at <= POLICY_TIME_MAX, days bounded. */
 		b->q.has_window = true;
-		b->q.window_ends_at = b->order->paid_at + (int64_t)days * POLICY_SECONDS_PER_DAY;
+		b->q.window_ends_at = window_end(b->order->paid_at, days);
 		b->after_window = b->now > b->q.window_ends_at;
 	}
 	if (b->after_window)

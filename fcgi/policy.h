@@ -5,7 +5,8 @@
  * do about it, and by which payout route.
  *
  * Pure: same inputs, same answer; no I/O, no global mutable state, no
- * allocation. All structs are plain values (fixed-size arrays for codes),
+ * allocation. (The window's end reads the process time zone, which is set
+ * once before any thread starts and never changes.) All structs are plain values (fixed-size arrays for codes),
  * so they can be copied, compared and stored. Every amount is computed
  * with money.h (128-bit intermediates, rounded down in the reseller's
  * favour, the difference shown as a "rounding" line).
@@ -63,8 +64,12 @@
  * times far from overflow. */
 #define POLICY_TIME_MAX INT64_C(253402300799)
 
-/* A window of N days ends N * 86400 s after paid_at: seed 001 counts "从支付
- * 成功那一刻起", from the moment of payment, not by calendar day. */
+/* A window of N days ends at the local clock reading of paid_at, N calendar
+ * days later, in the reseller's time zone (calendar_add_days: the process
+ * zone, app.timezone, set once at start-up): seed 001 counts "从支付成功那一
+ * 刻起", from the moment of payment, not to the end of a day. In Asia/Shanghai
+ * that is N * 86400 s; in a zone with DST it is the time the customer reads
+ * on the clock, not an hour before or after it. */
 #define POLICY_SECONDS_PER_DAY 86400
 
 enum policy_err {

@@ -13,6 +13,10 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <time.h>
+
+#include "localzone.h"
 #include "policy.h"
 
 /* Each case names only what differs from its product's base order, by
@@ -1305,6 +1309,67 @@ static void test_has_reason(void **state)
 	assert_false(policy_quote_has_reason(&q, POLICY_REASON_IMAGE_IN_USE));
 }
 
+/* ---- the window in the reseller's time zone ---- */
+
+/* A window of N days ends at the same local clock reading N calendar days
+ * after the payment (003: "订单支付完成后5天内"; 001: from the moment of
+ * payment), in app.timezone. China has no DST, but the zone is
+ * configurable: where the clocks change inside the window, N * 86400 s
+ * would end it an hour before or after the time the customer reads. The
+ * SaaS policy of seed 003 (5 days), in Europe/Berlin, 2026. */
+struct zone_case {
+	const char *name;
+	int64_t     paid_at, now, window_ends_at;
+	bool        eligible;
+};
+
+static void check_zone_case(const struct zone_case *c)
+{
+	struct order_facts o = ORDER("saas_app", .amount_paid = 9900, .paid_at = c->paid_at);
+	struct quote q;
+
+	if (policy_quote(&o, &saas_app, 0, 0, c->now, &q) != POLICY_OK)
+		fail_msg("%s: policy_quote failed", c->name);
+	expect_i64(c->name, "window_ends_at", q.window_ends_at, c->window_ends_at);
+	expect_i64(c->name, "eligible", q.eligible, c->eligible);
+}
+
+static void test_window_in_zone(void **state)
+{
+	static const struct zone_case berlin[] = {
+		/* 10:00 CEST Thursday 2026-10-22 (08:00Z); clocks go back on the
+		 * 25th: the window ends 10:00 CET on the 27th (09:00Z), and 09:30
+		 * CET that day is inside it (5 * 86400 s would have closed at 09:00) */
+		{ "Berlin, autumn: 5 days end at 10:00 local, after the clocks went back",
+		  INT64_C(1792656000), INT64_C(1793089800), INT64_C(1793091600), true },
+		/* 10:00 CET Friday 2026-03-27 (09:00Z); clocks go forward on the
+		 * 29th: the window ends 10:00 CEST on 1 April (08:00Z), and 10:30
+		 * CEST is after it (5 * 86400 s would have run to 11:00) */
+		{ "Berlin, spring: 5 days end at 10:00 local, after the clocks went forward",
+		  INT64_C(1774602000), INT64_C(1775032200), INT64_C(1775030400), false },
+	};
+	/* No DST: exactly 5 * 86400 s, 10:00 to 10:00 Beijing time. */
+	static const struct zone_case shanghai[] = {
+		{ "Shanghai: 5 days are 432 000 s, the last second inside",
+		  INT64_C(1792634400), INT64_C(1793066400), INT64_C(1793066400), true },
+		{ "Shanghai: one second later the window is closed",
+		  INT64_C(1792634400), INT64_C(1793066401), INT64_C(1793066400), false },
+	};
+	char err[256];
+
+	(void)state;
+	if (localzone_set("Europe/Berlin", err, sizeof err) != 0)
+		fail_msg("Europe/Berlin: %s (is tzdata installed?)", err);
+	for (size_t i = 0; i < COUNT(berlin); i++)
+		check_zone_case(&berlin[i]);
+	if (localzone_set("Asia/Shanghai", err, sizeof err) != 0)
+		fail_msg("Asia/Shanghai: %s", err);
+	for (size_t i = 0; i < COUNT(shanghai); i++)
+		check_zone_case(&shanghai[i]);
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1322,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_codes_unknown),
 		cmocka_unit_test(test_remedy_texts),
 		cmocka_unit_test(test_has_reason),
+		cmocka_unit_test(test_window_in_zone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
