@@ -240,6 +240,15 @@ static const struct quote_case quote_cases[] = {
 	  true, POLICY_DECISION_PARTIAL, 713, POLICY_RULE_PRORATA_USAGE,
 	  "paid:999 used_units:-285@2 rounding:-1", "window_closed already_used",
 	  POLICY_REMEDY_NONE, T0 + 30 * DAY, "balance*" },
+	/* 000 case 2 in KWD (3 decimals): 12.345 KWD = 12345 fils for 7 credits,
+	 * 2 used: 12345 * 5 / 7 -> 8817; used 12345 * 2 / 7 -> 3527;
+	 * 12345 - 3527 = 8818: one fils kept. Minor units whatever the exponent. */
+	{ "api_credits in KWD (3 decimals): 12.345 KWD for 7 credits, 2 used: 8.817",
+	  &api_credits, ORDER("api_credits", .currency = "KWD", .amount_paid = 12345,
+	                      .quantity = 7, .used_quantity = 2), 0, 0, T0 + 40 * DAY,
+	  true, POLICY_DECISION_PARTIAL, 8817, POLICY_RULE_PRORATA_USAGE,
+	  "paid:12345 used_units:-3527@2 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_NONE, T0 + 30 * DAY, "balance*" },
 	{ "api_credits: all credits used: nothing left",
 	  &api_credits, CREDITS_CASE_2(.used_quantity = 100000), 0, 0, T0 + 45 * DAY,
 	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_PRORATA_USAGE,
@@ -378,6 +387,13 @@ static const struct quote_case quote_cases[] = {
 	  &cloud_server, SERVER(), 0, 0, T0 + 100 * DAY,
 	  true, POLICY_DECISION_MANUAL_REVIEW, 87123, POLICY_RULE_PRORATA_TIME,
 	  "paid:120000 consumed_time:-32876@8640000 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
+	/* 001 in KWD: 1 200.000 KWD a year, day 100: 1200000 * 265 / 365 -> 871232;
+	 * consumed 1200000 * 100 / 365 -> 328767; one fils kept */
+	{ "001 in KWD (3 decimals): day 100 of 365, unused time to negotiate",
+	  &cloud_server, SERVER(.currency = "KWD", .amount_paid = 1200000), 0, 0, T0 + 100 * DAY,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 871232, POLICY_RULE_PRORATA_TIME,
+	  "paid:1200000 consumed_time:-328767@8640000 rounding:-1", "window_closed already_used",
 	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
 	{ "001: third-party and hardware costs deducted, even in the window",
 	  &cloud_server, SERVER(.third_party_cost = 20000), 0, 0, T0 + 2 * DAY,
