@@ -405,6 +405,31 @@ test('submit: cloud_server allows one request per account per month (monthly_lim
   assert.equal(third.status, 201, third.text);
 });
 
+// Seed 001's "每月" is the calendar month of the reseller's time zone
+// (DESIGN.md §3): in Asia/Shanghai a month begins at 16:00Z on the last
+// day of the month before in UTC, so a request made one second before that
+// is last month's, and one made at that instant (still last month in UTC)
+// is this month's.
+test('submit: the monthly limit counts requests of this month in the reseller\'s time zone', async () => {
+  const cfg = await api('GET', '/api/v1/config');
+  assert.equal(cfg.status, 200, cfg.text);
+  const tz = cfg.json.timezone;
+  const c = customer('month');
+  const o1 = await createOrder(c.sub, cloudServer(1));
+  const o2 = await createOrder(c.sub, cloudServer(2));
+  const first = await submit(c.tok, submitBody(o1, { expected_amount: 120000 }));
+  assert.equal(first.status, 201, first.text);
+  const monthStart = `date_trunc('month', now() AT TIME ZONE '${tz}') AT TIME ZONE '${tz}'`;
+
+  psql(`UPDATE refund_requests SET created_at = ${monthStart} - interval '1 second' WHERE id = ${first.json.id}`);
+  let q = await quoteOf(o2, c.tok);
+  assert.ok(!q.reasons.includes('monthly_limit'), `last month's request counted: ${q.reasons}`);
+
+  psql(`UPDATE refund_requests SET created_at = ${monthStart} WHERE id = ${first.json.id}`);
+  q = await quoteOf(o2, c.tok);
+  assert.ok(q.reasons.includes('monthly_limit'), `this month's request not counted: ${q.reasons}`);
+});
+
 // The monthly limit under races: submissions of one account take turns.
 test('submit: racing submissions on different orders of one account respect the monthly limit', async () => {
   const c = customer('race');
