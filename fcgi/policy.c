@@ -623,10 +623,20 @@ static bool rule_by_units(enum policy_rule rule)
 	return rule == POLICY_RULE_USAGE_WINDOW || rule == POLICY_RULE_PRORATA_USAGE;
 }
 
-/* The no-reason full refunds carry no handling fee; the others do. */
+/* The no-reason full refunds carry no handling fee; the pro-rata rules do,
+ * once they have cut something for time or units used (takes_fee). */
 static bool rule_is_partial(enum policy_rule rule)
 {
 	return rule_by_time(rule) || rule_by_units(rule);
+}
+
+/* DESIGN.md §3: the fee is "taken from partial refunds". A pro-rata rule
+ * with nothing used (an untouched traffic pack in its window, credits none
+ * of which were called) gives back everything, which is no partial refund;
+ * a fee there would be the only thing making it one. */
+static bool takes_fee(const struct quote_build *b)
+{
+	return rule_is_partial(b->q.rule) && has_reason(b, POLICY_REASON_ALREADY_USED);
 }
 
 /* A pro-rata rule needs something to divide by: a period of positive
@@ -781,7 +791,7 @@ static enum policy_err compute_amount(struct quote_build *b)
 	if (err == POLICY_OK)
 		err = deduct(b, POLICY_LINE_ALREADY_REFUNDED,
 		             POLICY_REASON_ALREADY_REFUNDED, b->already_refunded);
-	if (err == POLICY_OK && rule_is_partial(b->q.rule))
+	if (err == POLICY_OK && takes_fee(b))
 		err = take_handling_fee(b);
 	if (err == POLICY_OK)
 		err = add_rounding_line(b);

@@ -19,8 +19,10 @@
  *      (prorata_time, usage_window, prorata_usage), so the consumed share
  *      of a cost already taken off whole is not charged again;
  *   3. minus already_refunded (refunded, or approved and being paid);
- *   4. minus the handling fee, in the partial rules only (DESIGN.md §3:
- *      "fee ... taken from partial refunds"), on what is left after 3.
+ *   4. minus the handling fee, in the partial rules only and only when
+ *      time or units were used (DESIGN.md §3: "fee ... taken from partial
+ *      refunds"; nothing used, they give everything back), on what is left
+ *      after 3.
  * A deduction larger than what is left shows only the part it took. So the
  * amount never exceeds amount_paid - already_refunded (the cap), and the
  * breakdown lines always add up to it exactly.

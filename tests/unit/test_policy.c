@@ -131,6 +131,13 @@ static const struct refund_policy traffic_package = {
 	.promo_refundable = true, ORIGINAL_ROUTE_ONLY,
 };
 
+/* Not from a seed: traffic_package with a 2 % handling fee. */
+static const struct refund_policy traffic_package_fee = {
+	.product_type = "traffic_package", .version = 2, .refundable = true,
+	.window_rule = POLICY_WINDOW_UNUSED_UNITS, .window_days = 7,
+	.handling_fee_bps = 200, .promo_refundable = true, ORIGINAL_ROUTE_ONLY,
+};
+
 /* 003: 5-day no-reason full refund, none after. */
 static const struct refund_policy saas_app = {
 	.product_type = "saas_app", .version = 1, .refundable = true,
@@ -342,6 +349,26 @@ static const struct quote_case quote_cases[] = {
 	  &api_credits_fee, CREDITS_CASE_2(.used_quantity = 0), 0, 0, T0 + 2 * DAY,
 	  true, POLICY_DECISION_FULL, 50000, POLICY_RULE_WINDOW_FULL,
 	  "paid:50000", "", POLICY_REMEDY_NONE, T0 + 30 * DAY, "original_route*" },
+	/* DESIGN.md §3: the fee is "taken from partial refunds". Credits of which
+	 * none were used come back whole after the window: that is not a partial
+	 * refund, and a fee would make one of it. */
+	{ "fee: none when nothing was used, after the window either",
+	  &api_credits_fee, CREDITS_CASE_2(.used_quantity = 0), 0, 0, T0 + 45 * DAY,
+	  true, POLICY_DECISION_FULL, 50000, POLICY_RULE_PRORATA_USAGE,
+	  "paid:50000", "window_closed", POLICY_REMEDY_NONE, T0 + 30 * DAY, "balance*" },
+	/* 004 with a 2 % fee: an untouched pack inside the window comes back whole */
+	{ "fee: none on an unused traffic pack inside the window",
+	  &traffic_package_fee, TRAFFIC(), 0, 0, T0 + 3 * DAY,
+	  true, POLICY_DECISION_FULL, 20000, POLICY_RULE_USAGE_WINDOW,
+	  "paid:20000 bonus_units:0@50", "bonus_not_refundable",
+	  POLICY_REMEDY_NONE, T0 + 7 * DAY, "original_route*" },
+	/* 30 of 100 GB used: 14 000; fee 2 % = 280 */
+	{ "fee: taken once traffic was used",
+	  &traffic_package_fee, TRAFFIC(.used_quantity = 30), 0, 0, T0 + 3 * DAY,
+	  true, POLICY_DECISION_PARTIAL, 13720, POLICY_RULE_USAGE_WINDOW,
+	  "paid:20000 used_units:-6000@30 bonus_units:0@50 handling_fee:-280",
+	  "already_used bonus_not_refundable handling_fee",
+	  POLICY_REMEDY_NONE, T0 + 7 * DAY, "original_route*" },
 	/* 1 fen left; fee 0.05 -> 0, kept 0.95 -> 0 */
 	{ "fee: on one fen both parts round to 0, the fen is kept",
 	  &api_credits_fee, ORDER("api_credits", .amount_paid = 3, .quantity = 3,
