@@ -86,18 +86,26 @@ static const struct db_stmt q_usage = { "orders_usage",
 	" service_status = coalesce($4::text, service_status), updated_at = now()"
 	" WHERE id = $1 RETURNING id" };
 
+/* ?account= is an account as an order's own is (order_fields): text of
+ * 1..127 characters, no control characters. */
+static const struct field_spec account_query[] = {
+	{ "account", FIELD_STRING, false, false, 1, 127, NULL },
+};
+FIELD_TABLE(account_query);
+
 enum app_err handle_orders_list(struct app_ctx *c)
 {
-	char cursor[80], account[128], limit_text[8];
+	char cursor[80], account[128 * 4], limit_text[8];
 	int limit;
 	PGresult *res = NULL;
 	enum app_err err;
 	const char *owner = app_owner_filter(c);
+	struct field_value v;
 
 	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE)
 		return err;
 	int found = http_query_param(c->req->query, "account", account, sizeof account);
-	if (found < 0)
+	if (found < 0 || (found && validate_text(account, &account_query[0], &v) != VALIDATE_OK))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_account", "account is not valid");
 	if (found && owner == NULL)
 		owner = account;
