@@ -158,11 +158,23 @@ static const struct field_spec *find_spec(const struct field_spec *specs, size_t
 	return NULL;
 }
 
+/* The field's name, cut to err->field at a character boundary: a member
+ * name is any UTF-8, and the problem prints it as JSON text, which a
+ * character cut in half would make invalid (json_pack refused it, and the
+ * problem lost its "field"). */
 static enum validate_err fail(struct validate_error *err, enum validate_err e,
                               const char *field)
 {
+	size_t n = strlen(field);
+
 	err->err = e;
-	snprintf(err->field, sizeof err->field, "%s", field);
+	if (n >= sizeof err->field) {
+		n = sizeof err->field - 1;
+		while (n > 0 && ((unsigned char)field[n] & 0xC0) == 0x80)
+			n--;   /* field[n] is the first byte left out: back to a lead byte */
+	}
+	memcpy(err->field, field, n);
+	err->field[n] = '\0';
 	return e;
 }
 

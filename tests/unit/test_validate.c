@@ -288,6 +288,22 @@ static void test_object_nul_and_names(void **state)
 	assert_memory_equal(err.field, name, sizeof err.field - 1);
 	json_decref(obj);
 
+	/* Cut inside a character, the name keeps whole characters only: the
+	 * problem's "field" is JSON text, which must be valid UTF-8. */
+	char wide[80];
+	memset(wide, 'k', 62);
+	strcpy(wide + 62, "\xe4\xb8\xad\xe4\xb8\xad");            /* two U+4E2D */
+	obj = json_pack("{s:s, s:i}", "name", "a", wide, 1);
+	assert_int_equal(validate_object(obj, specs, F__MAX, out, &err), VALIDATE_UNKNOWN_FIELD);
+	assert_int_equal(strlen(err.field), 62);
+	json_decref(obj);
+	memset(wide, 'k', 60);
+	strcpy(wide + 60, "\xe4\xb8\xad\xe4\xb8\xad");            /* the first fits whole */
+	obj = json_pack("{s:s, s:i}", "name", "a", wide, 1);
+	assert_int_equal(validate_object(obj, specs, F__MAX, out, &err), VALIDATE_UNKNOWN_FIELD);
+	assert_int_equal(strlen(err.field), 63);
+	json_decref(obj);
+
 	/* No specs at all: any member is unknown, the empty object is fine. */
 	obj = json_object();
 	assert_int_equal(validate_object(obj, specs, 0, out, &err), VALIDATE_OK);
