@@ -95,6 +95,8 @@ enum app_err handle_claims_list(struct app_ctx *c)
 	    (err = app_query_filter(c, &specs[1], bufs[1], sizeof bufs[1], &provider)) != ERR_NONE)
 		return err;
 	if (wants_csv(c)) {
+		if ((err = app_csv_no_paging(c)) != ERR_NONE)
+			return err;
 		if (status && strcmp(status, "to_file") != 0)
 			return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
 			                "CSV: the claims to file (no status, or status=to_file)");

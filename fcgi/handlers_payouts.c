@@ -490,6 +490,8 @@ enum app_err handle_payouts_list(struct app_ctx *c)
 	if (found < 0 || (found && validate_text(status, &status_spec, &v) != VALIDATE_OK))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter", "status: pending, sent, settled or failed");
 	if (http_accepts_csv(c->req->accept)) {
+		if ((err = app_csv_no_paging(c)) != ERR_NONE)
+			return err;
 		if (found && strcmp(status, "sent") != 0)
 			return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
 			                "CSV: no status (export pending, mark sent) or status=sent (again)");

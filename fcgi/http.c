@@ -141,14 +141,52 @@ enum http_length http_parse_content_length(const char *s, long max, long *out)
 	return HTTP_LENGTH_OK;
 }
 
+/* One "; charset=utf-8" parameter (the value optionally quoted) at *p:
+ * moves past it and answers 1; anything else is 0. */
+static int utf8_charset_param(const char **p)
+{
+	static const char name[] = "charset=";
+	const char *s = *p;
+	int quoted;
+
+	if (strncasecmp(s, name, sizeof name - 1) != 0)
+		return 0;
+	s += sizeof name - 1;
+	quoted = *s == '"';
+	s += quoted;
+	if (strncasecmp(s, "utf-8", 5) != 0)
+		return 0;
+	s += 5;
+	if (quoted && *s++ != '"')
+		return 0;
+	*p = s;
+	return 1;
+}
+
+/* JSON text is UTF-8 (RFC 8259 §8.1), and refundd reads the body as such:
+ * a body declared in another charset (or with any other parameter) is
+ * refused rather than read as bytes it is not. */
 int http_is_json_type(const char *ct)
 {
 	static const char json[] = "application/json";
-	size_t n = sizeof json - 1;
+	const char *p;
+	int charsets = 0;
 
-	if (ct == NULL || strncasecmp(ct, json, n) != 0)
+	if (ct == NULL || strncasecmp(ct, json, sizeof json - 1) != 0)
 		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+	p = ct + sizeof json - 1;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 1;
+		if (*p++ != ';')
+			return 0;
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 1;
+		if (!utf8_charset_param(&p) || ++charsets > 1)
+			return 0;
+	}
 }
 
 int http_accepts_csv(const char *accept)

@@ -346,6 +346,20 @@ static void test_is_json_type(void **state)
 		{ " application/json", 0 },
 		{ "application/js", 0 },
 		{ "text/json", 0 },
+		/* JSON text is UTF-8 (RFC 8259 §8.1): another charset is refused,
+		 * not read as UTF-8 bytes it is not. */
+		{ "application/json ; charset=\"utf-8\"", 1 },
+		{ "application/json;", 1 },
+		{ "application/json; charset=iso-8859-1", 0 },
+		{ "application/json; charset=latin1", 0 },
+		{ "application/json; charset=utf-16", 0 },
+		{ "application/json; charset=\"utf-16le\"", 0 },
+		{ "application/json; charset=", 0 },
+		{ "application/json; charset=utf-8x", 0 },
+		{ "application/json; charset=utf-8; charset=latin1", 0 },
+		{ "application/json; boundary=x", 0 },
+		{ "application/json garbage", 0 },
+		{ "application/json;charset=utf-8 x", 0 },
 	};
 	(void)state;
 	for (size_t i = 0; i < COUNT(rows); i++)
