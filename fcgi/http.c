@@ -163,18 +163,18 @@ static int utf8_charset_param(const char **p)
 	return 1;
 }
 
-/* JSON text is UTF-8 (RFC 8259 §8.1), and refundd reads the body as such:
- * a body declared in another charset (or with any other parameter) is
- * refused rather than read as bytes it is not. */
-int http_is_json_type(const char *ct)
+/* type alone or with one charset=utf-8 parameter. refundd reads every
+ * text body as UTF-8: one declared in another charset (or with any other
+ * parameter) is refused rather than read as bytes it is not. */
+static int is_utf8_type(const char *ct, const char *type)
 {
-	static const char json[] = "application/json";
+	size_t n = strlen(type);
 	const char *p;
 	int charsets = 0;
 
-	if (ct == NULL || strncasecmp(ct, json, sizeof json - 1) != 0)
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
 		return 0;
-	p = ct + sizeof json - 1;
+	p = ct + n;
 	for (;;) {
 		p += strspn(p, " \t");
 		if (*p == '\0')
@@ -187,6 +187,17 @@ int http_is_json_type(const char *ct)
 		if (!utf8_charset_param(&p) || ++charsets > 1)
 			return 0;
 	}
+}
+
+/* JSON text is UTF-8 (RFC 8259 §8.1). */
+int http_is_json_type(const char *ct)
+{
+	return is_utf8_type(ct, "application/json");
+}
+
+int http_is_csv_type(const char *ct)
+{
+	return is_utf8_type(ct, "text/csv");
 }
 
 int http_accepts_csv(const char *accept)

@@ -88,6 +88,8 @@ enum http_length http_parse_content_length(const char *s, long max, long *out);
 /* True for "application/json", alone or with one charset=utf-8 parameter;
  * any other charset or parameter is false (415). */
 int  http_is_json_type(const char *ct);
+/* The same for "text/csv" (a provider's refund statement). */
+int  http_is_csv_type(const char *ct);
 /* True when the Accept header's first media range is text/csv (parameters
  * allowed): the routes that answer CSV or JSON. Not "text/csvx", and not a
  * list that puts another type first. */

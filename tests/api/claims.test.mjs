@@ -605,6 +605,13 @@ test('statement import wording: 415 names text/csv, NUL is statement_not_text, c
   let r = await importCsv('ref,amount\r\n', { type: 'application/json' });
   assertProblem(assert, r, 415, 'unsupported_media_type');
   assert.equal(r.json.title, 'Content-Type must be text/csv');
+  // a statement in another charset is refused like a JSON body in one,
+  // not read as UTF-8 bytes it is not; charset=utf-8 is fine
+  r = await importCsv('ref,amount\r\n', { type: 'text/csv; charset=gbk' });
+  assertProblem(assert, r, 415, 'unsupported_media_type');
+  r = await importCsv(`ref,amount\r\nutf8-${RUN},1\r\n`, { type: 'text/csv; charset=utf-8' });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.unknown_ref.map((x) => x.line), [2]);
   r = await importCsv(Buffer.from('ref,amount\nq\u0000x,1\n'));
   assertProblem(assert, r, 422, 'statement_not_text');
   r = await importCsv(`ref,amount,date\n"a\nb",1,\nzz-${RUN},2,\na10-${RUN},5,2026-13-45\n`

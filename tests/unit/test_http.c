@@ -368,6 +368,28 @@ static void test_is_json_type(void **state)
 			         rows[i].in ? rows[i].in : "NULL", rows[i].want);
 }
 
+/* A provider statement: the same rule for text/csv. */
+static void test_is_csv_type(void **state)
+{
+	static const struct { const char *in; int want; } rows[] = {
+		{ "text/csv", 1 },
+		{ "text/csv; charset=utf-8", 1 },
+		{ "Text/CSV;charset=\"UTF-8\"", 1 },
+		{ NULL, 0 },
+		{ "text/csvx", 0 },
+		{ "text/plain", 0 },
+		{ "application/json", 0 },
+		{ "text/csv; charset=latin1", 0 },
+		{ "text/csv; charset=gbk", 0 },
+		{ "text/csv garbage", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++)
+		if (http_is_csv_type(rows[i].in) != rows[i].want)
+			fail_msg("csv type row %zu (%s): want %d", i,
+			         rows[i].in ? rows[i].in : "NULL", rows[i].want);
+}
+
 static void test_accepts_csv(void **state)
 {
 	static const struct { const char *in; int want; } rows[] = {
@@ -568,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_respond_json_and_headers),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_is_json_type),
+		cmocka_unit_test(test_is_csv_type),
 		cmocka_unit_test(test_accepts_csv),
 		cmocka_unit_test(test_query_param),
 		cmocka_unit_test(test_url_decode),
