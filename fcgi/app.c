@@ -210,6 +210,22 @@ enum app_err app_list_generic(struct app_ctx *c, const struct db_stmt *st, int n
 	return list_page(c, steps, 4, 2, params, n, limit);
 }
 
+/* A CSV answer is the whole list: a limit or cursor would be ignored, and
+ * the payout export marks what it sends, so a caller asking for one page
+ * would have every pending payout marked sent. Refused before anything. */
+enum app_err app_csv_no_paging(struct app_ctx *c)
+{
+	static const char *const names[] = { "limit", "cursor" };
+	char buf[8];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (http_query_param(c->req->query, names[i], buf, sizeof buf) != 0)
+			return app_fail_with(c, ERR_BAD_REQUEST, "invalid_filter",
+			                     json_pack("{s:s}", "field", names[i]),
+			                     "a CSV answer is the whole list: no limit or cursor");
+	return ERR_NONE;
+}
+
 /* Cursors of id-ordered lists are the last id. */
 enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,
                            const char **out)

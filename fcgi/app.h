@@ -79,6 +79,9 @@ enum app_err app_list_generic(struct app_ctx *c, const struct db_stmt *st, int n
  * (400 invalid_cursor otherwise); *out NULL on the first page. */
 enum app_err app_id_cursor(struct app_ctx *c, int *limit, char *cursor, size_t len,
                            const char **out);
+/* 400 invalid_filter when ?limit= or ?cursor= is given (any value) to a
+ * list asked for as CSV, which answers the whole list. */
+enum app_err app_csv_no_paging(struct app_ctx *c);
 /* Validates the body against a field table; 422 with the field named. */
 enum app_err app_body(struct app_ctx *c, const struct field_spec *specs, size_t n,
                       struct field_value *out);

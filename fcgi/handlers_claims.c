@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "audit.h"
 #include "claims.h"
@@ -95,6 +94,8 @@ enum app_err handle_claims_list(struct app_ctx *c)
 	    (err = app_query_filter(c, &specs[1], bufs[1], sizeof bufs[1], &provider)) != ERR_NONE)
 		return err;
 	if (wants_csv(c)) {
+		if ((err = app_csv_no_paging(c)) != ERR_NONE)
+			return err;
 		if (status && strcmp(status, "to_file") != 0)
 			return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",
 			                "CSV: the claims to file (no status, or status=to_file)");
@@ -326,9 +327,8 @@ static enum app_err import_params(struct app_ctx *c, struct import *im, char *pr
 		snprintf(cur, 8, "CNY");
 	if (found < 0 || money_currency_exponent(cur, &exponent) != MONEY_OK)
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_currency", "currency: an ISO 4217 code refundd knows");
-	if (c->req->content_type == NULL || strncasecmp(c->req->content_type, "text/csv", 8) != 0 ||
-	    (c->req->content_type[8] != '\0' && c->req->content_type[8] != ';')) {
-		app_fail(c, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the statement as text/csv");
+	if (!http_is_csv_type(c->req->content_type)) {
+		app_fail(c, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the statement as text/csv (UTF-8)");
 		c->problem.title = "Content-Type must be text/csv";   /* not the JSON routes' type */
 		return ERR_UNSUPPORTED_MEDIA_TYPE;
 	}

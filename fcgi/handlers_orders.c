@@ -86,18 +86,26 @@ static const struct db_stmt q_usage = { "orders_usage",
 	" service_status = coalesce($4::text, service_status), updated_at = now()"
 	" WHERE id = $1 RETURNING id" };
 
+/* ?account= is an account as an order's own is (order_fields): text of
+ * 1..127 characters, no control characters. */
+static const struct field_spec account_query[] = {
+	{ "account", FIELD_STRING, false, false, 1, 127, NULL },
+};
+FIELD_TABLE(account_query);
+
 enum app_err handle_orders_list(struct app_ctx *c)
 {
-	char cursor[80], account[128], limit_text[8];
+	char cursor[80], account[128 * 4], limit_text[8];
 	int limit;
 	PGresult *res = NULL;
 	enum app_err err;
 	const char *owner = app_owner_filter(c);
+	struct field_value v;
 
 	if ((err = app_page_params(c, &limit, cursor, sizeof cursor)) != ERR_NONE)
 		return err;
 	int found = http_query_param(c->req->query, "account", account, sizeof account);
-	if (found < 0)
+	if (found < 0 || (found && validate_text(account, &account_query[0], &v) != VALIDATE_OK))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_account", "account is not valid");
 	if (found && owner == NULL)
 		owner = account;
@@ -324,6 +332,24 @@ static enum app_err check_order_facts(struct app_ctx *c, const struct field_valu
 	return ERR_NONE;
 }
 
+/* Billing's clock may run a little ahead of ours. */
+#define PAID_AT_SKEW_S 300
+
+/* A payment is in the past: a paid_at in the future would open a refund
+ * window that has not started (and at 9999-12-31 one that ends in a year
+ * no RFC 3339 time can name). The upstream purchase likewise. */
+static enum app_err check_paid_times(struct app_ctx *c, const struct field_value *v)
+{
+	static const int fields[] = { OF_PAID_AT, OF_UPSTREAM_PAID_AT };
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (v[fields[i]].present && v[fields[i]].num > c->now + PAID_AT_SKEW_S)
+			return app_fail_with(c, ERR_VALIDATION, "invalid_order",
+			                     json_pack("{s:s}", "field", order_fields[fields[i]].name),
+			                     "a payment time cannot be in the future");
+	return ERR_NONE;
+}
+
 static enum app_err check_items(struct app_ctx *c, json_t *items)
 {
 	size_t i;
@@ -432,6 +458,7 @@ enum app_err handle_order_put(struct app_ctx *c)
 		                "an order id is 1 to 64 letters, digits, '_', '.', ':' or '-'");
 	if ((err = app_body(c, order_fields, OF__MAX, v)) != ERR_NONE ||
 	    (err = check_order_facts(c, v)) != ERR_NONE ||
+	    (err = check_paid_times(c, v)) != ERR_NONE ||
 	    (err = check_upstream(c, v)) != ERR_NONE ||
 	    (v[OF_ITEMS].present && (err = check_items(c, v[OF_ITEMS].json)) != ERR_NONE))
 		return err;

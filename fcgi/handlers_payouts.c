@@ -518,7 +518,10 @@ static enum app_err payouts_csv(struct app_ctx *c, int found, const char *status
 {
 	char number[32];
 	int has_export = http_query_param(c->req->query, "export", number, sizeof number);
+	enum app_err err = app_csv_no_paging(c);
 
+	if (err != ERR_NONE)
+		return err;
 	if ((found && strcmp(status, "sent") != 0) || (has_export && !found) || has_export < 0 ||
 	    (has_export && !app_decimal_id(number)))
 		return app_fail(c, ERR_BAD_REQUEST, "invalid_filter",

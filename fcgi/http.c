@@ -141,14 +141,63 @@ enum http_length http_parse_content_length(const char *s, long max, long *out)
 	return HTTP_LENGTH_OK;
 }
 
+/* One "; charset=utf-8" parameter (the value optionally quoted) at *p:
+ * moves past it and answers 1; anything else is 0. */
+static int utf8_charset_param(const char **p)
+{
+	static const char name[] = "charset=";
+	const char *s = *p;
+	int quoted;
+
+	if (strncasecmp(s, name, sizeof name - 1) != 0)
+		return 0;
+	s += sizeof name - 1;
+	quoted = *s == '"';
+	s += quoted;
+	if (strncasecmp(s, "utf-8", 5) != 0)
+		return 0;
+	s += 5;
+	if (quoted && *s++ != '"')
+		return 0;
+	*p = s;
+	return 1;
+}
+
+/* type alone or with one charset=utf-8 parameter. refundd reads every
+ * text body as UTF-8: one declared in another charset (or with any other
+ * parameter) is refused rather than read as bytes it is not. */
+static int is_utf8_type(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+	const char *p;
+	int charsets = 0;
+
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
+		return 0;
+	p = ct + n;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 1;
+		if (*p++ != ';')
+			return 0;
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 1;
+		if (!utf8_charset_param(&p) || ++charsets > 1)
+			return 0;
+	}
+}
+
+/* JSON text is UTF-8 (RFC 8259 §8.1). */
 int http_is_json_type(const char *ct)
 {
-	static const char json[] = "application/json";
-	size_t n = sizeof json - 1;
+	return is_utf8_type(ct, "application/json");
+}
 
-	if (ct == NULL || strncasecmp(ct, json, n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+int http_is_csv_type(const char *ct)
+{
+	return is_utf8_type(ct, "text/csv");
 }
 
 int http_accepts_csv(const char *accept)

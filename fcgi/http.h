@@ -85,8 +85,11 @@ void http_add_header(struct http_response *resp, const char *name,
 enum http_length { HTTP_LENGTH_OK, HTTP_LENGTH_INVALID, HTTP_LENGTH_TOO_LARGE };
 enum http_length http_parse_content_length(const char *s, long max, long *out);
 
-/* True for "application/json" with optional parameters (charset=utf-8). */
+/* True for "application/json", alone or with one charset=utf-8 parameter;
+ * any other charset or parameter is false (415). */
 int  http_is_json_type(const char *ct);
+/* The same for "text/csv" (a provider's refund statement). */
+int  http_is_csv_type(const char *ct);
 /* True when the Accept header's first media range is text/csv (parameters
  * allowed): the routes that answer CSV or JSON. Not "text/csvx", and not a
  * list that puts another type first. */

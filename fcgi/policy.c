@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "calendar.h"
+
 /* ---- stable codes ---- */
 
 static const char *const err_codes[POLICY_ERR__MAX] = {
@@ -91,10 +93,10 @@ static const char *const reason_names[POLICY_REASON__MAX] = {
 
 static const char *const line_names[POLICY_LINE__MAX] = {
 	[POLICY_LINE_PAID]             = "paid",
+	[POLICY_LINE_THIRD_PARTY_COST] = "third_party_cost",
 	[POLICY_LINE_CONSUMED_TIME]    = "consumed_time",
 	[POLICY_LINE_USED_UNITS]       = "used_units",
 	[POLICY_LINE_BONUS_UNITS]      = "bonus_units",
-	[POLICY_LINE_THIRD_PARTY_COST] = "third_party_cost",
 	[POLICY_LINE_ALREADY_REFUNDED] = "already_refunded",
 	[POLICY_LINE_HANDLING_FEE]     = "handling_fee",
 	[POLICY_LINE_ROUNDING]         = "rounding",
@@ -536,16 +538,27 @@ static enum policy_err place_in_service_window(struct quote_build *b)
 	return POLICY_OK;
 }
 
-/* A window of days includes its last second: paid_at + days * 86400. */
+/* The end of a window of days, its last second inside: the local clock
+ * reading of paid_at, days calendar days later in the reseller's zone
+ * (policy.h). Past year 9999 no zone applies: then days * 86400 s, which
+ * cannot overflow (paid_at <= POLICY_TIME_MAX, days bounded). */
+static int64_t window_end(int64_t paid_at, int days)
+{
+	int64_t end;
+
+	if (calendar_add_days(paid_at, days, &end) == CAL_OK)
+		return end;
+	return paid_at + (int64_t)days * POLICY_SECONDS_PER_DAY;
+}
+
 static void place_in_days_window(struct quote_build *b)
 {
 	int days = b->policy->window_days;
 
 	b->after_window = true;
 	if (days > 0) {
-		/* Cannot overflow: paid_at <= POLICY_TIME_MAX, days bounded. */
 		b->q.has_window = true;
-		b->q.window_ends_at = b->order->paid_at + (int64_t)days * POLICY_SECONDS_PER_DAY;
+		b->q.window_ends_at = window_end(b->order->paid_at, days);
 		b->after_window = b->now > b->q.window_ends_at;
 	}
 	if (b->after_window)
@@ -610,10 +623,20 @@ static bool rule_by_units(enum policy_rule rule)
 	return rule == POLICY_RULE_USAGE_WINDOW || rule == POLICY_RULE_PRORATA_USAGE;
 }
 
-/* The no-reason full refunds carry no handling fee; the others do. */
+/* The no-reason full refunds carry no handling fee; the pro-rata rules do,
+ * once they have cut something for time or units used (takes_fee). */
 static bool rule_is_partial(enum policy_rule rule)
 {
 	return rule_by_time(rule) || rule_by_units(rule);
+}
+
+/* DESIGN.md §3: the fee is "taken from partial refunds". A pro-rata rule
+ * with nothing used (an untouched traffic pack in its window, credits none
+ * of which were called) gives back everything, which is no partial refund;
+ * a fee there would be the only thing making it one. */
+static bool takes_fee(const struct quote_build *b)
+{
+	return rule_is_partial(b->q.rule) && has_reason(b, POLICY_REASON_ALREADY_USED);
 }
 
 /* A pro-rata rule needs something to divide by: a period of positive
@@ -628,20 +651,33 @@ static bool can_prorate(const struct quote_build *b)
 	return true;
 }
 
-/* Only the unused remaining time is refunded (001: "对于已消耗的服务时长,
- * 则不支持退费"). Before the period starts nothing is consumed. */
+/* Seconds of the period consumed at now: whole days from its start, the
+ * day begun counting as a day (policy.h), never more than the period.
+ * Before the period starts nothing is consumed. */
+static int64_t consumed_seconds(const struct order_facts *o, int64_t now)
+{
+	int64_t period = o->period_end - o->period_start;
+	int64_t elapsed = now > o->period_start ? now - o->period_start : 0;
+	/* Cannot overflow: both times are within [0, POLICY_TIME_MAX]. */
+	int64_t days = (elapsed + POLICY_SECONDS_PER_DAY - 1) / POLICY_SECONDS_PER_DAY;
+
+	return days * POLICY_SECONDS_PER_DAY < period ? days * POLICY_SECONDS_PER_DAY : period;
+}
+
+/* Only the unused remaining time of what is left (the price less the
+ * third-party cost) is refunded (001: "对于已消耗的服务时长,则不支持退费"). */
 static enum policy_err deduct_consumed_time(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
+	int64_t base = b->left;
 	int64_t period = o->period_end - o->period_start;
-	int64_t from = b->now > o->period_start ? b->now : o->period_start;
-	int64_t remaining = o->period_end > from ? o->period_end - from : 0;
-	int64_t consumed = period - remaining, consumed_value;
+	int64_t consumed = consumed_seconds(o, b->now), consumed_value;
+	int64_t remaining = period - consumed;
 	enum money_err err;
 
-	err = money_mul_div(o->amount_paid, remaining, period, &b->left);
+	err = money_mul_div(base, remaining, period, &b->left);
 	if (err == MONEY_OK)
-		err = money_mul_div(o->amount_paid, consumed, period, &consumed_value);
+		err = money_mul_div(base, consumed, period, &consumed_value);
 	if (err != MONEY_OK)
 		return from_money(err);
 	if (consumed > 0) {
@@ -651,20 +687,22 @@ static enum policy_err deduct_consumed_time(struct quote_build *b)
 	return POLICY_OK;
 }
 
-/* Unused paid units at the order's unit price; use counts against paid
+/* Unused paid units at the order's unit price (what is left of the price
+ * after the third-party cost, per paid unit); use counts against paid
  * units first, gifted units are never paid out (policy.h, seed 004). */
 static enum policy_err deduct_used_units(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
+	int64_t base = b->left;
 	int64_t used_paid = o->used_quantity < o->quantity ? o->used_quantity : o->quantity;
 	int64_t used_bonus = o->used_quantity - used_paid;
 	int64_t unused_bonus = o->bonus_quantity > used_bonus ? o->bonus_quantity - used_bonus : 0;
 	int64_t used_value;
 	enum money_err err;
 
-	err = money_mul_div(o->amount_paid, o->quantity - used_paid, o->quantity, &b->left);
+	err = money_mul_div(base, o->quantity - used_paid, o->quantity, &b->left);
 	if (err == MONEY_OK)
-		err = money_mul_div(o->amount_paid, used_paid, o->quantity, &used_value);
+		err = money_mul_div(base, used_paid, o->quantity, &used_value);
 	if (err != MONEY_OK)
 		return from_money(err);
 	if (used_paid > 0) {
@@ -732,7 +770,10 @@ static enum policy_err add_rounding_line(struct quote_build *b)
 	return POLICY_OK;
 }
 
-/* The steps of policy.h, in order. */
+/* The steps of policy.h, in order. The third-party cost comes off before
+ * the pro-rata step (001: "扣除相应费用后再行结算", deduct, then settle):
+ * taken off after it, the consumed share of the cost would be charged a
+ * second time inside the consumed time or units. */
 static enum policy_err compute_amount(struct quote_build *b)
 {
 	const struct order_facts *o = b->order;
@@ -740,17 +781,17 @@ static enum policy_err compute_amount(struct quote_build *b)
 
 	add_line(b, POLICY_LINE_PAID, o->amount_paid, 0);
 	b->left = o->amount_paid;
-	if (rule_by_time(b->q.rule))
-		err = deduct_consumed_time(b);
-	else if (rule_by_units(b->q.rule))
-		err = deduct_used_units(b);
-	if (err == POLICY_OK && b->policy->deduct_third_party)
+	if (b->policy->deduct_third_party)
 		err = deduct(b, POLICY_LINE_THIRD_PARTY_COST,
 		             POLICY_REASON_THIRD_PARTY_COST, o->third_party_cost);
+	if (err == POLICY_OK && b->left > 0 && rule_by_time(b->q.rule))
+		err = deduct_consumed_time(b);
+	else if (err == POLICY_OK && b->left > 0 && rule_by_units(b->q.rule))
+		err = deduct_used_units(b);
 	if (err == POLICY_OK)
 		err = deduct(b, POLICY_LINE_ALREADY_REFUNDED,
 		             POLICY_REASON_ALREADY_REFUNDED, b->already_refunded);
-	if (err == POLICY_OK && rule_is_partial(b->q.rule))
+	if (err == POLICY_OK && takes_fee(b))
 		err = take_handling_fee(b);
 	if (err == POLICY_OK)
 		err = add_rounding_line(b);

@@ -5,22 +5,39 @@
  * do about it, and by which payout route.
  *
  * Pure: same inputs, same answer; no I/O, no global mutable state, no
- * allocation. All structs are plain values (fixed-size arrays for codes),
+ * allocation. (The window's end reads the process time zone, which is set
+ * once before any thread starts and never changes.) All structs are plain values (fixed-size arrays for codes),
  * so they can be copied, compared and stored. Every amount is computed
  * with money.h (128-bit intermediates, rounded down in the reseller's
  * favour, the difference shown as a "rounding" line).
  *
  * How an amount is made (each step only while something is left):
- *   1. the rule's base: everything paid (window_full, service_in_progress),
- *      or paid * unused / total for time or paid units (prorata_time,
- *      usage_window, prorata_usage);
- *   2. minus third_party_cost when the policy deducts it;
+ *   1. everything paid, minus third_party_cost when the policy deducts it
+ *      (001: "扣除相应费用后再行结算": the cost first, then the settling);
+ *   2. the rule's share of that: all of it (window_full,
+ *      service_in_progress), or it * unused / total for time or paid units
+ *      (prorata_time, usage_window, prorata_usage), so the consumed share
+ *      of a cost already taken off whole is not charged again;
  *   3. minus already_refunded (refunded, or approved and being paid);
- *   4. minus the handling fee, in the partial rules only (DESIGN.md §3:
- *      "fee ... taken from partial refunds"), on what is left after 3.
+ *   4. minus the handling fee, in the partial rules only and only when
+ *      time or units were used (DESIGN.md §3: "fee ... taken from partial
+ *      refunds"; nothing used, they give everything back), on what is left
+ *      after 3.
  * A deduction larger than what is left shows only the part it took. So the
  * amount never exceeds amount_paid - already_refunded (the cap), and the
  * breakdown lines always add up to it exactly.
+ *
+ * Time: consumed time is counted in whole days from period_start, a day
+ * begun counting as a whole day ("consumed_time" units are those days in
+ * seconds, at most the period). Seed 001 refunds only unused time and says
+ * nothing of the unit; the day is the unit Chinese clouds bill subscriptions
+ * by ("不足一天按一天计算"), the customer keeps the resource for the rest of
+ * the day they asked on (and until the refund is decided), it is in the
+ * reseller's favour like every other rounding here (DESIGN.md §3), and it
+ * keeps a quote the same for the rest of that day: counted by the second,
+ * the amount of a 12 000.00 a year server fell by a fen every 26 s, so the
+ * amount a customer was shown was stale (409 quote_changed) by the time
+ * they submitted it, and for dearer servers on every retry.
  *
  * Units: paid units are consumed before gifted (bonus) units. Seed 004
  * says used traffic and gifted traffic are both never refunded ("若流量已被
@@ -49,8 +66,12 @@
  * times far from overflow. */
 #define POLICY_TIME_MAX INT64_C(253402300799)
 
-/* A window of N days ends N * 86400 s after paid_at: seed 001 counts "从支付
- * 成功那一刻起", from the moment of payment, not by calendar day. */
+/* A window of N days ends at the local clock reading of paid_at, N calendar
+ * days later, in the reseller's time zone (calendar_add_days: the process
+ * zone, app.timezone, set once at start-up): seed 001 counts "从支付成功那一
+ * 刻起", from the moment of payment, not to the end of a day. In Asia/Shanghai
+ * that is N * 86400 s; in a zone with DST it is the time the customer reads
+ * on the clock, not an hour before or after it. */
 #define POLICY_SECONDS_PER_DAY 86400
 
 enum policy_err {
@@ -209,11 +230,12 @@ enum policy_reason {
 /* Breakdown labels. "paid" is positive, the others are <= 0. */
 enum policy_line {
 	POLICY_LINE_PAID,              /* "paid": amount_paid */
+	POLICY_LINE_THIRD_PARTY_COST,  /* "third_party_cost": before the pro-rata
+	                                  lines, which share out what it leaves */
 	POLICY_LINE_CONSUMED_TIME,     /* "consumed_time": units = seconds consumed */
 	POLICY_LINE_USED_UNITS,        /* "used_units": units = paid units used */
 	POLICY_LINE_BONUS_UNITS,       /* "bonus_units": amount 0, units = unused
 	                                  gifted units forfeited */
-	POLICY_LINE_THIRD_PARTY_COST,  /* "third_party_cost" */
 	POLICY_LINE_ALREADY_REFUNDED,  /* "already_refunded" */
 	POLICY_LINE_HANDLING_FEE,      /* "handling_fee" */
 	POLICY_LINE_ROUNDING,          /* "rounding": -1 or -2 minor units, when any */

@@ -62,6 +62,24 @@ static int64_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
+/* Control characters are no part of any text refundd keeps: C0 but tab,
+ * line feed and carriage return (a note or a message has lines), DEL, and
+ * C1 (U+0080..U+009F, "\xC2\x80".."\xC2\x9F" in UTF-8). Escape codes would
+ * otherwise reach staff screens, CSV exports and the portal's webhooks, and
+ * NUL would cut a C string short. */
+static bool has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
+			return true;
+		if (ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			return true;
+	}
+	return false;
+}
+
 /* A text's limits count characters, as the database's length() CHECKs and
  * the OpenAPI maxLength do: 2000 characters of Chinese are 6000 bytes. The
  * other kinds are ASCII, where the two counts agree. */
@@ -71,7 +89,7 @@ static enum validate_err check_text(const char *s, size_t len,
 	int64_t max = spec->max > 0 ? spec->max : 64;
 	int64_t count = spec->type == FIELD_STRING ? utf8_chars(s, len) : (int64_t)len;
 
-	if (memchr(s, '\0', len) != NULL)
+	if (has_control(s, len))
 		return VALIDATE_INVALID_VALUE;
 	if (count > max)
 		return VALIDATE_TOO_LONG;
@@ -140,11 +158,23 @@ static const struct field_spec *find_spec(const struct field_spec *specs, size_t
 	return NULL;
 }
 
+/* The field's name, cut to err->field at a character boundary: a member
+ * name is any UTF-8, and the problem prints it as JSON text, which a
+ * character cut in half would make invalid (json_pack refused it, and the
+ * problem lost its "field"). */
 static enum validate_err fail(struct validate_error *err, enum validate_err e,
                               const char *field)
 {
+	size_t n = strlen(field);
+
 	err->err = e;
-	snprintf(err->field, sizeof err->field, "%s", field);
+	if (n >= sizeof err->field) {
+		n = sizeof err->field - 1;
+		while (n > 0 && ((unsigned char)field[n] & 0xC0) == 0x80)
+			n--;   /* field[n] is the first byte left out: back to a lead byte */
+	}
+	memcpy(err->field, field, n);
+	err->field[n] = '\0';
 	return e;
 }
 

@@ -368,34 +368,39 @@ test('quote DEMO-ECS-OLD: manual review of the unused time, minus the third-part
   assert.equal(q.window_ends_at, iso(epochOf(order.paid_at) + 5 * DAY));
   assert.equal(q.policy_version, await currentVersion('cloud_server'));
 
-  // The engine's now, read back from the consumed seconds, must be the
-  // time of the request; the amounts then follow from the formula exactly.
+  // Consumed time is whole days from the period's start, the day begun
+  // counting (policy.h): the days begun at the time of the request; the
+  // amounts then follow from the formula exactly.
   const start = epochOf(order.period_start), end = epochOf(order.period_end);
   const period = end - start;
   assert.equal(period, 365 * DAY);
   const consumedLine = q.breakdown.find((l) => l.label === 'consumed_time');
   assert.ok(consumedLine, JSON.stringify(q.breakdown));
   const consumed = consumedLine.units;
-  const serverNow = start + consumed;
-  assert.ok(serverNow >= before - 2 && serverNow <= after + 2, `engine now ${serverNow} vs ${before}..${after}`);
-  assert.ok(consumed > 99 * DAY && consumed < 101 * DAY);
+  const daysBegun = (t) => Math.ceil((t - start) / DAY) * DAY;
+  assert.ok(consumed >= daysBegun(before - 2) && consumed <= daysBegun(after + 2),
+    `consumed ${consumed} vs ${before}..${after}`);
+  assert.equal(consumed % DAY, 0);
+  assert.ok(consumed >= 100 * DAY && consumed <= 101 * DAY);
 
-  const paid = 120000;
-  const left = floorDiv(paid * (end - serverNow), period);         // unused time, rounded down
-  const consumedValue = floorDiv(paid * consumed, period);
-  const amount = left - 5000;
+  // Seed 001: "扣除相应费用后再行结算": the 50.00 comes off first, then the
+  // unused share of the rest; not the unused share of 1 200.00 minus 50.00,
+  // which would charge the consumed share of the 50.00 twice.
+  const paid = 120000, third = 5000, base = paid - third;
+  const amount = floorDiv(base * (period - consumed), period);    // unused time, rounded down
+  const consumedValue = floorDiv(base * consumed, period);
   const expected = [
     { label: 'paid', amount: paid, units: 0 },
+    { label: 'third_party_cost', amount: -third, units: 0 },
     { label: 'consumed_time', amount: -consumedValue, units: consumed },
-    { label: 'third_party_cost', amount: -5000, units: 0 },
   ];
-  const rounding = amount - (paid - consumedValue - 5000);
+  const rounding = amount - (base - consumedValue);
   if (rounding !== 0) expected.push({ label: 'rounding', amount: rounding, units: 0 });
   assert.ok(rounding === 0 || rounding === -1, `rounding ${rounding}`);
   assert.deepEqual(q.breakdown, expected);
   assert.equal(q.amount, amount);
-  // about 265/365 of 1 200.00, minus 50.00
-  assert.ok(q.amount > 80000 && q.amount < 83000, `amount ${q.amount}`);
+  // about 265/365 of 1 150.00
+  assert.ok(q.amount > 82500 && q.amount < 84500, `amount ${q.amount}`);
 });
 
 test('quote: customer own 200, another account\'s 404, unknown 404', async () => {

@@ -247,8 +247,10 @@ test('policy put: version 3 pro-rates time with a handling fee; the quote follow
   const version = r.json.version;
   assert.ok(version >= 2);
 
+  // An hour into the period's 10th day: the days begun are 10 however long
+  // the test takes (at exactly 10 days, a second later began the 11th).
   const t = nowS();
-  const start = t - 10 * DAY, end = t + 20 * DAY, paid = 99999, third = 1234;
+  const start = t - 10 * DAY + 3600, end = start + 30 * DAY, paid = 99999, third = 1234;
   const id = `T-POL-${RUN}-fee`;
   const o = await api('PUT', `/api/v1/orders/${id}`, { tok: SYSTEM, body: orderBody({
     amount_paid: paid, third_party_cost: third, paid_at: iso(start),
@@ -267,22 +269,24 @@ test('policy put: version 3 pro-rates time with a handling fee; the quote follow
   assert.equal(q.remedy, null);
   assert.equal(q.window_ends_at, null);
 
-  // policy.h: base = paid × unused / period (down), minus the third-party
-  // cost, then a fee of 2.5 % of what is left (down), the rest rounded down
+  // policy.h: base = (paid - the third-party cost) × unused / period (down),
+  // then a fee of 2.5 % of what is left (down), the rest rounded down
+  // consumed: the days begun since the period's start, in seconds
   const consumed = q.breakdown.find((l) => l.label === 'consumed_time')?.units;
   assert.ok(Number.isInteger(consumed), JSON.stringify(q.breakdown));
-  const serverNow = start + consumed;
-  assert.ok(serverNow >= before - 2 && serverNow <= afterQ + 2, `engine now ${serverNow}`);
+  const daysBegun = (t) => Math.ceil((t - start) / DAY) * DAY;
+  assert.ok(consumed >= daysBegun(before - 2) && consumed <= daysBegun(afterQ + 2),
+    `consumed ${consumed}`);
+  assert.equal(consumed % DAY, 0);
   const period = end - start;
-  const base = floorDiv(paid * (end - serverNow), period);
-  const consumedValue = floorDiv(paid * consumed, period);
-  const left = base - third;
+  const left = floorDiv((paid - third) * (period - consumed), period);
+  const consumedValue = floorDiv((paid - third) * consumed, period);
   const fee = floorDiv(left * 250, 10000);
   const kept = floorDiv(left * 9750, 10000);
   const expected = [
     { label: 'paid', amount: paid, units: 0 },
-    { label: 'consumed_time', amount: -consumedValue, units: consumed },
     { label: 'third_party_cost', amount: -third, units: 0 },
+    { label: 'consumed_time', amount: -consumedValue, units: consumed },
     { label: 'handling_fee', amount: -fee, units: 0 },
   ];
   const rounding = kept - (paid - consumedValue - third - fee);
@@ -290,8 +294,8 @@ test('policy put: version 3 pro-rates time with a handling fee; the quote follow
   if (rounding !== 0) expected.push({ label: 'rounding', amount: rounding, units: 0 });
   assert.deepEqual(q.breakdown, expected);
   assert.equal(q.amount, kept);
-  // about 2/3 of 999.99, less 12.34, less 2.5 %
-  assert.ok(q.amount > 63000 && q.amount < 64000, `amount ${q.amount}`);
+  // 2/3 of (999.99 less 12.34), less 2.5 %
+  assert.ok(q.amount > 63000 && q.amount < 65000, `amount ${q.amount}`);
 });
 
 test('policy put: each staff role but admin, the customer and system are 403; nothing is added', async () => {

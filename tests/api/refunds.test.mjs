@@ -275,6 +275,27 @@ test('submit: usage recorded after the quote was shown -> 409 quote_changed', as
   assert.equal(ok.json.payout_method, 'balance');
 });
 
+// Seed 001 after the window: unused time, counted in days begun (policy.h).
+// Counted by the second, 1 000 000.00 a year lost 3 fen a second, so the
+// amount shown was never the amount at submission: 409 quote_changed on
+// every try. Half a day from the day's turn, the quote holds for the form.
+test('submit: the unused-time quote of a dear server holds while the customer submits it', async () => {
+  const c = customer('dear');
+  const start = nowS() - 100 * DAY - DAY / 2;
+  const orderId = await createOrder(c.sub, cloudServer(0, { amount_paid: 100000000,
+    paid_at: iso(start), period_start: iso(start), period_end: iso(start + 365 * DAY) }));
+  const shown = await quoteOf(orderId, c.tok);
+  assert.equal(shown.rule, 'prorata_time');
+  assert.equal(shown.decision, 'manual_review');
+  const consumed = shown.breakdown.find((l) => l.label === 'consumed_time');
+  assert.equal(consumed.units, 101 * DAY, 'the 101st day has begun and counts');
+  assert.equal(shown.amount, Math.floor(100000000 * 264 / 365));
+  await new Promise((resolve) => setTimeout(resolve, 1500));   // the customer reads and types
+  const r = await submit(c.tok, submitBody(orderId, { expected_amount: shown.amount }));
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.quoted_amount, shown.amount);
+});
+
 test('submit: an ineligible order -> 422 not_eligible with quote.reasons', async () => {
   const c = customer();
   const cases = [
@@ -382,6 +403,31 @@ test('submit: cloud_server allows one request per account per month (monthly_lim
   assert.equal(w.json.status, 'withdrawn');
   const third = await submit(c.tok, submitBody(o2, { expected_amount: 120000 }));
   assert.equal(third.status, 201, third.text);
+});
+
+// Seed 001's "每月" is the calendar month of the reseller's time zone
+// (DESIGN.md §3): in Asia/Shanghai a month begins at 16:00Z on the last
+// day of the month before in UTC, so a request made one second before that
+// is last month's, and one made at that instant (still last month in UTC)
+// is this month's.
+test('submit: the monthly limit counts requests of this month in the reseller\'s time zone', async () => {
+  const cfg = await api('GET', '/api/v1/config');
+  assert.equal(cfg.status, 200, cfg.text);
+  const tz = cfg.json.timezone;
+  const c = customer('month');
+  const o1 = await createOrder(c.sub, cloudServer(1));
+  const o2 = await createOrder(c.sub, cloudServer(2));
+  const first = await submit(c.tok, submitBody(o1, { expected_amount: 120000 }));
+  assert.equal(first.status, 201, first.text);
+  const monthStart = `date_trunc('month', now() AT TIME ZONE '${tz}') AT TIME ZONE '${tz}'`;
+
+  psql(`UPDATE refund_requests SET created_at = ${monthStart} - interval '1 second' WHERE id = ${first.json.id}`);
+  let q = await quoteOf(o2, c.tok);
+  assert.ok(!q.reasons.includes('monthly_limit'), `last month's request counted: ${q.reasons}`);
+
+  psql(`UPDATE refund_requests SET created_at = ${monthStart} WHERE id = ${first.json.id}`);
+  q = await quoteOf(o2, c.tok);
+  assert.ok(q.reasons.includes('monthly_limit'), `this month's request not counted: ${q.reasons}`);
 });
 
 // The monthly limit under races: submissions of one account take turns.

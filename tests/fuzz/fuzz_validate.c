@@ -10,7 +10,8 @@
  * Invariants (abort on violation): a value accepted respects its spec --
  * integers in [min, max], strings within their byte bounds and alphabet,
  * enums one of their choices, times >= 0 and stable through format/parse,
- * arrays arrays, booleans 0 or 1, no embedded NUL; an accepted body has
+ * arrays arrays, booleans 0 or 1, no embedded NUL nor other control
+ * character (tab, LF, CR aside); an accepted body has
  * every required field and no member outside the table, and a member given
  * (not a null the spec allows) is present; a refusal names a known code. */
 #include <stdint.h>
@@ -85,6 +86,13 @@ static void check_text(const struct field_spec *spec, const char *s, size_t json
 	                                           : (int64_t)len;
 
 	CHECK(json_len == (size_t)-1 || json_len == len);   /* no embedded NUL */
+	/* no control character but tab, LF, CR: no C0, DEL, or C1 (U+0080..U+009F) */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		CHECK(ch >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r');
+		CHECK(ch != 0x7f);
+		CHECK(!(ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9f));
+	}
 	CHECK(count <= max);
 	CHECK((int64_t)len <= 4 * max);
 	switch (spec->type) {

@@ -346,11 +346,47 @@ static void test_is_json_type(void **state)
 		{ " application/json", 0 },
 		{ "application/js", 0 },
 		{ "text/json", 0 },
+		/* JSON text is UTF-8 (RFC 8259 §8.1): another charset is refused,
+		 * not read as UTF-8 bytes it is not. */
+		{ "application/json ; charset=\"utf-8\"", 1 },
+		{ "application/json;", 1 },
+		{ "application/json; charset=iso-8859-1", 0 },
+		{ "application/json; charset=latin1", 0 },
+		{ "application/json; charset=utf-16", 0 },
+		{ "application/json; charset=\"utf-16le\"", 0 },
+		{ "application/json; charset=", 0 },
+		{ "application/json; charset=utf-8x", 0 },
+		{ "application/json; charset=utf-8; charset=latin1", 0 },
+		{ "application/json; boundary=x", 0 },
+		{ "application/json garbage", 0 },
+		{ "application/json;charset=utf-8 x", 0 },
 	};
 	(void)state;
 	for (size_t i = 0; i < COUNT(rows); i++)
 		if (http_is_json_type(rows[i].in) != rows[i].want)
 			fail_msg("json type row %zu (%s): want %d", i,
+			         rows[i].in ? rows[i].in : "NULL", rows[i].want);
+}
+
+/* A provider statement: the same rule for text/csv. */
+static void test_is_csv_type(void **state)
+{
+	static const struct { const char *in; int want; } rows[] = {
+		{ "text/csv", 1 },
+		{ "text/csv; charset=utf-8", 1 },
+		{ "Text/CSV;charset=\"UTF-8\"", 1 },
+		{ NULL, 0 },
+		{ "text/csvx", 0 },
+		{ "text/plain", 0 },
+		{ "application/json", 0 },
+		{ "text/csv; charset=latin1", 0 },
+		{ "text/csv; charset=gbk", 0 },
+		{ "text/csv garbage", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++)
+		if (http_is_csv_type(rows[i].in) != rows[i].want)
+			fail_msg("csv type row %zu (%s): want %d", i,
 			         rows[i].in ? rows[i].in : "NULL", rows[i].want);
 }
 
@@ -554,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_respond_json_and_headers),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_is_json_type),
+		cmocka_unit_test(test_is_csv_type),
 		cmocka_unit_test(test_accepts_csv),
 		cmocka_unit_test(test_query_param),
 		cmocka_unit_test(test_url_decode),

@@ -13,6 +13,10 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <time.h>
+
+#include "localzone.h"
 #include "policy.h"
 
 /* Each case names only what differs from its product's base order, by
@@ -54,6 +58,19 @@ static const struct refund_policy api_credits_fee = {
 	.window_rule = POLICY_WINDOW_FULL, .window_days = 30,
 	.after_window = POLICY_AFTER_PRORATA_USAGE, .promo_refundable = true,
 	.handling_fee_bps = 500,
+	.payout_methods = ORIGINAL, .payout_default = PAYOUT_ORIGINAL_ROUTE,
+	.payout_methods_after_window = BALANCE,
+	.payout_default_after_window = PAYOUT_BALANCE,
+	.review_sla_days = 3, .second_approval_over = 100000, .limits_currency = "CNY",
+};
+
+/* Not from a seed: api_credits bought through a third party whose cost
+ * the reseller deducts (001's rule applied to a usage refund). */
+static const struct refund_policy api_credits_resold = {
+	.product_type = "api_credits", .version = 4, .refundable = true,
+	.window_rule = POLICY_WINDOW_FULL, .window_days = 30,
+	.after_window = POLICY_AFTER_PRORATA_USAGE, .promo_refundable = true,
+	.deduct_third_party = true,
 	.payout_methods = ORIGINAL, .payout_default = PAYOUT_ORIGINAL_ROUTE,
 	.payout_methods_after_window = BALANCE,
 	.payout_default_after_window = PAYOUT_BALANCE,
@@ -112,6 +129,13 @@ static const struct refund_policy traffic_package = {
 	.product_type = "traffic_package", .version = 1, .refundable = true,
 	.window_rule = POLICY_WINDOW_UNUSED_UNITS, .window_days = 7,
 	.promo_refundable = true, ORIGINAL_ROUTE_ONLY,
+};
+
+/* Not from a seed: traffic_package with a 2 % handling fee. */
+static const struct refund_policy traffic_package_fee = {
+	.product_type = "traffic_package", .version = 2, .refundable = true,
+	.window_rule = POLICY_WINDOW_UNUSED_UNITS, .window_days = 7,
+	.handling_fee_bps = 200, .promo_refundable = true, ORIGINAL_ROUTE_ONLY,
 };
 
 /* 003: 5-day no-reason full refund, none after. */
@@ -223,6 +247,15 @@ static const struct quote_case quote_cases[] = {
 	  true, POLICY_DECISION_PARTIAL, 713, POLICY_RULE_PRORATA_USAGE,
 	  "paid:999 used_units:-285@2 rounding:-1", "window_closed already_used",
 	  POLICY_REMEDY_NONE, T0 + 30 * DAY, "balance*" },
+	/* 000 case 2 in KWD (3 decimals): 12.345 KWD = 12345 fils for 7 credits,
+	 * 2 used: 12345 * 5 / 7 -> 8817; used 12345 * 2 / 7 -> 3527;
+	 * 12345 - 3527 = 8818: one fils kept. Minor units whatever the exponent. */
+	{ "api_credits in KWD (3 decimals): 12.345 KWD for 7 credits, 2 used: 8.817",
+	  &api_credits, ORDER("api_credits", .currency = "KWD", .amount_paid = 12345,
+	                      .quantity = 7, .used_quantity = 2), 0, 0, T0 + 40 * DAY,
+	  true, POLICY_DECISION_PARTIAL, 8817, POLICY_RULE_PRORATA_USAGE,
+	  "paid:12345 used_units:-3527@2 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_NONE, T0 + 30 * DAY, "balance*" },
 	{ "api_credits: all credits used: nothing left",
 	  &api_credits, CREDITS_CASE_2(.used_quantity = 100000), 0, 0, T0 + 45 * DAY,
 	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_PRORATA_USAGE,
@@ -316,6 +349,26 @@ static const struct quote_case quote_cases[] = {
 	  &api_credits_fee, CREDITS_CASE_2(.used_quantity = 0), 0, 0, T0 + 2 * DAY,
 	  true, POLICY_DECISION_FULL, 50000, POLICY_RULE_WINDOW_FULL,
 	  "paid:50000", "", POLICY_REMEDY_NONE, T0 + 30 * DAY, "original_route*" },
+	/* DESIGN.md §3: the fee is "taken from partial refunds". Credits of which
+	 * none were used come back whole after the window: that is not a partial
+	 * refund, and a fee would make one of it. */
+	{ "fee: none when nothing was used, after the window either",
+	  &api_credits_fee, CREDITS_CASE_2(.used_quantity = 0), 0, 0, T0 + 45 * DAY,
+	  true, POLICY_DECISION_FULL, 50000, POLICY_RULE_PRORATA_USAGE,
+	  "paid:50000", "window_closed", POLICY_REMEDY_NONE, T0 + 30 * DAY, "balance*" },
+	/* 004 with a 2 % fee: an untouched pack inside the window comes back whole */
+	{ "fee: none on an unused traffic pack inside the window",
+	  &traffic_package_fee, TRAFFIC(), 0, 0, T0 + 3 * DAY,
+	  true, POLICY_DECISION_FULL, 20000, POLICY_RULE_USAGE_WINDOW,
+	  "paid:20000 bonus_units:0@50", "bonus_not_refundable",
+	  POLICY_REMEDY_NONE, T0 + 7 * DAY, "original_route*" },
+	/* 30 of 100 GB used: 14 000; fee 2 % = 280 */
+	{ "fee: taken once traffic was used",
+	  &traffic_package_fee, TRAFFIC(.used_quantity = 30), 0, 0, T0 + 3 * DAY,
+	  true, POLICY_DECISION_PARTIAL, 13720, POLICY_RULE_USAGE_WINDOW,
+	  "paid:20000 used_units:-6000@30 bonus_units:0@50 handling_fee:-280",
+	  "already_used bonus_not_refundable handling_fee",
+	  POLICY_REMEDY_NONE, T0 + 7 * DAY, "original_route*" },
 	/* 1 fen left; fee 0.05 -> 0, kept 0.95 -> 0 */
 	{ "fee: on one fen both parts round to 0, the fen is kept",
 	  &api_credits_fee, ORDER("api_credits", .amount_paid = 3, .quantity = 3,
@@ -333,18 +386,41 @@ static const struct quote_case quote_cases[] = {
 	  &cloud_server, SERVER(), 0, 0, T0 + 5 * DAY,
 	  true, POLICY_DECISION_FULL, 120000, POLICY_RULE_WINDOW_FULL,
 	  "paid:120000", "", POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
-	/* 432 001 s of 31 536 000 consumed: 120 000 * 31 103 999 / 31 536 000 =
-	 * 118 356.16 -> 118 356; consumed 1 643.84 -> 1 643; 120 000 - 1 643 = 118 357 */
+	/* Consumed time is counted in days from the period's start, a day begun
+	 * counting as a day (policy.h): one second into day 6 is 6 days of 365.
+	 * 120 000 * 359 / 365 = 118 027.40 -> 118 027; consumed 120 000 * 6 / 365 =
+	 * 1 972.60 -> 1 972; 120 000 - 1 972 = 118 028: rounding -1 */
 	{ "001: one second after day 5: unused time, negotiated with support",
 	  &cloud_server, SERVER(), 0, 0, T0 + 5 * DAY + 1,
-	  true, POLICY_DECISION_MANUAL_REVIEW, 118356, POLICY_RULE_PRORATA_TIME,
-	  "paid:120000 consumed_time:-1643@432001 rounding:-1", "window_closed already_used",
+	  true, POLICY_DECISION_MANUAL_REVIEW, 118027, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-1972@518400 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
+	/* the 100th day has begun: the same quote as at its end (below), so what
+	 * the customer is shown holds while they fill in the form */
+	{ "001: day 99 and one second: the day begun counts, 871.23 as on day 100",
+	  &cloud_server, SERVER(), 0, 0, T0 + 99 * DAY + 1,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 87123, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-32876@8640000 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
+	/* 101 days: 120 000 * 264 / 365 = 86 794.52 -> 86 794; consumed
+	 * 33 205.48 -> 33 205; 120 000 - 33 205 = 86 795: rounding -1 */
+	{ "001: one second into day 101: one day more is consumed",
+	  &cloud_server, SERVER(), 0, 0, T0 + 100 * DAY + 1,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 86794, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-33205@8726400 rounding:-1", "window_closed already_used",
 	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
 	/* 265 of 365 days left: 87 123.29 -> 87 123; consumed 32 876.71 -> 32 876 */
 	{ "001: day 100 of 365: 871.23 of unused time to negotiate",
 	  &cloud_server, SERVER(), 0, 0, T0 + 100 * DAY,
 	  true, POLICY_DECISION_MANUAL_REVIEW, 87123, POLICY_RULE_PRORATA_TIME,
 	  "paid:120000 consumed_time:-32876@8640000 rounding:-1", "window_closed already_used",
+	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
+	/* 001 in KWD: 1 200.000 KWD a year, day 100: 1200000 * 265 / 365 -> 871232;
+	 * consumed 1200000 * 100 / 365 -> 328767; one fils kept */
+	{ "001 in KWD (3 decimals): day 100 of 365, unused time to negotiate",
+	  &cloud_server, SERVER(.currency = "KWD", .amount_paid = 1200000), 0, 0, T0 + 100 * DAY,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 871232, POLICY_RULE_PRORATA_TIME,
+	  "paid:1200000 consumed_time:-328767@8640000 rounding:-1", "window_closed already_used",
 	  POLICY_REMEDY_CONTACT_SUPPORT, T0 + 5 * DAY, "original_route*,balance" },
 	{ "001: third-party and hardware costs deducted, even in the window",
 	  &cloud_server, SERVER(.third_party_cost = 20000), 0, 0, T0 + 2 * DAY,
@@ -390,22 +466,57 @@ static const struct quote_case quote_cases[] = {
 	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_NONE,
 	  "", "order_unpaid", POLICY_REMEDY_CANCEL_UNPAID, 0, "original_route*,balance" },
 
+	/* 001: "若涉及第三方服务或硬件成本等额外支出,则需扣除相应费用后再行结算":
+	 * the cost is taken off first, then the rest is settled pro rata. Pro-rating
+	 * the whole price and then taking the cost off as well would charge the
+	 * consumed share of the cost twice (here 50.00 * 100 / 365 = 13.70 more).
+	 * 115 000 * 265 / 365 = 83 493.15 -> 83 493; consumed 115 000 * 100 / 365 =
+	 * 31 506.85 -> 31 506; 115 000 - 31 506 = 83 494: rounding -1 */
+	{ "001: day 100, 50.00 third-party cost: taken off before the unused time is counted",
+	  &cloud_server, SERVER(.third_party_cost = 5000), 0, 0, T0 + 100 * DAY,
+	  true, POLICY_DECISION_MANUAL_REVIEW, 83493, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 rounding:-1",
+	  "window_closed already_used third_party_cost", POLICY_REMEDY_CONTACT_SUPPORT,
+	  T0 + 5 * DAY, "original_route*,balance" },
+	/* the cost takes everything: nothing is left to pro-rate, no time line */
+	{ "001: third-party cost above the price after the window: nothing left",
+	  &cloud_server, SERVER(.third_party_cost = 200000), 0, 0, T0 + 100 * DAY,
+	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-120000", "window_closed third_party_cost nothing_left",
+	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
+	/* by units the same way: 50 000 - 10 000 = 40 000; used 40 000 * 37 500 /
+	 * 100 000 = 15 000; left 25 000 (not 31 250 - 10 000 = 21 250) */
+	{ "000 case 2 with a 100.00 third-party cost: the cost first, then the unused credits",
+	  &api_credits_resold, CREDITS_CASE_2(.third_party_cost = 10000), 0, 0, T0 + 45 * DAY,
+	  true, POLICY_DECISION_PARTIAL, 25000, POLICY_RULE_PRORATA_USAGE,
+	  "paid:50000 third_party_cost:-10000 used_units:-15000@37500",
+	  "window_closed already_used third_party_cost", POLICY_REMEDY_NONE,
+	  T0 + 30 * DAY, "balance*" },
+
 	/* ---- plain pro-rata time (cloud_server_prorata: 10 % fee) ---- */
-	/* 87 123 - 5 000 = 82 123; fee 8 212.3 -> 8 212; kept 73 910.7 -> 73 910 */
+	/* 83 493 (as above); fee 8 349.3 -> 8 349; kept 75 143.7 -> 75 143 */
 	{ "prorata_time: day 100, 50.00 third-party cost, 10 % fee",
 	  &cloud_server_prorata, SERVER(.third_party_cost = 5000), 0, 0, T0 + 100 * DAY,
-	  true, POLICY_DECISION_PARTIAL, 73910, POLICY_RULE_PRORATA_TIME,
-	  "paid:120000 consumed_time:-32876@8640000 third_party_cost:-5000 "
-	  "handling_fee:-8212 rounding:-2",
+	  true, POLICY_DECISION_PARTIAL, 75143, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 "
+	  "handling_fee:-8349 rounding:-2",
 	  "window_closed already_used third_party_cost handling_fee", POLICY_REMEDY_NONE,
 	  T0 + 5 * DAY, "original_route*,balance" },
-	/* 82 123 - 10 000 = 72 123; fee 7 212.3 -> 7 212; kept 64 910.7 -> 64 910 */
+	/* 83 493 - 10 000 = 73 493; fee 7 349.3 -> 7 349; kept 66 143.7 -> 66 143 */
 	{ "prorata_time: the same with 100.00 already refunded: fee on what is paid now",
 	  &cloud_server_prorata, SERVER(.third_party_cost = 5000), 10000, 0, T0 + 100 * DAY,
-	  true, POLICY_DECISION_PARTIAL, 64910, POLICY_RULE_PRORATA_TIME,
-	  "paid:120000 consumed_time:-32876@8640000 third_party_cost:-5000 "
-	  "already_refunded:-10000 handling_fee:-7212 rounding:-2",
+	  true, POLICY_DECISION_PARTIAL, 66143, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 third_party_cost:-5000 consumed_time:-31506@8640000 "
+	  "already_refunded:-10000 handling_fee:-7349 rounding:-2",
 	  "window_closed already_used third_party_cost already_refunded handling_fee",
+	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
+	/* a period of 10.5 days, one second into day 11: the day begun reaches
+	 * past the period's end, so all of it (907 200 s) is consumed */
+	{ "prorata_time: the last, partial day begun: nothing is left",
+	  &cloud_server_prorata, SERVER(.period_end = T0 + 10 * DAY + DAY / 2), 0, 0,
+	  T0 + 10 * DAY + 1,
+	  false, POLICY_DECISION_NONE, 0, POLICY_RULE_PRORATA_TIME,
+	  "paid:120000 consumed_time:-120000@907200", "window_closed already_used nothing_left",
 	  POLICY_REMEDY_NONE, T0 + 5 * DAY, "original_route*,balance" },
 	{ "prorata_time: no period at all: a person decides, no negotiation remedy",
 	  &cloud_server_prorata, SERVER(.period_start = 0, .period_end = 0), 0, 0, T0 + 10 * DAY,
@@ -1153,7 +1264,7 @@ static const struct {
 	    "image_in_use", "cannot_prorate", "already_used", "bonus_not_refundable",
 	    "third_party_cost", "already_refunded", "handling_fee", "nothing_left" } },
 	{ policy_line_name_u, policy_line_parse_u,
-	  { "paid", "consumed_time", "used_units", "bonus_units", "third_party_cost",
+	  { "paid", "third_party_cost", "consumed_time", "used_units", "bonus_units",
 	    "already_refunded", "handling_fee", "rounding" } },
 	{ policy_remedy_name_u, policy_remedy_parse_u,
 	  { "none", "stop_instance_or_change_os", "cancel_unpaid_order", "payg_cancel_unpaid",
@@ -1241,6 +1352,67 @@ static void test_has_reason(void **state)
 	assert_false(policy_quote_has_reason(&q, POLICY_REASON_IMAGE_IN_USE));
 }
 
+/* ---- the window in the reseller's time zone ---- */
+
+/* A window of N days ends at the same local clock reading N calendar days
+ * after the payment (003: "订单支付完成后5天内"; 001: from the moment of
+ * payment), in app.timezone. China has no DST, but the zone is
+ * configurable: where the clocks change inside the window, N * 86400 s
+ * would end it an hour before or after the time the customer reads. The
+ * SaaS policy of seed 003 (5 days), in Europe/Berlin, 2026. */
+struct zone_case {
+	const char *name;
+	int64_t     paid_at, now, window_ends_at;
+	bool        eligible;
+};
+
+static void check_zone_case(const struct zone_case *c)
+{
+	struct order_facts o = ORDER("saas_app", .amount_paid = 9900, .paid_at = c->paid_at);
+	struct quote q;
+
+	if (policy_quote(&o, &saas_app, 0, 0, c->now, &q) != POLICY_OK)
+		fail_msg("%s: policy_quote failed", c->name);
+	expect_i64(c->name, "window_ends_at", q.window_ends_at, c->window_ends_at);
+	expect_i64(c->name, "eligible", q.eligible, c->eligible);
+}
+
+static void test_window_in_zone(void **state)
+{
+	static const struct zone_case berlin[] = {
+		/* 10:00 CEST Thursday 2026-10-22 (08:00Z); clocks go back on the
+		 * 25th: the window ends 10:00 CET on the 27th (09:00Z), and 09:30
+		 * CET that day is inside it (5 * 86400 s would have closed at 09:00) */
+		{ "Berlin, autumn: 5 days end at 10:00 local, after the clocks went back",
+		  INT64_C(1792656000), INT64_C(1793089800), INT64_C(1793091600), true },
+		/* 10:00 CET Friday 2026-03-27 (09:00Z); clocks go forward on the
+		 * 29th: the window ends 10:00 CEST on 1 April (08:00Z), and 10:30
+		 * CEST is after it (5 * 86400 s would have run to 11:00) */
+		{ "Berlin, spring: 5 days end at 10:00 local, after the clocks went forward",
+		  INT64_C(1774602000), INT64_C(1775032200), INT64_C(1775030400), false },
+	};
+	/* No DST: exactly 5 * 86400 s, 10:00 to 10:00 Beijing time. */
+	static const struct zone_case shanghai[] = {
+		{ "Shanghai: 5 days are 432 000 s, the last second inside",
+		  INT64_C(1792634400), INT64_C(1793066400), INT64_C(1793066400), true },
+		{ "Shanghai: one second later the window is closed",
+		  INT64_C(1792634400), INT64_C(1793066401), INT64_C(1793066400), false },
+	};
+	char err[256];
+
+	(void)state;
+	if (localzone_set("Europe/Berlin", err, sizeof err) != 0)
+		fail_msg("Europe/Berlin: %s (is tzdata installed?)", err);
+	for (size_t i = 0; i < COUNT(berlin); i++)
+		check_zone_case(&berlin[i]);
+	if (localzone_set("Asia/Shanghai", err, sizeof err) != 0)
+		fail_msg("Asia/Shanghai: %s", err);
+	for (size_t i = 0; i < COUNT(shanghai); i++)
+		check_zone_case(&shanghai[i]);
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1258,6 +1430,7 @@ int main(void)
 		cmocka_unit_test(test_codes_unknown),
 		cmocka_unit_test(test_remedy_texts),
 		cmocka_unit_test(test_has_reason),
+		cmocka_unit_test(test_window_in_zone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -288,12 +288,68 @@ static void test_object_nul_and_names(void **state)
 	assert_memory_equal(err.field, name, sizeof err.field - 1);
 	json_decref(obj);
 
+	/* Cut inside a character, the name keeps whole characters only: the
+	 * problem's "field" is JSON text, which must be valid UTF-8. */
+	char wide[80];
+	memset(wide, 'k', 62);
+	strcpy(wide + 62, "\xe4\xb8\xad\xe4\xb8\xad");            /* two U+4E2D */
+	obj = json_pack("{s:s, s:i}", "name", "a", wide, 1);
+	assert_int_equal(validate_object(obj, specs, F__MAX, out, &err), VALIDATE_UNKNOWN_FIELD);
+	assert_int_equal(strlen(err.field), 62);
+	json_decref(obj);
+	memset(wide, 'k', 60);
+	strcpy(wide + 60, "\xe4\xb8\xad\xe4\xb8\xad");            /* the first fits whole */
+	obj = json_pack("{s:s, s:i}", "name", "a", wide, 1);
+	assert_int_equal(validate_object(obj, specs, F__MAX, out, &err), VALIDATE_UNKNOWN_FIELD);
+	assert_int_equal(strlen(err.field), 63);
+	json_decref(obj);
+
 	/* No specs at all: any member is unknown, the empty object is fine. */
 	obj = json_object();
 	assert_int_equal(validate_object(obj, specs, 0, out, &err), VALIDATE_OK);
 	json_object_set_new(obj, "a", json_true());
 	assert_int_equal(validate_object(obj, specs, 0, out, &err), VALIDATE_UNKNOWN_FIELD);
 	json_decref(obj);
+}
+
+/* Control characters are not text: C0 (but tab, line feed, carriage
+ * return, which multi-line notes and messages hold), DEL and C1, in every
+ * text field and in query values alike. */
+static void test_control_characters(void **state)
+{
+	static const struct {
+		const char       *text;
+		enum validate_err err;
+	} cases[] = {
+		{ "a\x01" "b", VALIDATE_INVALID_VALUE },
+		{ "\x1b[2J", VALIDATE_INVALID_VALUE },
+		{ "a\x1f", VALIDATE_INVALID_VALUE },
+		{ "a\x7f", VALIDATE_INVALID_VALUE },
+		{ "a\xc2\x80", VALIDATE_INVALID_VALUE },      /* U+0080 */
+		{ "a\xc2\x9b" "b", VALIDATE_INVALID_VALUE },  /* U+009B, CSI */
+		{ "a\xc2\x9f", VALIDATE_INVALID_VALUE },      /* U+009F */
+		{ "tab\there", VALIDATE_OK },
+		{ "two\r\nlines", VALIDATE_OK },
+		{ "a\xc2\xa0" "b", VALIDATE_OK },             /* U+00A0, no control */
+		{ "\xe4\xb8\xad\xe6\x96\x87", VALIDATE_OK },
+	};
+	static const struct field_spec id_spec = { "id", FIELD_ID, false, false, 1, 12, NULL };
+	struct field_value out[F__MAX], one;
+	struct validate_error err;
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		json_t *obj = json_pack("{s:s, s:s}", "name", "ok", "note", cases[i].text);
+		assert_non_null(obj);
+		expect_verr("control", i, validate_object(obj, specs, F__MAX, out, &err), cases[i].err);
+		if (cases[i].err != VALIDATE_OK)
+			expect_str("control.field", i, err.field, "note");
+		json_decref(obj);
+		expect_verr("control.text", i, validate_text(cases[i].text, &specs[F_NOTE], &one),
+		            cases[i].err);
+	}
+	/* The ASCII kinds refuse them anyway, as anything outside their set. */
+	assert_int_equal(validate_text("a\x01", &id_spec, &one), VALIDATE_INVALID_VALUE);
 }
 
 /* An ENUM without choices accepts nothing. */
@@ -694,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_object_values),
 		cmocka_unit_test(test_object_nul_and_names),
+		cmocka_unit_test(test_control_characters),
 		cmocka_unit_test(test_enum_without_choices),
 		cmocka_unit_test(test_err_codes),
 		cmocka_unit_test(test_text),
