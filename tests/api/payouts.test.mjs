@@ -526,6 +526,34 @@ test('16 parallel "failed" callbacks for one sent payout: one failure, one event
   assert.equal(n.json.items.filter((x) => x.refund_id === id && x.kind === 'refund.payout_failed').length, 1, n.text);
 });
 
+// The database keeps a balance from going below zero, whatever writes the
+// ledger: a debit (spend, adjustment) larger than the account's balance in
+// that currency is refused, also when two debits that each fit come at once.
+test('the database keeps every balance at zero or more, also under two debits at once', async () => {
+  const cust = customer('balneg');
+  const order = await makeOrder(cust, AFTER_WINDOW());
+  const { refund } = await submit(cust, order.id);
+  const { id } = await approve(cust, refund.id);
+  assert.equal((await payout(id)).status, 201);
+  const credit = cny(await balanceOf(cust));
+  assert.ok(credit > 0);
+  const debit = (amount, kind = 'spend') => `INSERT INTO balance_ledger (account, amount, currency, kind, memo)
+    VALUES ('${cust.account}', ${-amount}, 'CNY', '${kind}', 'test')`;
+  assertRefusedByDb(superSql(debit(credit + 1)), '23514', 'balance_ledger_not_negative');
+  assertRefusedByDb(superSql(debit(1, 'adjustment').replace("'CNY'", "'USD'")), '23514', 'balance_ledger_not_negative');
+  // two debits of 60 % each at once: one of them is refused
+  const share = Math.ceil(credit * 0.6);
+  const both = await Promise.all([0, 1].map(() => new Promise((resolve) => {
+    const psql = spawn('bash', [LIB, 'psql_super', RUNDIR, '-d', 'refundd', '-c',
+      `BEGIN; ${debit(share)}; SELECT pg_sleep(0.5); COMMIT;`], { stdio: 'ignore' });
+    psql.on('exit', (code) => resolve(code));
+  })));
+  assert.equal(both.filter((code) => code === 0).length, 1, `exit codes ${both}`);
+  assert.equal(cny(await balanceOf(cust)), credit - share);
+  assert.ok(superSql(debit(credit - share)).ok, 'down to zero is allowed');
+  assert.equal(cny(await balanceOf(cust)), 0);
+});
+
 test('settle and fail racing on one payout: exactly one wins', async () => {
   const { id } = await approvedRefund();
   const p = (await payout(id)).json.payouts[0];
