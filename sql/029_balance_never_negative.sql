@@ -1,4 +1,4 @@
--- 029_review-e_balance_never_negative.sql -- no balance goes below zero,
+-- 029_balance_never_negative.sql -- no balance goes below zero,
 -- whatever writes the ledger.
 --
 -- The ledger (004) takes debits (kinds spend and adjustment, amount < 0)

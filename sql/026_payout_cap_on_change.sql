@@ -1,4 +1,4 @@
--- 026_review-e_payout_cap_on_change.sql -- the order cap of payouts (004)
+-- 026_payout_cap_on_change.sql -- the order cap of payouts (004)
 -- runs only when a payout can add to what its order's payouts add up to.
 --
 -- payouts_order_cap locks the order row and sums its payouts. It ran on

@@ -1,4 +1,4 @@
--- 028_review-e_order_expired_while_refund_due.sql -- an expired order, too,
+-- 028_order_expired_while_refund_due.sql -- an expired order, too,
 -- stays as it is while one of its refunds is approved or being paid.
 --
 -- 021 refused billing's cancelled or unpaid only for an order that was

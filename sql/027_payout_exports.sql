@@ -1,4 +1,4 @@
--- 027_review-e_payout_exports.sql -- each payout export has a number, kept
+-- 027_payout_exports.sql -- each payout export has a number, kept
 -- on the payouts it sent.
 --
 -- A lost download is fetched again (GET /payouts?status=sent) and that file
