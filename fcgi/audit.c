@@ -179,31 +179,6 @@ static void hex(char *out, const unsigned char *in, size_t n)
 		snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
 
-/* Strict: sscanf's %x would take a sign or blanks as well. */
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool unhex(unsigned char *out, size_t n, const char *in)
-{
-	if (strlen(in) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
-}
-
 /* Signs (position, hash) now and stores it; the database refuses a head
  * that is not in the chain. */
 static enum app_err sign_and_store(struct db *db, const struct config *cfg, const char *by,
@@ -286,9 +261,9 @@ static void check_checkpoint(const PGresult *res, int i, const unsigned char our
 	long long id = db_int(res, i, 0), position = db_int(res, i, 1);
 	char msg[160];
 	int n = audit_sign_message(msg, sizeof msg, position, db_text(res, i, 2), db_int(res, i, 3));
-	bool good = n > 0 && unhex(pub, sizeof pub, db_text(res, i, 4)) &&
+	bool good = n > 0 && audit_sign_unhex(pub, sizeof pub, db_text(res, i, 4), strlen(db_text(res, i, 4))) &&
 	    key_trusted(pub, ours, have_key, cfg) &&
-	    unhex(sig, sizeof sig, db_text(res, i, 5)) &&
+	    audit_sign_unhex(sig, sizeof sig, db_text(res, i, 5), strlen(db_text(res, i, 5))) &&
 	    audit_sign_verify(pub, msg, (size_t)n, sig) == AUDIT_SIGN_OK;
 
 	out->checkpoints++;

@@ -100,3 +100,28 @@ const char *audit_sign_err_text(enum audit_sign_err err)
 	}
 	return "signing failed";
 }
+
+/* Strict: sscanf's %x would take a sign or blanks as well. */
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool audit_sign_unhex(unsigned char *out, size_t n, const char *hex, size_t len)
+{
+	if (len != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}

@@ -5,6 +5,7 @@
 #ifndef REFUNDD_AUDIT_SIGN_H
 #define REFUNDD_AUDIT_SIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define AUDIT_SIGN_KEY_LEN 32
@@ -31,5 +32,9 @@ enum audit_sign_err audit_sign_verify(const unsigned char pub[AUDIT_SIGN_KEY_LEN
                                       const char *msg, size_t msg_len,
                                       const unsigned char sig[AUDIT_SIGN_SIG_LEN]);
 const char *audit_sign_err_text(enum audit_sign_err err);
+/* Keys and signatures travel as hex (the checkpoints' columns, the trusted
+ * keys file): exactly 2n hex digits of either case at hex (len bytes) into
+ * out[n]; nothing else (no sign, blank or prefix). */
+bool audit_sign_unhex(unsigned char *out, size_t n, const char *hex, size_t len);
 
 #endif

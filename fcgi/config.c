@@ -453,31 +453,6 @@ static int load_audit_key(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* One line of the trusted keys file: 64 hex digits, a raw Ed25519 key. */
-static bool parse_public_key(const char *line, size_t len, unsigned char out[32])
-{
-	if (len != 64)
-		return false;
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hex_digit(line[2 * i]), lo = hex_digit(line[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
-}
-
 /* The public keys of earlier signing keys (after a rotation), one per line
  * as hex (a checkpoint's public_key); blank lines and '#' comments pass.
  * Their checkpoints stay in the insert-only table for good, and verify
@@ -506,7 +481,7 @@ static int load_trusted_keys(struct config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d: more than %d keys", path, line, CONFIG_TRUSTED_KEYS_MAX);
 			goto out;
 		}
-		if (!parse_public_key(at, n, cfg->audit_trusted[cfg->audit_trusted_count++])) {
+		if (!audit_sign_unhex(cfg->audit_trusted[cfg->audit_trusted_count++], AUDIT_SIGN_KEY_LEN, at, n)) {
 			snprintf(err, errlen, "%s:%d: not an Ed25519 public key (64 hex digits)", path, line);
 			goto out;
 		}

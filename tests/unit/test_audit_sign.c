@@ -4,6 +4,7 @@
  * message, signature or key, and keys that are not Ed25519 private keys. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,10 +138,37 @@ static void keys_that_are_not_ours(void **state)
 	assert_string_equal(audit_sign_err_text(AUDIT_SIGN_BAD_KEY), "not a PEM Ed25519 private key");
 }
 
+/* Hex as keys and signatures travel: exactly 2n digits, either case. */
+static void unhex_strictly(void **state)
+{
+	static const struct { const char *in; bool ok; unsigned char first; } rows[] = {
+		{ "00ff", true, 0x00 },
+		{ "A0fF", true, 0xa0 },
+		{ "0", false, 0 },
+		{ "00ff00", false, 0 },
+		{ "0g00", false, 0 },
+		{ "+0ff", false, 0 },
+		{ " 0ff", false, 0 },
+		{ "0x0f", false, 0 },
+		{ "", false, 0 },
+	};
+	unsigned char out[2];
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		memset(out, 0x55, sizeof out);
+		bool ok = audit_sign_unhex(out, sizeof out, rows[i].in, strlen(rows[i].in));
+		if (ok != rows[i].ok || (ok && out[0] != rows[i].first))
+			fail_msg("row %zu (%s): ok %d first %02x", i, rows[i].in, ok, out[0]);
+	}
+	assert_true(audit_sign_unhex(out, 2, "00ff", 4) && out[1] == 0xff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(message_text),
+		cmocka_unit_test(unhex_strictly),
 		cmocka_unit_test(rfc8032_vector),
 		cmocka_unit_test(tampering_is_refused),
 		cmocka_unit_test(keys_that_are_not_ours),
