@@ -116,8 +116,13 @@ static enum app_err classify(struct db *db, const PGresult *res)
 		return ERR_DB_UNAVAILABLE;
 	if (strcmp(state, "57014") == 0)
 		return ERR_DB_TIMEOUT;
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strncmp(state, "23", 2) == 0)
+	/* PostgreSQL rolled back a deadlock's victim or a serialization
+	 * failure: nothing is wrong with the request, and the same request
+	 * again succeeds. A 409 (or a handler's reading of ERR_CONFLICT as a
+	 * broken constraint) would tell the client not to retry. */
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return ERR_DB_BUSY;
+	if (strncmp(state, "23", 2) == 0)
 		return ERR_CONFLICT;
 	if (strncmp(state, "22", 2) == 0)
 		return ERR_VALIDATION;

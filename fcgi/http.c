@@ -30,6 +30,7 @@ static const struct {
 	[ERR_INTERNAL]               = { 500, "internal", "Internal error" },
 	[ERR_DB_UNAVAILABLE]         = { 503, "db_unavailable", "Database unavailable, try again" },
 	[ERR_DB_TIMEOUT]             = { 503, "db_timeout", "Database too slow, try again" },
+	[ERR_DB_BUSY]                = { 503, "db_busy", "A concurrent change got in the way, try again" },
 };
 
 int http_err_status(enum app_err err)

@@ -26,6 +26,7 @@ enum app_err {
 	ERR_INTERNAL,
 	ERR_DB_UNAVAILABLE,
 	ERR_DB_TIMEOUT,
+	ERR_DB_BUSY,       /* a deadlock or serialization failure: transient */
 	ERR__MAX
 };
 

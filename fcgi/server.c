@@ -342,7 +342,8 @@ static void handle(struct server *s, struct db *db, FCGX_Request *fr)
 	log_request(&line);
 	metrics_observe(s->metrics, match.route ? (size_t)(match.route - app_routes) : app_route_count,
 	                resp.status, line.duration_us);
-	if (c.problem.err == ERR_DB_UNAVAILABLE || c.problem.err == ERR_DB_TIMEOUT)
+	if (c.problem.err == ERR_DB_UNAVAILABLE || c.problem.err == ERR_DB_TIMEOUT ||
+	    c.problem.err == ERR_DB_BUSY)
 		metrics_db_error(s->metrics);
 	json_decref(c.body);
 	json_decref(c.problem.extra);

@@ -929,6 +929,7 @@ const RD = (() => {
     'code.invalid_argument': ['服务器内部错误，请稍后重试', 'Internal server error; try again shortly'],
     'code.db_unavailable': ['数据库暂时不可用，请稍后重试', 'The database is not answering; try again shortly'],
     'code.db_timeout': ['数据库响应超时，请稍后重试', 'The database is too slow; try again shortly'],
+    'code.db_busy': ['同时有其他操作，请稍后重试', 'Another change got in the way; try again'],
     'code.upstream_unavailable': ['服务暂时不可用，请稍后重试', 'The service is temporarily unavailable; try again shortly'],
     'code.upstream_timeout': ['服务响应超时，操作可能已生效，请刷新后查看', 'The service did not answer in time; the action may have been applied, refresh to check'],
     'code.uri_too_long': ['请求地址过长', 'The address of the request is too long'],

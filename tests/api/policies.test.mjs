@@ -420,6 +420,28 @@ test('holidays: admin replaces a year; staff read it; the demo year is untouched
   assert.deepEqual((await getHolidays()).json, { items: [] });
 });
 
+test('a deadlock PostgreSQL rolled back is 503 db_busy (try again), not 409 or 422; the same request then succeeds', async () => {
+  // A trigger of this test's own plays the deadlock's victim for this run's
+  // year only: 40P01 is what PostgreSQL raises in the transaction it ends.
+  const fn = `t_deadlock_${RUN.replace(/[^a-z0-9]/gi, '')}`;
+  psql(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF extract(year FROM NEW.day) = ${YEAR} THEN
+      RAISE EXCEPTION 'deadlock detected (test)' USING ERRCODE = '40P01'; END IF; RETURN NEW; END $$;
+    CREATE TRIGGER ${fn} BEFORE INSERT ON holidays FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
+  const days = [{ day: `${YEAR}-06-01`, kind: 'holiday', name: '儿童节' }];
+  let r;
+  try {
+    r = await putHolidays({ year: YEAR, days });
+  } finally {
+    psql(`DROP TRIGGER ${fn} ON holidays; DROP FUNCTION ${fn}();`);
+  }
+  assertProblem(assert, r, 503, 'db_busy');
+  assert.notDeepEqual((await getHolidays()).json, { items: days }, 'nothing was stored');
+  r = await putHolidays({ year: YEAR, days });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual((await getHolidays()).json, { items: days });
+});
+
 test('holidays: customer and system cannot read; only admin writes', async () => {
   for (const role of ['customer', 'system']) {
     assertProblem(assert, await getHolidays(`?year=${YEAR}`, token(`x-${RUN}`, role)), 403, 'forbidden');

@@ -81,6 +81,7 @@ static const struct {
 	{ ERR_INTERNAL, 500, "internal" },
 	{ ERR_DB_UNAVAILABLE, 503, "db_unavailable" },
 	{ ERR_DB_TIMEOUT, 503, "db_timeout" },
+	{ ERR_DB_BUSY, 503, "db_busy" },
 };
 
 /* Every error kind has a row above, with its status, code and a title. */
