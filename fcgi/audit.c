@@ -357,13 +357,11 @@ static enum app_err check_unsealed(struct db *db, const struct config *cfg,
 
 enum app_err audit_verify(struct db *db, const struct config *cfg, struct audit_proof *out)
 {
-	PGresult *res = NULL;
 	enum app_err err;
 
 	memset(out, 0, sizeof *out);
-	if ((err = db_exec(db, &q_verify_begin, 0, NULL, &res)) != ERR_NONE)
+	if ((err = exec_discard(db, &q_verify_begin, 0, NULL)) != ERR_NONE)
 		return err;
-	PQclear(res);
 	if ((err = walk_chain(db, out)) != ERR_NONE || (err = check_unsealed(db, cfg, out)) != ERR_NONE ||
 	    (err = check_checkpoints(db, cfg, out)) != ERR_NONE || (err = db_commit(db)) != ERR_NONE)
 		goto err;
